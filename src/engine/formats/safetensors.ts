@@ -1,0 +1,121 @@
+// safetensors reading and writing. Each tensor is read straight from the file into its own typed
+// array (no whole-file buffer), so a 2 GB ARC puzzle-embedding table is held in memory once.
+
+import * as fs from 'node:fs';
+import { HostDType, HostTensor, numel, shapeToString } from '../hostTensor';
+
+const ST_TO_DTYPE: Record<string, { dtype: HostDType; size: number }> = {
+  F32: { dtype: 'float32', size: 4 }, F64: { dtype: 'float64', size: 8 }, BF16: { dtype: 'bfloat16', size: 2 },
+  F16: { dtype: 'float16', size: 2 }, I32: { dtype: 'int32', size: 4 }, I64: { dtype: 'int64', size: 8 },
+  U8: { dtype: 'uint8', size: 1 }, I8: { dtype: 'int8', size: 1 }, I16: { dtype: 'int16', size: 2 },
+  U16: { dtype: 'uint16', size: 2 }, U32: { dtype: 'uint32', size: 4 }, BOOL: { dtype: 'bool', size: 1 },
+};
+const DTYPE_TO_ST: Partial<Record<HostDType, string>> = Object.fromEntries(
+  Object.entries(ST_TO_DTYPE).map(([k, v]) => [v.dtype, k]));
+
+export class SafetensorsError extends Error {
+  constructor(file: string, message: string) { super(`${file}: invalid safetensors file: ${message}`); }
+}
+
+export interface SafetensorsFile {
+  tensors: Map<string, HostTensor>;
+  metadata: Record<string, string>;
+}
+
+function allocate(dtype: HostDType, n: number): HostTensor['data'] {
+  switch (dtype) {
+    case 'float32': return new Float32Array(n);
+    case 'float64': return new Float64Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'int64': return new BigInt64Array(n);
+    case 'uint8': case 'bool': return new Uint8Array(n);
+    case 'int8': return new Int8Array(n);
+    case 'int16': return new Int16Array(n);
+    case 'uint16': case 'bfloat16': case 'float16': return new Uint16Array(n);
+    case 'uint32': return new Uint32Array(n);
+    default: throw new Error(`unsupported dtype ${dtype}`);
+  }
+}
+
+/** Reads every tensor of a .safetensors file. Truncated or corrupt files raise SafetensorsError. */
+export function readSafetensors(file: string): SafetensorsFile {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < 8) throw new SafetensorsError(file, `file is only ${size} bytes`);
+    const lenBuf = Buffer.alloc(8);
+    fs.readSync(fd, lenBuf, 0, 8, 0);
+    const headerLen = Number(lenBuf.readBigUInt64LE(0));
+    if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > size) {
+      throw new SafetensorsError(file, `header length ${headerLen} does not fit in a ${size}-byte file (truncated or not safetensors)`);
+    }
+    const headerBuf = Buffer.alloc(headerLen);
+    fs.readSync(fd, headerBuf, 0, headerLen, 8);
+    let header: Record<string, unknown>;
+    try { header = JSON.parse(headerBuf.toString('utf8')); } catch (e) {
+      throw new SafetensorsError(file, `header is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(file, 'header is not a JSON object');
+    const dataStart = 8 + headerLen;
+    const tensors = new Map<string, HostTensor>();
+    let metadata: Record<string, string> = {};
+    for (const [name, info] of Object.entries(header)) {
+      if (name === '__metadata__') { metadata = (info ?? {}) as Record<string, string>; continue; }
+      const entry = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+      const st = typeof entry?.dtype === 'string' ? ST_TO_DTYPE[entry.dtype] : undefined;
+      if (!st) throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${JSON.stringify(entry?.dtype)}`);
+      const shape = entry.shape;
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(file, `tensor "${name}" has a bad shape`);
+      const offs = entry.data_offsets;
+      if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(file, `tensor "${name}" has bad data_offsets`);
+      const [begin, end] = offs as number[];
+      const n = numel(shape as number[]);
+      if (end - begin !== n * st.size) throw new SafetensorsError(file, `tensor "${name}" ${shapeToString(shape as number[])} ${entry.dtype} needs ${n * st.size} bytes but data_offsets span ${end - begin}`);
+      if (dataStart + end > size) throw new SafetensorsError(file, `tensor "${name}" ends at byte ${dataStart + end} but the file has ${size} bytes (truncated)`);
+      const data = allocate(st.dtype, n);
+      const target = new Uint8Array(data.buffer);
+      let done = 0;
+      while (done < target.length) {
+        const chunk = Math.min(target.length - done, 1 << 30);
+        const got = fs.readSync(fd, target, done, chunk, dataStart + begin + done);
+        if (got <= 0) throw new SafetensorsError(file, `unexpected end of file in tensor "${name}"`);
+        done += got;
+      }
+      tensors.set(name, { dtype: st.dtype, shape: shape as number[], data });
+    }
+    return { tensors, metadata };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes tensors (in the given order) as a .safetensors file, atomically (temp file + rename). */
+export function writeSafetensors(file: string, tensors: Map<string, HostTensor> | [string, HostTensor][], metadata?: Record<string, string>): void {
+  const entries = Array.isArray(tensors) ? tensors : [...tensors.entries()];
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, t] of entries) {
+    const st = DTYPE_TO_ST[t.dtype];
+    if (!st) throw new Error(`cannot write dtype ${t.dtype} (tensor "${name}") to safetensors`);
+    const bytes = t.data.byteLength;
+    header[name] = { dtype: st, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let headerText = JSON.stringify(header);
+  headerText += ' '.repeat((8 - ((8 + Buffer.byteLength(headerText)) % 8)) % 8);
+  const headerBuf = Buffer.from(headerText, 'utf8');
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(headerBuf.length));
+    fs.writeSync(fd, len);
+    fs.writeSync(fd, headerBuf);
+    for (const [, t] of entries) fs.writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
