@@ -47,8 +47,10 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): HostTensor {
   if (bytes.length - dataStart < needed) {
     throw new NpyFormatError(name, `data truncated: shape (${shape.join(', ')}) needs ${needed} bytes, file has ${bytes.length - dataStart}`);
   }
-  // Copy into an aligned buffer so typed-array views are always valid.
-  const raw = bytes.slice(dataStart, dataStart + needed);
+  // Copy into a fresh, aligned buffer so typed-array views are always valid. (Not bytes.slice():
+  // on a Node Buffer that is a view into the shared pool, not a copy.)
+  const raw = new Uint8Array(needed);
+  raw.set(bytes.subarray(dataStart, dataStart + needed));
   const buf = raw.buffer;
   let data: HostTensor['data'];
   switch (dtype) {

@@ -60,7 +60,13 @@ export function readSafetensors(file: string): SafetensorsFile {
     const tensors = new Map<string, HostTensor>();
     let metadata: Record<string, string> = {};
     for (const [name, info] of Object.entries(header)) {
-      if (name === '__metadata__') { metadata = (info ?? {}) as Record<string, string>; continue; }
+      if (name === '__metadata__') {
+        if (info === null || typeof info !== 'object' || Array.isArray(info) || !Object.values(info).every((v) => typeof v === 'string')) {
+          throw new SafetensorsError(file, '__metadata__ must map strings to strings');
+        }
+        metadata = info as Record<string, string>;
+        continue;
+      }
       const entry = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       const st = typeof entry?.dtype === 'string' ? ST_TO_DTYPE[entry.dtype] : undefined;
       if (!st) throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${JSON.stringify(entry?.dtype)}`);
@@ -92,12 +98,16 @@ export function readSafetensors(file: string): SafetensorsFile {
 /** Writes tensors (in the given order) as a .safetensors file, atomically (temp file + rename). */
 export function writeSafetensors(file: string, tensors: Map<string, HostTensor> | [string, HostTensor][], metadata?: Record<string, string>): void {
   const entries = Array.isArray(tensors) ? tensors : [...tensors.entries()];
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor named "__proto__" must become a key, not change the object's prototype.
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of entries) {
+    if (name === '__metadata__') throw new Error('cannot write a tensor named "__metadata__" to safetensors (reserved key)');
+    if (name in header) throw new Error(`cannot write tensor "${name}" twice to safetensors`);
     const st = DTYPE_TO_ST[t.dtype];
     if (!st) throw new Error(`cannot write dtype ${t.dtype} (tensor "${name}") to safetensors`);
+    if (t.data.length !== numel(t.shape)) throw new Error(`cannot write tensor "${name}": shape ${shapeToString(t.shape)} needs ${numel(t.shape)} values, data has ${t.data.length}`);
     const bytes = t.data.byteLength;
     header[name] = { dtype: st, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -114,8 +124,11 @@ export function writeSafetensors(file: string, tensors: Map<string, HostTensor> 
     fs.writeSync(fd, headerBuf);
     for (const [, t] of entries) fs.writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     fs.fsyncSync(fd);
-  } finally {
+  } catch (e) {
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true }); // do not leave a half-written temp file behind
+    throw e;
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, file);
 }
