@@ -15,6 +15,31 @@ export interface FromWeightsOptions {
   source?: string;
   /** Load weights containing NaN/Inf instead of failing. */
   allowNonFinite?: boolean;
+  /**
+   * Keep puzzle_emb.weights in host memory and gather rows there, instead of copying it into the
+   * backend. Default: only for tables of at least HOST_PUZZLE_TABLE_MIN_ELEMENTS (an official ARC
+   * checkpoint's ~2 GB table must not exist twice, and would not fit a 32-bit wasm heap anyway).
+   */
+  hostPuzzleTable?: boolean;
+}
+
+/** 16M float32 = 64 MB: Sudoku / maze tables (one row) and small ARC sets stay on the backend. */
+export const HOST_PUZZLE_TABLE_MIN_ELEMENTS = 16 * 1024 * 1024;
+
+/** A puzzle-embedding table [rows, dim] kept on the host; rows are gathered per batch. */
+export class HostPuzzleTable {
+  constructor(readonly rows: number, readonly dim: number, readonly data: Float32Array) {}
+
+  /** Rows for the given identifiers, [ids.length, dim] row-major (a fresh array). */
+  gather(ids: ArrayLike<number>): Float32Array {
+    const out = new Float32Array(ids.length * this.dim);
+    for (let i = 0; i < ids.length; i++) {
+      const r = ids[i];
+      if (!Number.isInteger(r) || r < 0 || r >= this.rows) throw new Error(`puzzle identifier ${r} is outside the embedding table 0..${this.rows - 1}`);
+      out.set(this.data.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim);
+    }
+    return out;
+  }
 }
 
 export class TrmParams {
@@ -23,6 +48,8 @@ export class TrmParams {
     private readonly vars: Map<string, tf.Variable>,
     /** Messages about ignored keys etc. from validation. */
     readonly warnings: string[],
+    /** puzzle_emb.weights when it is kept on the host (then it is not among the variables). */
+    readonly hostPuzzleTable?: HostPuzzleTable,
   ) {}
 
   /**
@@ -40,14 +67,20 @@ export class TrmParams {
       source, configSource: 'the model config', allowNonFinite: opts.allowNonFinite,
     });
     const vars = new Map<string, tf.Variable>();
+    let hostTable: HostPuzzleTable | undefined;
+    const table = valid.get('puzzle_emb.weights');
+    if (table && (opts.hostPuzzleTable ?? numel(table.shape) >= HOST_PUZZLE_TABLE_MIN_ELEMENTS)) {
+      hostTable = new HostPuzzleTable(table.shape[0], table.shape[1], table.data as Float32Array);
+    }
     for (const [k, t] of valid) {
+      if (hostTable && k === 'puzzle_emb.weights') continue;
       // No copy (a 2 GB ARC puzzle table must not exist twice): the cpu backend may keep the caller's
       // array as variable storage, so callers must not mutate the host tensors they pass in.
       const value = tf.tensor(t.data as Float32Array, t.shape, 'float32');
       vars.set(k, tf.variable(value, !BUFFER_KEYS.has(k)));
       value.dispose();
     }
-    return new TrmParams(config, vars, warnings);
+    return new TrmParams(config, vars, warnings, hostTable);
   }
 
   get(name: string): tf.Variable {
@@ -80,6 +113,11 @@ export class TrmParams {
   toHost(): Map<string, HostTensor> {
     const out = new Map<string, HostTensor>();
     for (const k of expectedWeightShapes(this.config).keys()) {
+      if (k === 'puzzle_emb.weights' && this.hostPuzzleTable) {
+        const t = this.hostPuzzleTable;
+        out.set(k, { dtype: 'float32', shape: [t.rows, t.dim], data: t.data });
+        continue;
+      }
       const v = this.vars.get(k);
       if (v) out.set(k, { dtype: 'float32', shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
     }

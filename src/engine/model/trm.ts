@@ -131,7 +131,10 @@ export class TrmModel {
           if (rb !== B || rn !== c.puzzle_emb_ndim) throw new Error(`embed: puzzleRows must be [${B}, ${c.puzzle_emb_ndim}], got [${rb}, ${rn}]`);
           rows = p.round(opts.puzzleRows);
         } else {
-          rows = p.round(tf.gather(this.w('puzzle_emb.weights'), tf.cast(puzzleIds, 'int32')));
+          const host = this.params.hostPuzzleTable;
+          rows = host
+            ? p.round(tf.tensor2d(host.gather(puzzleIds.dataSync()), [B, host.dim]))
+            : p.round(tf.gather(this.w('puzzle_emb.weights'), tf.cast(puzzleIds, 'int32')));
         }
         const pad = P * D - c.puzzle_emb_ndim;
         if (pad > 0) rows = tf.pad(rows, [[0, 0], [0, pad]]);
