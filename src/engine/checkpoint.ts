@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import { TrmConfig, configFromArch, derive, validateConfig } from './config';
-import { HostTensor } from './hostTensor';
+import { HostTensor, toFloat32 } from './hostTensor';
 import { ConfigSource, parseConfigText, readConfigFile, siblingConfigFiles } from './formats/configFile';
 import { readSafetensors, writeSafetensors } from './formats/safetensors';
 import { LEGACY_TORCH_MESSAGE, classifyTorchHead, readTorchCheckpoint, rejectBarePickle } from './formats/torchCheckpoint';
@@ -38,6 +38,24 @@ export interface LoadCheckpointOptions {
   seqLen?: number;
   /** Load weights with NaN/Inf (a warning instead of an error). */
   allowNonFinite?: boolean;
+  /**
+   * Puzzle identifiers of the data the model will run on. When the stored puzzle-embedding table has a
+   * different number of rows, it is replaced by its mean row repeated to the new shape, exactly as the
+   * official script does when fine-tuning on new identifiers (with a warning).
+   */
+  numPuzzleIdentifiers?: number;
+}
+
+/** The official load-time rule for a puzzle table of the wrong size: the mean row, repeated. */
+export function resizePuzzleTable(table: HostTensor, rows: number): HostTensor {
+  const [n, dim] = table.shape;
+  const src = toFloat32(table);
+  const mean = new Float64Array(dim);
+  for (let r = 0; r < n; r++) for (let d = 0; d < dim; d++) mean[d] += src[r * dim + d];
+  const row = Float32Array.from(mean, (v) => v / n);
+  const data = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) data.set(row, r * dim);
+  return { dtype: 'float32', shape: [rows, dim], data };
 }
 
 /** Metadata key under which saveSafetensorsCheckpoint stores the config as JSON. */
@@ -131,11 +149,21 @@ export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): 
   const cfg = resolveConfigSource(path, opts, metadata);
   const { weights: canonical, sourceDtypes } = canonicalizeStateDict(raw, path);
   raw.clear(); // drop the raw bf16 buffers now that they are decoded
+  const resizeWarnings: string[] = [];
+  const table = canonical.get('puzzle_emb.weights');
+  const wanted = opts.numPuzzleIdentifiers;
+  if (wanted !== undefined && table && table.shape.length === 2 && table.shape[0] !== wanted) {
+    if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`numPuzzleIdentifiers must be a positive integer, got ${wanted}`);
+    canonical.set('puzzle_emb.weights', resizePuzzleTable(table, wanted));
+    resizeWarnings.push(`${path}: the puzzle-embedding table has ${table.shape[0]} rows but the data has ${wanted} puzzle identifiers; ` +
+      'using the mean row for every identifier (the official fine-tuning rule), so per-puzzle embeddings are lost');
+  }
   const { config, fromWeights } = buildConfig(cfg, canonical, opts.seqLen, path);
+  if (resizeWarnings.length && wanted !== undefined) config.num_puzzle_identifiers = wanted;
   const configSource = fromWeights.length ? `${cfg.source} (+ ${fromWeights.join(', ')} from the weights)` : cfg.source;
   const { weights, warnings } = validateWeights(canonical, config, { source: path, configSource, allowNonFinite: opts.allowNonFinite });
   for (const k of [...sourceDtypes.keys()]) if (!weights.has(k)) sourceDtypes.delete(k);
-  return { path, format, config, configSource, weights, sourceDtypes, parameterCount: trainableParameterCount(weights), warnings };
+  return { path, format, config, configSource, weights, sourceDtypes, parameterCount: trainableParameterCount(weights), warnings: [...resizeWarnings, ...warnings] };
 }
 
 /**

@@ -193,3 +193,26 @@ test('config files with bad values name the file and the key', () => {
   fs.writeFileSync(cfg, fs.readFileSync(path.join(FIXTURE, 'all_config.yaml'), 'utf8').replace('num_heads: 2', 'num_heads: 0').replace('mlp_t: true', 'mlp_t: false'));
   assert.throws(() => loadCheckpoint(STEP, { configPath: cfg }), /configuration from .*all_config\.yaml: invalid TRM config: hidden_size 64 must be divisible by num_heads 0/);
 });
+
+test('a puzzle table of another size is replaced by its mean row, as the official loader does', () => {
+  const file = copyFixture((t) => {
+    const rows = 3, dim = 64;
+    const data = new Float32Array(rows * dim);
+    for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) data[r * dim + d] = r + d / 100;
+    t.set('_orig_mod.model.inner.puzzle_emb.weights', { dtype: 'float32', shape: [rows, dim], data });
+  });
+  const cfgPath = path.join(FIXTURE, 'all_config.yaml');
+  const same = loadCheckpoint(file, { configPath: cfgPath, numPuzzleIdentifiers: 3 });
+  assert.equal(same.config.num_puzzle_identifiers, 3);
+  assert.equal(same.warnings.length, 0);
+  const loaded = loadCheckpoint(file, { configPath: cfgPath, numPuzzleIdentifiers: 5 });
+  assert.equal(loaded.config.num_puzzle_identifiers, 5);
+  const table = loaded.weights.get('puzzle_emb.weights')!;
+  assert.deepEqual(table.shape, [5, 64]);
+  const data = table.data as Float32Array;
+  for (let r = 0; r < 5; r++) {
+    assert.ok(Math.abs(data[r * 64] - 1) < 1e-6, 'mean of rows 0, 1, 2 at column 0 is 1');
+    assert.ok(Math.abs(data[r * 64 + 10] - 1.1) < 1e-6);
+  }
+  assert.match(loaded.warnings.join('\n'), /3 rows but the data has 5 puzzle identifiers; using the mean row/);
+});

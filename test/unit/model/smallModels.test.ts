@@ -13,7 +13,7 @@ import { erfinv, initialWeights } from '../../../src/engine/model/init';
 import { actLossTf } from '../../../src/engine/model/losses';
 import { roundToBf16Tensor } from '../../../src/engine/model/precision';
 import { createRng } from '../../../src/engine/model/rng';
-import { TrmModel } from '../../../src/engine/model/trm';
+import { RecursionTensors, TrmModel } from '../../../src/engine/model/trm';
 import { maxAbsDiff, report, useCpu } from './fixture';
 import { Mat, maxDiffMat, refEmbed, refHeads, refNet } from './reference';
 
@@ -119,11 +119,13 @@ test('gradients flow to every trainable variable and to substituted puzzle rows 
     const ids = tf.tensor1d([0, 2], 'int32');
     const labels = tf.tensor2d([[2, 3, 4], [1, -100, 1]], [2, 3], 'int32');
     // Cycles 1..H-1 outside the gradient scope, like the official torch.no_grad split.
-    const warm = tf.tidy(() => {
+    const warmState = tf.tidy(() => {
       const x = model.embed(inputs, ids);
-      return model.cycle(model.initialState(2), x, 1);
+      const st = model.cycle(model.initialState(2), x, 1);
+      return { y: st.y, z: st.z } as unknown as tf.TensorContainerObject;
     });
-    const rows = tf.variable(tf.randomNormal([2, c.puzzle_emb_ndim], 0, 1, 'float32', 1), true);
+    const warm = warmState as unknown as RecursionTensors;
+    const rows = tf.variable(tf.randomNormal([2, c.puzzle_emb_ndim], 0, 1, 'float32', 1), true) as tf.Variable<tf.Rank.R2>;
     const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
       const x = model.embed(inputs, ids, { puzzleRows: rows });
       const s = model.cycle(warm, x, 2);
