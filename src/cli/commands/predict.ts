@@ -2,6 +2,7 @@
 // with the Q-head's halting signal, so a user sees where the model would stop and what it revised.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { TrmConfig } from '../../engine/config';
 import { TrmModel } from '../../engine/model/trm';
 import { ARC_CANVAS, ARC_VOCAB, decodeArcGrid, encodeArcGrid, Grid, validateGrid } from '../../engine/tasks/arc';
@@ -20,6 +21,7 @@ const SPEC = {
   'test-index': { value: true, valueName: 'N', description: 'which test pair of the ARC task (default 0)' },
   maze: { value: true, valueName: 'file', description: 'a maze as a text file of N lines of N characters (#, space, S, G)' },
   'puzzle-identifier': { value: true, valueName: 'N', description: 'puzzle-embedding row to use (default 0, the blank puzzle)' },
+  identifiers: { value: true, valueName: 'identifiers.json', description: 'ARC: the built dataset\'s identifiers.json; the row named like the task file is used' },
   steps: { value: true, valueName: 'K', description: 'supervision steps (default halt_max_steps)' },
   backend: BACKEND_OPTION,
   json: { value: false, description: 'print JSON instead of grids' },
@@ -62,8 +64,24 @@ function prepare(args: ReturnType<typeof parseArgs>): Prepared {
     const input = validateGrid(pair.input, `${file} test[${k}].input`);
     const output = pair.output !== undefined ? validateGrid(pair.output, `${file} test[${k}].output`) : undefined;
     const gridText = (g: Grid) => g.map((row) => row.join('')).join('\n');
+    const idsFile = str(args, 'identifiers');
+    let row = puzzleIdentifier;
+    if (idsFile) {
+      if (str(args, 'puzzle-identifier') !== undefined) throw new UsageError('give --identifiers or --puzzle-identifier, not both');
+      let names: unknown;
+      try { names = JSON.parse(fs.readFileSync(idsFile, 'utf8')); } catch (e) { throw new Error(`cannot read ${idsFile}: ${(e as Error).message}`); }
+      if (!Array.isArray(names)) throw new Error(`${idsFile}: expected a JSON list of puzzle names (identifiers.json of a built dataset)`);
+      const name = path.basename(file).replace(/\.json$/i, '');
+      row = names.indexOf(name);
+      if (row < 0) {
+        console.error(`warning: task ${name} is not in ${idsFile} (an unseen puzzle); using row 0, the blank embedding`);
+        row = 0;
+      } else {
+        console.error(`puzzle embedding: row ${row} ("${name}" in ${idsFile})`);
+      }
+    }
     return {
-      task: 'arc', puzzle: { inputs: encodeArcGrid(input), puzzleIdentifier, labels: output ? encodeArcGrid(output) : undefined },
+      task: 'arc', puzzle: { inputs: encodeArcGrid(input), puzzleIdentifier: row, labels: output ? encodeArcGrid(output) : undefined },
       render: (ids) => { const g = decodeArcGrid(ids); return g.length ? gridText(g) : '(no grid: the prediction starts with a non-colour cell)'; },
       describe: (ids) => decodeArcGrid(ids),
     };
