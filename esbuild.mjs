@@ -23,7 +23,8 @@ const exists = (f) => fs.existsSync(path.join(root, f));
 const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 const nodeCommon = {
   bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production,
-  minify: production, logLevel: 'warning', external: ['vscode', ...nativeExternals],
+  // playwright-core: test-only, reads its own package.json at run time, so it cannot be bundled.
+  minify: production, logLevel: 'warning', external: ['vscode', ...nativeExternals, 'playwright-core'],
   absWorkingDir: root,
 };
 
@@ -46,6 +47,11 @@ if (exists('webview/main.ts')) {
   builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production,
     minify: production, logLevel: 'warning', absWorkingDir: root,
     entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist' });
+}
+if (exists('webview/dashboard/main.ts')) {
+  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production,
+    minify: production, logLevel: 'warning', absWorkingDir: root,
+    entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: 'dist' });
 }
 const unitTests = find('test/unit', '.test.ts');
 if (unitTests.length) builds.push({ ...nodeCommon, sourcemap: 'inline', entryPoints: unitTests, outdir: 'out/test/unit', outbase: 'test/unit' });
