@@ -1,0 +1,99 @@
+// `npm run bench:train`: training throughput (examples per second, one example = one ACT step of one
+// batch slot, i.e. what pretrain.py calls a step times the batch size) of the product's trainStep on
+// the backend the trainer would choose, for the paper-size Sudoku MLP-T (sudoku-mlp, hidden 512,
+// H_cycles 3 x L_cycles 6, float32 here) and the demo model's config, each against PyTorch on CPU
+// running the same step in the same run (bench/torch_train_reference.py under /usr/bin/python3).
+// Prints numbers and ratios; asserts nothing. Args: [--paper-batch B] [--demo-batch B] [--steps N].
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import '../src/engine/train/gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../src/engine/backend';
+import { TrmConfig, getPreset } from '../src/engine/config';
+import { initialCarry } from '../src/engine/model/act';
+import { TrmModel } from '../src/engine/model/trm';
+import { DEMO_RECIPE } from '../src/engine/train/demoRecipe';
+import { initialHostParams, weightsFor } from '../src/engine/train/modelState';
+import { TRAIN_DEFAULTS } from '../src/engine/train/recipe';
+import { TrainRng } from '../src/engine/train/rng';
+import { trainStep } from '../src/engine/train/step';
+import { registerTrainingWasmKernels } from '../src/engine/train/wasmKernels';
+
+const TORCH_PYTHON = '/usr/bin/python3';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+interface Timing { examplesPerSec: number; msPerStep: number }
+
+function timeProduct(config: TrmConfig, B: number, steps: number): Timing {
+  const p = initialHostParams(config, 0, true);
+  const model = TrmModel.fromWeights(config, weightsFor(p, 'live'));
+  let carry = initialCarry(model, B);
+  const rng = new TrainRng(1);
+  const r = new TrainRng(2);
+  const batch = {
+    inputs: Int32Array.from({ length: B * config.seq_len }, () => 1 + r.int(config.vocab_size - 1)),
+    labels: Int32Array.from({ length: B * config.seq_len }, () => 2 + r.int(config.vocab_size - 2)),
+    puzzleIdentifiers: new Int32Array(B),
+  };
+  const h = { ...TRAIN_DEFAULTS, global_batch_size: B };
+  carry = trainStep(model, p, carry, batch, h, 1e-4, 1e-4, rng).carry; // warm-up
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) carry = trainStep(model, p, carry, batch, h, 1e-4, 1e-4, rng).carry;
+  const ms = performance.now() - t0;
+  carry.state.y.dispose(); carry.state.z.dispose();
+  model.dispose();
+  return { examplesPerSec: (B * steps) / (ms / 1000), msPerStep: ms / steps };
+}
+
+function timeTorch(config: TrmConfig, B: number, steps: number): Timing | string {
+  if (!fs.existsSync(TORCH_PYTHON)) return `${TORCH_PYTHON} absent`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-bench-train-'));
+  const cfgFile = path.join(dir, 'config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify(config));
+  const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
+  delete env.OPENBLAS_CORETYPE;
+  const script = path.resolve(__dirname, '../../bench/torch_train_reference.py');
+  const r = spawnSync(TORCH_PYTHON, [script, '--config', cfgFile, '--batch', String(B), '--steps', String(steps), '--threads', String(Math.min(4, os.cpus().length))],
+    { encoding: 'utf8', env, timeout: 1_200_000 });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const j = JSON.parse(line) as { error?: string; examplesPerSec: number; ms: number; torch: string; threads: number };
+    if (j.error) return `torch absent or failed: ${j.error}`;
+    return { examplesPerSec: j.examplesPerSec, msPerStep: j.ms / steps };
+  } catch {
+    return `torch run failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`;
+  }
+}
+
+async function main(): Promise<void> {
+  const steps = arg('steps', 2);
+  const info = await selectBackend({ wasmDir: path.resolve(__dirname, '..') + path.sep });
+  if (tf.getBackend() === 'wasm') registerTrainingWasmKernels();
+  console.log(`backend: ${info.description}; cores: ${os.cpus().length}; load average ${os.loadavg()[0].toFixed(1)}`);
+  const sudoku = { seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1 };
+  const workloads: Array<{ name: string; config: TrmConfig; batch: number }> = [
+    { name: 'sudoku-mlp (paper size, hidden 512, T=3 x n=6, float32)', config: { ...getPreset('sudoku-mlp'), ...sudoku, forward_dtype: 'float32' }, batch: arg('paper-batch', 4) },
+    { name: 'sudoku demo (hidden 64, 1 layer, T=2 x n=2)', config: { ...getPreset('sudoku-mlp-demo'), ...sudoku, ...DEMO_RECIPE.arch } as TrmConfig, batch: arg('demo-batch', DEMO_RECIPE.global_batch_size) },
+  ];
+  for (const w of workloads) {
+    const ours = timeProduct(w.config, w.batch, steps);
+    const torch = timeTorch(w.config, w.batch, steps);
+    console.log(`\n${w.name}, batch ${w.batch}, ${steps} timed steps after 1 warm-up`);
+    console.log(`  TRM Lens trainStep: ${ours.examplesPerSec.toFixed(2)} examples/s (${ours.msPerStep.toFixed(0)} ms/step)`);
+    if (typeof torch === 'string') console.log(`  PyTorch CPU: ${torch}`);
+    else {
+      console.log(`  PyTorch CPU:        ${torch.examplesPerSec.toFixed(2)} examples/s (${torch.msPerStep.toFixed(0)} ms/step)`);
+      console.log(`  ratio TRM Lens / PyTorch: ${(ours.examplesPerSec / torch.examplesPerSec).toFixed(3)}`);
+    }
+  }
+}
+
+main().catch((e) => { console.error(`bench:train: ${(e as Error).message}`); process.exitCode = 1; });
