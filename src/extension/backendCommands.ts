@@ -1,5 +1,74 @@
-// Placeholder registration, replaced by the backend/status feature.
+// "TRM: Show Compute Backend": initialises the TF.js compute backend (native GPU/CPU, wasm, cpu;
+// see src/engine/backend.ts) and reports what was chosen, and why the better candidates were skipped,
+// in a notification and a status bar item. Other features call ensureBackend() so that the whole
+// extension shares one selection, with the wasm binaries shipped in the extension's dist/ folder.
+// registerBackendCommands() also registers its sibling engine-information command, "TRM: Show Model
+// Info" (modelInfoCommand.ts).
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import * as vscode from 'vscode';
+import { selectBackend, type BackendInfo } from '../engine/backend';
+import { registerModelInfoCommand } from './modelInfoCommand';
+
+export const SHOW_BACKEND_COMMAND = 'trmLens.showBackend';
+
+/** What the command returns: the engine's selection plus the TF.js backend actually active afterwards. */
+export interface ShownBackend extends BackendInfo {
+  /** tf.getBackend() in the extension host after selection: 'wasm', 'cpu' or 'tensorflow' (native). */
+  tfBackend: string;
+}
+
+let wasmDir: string | undefined;
+let statusItem: vscode.StatusBarItem | undefined;
+
+/** Short status bar text, e.g. "TRM: wasm ×2 (CPU)". */
+export function backendStatusText(info: BackendInfo): string {
+  return `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
+}
+
+/** One line for a notification: what runs, then every skipped candidate with its reason. */
+export function backendSummary(info: BackendInfo): string {
+  const skipped = info.fallbackReasons.length ? ` Skipped: ${info.fallbackReasons.join('; ')}.` : '';
+  return `TRM compute backend: ${info.description}.${skipped}`;
+}
+
+/**
+ * Selects the compute backend for this extension host (cheap after the first call: TF.js keeps
+ * initialised backends). The wasm binaries are looked up in <extension>/dist, next to extension.js.
+ */
+export async function ensureBackend(): Promise<BackendInfo> {
+  if (!wasmDir) throw new Error('TRM Lens: the backend commands were not registered (extension not activated)');
+  const info = await selectBackend({ wasmDir });
+  updateStatus(info);
+  return info;
+}
+
+function updateStatus(info: BackendInfo): void {
+  if (!statusItem) return;
+  statusItem.text = backendStatusText(info);
+  statusItem.tooltip = [info.description, ...info.fallbackReasons.map((r) => `skipped ${r}`)].join('\n');
+  statusItem.show();
+}
+
+async function showBackend(): Promise<ShownBackend | undefined> {
+  let info: ShownBackend;
+  try {
+    info = { ...(await ensureBackend()), tfBackend: tf.getBackend() };
+  } catch (e) {
+    // A notification, not a thrown error: the user gets the reason instead of "command failed".
+    void vscode.window.showErrorMessage(`TRM: no compute backend could be started: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  // Not awaited: the promise settles only when the notification is dismissed.
+  void vscode.window.showInformationMessage(backendSummary(info));
+  return info;
+}
+
 export function registerBackendCommands(context: vscode.ExtensionContext): void {
-  void context;
+  wasmDir = path.join(context.extensionPath, 'dist');
+  statusItem = vscode.window.createStatusBarItem('trmLens.backend', vscode.StatusBarAlignment.Right, 100);
+  statusItem.name = 'TRM Compute Backend';
+  statusItem.command = SHOW_BACKEND_COMMAND;
+  context.subscriptions.push(statusItem, vscode.commands.registerCommand(SHOW_BACKEND_COMMAND, showBackend));
+  registerModelInfoCommand(context);
 }
