@@ -13,7 +13,10 @@ mkdir -p "$E2E_HOME"
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
-if [ "${TRM_BENCH_TORCH:-0}" = 1 ]; then dpkg -s python3-torch >/dev/null 2>&1 || need_apt+=(python3-torch); fi
+# libopenblas0-pthread: torch's best CPU configuration (without it, torch falls back to reference BLAS).
+if [ "${TRM_BENCH_TORCH:-0}" = 1 ]; then
+  for p in python3-torch libopenblas0-pthread; do dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p"); done
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup-vscode-e2e: apt-get install ${need_apt[*]}"
   apt-get update -qq
