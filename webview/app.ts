@@ -1,0 +1,567 @@
+// The timeline app: holds the state the host told us (trace info, debug position) and what we
+// fetched (heatmaps, step summaries, trajectory), and turns it into pixels. Rendering never waits
+// for data: a render pass paints what is cached, declares what it is missing to the fetch queue,
+// and data arriving later schedules another pass (one per animation frame at most). That keeps a
+// cursor move (keyboard, play, debugger step) to a few putImageData calls on cached values.
+import {
+  DEFAULT_VIEW, NO_SESSION_NOTICE, isViewState,
+  type HostToWebviewMessage, type InitMessage, type Position, type StepSummary, type TraceInfo,
+  type TrajectoryMessage, type ViewState,
+} from '../src/protocol/timeline';
+import { HostConnection, type VsCodeApi } from './host';
+import { paintAnswer } from './model/answer';
+import { absMaxOf, paintValues, type ColorDomain } from './model/colors';
+import { clampCursor, isNavKey, moveCursor, nextForPlay, type Bounds, type Cursor } from './model/cursor';
+import { diffValues, gridValues } from './model/grid';
+import { HeatmapStore, cellKey, domainKey, type CellAddress, type ViewKey } from './model/heatmapStore';
+import { columnOf, columnsFor, describeColumn, type Column } from './model/layout';
+import { FetchQueue } from './model/fetchQueue';
+import { Player, delay, type CancellationToken } from './model/player';
+import { AnswerView } from './view/answerView';
+import { DetailView } from './view/detail';
+import { h } from './view/dom';
+import { QHaltChart } from './view/qHaltChart';
+import { readTheme, type ThemeColors } from './view/theme';
+import { TimelineGrid, type RowView } from './view/timelineGrid';
+import { Toolbar } from './view/toolbar';
+import { TrajectoryChart } from './view/trajectoryChart';
+
+type CellState =
+  | { kind: 'data'; sig: string; get: () => { values: Float32Array; absMax: number } }
+  | { kind: 'missing'; keys: { key: string; addr: CellAddress }[] }
+  | { kind: 'error'; message: string }
+  | { kind: 'note'; message: string }
+  | { kind: 'unreached' };
+
+const KEY_SEEK_DEBOUNCE_MS = 150;
+const MAX_IN_FLIGHT = 6;
+
+export class App {
+  private readonly host: HostConnection;
+  private info: TraceInfo | null = null;
+  private notice = NO_SESSION_NOTICE;
+  private ended = false;
+  private view: ViewState = { ...DEFAULT_VIEW };
+  private columns: Column[] = [];
+  private cursor: Cursor | null = null;
+  private position: Position | null = null;
+  private reachedStep = 0;
+  private readonly breakpointSteps = new Set<number>();
+  private summaries: (StepSummary | undefined)[] = [];
+  private readonly summaryErrors = new Map<number, string>();
+  private trajectory: TrajectoryMessage | null = null;
+  private trajectoryKey = '';
+  private trajectoryError = '';
+  private readonly store = new HeatmapStore();
+  private readonly queue = new FetchQueue(MAX_IN_FLIGHT);
+  private generation = 0;
+  private theme: ThemeColors;
+  private themeVersion = 0;
+  private lastSentSeek: { step: number; ordinal: number; layer?: number } | null = null;
+  private seekTimer: ReturnType<typeof setTimeout> | undefined;
+  private frame = 0;
+  /** Layout waits for the first render after configure: a hidden panel has no width to fit. */
+  private needsLayout = false;
+  private revealPending = false;
+  private renders = 0;
+  /** Since the last init: the first painted frame and the first pass with nothing left to fetch are still to be measured. */
+  private measureFirstFrame = false;
+  private measureComplete = false;
+  private errorText = '';
+  private dataWaiters: (() => void)[] = [];
+  private readonly player: Player;
+  private cellImage: ImageData | null = null;
+  private detailImage: ImageData | null = null;
+
+  // DOM
+  private readonly title = h('h1', { class: 'tl-title' });
+  private readonly meta = h('div', { class: 'tl-meta' });
+  private readonly status = h('div', { class: 'tl-status', attrs: { role: 'status', 'aria-live': 'polite' } });
+  private readonly errorLine = h('div', { class: 'tl-error', attrs: { role: 'alert' } });
+  private readonly noticeEl = h('div', { class: 'tl-notice' });
+  private readonly main = h('div', { class: 'tl-main' });
+  private readonly toolbar: Toolbar;
+  private readonly grid: TimelineGrid;
+  private readonly detail = new DetailView();
+  private readonly answer = new AnswerView();
+  private readonly qHalt: QHaltChart;
+  private readonly traj: TrajectoryChart;
+
+  constructor(private readonly root: HTMLElement, api: VsCodeApi) {
+    this.host = new HostConnection(api, (m) => this.handle(m));
+    const saved = this.host.savedView();
+    if (isViewState(saved)) this.view = saved;
+    this.theme = readTheme();
+    this.toolbar = new Toolbar((v) => this.setView(v), () => this.player.toggle());
+    this.grid = new TimelineGrid((step, col) => this.clickCell(step, col), () => this.scheduleRender());
+    this.qHalt = new QHaltChart((step) => this.clickCell(step, this.columns.length - 1));
+    this.traj = new TrajectoryChart((step, ordinal) => this.clickCell(step, columnOf(this.columns, ordinal)));
+    this.player = new Player((t) => this.playTick(t), (reason, e) => {
+      this.toolbar.setPlaying(false);
+      if (reason === 'error') this.showError(`playback stopped: ${(e as Error)?.message ?? String(e)}`);
+      this.seekToCursor();
+    });
+    const side = h('aside', { class: 'tl-side' }, [this.detail.root, this.answer.root]);
+    const charts = h('div', { class: 'tl-charts' }, [
+      h('figure', { class: 'tl-qhalt-fig' }, [h('figcaption', { class: 'tl-caption', text: 'q_halt per step (ACT halting head)' }), this.qHalt.root as unknown as Node]),
+      h('figure', { class: 'tl-traj-fig' }, [h('figcaption', { class: 'tl-caption', text: 'latent trajectory (PCA of the mean state after each update)' }), this.traj.root as unknown as Node])]);
+    this.main.append(this.grid.root, side, charts);
+    root.append(h('header', { class: 'tl-header' }, [this.title, this.meta, this.status, this.errorLine]), this.toolbar.root, this.noticeEl, this.main);
+    this.toolbar.write(this.view, null);
+    document.addEventListener('keydown', (e) => this.onKey(e));
+    // Deferred to the next frame: relayout resizes the rows, which must not happen inside the observer callback.
+    new ResizeObserver(() => requestAnimationFrame(() => { if (this.grid.relayout()) this.invalidate(); this.scheduleRender(); })).observe(this.grid.scroller);
+    // VS Code swaps theme variables and body classes in place; repaint with the new colours.
+    const themeObserver = new MutationObserver(() => this.refreshTheme());
+    themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
+    themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['class', 'style'] });
+    this.renderNotice();
+  }
+
+  /** Tells the host we are listening; it answers with `init`. */
+  start(): void { this.host.ready(); }
+
+  receive(data: unknown): void { this.host.receive(data); }
+  reportError(message: string): void { this.host.reportError(message); }
+
+  // ------------------------------------------------------------ messages
+  private handle(m: HostToWebviewMessage): void {
+    switch (m.type) {
+      case 'init': this.init(m); break;
+      case 'position':
+        if (this.info && m.sessionId === this.info.sessionId) this.onPosition(m.position);
+        break;
+      case 'sessionEnded':
+        if (this.info && m.sessionId === this.info.sessionId) {
+          this.ended = true; this.notice = m.notice;
+          this.player.pause();
+          this.host.cancelAll('the debug session ended');
+          this.queue.clear();
+          this.scheduleRender();
+        }
+        break;
+      case 'error': this.showError(m.message); break;
+      case 'theme': this.refreshTheme(); break;
+      default: break;     // responses are routed to their requests by HostConnection
+    }
+  }
+
+  private init(m: InitMessage): void {
+    this.generation++;
+    this.player.pause();
+    this.host.cancelAll('the debug session changed');
+    this.queue.clear();
+    this.store.clear();
+    this.summaries = []; this.summaryErrors.clear(); this.breakpointSteps.clear();
+    this.trajectory = null; this.trajectoryKey = ''; this.trajectoryError = '';
+    this.lastSentSeek = null; this.errorText = '';
+    this.info = m.traceInfo; this.notice = m.notice; this.ended = false;
+    if (m.view) this.view = m.view;
+    this.position = m.position;
+    if (!this.info) { this.cursor = null; this.reachedStep = 0; this.renderNotice(); return; }
+    performance.clearMarks('trm-timeline-init');
+    performance.mark('trm-timeline-init');
+    this.measureFirstFrame = true; this.measureComplete = true;
+    if (this.view.channel >= this.info.hiddenSize) this.view = { ...this.view, channel: 0 };
+    this.reachedStep = Math.min(this.info.maxSteps, Math.max(1, m.position?.step ?? 1));
+    this.configureColumns();
+    this.cursor = m.position ? { step: m.position.step, col: Math.max(0, columnOf(this.columns, m.position.ordinal, m.position.layer)) } : { step: 1, col: 0 };
+    if (m.position && /breakpoint/i.test(m.position.reason)) this.breakpointSteps.add(m.position.step);
+    this.revealPending = true;
+    this.refreshTheme();
+    this.renderNotice();
+    this.scheduleRender();
+  }
+
+  private onPosition(p: Position): void {
+    this.position = p;
+    this.reachedStep = Math.max(this.reachedStep, Math.min(this.info!.maxSteps, p.step));
+    if (/breakpoint/i.test(p.reason)) this.breakpointSteps.add(p.step);
+    const s = this.lastSentSeek;
+    const ours = s !== null && s.step === p.step && s.ordinal === p.ordinal && (s.layer ?? 0) === (p.layer ?? 0);
+    if (ours) this.lastSentSeek = null;                       // our own seek echoed back: the cursor is already there
+    else {
+      this.player.pause();                                     // the user stepped in VS Code: follow, stop playing
+      this.cursor = { step: p.step, col: Math.max(0, columnOf(this.columns, p.ordinal, p.layer)) };
+      this.revealPending = true;
+    }
+    this.scheduleRender();
+  }
+
+  private setView(v: ViewState): void {
+    const granularityChanged = v.granularity !== this.view.granularity;
+    const col = this.cursor ? this.columns[this.cursor.col] : undefined;
+    this.view = this.info && v.channel >= this.info.hiddenSize ? { ...v, channel: this.info.hiddenSize - 1 } : v;
+    this.host.saveView(this.view);
+    if (this.info && granularityChanged) {
+      this.configureColumns();
+      if (this.cursor && col) this.cursor = { step: this.cursor.step, col: Math.max(0, columnOf(this.columns, col.ordinal, col.layer)) };
+    }
+    this.invalidate();
+    this.scheduleRender();
+  }
+
+  private configureColumns(): void {
+    const info = this.info!;
+    this.columns = columnsFor(info, this.view.granularity);
+    this.grid.configure(info.gridHeight, info.gridWidth, this.columns, info.maxSteps);
+    this.detail.configure(info.gridHeight, info.gridWidth, info.taskKind === 'sudoku' && info.gridWidth === 9 && info.gridHeight === 9 ? 3 : 0);
+    this.needsLayout = true;
+    this.cellImage = new ImageData(info.gridWidth, info.gridHeight);
+    this.detailImage = new ImageData(info.gridWidth, info.gridHeight);
+    this.invalidate();
+  }
+
+  private refreshTheme(): void {
+    this.theme = readTheme();
+    this.themeVersion++;
+    this.invalidate();
+    this.scheduleRender();
+  }
+
+  private invalidate(): void { this.grid.invalidate(); this.answer.invalidate(); this.qHalt.invalidate(); this.traj.invalidate(); }
+
+  private showError(message: string): void {
+    this.errorText = message;
+    this.errorLine.textContent = message;
+  }
+
+  // ------------------------------------------------------------ navigation
+  private bounds(): Bounds { return { columns: this.columns.length, lastStep: this.reachedStep }; }
+
+  private onKey(e: KeyboardEvent): void {
+    if (!this.info || !this.cursor) return;
+    const t = e.target instanceof Element ? e.target : null;
+    if (t && (t.closest('select, input, textarea') || (e.key === ' ' && t.closest('button')))) return;
+    if (e.key === ' ') { e.preventDefault(); this.player.toggle(); this.toolbar.setPlaying(this.player.playing); return; }
+    if (!isNavKey(e.key)) return;
+    e.preventDefault();
+    this.player.pause();
+    this.moveTo(moveCursor(this.cursor, e.key, this.bounds()));
+    clearTimeout(this.seekTimer);
+    this.seekTimer = setTimeout(() => this.seekToCursor(), KEY_SEEK_DEBOUNCE_MS);   // VS Code follows once the cursor rests
+  }
+
+  private moveTo(c: Cursor): void {
+    this.cursor = c;
+    this.revealPending = true;
+    this.scheduleRender();
+  }
+
+  private clickCell(step: number, col: number): void {
+    if (!this.info || col < 0 || step < 1 || step > this.info.maxSteps) return;
+    this.player.pause();
+    this.cursor = { step, col };
+    this.grid.root.focus({ preventScroll: true });
+    this.seekToCursor();
+    this.scheduleRender();
+  }
+
+  private seekToCursor(): void {
+    clearTimeout(this.seekTimer);
+    if (!this.info || !this.cursor || this.ended) return;
+    const col = this.columns[this.cursor.col];
+    const p = this.position;
+    if (p && p.step === this.cursor.step && p.ordinal === col.ordinal && (col.layer === undefined || col.layer === p.layer)) return;
+    const seek = { step: this.cursor.step, ordinal: col.ordinal, ...(col.layer !== undefined ? { layer: col.layer } : {}) };
+    this.lastSentSeek = seek;
+    this.host.post({ type: 'seek', ...seek });
+  }
+
+  private async playTick(token: CancellationToken): Promise<boolean> {
+    this.toolbar.setPlaying(true);
+    if (!this.cursor) return false;
+    const next = nextForPlay(this.cursor, this.bounds());
+    if (!next) return false;
+    // Wait (bounded) for the next frame's data so playback shows every update instead of gaps.
+    const deadline = Date.now() + 3000;
+    while (!token.cancelled && Date.now() < deadline && this.cellState(next.step, next.col).kind === 'missing') {
+      this.scheduleRender();
+      await Promise.race([new Promise<void>((r) => this.dataWaiters.push(r)), delay(250, token)]);
+    }
+    if (token.cancelled) return false;
+    this.moveTo(next);
+    return true;
+  }
+
+  // ------------------------------------------------------------ data
+  private viewKey(): ViewKey { return { tensor: this.view.tensor, view: this.view.view, channel: this.view.channel }; }
+
+  private addr(step: number, col: number): CellAddress {
+    const c = this.columns[col];
+    return c.layer === undefined ? { step, ordinal: c.ordinal } : { step, ordinal: c.ordinal, layer: c.layer };
+  }
+
+  /** What a cell shows right now, from the cache only. */
+  private cellState(step: number, col: number): CellState {
+    if (step > this.reachedStep) return { kind: 'unreached' };
+    const vk = this.viewKey();
+    const addr = this.addr(step, col);
+    const key = cellKey(vk, addr);
+    const e = this.store.peek(key);
+    const err = this.store.error(key);
+    if (err) return { kind: 'error', message: err };
+    if (this.view.diff !== 'previous') {
+      return e ? { kind: 'data', sig: `${e.id}`, get: () => e } : { kind: 'missing', keys: [{ key, addr }] };
+    }
+    const prevStep = col > 0 ? step : step - 1;
+    if (prevStep < 1) return { kind: 'note', message: 'no previous update: this is the first update of step 1' };
+    const prevAddr = this.addr(prevStep, col > 0 ? col - 1 : this.columns.length - 1);
+    const prevKey = cellKey(vk, prevAddr);
+    const pe = this.store.peek(prevKey);
+    const perr = this.store.error(prevKey);
+    if (perr) return { kind: 'error', message: perr };
+    if (!e || !pe) {
+      const keys = [];
+      if (!e) keys.push({ key, addr });
+      if (!pe) keys.push({ key: prevKey, addr: prevAddr });
+      return { kind: 'missing', keys };
+    }
+    // Computed only when painted: a cell whose signature is unchanged is never recomputed.
+    return { kind: 'data', sig: `${e.id}-${pe.id}`, get: () => { const d = diffValues(e.values, pe.values); return { values: d, absMax: absMaxOf(d) }; } };
+  }
+
+  private domainFor(absMax: number): ColorDomain {
+    const diff = this.view.diff === 'previous';
+    return this.store.domain(domainKey(this.viewKey(), diff), this.view.view === 'norm' && !diff, absMax);
+  }
+
+  private rampFor(d: ColorDomain): Uint8ClampedArray { return d.kind === 'diverging' ? this.theme.diverging : this.theme.sequential; }
+
+  private fetchHeatmap(key: string, addr: CellAddress): () => Promise<unknown> {
+    const gen = this.generation;
+    const vk = this.viewKey();
+    return () => this.host.requestHeatmap({
+      step: addr.step, ordinal: addr.ordinal, ...(addr.layer !== undefined ? { layer: addr.layer } : {}),
+      tensor: vk.tensor, view: vk.view, ...(vk.view === 'channel' ? { channel: vk.channel } : {}),
+    }).then((m) => {
+      if (gen !== this.generation || !this.info) return;
+      const g = gridValues(m.values, this.info);
+      if (typeof g === 'string') this.store.putError(key, g); else this.store.put(key, g);
+      this.dataArrived();
+    }, (e: Error) => {
+      if (gen !== this.generation) return;
+      this.store.putError(key, e.message);
+      this.dataArrived();
+    });
+  }
+
+  private fetchSummary(step: number): () => Promise<unknown> {
+    const gen = this.generation;
+    return () => this.host.requestStepSummary({ step }).then((m) => {
+      if (gen !== this.generation) return;
+      if (m.summary.preds.length !== this.info?.seqLen) {
+        this.summaryErrors.set(step, `step summary has ${m.summary.preds.length} predictions, expected S = ${this.info?.seqLen}`);
+      } else this.summaries[step] = m.summary;
+      this.dataArrived();
+    }, (e: Error) => { if (gen === this.generation) { this.summaryErrors.set(step, e.message); this.dataArrived(); } });
+  }
+
+  private fetchTrajectory(key: string, tensor: ViewState['tensor'], steps: number): () => Promise<unknown> {
+    const gen = this.generation;
+    return () => this.host.requestTrajectory({ tensor, steps }).then((m) => {
+      if (gen !== this.generation) return;
+      this.trajectory = m; this.trajectoryKey = key; this.trajectoryError = '';
+      this.dataArrived();
+    }, (e: Error) => { if (gen === this.generation) { this.trajectoryError = e.message; this.trajectoryKey = key; this.dataArrived(); } });
+  }
+
+  private dataArrived(): void {
+    const w = this.dataWaiters; this.dataWaiters = [];
+    for (const r of w) r();
+    this.scheduleRender();
+  }
+
+  // ------------------------------------------------------------ rendering
+  private scheduleRender(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
+  }
+
+  private renderNotice(): void {
+    const none = this.info === null;
+    this.noticeEl.hidden = !none && !this.ended;
+    this.noticeEl.textContent = none ? this.notice : this.ended ? `${this.notice} (read-only: showing what was loaded)` : '';
+    this.main.hidden = none;
+    this.toolbar.root.hidden = none;
+    this.root.classList.toggle('tl-empty', none);
+    if (none) {
+      this.title.textContent = 'TRM recursion timeline';
+      this.meta.textContent = '';
+      this.status.textContent = '';
+    }
+  }
+
+  private render(): void {
+    performance.mark('trm-timeline-render-start');
+    try {
+      this.renderNotice();
+      if (!this.info || !this.cursor) return;
+      this.renderChrome();
+      if (this.needsLayout) { this.needsLayout = false; if (this.grid.relayout()) this.grid.invalidate(); }
+      if (this.revealPending) { this.revealPending = false; this.grid.reveal(this.cursor.step); }
+      const rows = this.grid.syncRows();
+      const domainVersion = this.store.domainVersion;
+      for (const r of rows) this.paintRow(r);
+      if (this.store.domainVersion !== domainVersion) { this.grid.invalidate(); this.scheduleRender(); }
+      this.cursor = clampCursor(this.cursor, { columns: this.columns.length, lastStep: this.info.maxSteps });
+      this.grid.placeCursor(this.cursor.step, this.cursor.col);
+      const p = this.position;
+      this.grid.placeStopped(p ? p.step : null, p ? columnOf(this.columns, p.ordinal, p.layer) : -1);
+      this.paintDetail();
+      this.paintSide();
+      this.requestMissing(rows);
+      this.measureMilestones();
+    } catch (e) {
+      this.reportError(`render failed: ${(e as Error).stack ?? String(e)}`);
+    } finally {
+      performance.measure('trm-timeline-render', 'trm-timeline-render-start');
+      if (++this.renders % 500 === 0) { performance.clearMeasures('trm-timeline-render'); performance.clearMarks('trm-timeline-render-start'); }
+    }
+  }
+
+  /**
+   * performance.measure entries for benchmarks (printed by the Chromium test, never asserted):
+   * `trm-timeline-first-frame` = init → first painted pass; `trm-timeline-complete` = init → first
+   * pass with every visible cell, summary and the trajectory loaded (nothing pending or in flight).
+   */
+  private measureMilestones(): void {
+    if (this.measureFirstFrame) { this.measureFirstFrame = false; performance.measure('trm-timeline-first-frame', 'trm-timeline-init'); }
+    if (this.measureComplete && this.queue.pendingCount === 0 && this.queue.inFlightCount === 0) {
+      this.measureComplete = false;
+      performance.measure('trm-timeline-complete', 'trm-timeline-init');
+    }
+  }
+
+  private renderChrome(): void {
+    const info = this.info!; const cur = this.cursor!;
+    this.toolbar.write(this.view, info.hiddenSize);
+    this.toolbar.setEnabled(true);
+    this.toolbar.setPlaying(this.player.playing);
+    this.title.textContent = `TRM recursion timeline · puzzle ${info.puzzleId} (${info.taskKind}, ${info.gridHeight}×${info.gridWidth})`;
+    this.meta.textContent = `T = H_cycles = ${info.hCycles} · n = L_cycles = ${info.lCycles} · L_layers = ${info.lLayers} · ` +
+      `N_sup ≤ ${info.maxSteps} · D = ${info.hiddenSize} · ${info.checkpoint} · ${info.backend}`;
+    const col = this.columns[cur.col];
+    const stopped = this.position ? `stopped at ${this.position.description} (${this.position.reason})` : 'not stopped yet';
+    this.status.textContent = `${stopped} · cursor: step ${cur.step} › ${col ? describeColumn(col) : '?'} · reached step ${this.reachedStep}` +
+      (this.ended ? ' · session ended' : '');
+    this.errorLine.textContent = this.errorText;
+    this.errorLine.hidden = this.errorText === '';
+  }
+
+  private paintRow(r: RowView): void {
+    const info = this.info!; const t = this.theme; const g = this.grid.geometry!;
+    const s = this.summaries[r.step];
+    const labelSig = `${r.step <= this.reachedStep}|${s ? `${s.qHalt}|${s.halted}|${s.wouldHalt}` : ''}|${this.breakpointSteps.has(r.step)}`;
+    if (r.labelDrawn !== labelSig) {
+      r.labelDrawn = labelSig;
+      r.el.classList.toggle('unreached', r.step > this.reachedStep);
+      r.label.replaceChildren(h('span', { class: 'n', text: `step ${r.step}` }),
+        ...(s ? [h('span', { class: `q${s.wouldHalt ? ' halt' : ''}`, text: `q ${s.qHalt.toFixed(1)}`, title: `q_halt = ${s.qHalt}` })] : []),
+        ...(s?.halted ? [h('span', { class: 'halted', text: '⚑', title: 'the session halted here' })] : []),
+        ...(this.breakpointSteps.has(r.step) ? [h('span', { class: 'bp', text: '●', title: 'stopped on a breakpoint in this step' })] : []));
+    }
+    const img = this.cellImage!;
+    const dKey = domainKey(this.viewKey(), this.view.diff === 'previous');
+    for (let col = 0; col < this.columns.length; col++) {
+      const st = this.cellState(r.step, col);
+      const base = `${this.themeVersion}|${this.view.diff}`;
+      let sig: string;
+      if (st.kind === 'data') {
+        sig = `d|${st.sig}|${dKey}|${this.store.domainVersion}|${base}`;
+        if (r.drawn[col] === sig) continue;
+        const { values, absMax } = st.get();
+        const d = this.domainFor(absMax);
+        paintValues(values, 0, values.length, d, this.rampFor(d), t.nonFinite, img.data);
+        r.ctx.putImageData(img, col * g.pitch, 0);
+      } else {
+        sig = `${st.kind}|${base}`;
+        if (r.drawn[col] === sig) continue;
+        r.ctx.clearRect(col * g.pitch, 0, g.gridW, g.gridH);
+        const fill = st.kind === 'error' ? t.wrong : t.placeholder;
+        r.ctx.fillStyle = `rgba(${fill[0]}, ${fill[1]}, ${fill[2]}, ${st.kind === 'unreached' ? 0.25 : st.kind === 'error' ? 0.6 : 0.55})`;
+        r.ctx.fillRect(col * g.pitch, 0, g.gridW, g.gridH);
+      }
+      r.drawn[col] = sig;
+    }
+    const ansSig = `${s ? 'a' : r.step > this.reachedStep ? 'u' : 'm'}|${this.view.diff}|${this.themeVersion}`;
+    if (r.answerDrawn !== ansSig) {
+      r.answerDrawn = ansSig;
+      r.actx.clearRect(0, 0, info.gridWidth, info.gridHeight);
+      if (s) {
+        paintAnswer(info.taskKind, s, this.view.diff, t, img.data);
+        r.actx.putImageData(img, 0, 0);
+      } else {
+        r.actx.fillStyle = `rgba(${t.placeholder[0]}, ${t.placeholder[1]}, ${t.placeholder[2]}, ${r.step > this.reachedStep ? 0.25 : 0.55})`;
+        r.actx.fillRect(0, 0, info.gridWidth, info.gridHeight);
+      }
+    }
+  }
+
+  private paintDetail(): void {
+    const cur = this.cursor!; const col = this.columns[cur.col];
+    const tensorName = this.view.tensor === 'z' ? 'z (z_L)' : 'y (z_H)';
+    const viewName = this.view.view === 'norm' ? '‖·‖' : this.view.view === 'channel' ? `channel ${this.view.channel}` : 'PCA 1';
+    const caption = `${tensorName} · ${viewName}${this.view.diff === 'previous' ? ' · Δ previous update' : ''} · step ${cur.step} › ${describeColumn(col)}`;
+    const st = this.cellState(cur.step, cur.col);
+    const data = st.kind === 'data' ? st.get() : null;
+    const d = this.domainFor(data ? data.absMax : 0);
+    this.detail.drawLegend(d, this.rampFor(d), `${tensorName} ${viewName}${this.view.diff === 'previous' ? ' Δ' : ''} (fixed scale)`);
+    if (data) {
+      paintValues(data.values, 0, data.values.length, d, this.rampFor(d), this.theme.nonFinite, this.detailImage!.data);
+      this.detail.show(this.detailImage, caption);
+    } else {
+      const msg = st.kind === 'data' ? '' : st.kind === 'missing' ? (this.ended ? 'not loaded before the session ended' : 'loading…')
+        : st.kind === 'unreached' ? 'not run yet: step forward (F10) or click to seek here'
+          : st.message;
+      this.detail.show(null, caption, msg);
+    }
+  }
+
+  private paintSide(): void {
+    const info = this.info!; const cur = this.cursor!;
+    const s = this.summaries[cur.step];
+    const msg = cur.step > this.reachedStep ? 'not run yet' : this.summaryErrors.get(cur.step) ?? (this.ended ? 'not loaded' : 'loading…');
+    this.answer.show(info, s ?? null, cur.step, this.view.diff, this.theme, msg);
+    this.qHalt.draw(info.maxSteps, this.summaries.slice(0, this.reachedStep + 1), this.breakpointSteps, cur.step);
+    const col = this.columns[cur.col];
+    const yOrdinal = (o: number): boolean => (o % (info.lCycles + 1)) === info.lCycles;
+    this.traj.draw(this.trajectory, yOrdinal, { step: cur.step, ordinal: col.ordinal }, this.theme.negative, this.theme.positive,
+      this.trajectoryError || (this.ended ? 'not loaded' : 'loading…'));
+  }
+
+  /** Declares what this frame lacks: cursor first, then its row, then other visible rows by distance. */
+  private requestMissing(rows: RowView[]): void {
+    this.queue.beginPass();
+    if (!this.ended && this.info) {
+      const cur = this.cursor!;
+      const wantCell = (step: number, col: number, prio: number): void => {
+        const st = this.cellState(step, col);
+        if (st.kind !== 'missing') return;
+        for (const k of st.keys) this.queue.want(k.key, prio, this.fetchHeatmap(k.key, k.addr));
+      };
+      const wantSummary = (step: number, prio: number): void => {
+        if (step > this.reachedStep || this.summaries[step] || this.summaryErrors.has(step)) return;
+        this.queue.want(`summary|${step}`, prio, this.fetchSummary(step));
+      };
+      wantCell(cur.step, cur.col, 0);
+      wantSummary(cur.step, 0.5);
+      if (this.player.playing) {
+        const next = nextForPlay(cur, this.bounds());
+        if (next) wantCell(next.step, next.col, 0.2);
+      }
+      for (let col = 0; col < this.columns.length; col++) wantCell(cur.step, col, 1 + Math.abs(col - cur.col) / 1000);
+      for (const r of rows) {
+        wantSummary(r.step, 1.5 + Math.abs(r.step - cur.step));
+        for (let col = 0; col < this.columns.length; col++) wantCell(r.step, col, 2 + Math.abs(r.step - cur.step) + col / 1000);
+      }
+      // q_halt curve: every reached step, even rows scrolled out of view (summaries are small).
+      for (let step = 1; step <= this.reachedStep; step++) wantSummary(step, 50 + step);
+      const tk = `${this.view.tensor}|${this.reachedStep}`;
+      if (this.trajectoryKey !== tk && this.reachedStep >= 1) {
+        this.queue.want(`trajectory|${tk}`, 3, this.fetchTrajectory(tk, this.view.tensor, this.reachedStep));
+      }
+    }
+    this.queue.endPass();
+  }
+}
