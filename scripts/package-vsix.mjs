@@ -18,7 +18,9 @@ export const DEFAULT_VSIX = path.join(ROOT, 'dist/trm-lens.vsix');
 /** Files a working package must contain (inside extension/; vsce stores README.md as readme.md, LICENSE as LICENSE.txt). */
 const REQUIRED = ['package.json', 'readme.md', 'LICENSE.txt', 'dist/extension.js', 'dist/tfjs-backend-wasm.wasm',
   'dist/tfjs-backend-wasm-simd.wasm', 'dist/tfjs-backend-wasm-threaded-simd.wasm', 'dist/tfjs-pthread-worker.js',
-  'dist/tfjs-backend-wasm-threaded-simd.js', 'dist/webview.js'];
+  'dist/tfjs-backend-wasm-threaded-simd.js', 'dist/webview.js',
+  // the bundled demo model: the default model of the debugger and of inline predictions
+  'media/models/sudoku-demo/model.safetensors', 'media/models/sudoku-demo/config.json'];
 /** Bundles the build writes that stay out of the package on purpose (standalone tools, see .vscodeignore). */
 const NOT_SHIPPED = ['dist/cli.js'];
 /** Files that must never ship: sources, maps, dependencies, tests, local state. */

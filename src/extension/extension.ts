@@ -2,6 +2,10 @@
 // every feature lives in its own module and registers its own disposables.
 import * as vscode from 'vscode';
 import { registerBackendCommands } from './backendCommands';
+import { registerTimeline } from './timeline/register';
+import { registerTraining } from './training/register';
+import { registerDebugging } from './debug/registerDebugging';
+import { registerAuthoring } from './authoring/register';
 
 export interface ActivationApi {
   /** Exposed for in-editor tests. */
@@ -10,6 +14,10 @@ export interface ActivationApi {
 
 export function activate(context: vscode.ExtensionContext): ActivationApi {
   registerBackendCommands(context);
+  registerTimeline(context);
+  registerTraining(context);
+  registerDebugging(context);
+  registerAuthoring(context);
   return { extensionPath: context.extensionPath };
 }
 

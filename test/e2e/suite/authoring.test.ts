@@ -1,0 +1,201 @@
+// In-editor: dataset authoring with inline predictions. A Sudoku puzzle list and an ARC task (copied
+// from the shared datasets into the test workspace) get CodeLens and after-line verdicts from the
+// small Sudoku fixture model (copied into a temp dir and selected through trmLens.model); copying a
+// prediction in makes the puzzle "✓ solved"; a wrong label cell gets a diagnostic on exactly that
+// character; the quick fix repairs it and undo brings it back; invalid JSON mid-edit only waits.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AuthoringState } from '../../../src/extension/authoring/register';
+import { driverAvailable, ui } from '../support/driver';
+
+const EXTENSION_ID = 'trm-lens.trm-lens';
+// A puzzle for which the lightly trained fixture model predicts a digit in every cell (most get some blanks).
+const Q1 = '98.76.5..7....4.3...2......6...4..9.2...97.6....6..2..3..4...2...6..93......3...1';
+const Q2 = '200080300060070084030500209000105408000000000402706000301007040720040060004010003';
+const SOL2 = '245981376169273584837564219976125438513498627482736951391657842728349165654812793';
+
+const state = (): Thenable<AuthoringState> => vscode.commands.executeCommand<AuthoringState>('trmLens.authoring.state');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what}; authoring state: ${JSON.stringify(await state()).slice(0, 3000)}`);
+}
+
+function sharedDir(): string {
+  const candidates = [process.env.TRM_SHARED, path.resolve(process.cwd(), '..', 'shared'), path.resolve(__dirname, '../../../../../shared')]
+    .filter((p): p is string => !!p);
+  const found = candidates.find((p) => fs.existsSync(path.join(p, 'fixtures/trm-sudoku-mlp-small/model.safetensors')));
+  assert.ok(found, `shared fixtures not found in ${candidates.join(', ')}; set TRM_SHARED`);
+  return found;
+}
+
+function workspaceDir(): string {
+  const f = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(f, 'the e2e run opens a workspace folder');
+  return f;
+}
+
+const docState = async (doc: vscode.TextDocument) => (await state()).documents.find((d) => d.uri === doc.uri.toString());
+const trmDiagnostics = (doc: vscode.TextDocument) => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'TRM');
+
+suite('dataset authoring with inline predictions', () => {
+  let modelDir: string;
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+    await ext.activate();
+    modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-e2e-model-'));
+    const fixture = path.join(sharedDir(), 'fixtures/trm-sudoku-mlp-small');
+    for (const f of ['model.safetensors', 'config.json', 'all_config.yaml']) fs.copyFileSync(path.join(fixture, f), path.join(modelDir, f));
+  });
+
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('trmLens').update('model', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('no model: the status bar and the verdicts say so plainly', async () => {
+    await vscode.workspace.getConfiguration('trmLens').update('model', path.join(modelDir, 'missing.safetensors'), vscode.ConfigurationTarget.Global);
+    const file = path.join(workspaceDir(), 'none.puzzles.json');
+    fs.writeFileSync(file, `{"kind": "sudoku", "puzzles": [\n  {"id": "a", "question": "${Q1}"}\n]}\n`);
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const st = await until('the no-model state', async () => { const s = await state(); return s.model.state === 'none' && s.statusBar.includes('no model selected') ? s : undefined; });
+    assert.match((st.model as { reason: string }).reason, /missing\.safetensors\) does not exist; run "TRM: Select Model"/);
+    const d = await until('the no-model decoration', async () => (await docState(doc))?.decorations.find((x) => x.text === 'TRM: no model selected'));
+    assert.equal(d.line, 1);
+  });
+
+  test('Sudoku list: CodeLens, verdicts, copy prediction, wrong cell diagnostic, quick fix + undo, invalid JSON waits', async () => {
+    await vscode.commands.executeCommand('trmLens.selectModel', path.join(modelDir, 'model.safetensors'));
+    const file = path.join(workspaceDir(), 'authoring.puzzles.json');
+    fs.writeFileSync(file, `{"kind": "sudoku", "puzzles": [\n  {"id": "p1", "question": "${Q1}"},\n  {"id": "p2", "question": "${Q2}", "answer": "${SOL2}"}\n]}\n`);
+    const doc = await vscode.workspace.openTextDocument(file);
+    const editor = await vscode.window.showTextDocument(doc);
+    await until('the model to load', async () => ((await state()).model.state === 'ready' ? true : undefined));
+    assert.match((await state()).statusBar, /TRM: trm-e2e-model-\w+ · (wasm|cpu|tfjs-node|tfjs-node-gpu) \((CPU|GPU)\)/);
+
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+    const titles = lenses.map((l) => `${l.range.start.line}:${l.command?.title}`);
+    for (const line of [1, 2]) for (const t of ['$(play) Predict', '$(debug-alt) Debug this puzzle', '$(graph) Show in timeline']) assert.ok(titles.includes(`${line}:${t}`), `lens ${line}:${t} in ${titles.join(', ')}`);
+
+    // Both puzzles get a verdict: p1 has no answer, p2's answer is a real solution the small model gets (partly) wrong.
+    const judged = await until('verdicts for both puzzles', async () => {
+      const s = await docState(doc);
+      return s && s.puzzles.every((p) => p.status !== 'pending' && p.status !== 'idle') ? s : undefined;
+    });
+    const [p1, p2] = judged.puzzles;
+    assert.equal(p1.status, 'unlabelled', JSON.stringify(p1));
+    assert.match(p1.text, /^◇ predicted 9×9 \(no expected output\) · (halts at \d+|no halt in 16 steps) \(q=\d\.\d\d\)$/);
+    assert.ok(judged.decorations.some((d) => d.line === 1 && d.text === p1.text), JSON.stringify(judged.decorations));
+    assert.ok(['correct', 'wrong'].includes(p2.status), JSON.stringify(p2));
+    if (p2.status === 'wrong') {
+      assert.match(p2.text, /^✗ \d+ cells? wrong/);
+      const again = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+      assert.ok(again.some((l) => l.range.start.line === 2 && l.command?.title === 'Copy prediction into output'), 'a wrong puzzle offers to copy its prediction');
+      assert.equal(trmDiagnostics(doc).filter((d) => d.range.start.line === 2).length, p2.wrongCells.length);
+    }
+
+    // Copy p1's prediction in as its answer: p1 becomes solved.
+    assert.equal(await vscode.commands.executeCommand('trmLens.copyPrediction', doc.uri, 0), true);
+    assert.match(doc.lineAt(1).text, /"answer": "[1-9]{81}"/, `the prediction was written as an answer string: ${doc.lineAt(1).text}`);
+    const solved = await until('p1 to be solved', async () => {
+      const s = await docState(doc);
+      return s?.version === doc.version && s.puzzles[0].status === 'correct' ? s.puzzles[0] : undefined;
+    });
+    assert.match(solved.text, /^✓ solved at step \d+, (halts at \d+|no halt in 16 steps) \(q=\d\.\d\d\)$/);
+    if (driverAvailable()) {
+      const texts = await ui<string[]>({ action: 'decorations' });
+      assert.ok(texts.some((t) => t.includes('✓ solved at step')), `decorations on screen: ${JSON.stringify(texts)}`);
+      await ui({ action: 'screenshot', name: 'authoring-solved' });
+    }
+
+    // Break one cell of the answer (row 4, column 4 = cell 40): a diagnostic on exactly that character.
+    const answerAt = doc.lineAt(1).text.indexOf('"answer": "') + '"answer": "'.length;
+    const cell = new vscode.Range(1, answerAt + 40, 1, answerAt + 41);
+    const good = doc.getText(cell);
+    const bad = good === '1' ? '2' : '1';
+    await editor.edit((b) => b.replace(cell, bad));
+    const diag = await until('a diagnostic at the broken cell', () => trmDiagnostics(doc).find((d) => d.range.start.line === 1));
+    assert.ok(diag.range.isEqual(cell), `diagnostic at ${JSON.stringify(diag.range)}, expected ${JSON.stringify(cell)}`);
+    assert.equal(trmDiagnostics(doc).filter((d) => d.range.start.line === 1).length, 1);
+    assert.equal(diag.message, `TRM predicts "${good}" at row 4, column 4 (expected "${bad}") · p1`);
+    assert.match((await docState(doc))!.puzzles[0].text, /^✗ 1 cell wrong/);
+
+    // Quick fix: copies the prediction into the expected output; undo restores the broken label.
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, cell, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Copy TRM prediction into the expected output of p1');
+    assert.ok(fix?.edit, `quick fix in ${actions.map((a) => a.title).join(', ')}`);
+    assert.equal(await vscode.workspace.applyEdit(fix.edit), true);
+    assert.equal(doc.getText(cell), good);
+    await until('the diagnostic to go', () => (trmDiagnostics(doc).some((d) => d.range.start.line === 1) ? undefined : true));
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(cell), bad, 'undo restores the wrong label');
+    await until('the diagnostic to come back', () => trmDiagnostics(doc).find((d) => d.range.isEqual(cell)));
+
+    // Invalid JSON mid-edit: the state says invalid-json, verdicts stay, nothing fails; fixing it resumes.
+    const runsBefore = (await state()).stats.runs;
+    const end = doc.lineAt(2).range.end;
+    await editor.edit((b) => b.insert(end, ' {"id": '));
+    await until('the invalid JSON to be noticed', async () => ((await docState(doc))?.status === 'invalid-json' ? true : undefined));
+    await sleep(1000);
+    const during = (await docState(doc))!;
+    assert.equal(during.status, 'invalid-json');
+    assert.equal(during.puzzles.length, 2, 'the last valid puzzles are kept');
+    assert.equal((await state()).stats.runs, runsBefore, 'invalid JSON runs nothing');
+    await vscode.commands.executeCommand('undo');
+    await until('the document to be valid again', async () => ((await docState(doc))?.status === 'ok' ? true : undefined));
+    await doc.save();
+  });
+
+  test('JSON schema: a malformed ARC grid gets VS Code\'s own squiggle with a precise message', async function () {
+    this.timeout(120_000);
+    const file = path.join(workspaceDir(), 'bad.arc.json');
+    fs.writeFileSync(file, '{"train": [{"input": [[0, 12]], "output": [[1]]}], "test": []}\n');
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const d = await until('the schema diagnostic', () => vscode.languages.getDiagnostics(doc.uri).find((x) => /ARC colours are integers 0-9/.test(x.message)), 90_000)
+      .catch((e: Error) => { throw new Error(`${e.message}; diagnostics: ${JSON.stringify(vscode.languages.getDiagnostics(doc.uri).map((x) => [x.source, x.message]))}`); });
+    assert.equal(doc.getText(d.range), '12');
+    const v = await until('the verdict', async () => (await docState(doc))?.puzzles[0]);
+    assert.equal(v.text, '⚠ cannot predict: train[0].input cell [0][1] is 12; colours are integers 0-9');
+  });
+
+  test('ARC task from the shared datasets: CodeLens per pair and a verdict on every pair', async () => {
+    const src = path.join(sharedDir(), 'datasets/arc-agi-1/training/0d3d703e.json');
+    const dir = path.join(workspaceDir(), 'arc-e2e');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, '0d3d703e.json');
+    fs.copyFileSync(src, file);
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const lenses = await until('CodeLens on the ARC task', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+      return l.length > 0 ? l : undefined;
+    });
+    assert.equal(lenses.filter((l) => l.command?.title === '$(play) Predict').length, 5, '4 train pairs + 1 test pair');
+    const s = await until('a verdict on every pair', async () => {
+      const d = await docState(doc);
+      return d && d.puzzles.length === 5 && d.puzzles.every((p) => p.text && p.status !== 'pending') ? d : undefined;
+    });
+    assert.equal(s.kind, 'arc-task');
+    assert.deepEqual(s.puzzles.map((p) => p.id), ['0d3d703e/train/0', '0d3d703e/train/1', '0d3d703e/train/2', '0d3d703e/train/3', '0d3d703e/test/0']);
+    // The Sudoku model cannot run ARC grids: every pair says why, instead of failing.
+    for (const p of s.puzzles) assert.equal(p.text, '⚠ model expects 81 tokens per puzzle (trained on Sudoku (81 cells)), this puzzle has 900');
+    const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(doc.getText().indexOf('"input": [[') + 12));
+    const md = hover.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+    assert.match(md, /\*\*TRM\*\* `0d3d703e\/train\/0`/);
+    assert.match(md, /!\[input\]\(data:image\/svg\+xml;base64,/);
+  });
+});
