@@ -4,7 +4,7 @@
 // first bad field ("progress.points[3].lr: expected a finite number..."). Webview messages travel as
 // JSON, which cannot carry NaN or ±Infinity, so a metric that diverged is sent as `null` (a gap in the
 // curve), never as a made-up number. No DOM and no `vscode` imports: bundled into both sides.
-import { checks as c, isRecord, type Check, type ThemeKind } from './timeline';
+import { checks as c, isRecord, validateBy, type Check, type ThemeKind } from './timeline';
 
 export type { ThemeKind } from './timeline';
 
@@ -159,15 +159,6 @@ const hostSchemas: { [K in HostToDashboardMessage['type']]: Check } = {
     (o, p) => ((o.info as RunInfo).runId !== o.runId ? `${p}.info.runId: ${(o.info as RunInfo).runId} differs from runId ${String(o.runId)}` : undefined)),
   theme: c.object({ type: c.literal('theme'), theme: themeCheck }),
 };
-
-function validateBy(schemas: Record<string, Check>, direction: string, v: unknown): string | undefined {
-  if (!isRecord(v)) return `${direction} message: expected an object, got ${show(v)}`;
-  const type = v.type;
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(schemas, type)) {
-    return `${direction} message: unknown type ${show(type)} (expected one of ${Object.keys(schemas).join(', ')})`;
-  }
-  return schemas[type](v, type);
-}
 
 /** First problem of a message sent by the dashboard webview, or undefined when it is valid. */
 export function validateDashboardToHost(v: unknown): string | undefined { return validateBy(webviewSchemas, 'dashboard→host', v); }

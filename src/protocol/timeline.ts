@@ -257,7 +257,8 @@ const hostSchemas: { [K in HostToWebviewMessage['type']]: Check } = {
   theme: c.object({ type: c.literal('theme'), theme: themeCheck }),
 };
 
-function validateBy(schemas: Record<string, Check>, direction: string, v: unknown): string | undefined {
+/** First problem of a message checked against the schema of its `type`, or undefined when it is valid. */
+export function validateBy(schemas: Record<string, Check>, direction: string, v: unknown): string | undefined {
   if (!isRecord(v)) return `${direction} message: expected an object, got ${show(v)}`;
   const type = v.type;
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(schemas, type)) {

@@ -2,20 +2,13 @@
 // `trm dataset generate/build --seed S` is reproducible. NumPy's generators are not reproduced
 // (the official builders are mostly unseeded anyway, reference section 19 item 9).
 
+import { splitmixWords } from '../model/rng';
+
 export class DataRng {
   private s0: number; private s1: number; private s2: number; private s3: number;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number (got ${seed})`);
-    let sm = (Math.trunc(seed) >>> 0) ^ 0x6a09e667;
-    const splitmix = (): number => {
-      sm = (sm + 0x9e3779b9) >>> 0;
-      let z = sm;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.s0 = splitmix(); this.s1 = splitmix(); this.s2 = splitmix(); this.s3 = splitmix();
+    [this.s0, this.s1, this.s2, this.s3] = splitmixWords(seed, 0x6a09e667);
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
   }
 

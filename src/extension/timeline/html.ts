@@ -25,8 +25,9 @@ export function contentSecurityPolicy(p: Pick<TimelineHtmlParts, 'cspSource' | '
 
 const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function timelineHtml(p: TimelineHtmlParts): string {
-  if (!/^[A-Za-z0-9+/=]{16,}$/.test(p.nonce)) throw new Error(`timeline HTML: the CSP nonce must be base64 of at least 16 chars, got ${JSON.stringify(p.nonce)}`);
+/** The page of one of our webviews: CSP, its stylesheet, an empty #app and its script bundle. */
+export function webviewPageHtml(p: TimelineHtmlParts, title: string, what: string): string {
+  if (!/^[A-Za-z0-9+/=]{16,}$/.test(p.nonce)) throw new Error(`${what} HTML: the CSP nonce must be base64 of at least 16 chars, got ${JSON.stringify(p.nonce)}`);
   const nonce = escapeAttr(p.nonce);
   return `<!DOCTYPE html>
 <html lang="en">
@@ -35,11 +36,15 @@ export function timelineHtml(p: TimelineHtmlParts): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(p))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" nonce="${nonce}" href="${escapeAttr(p.styleUri)}">
-<title>TRM Recursion Timeline</title>
+<title>${escapeAttr(title)}</title>
 </head>
 <body>
 <div id="app"></div>
 <script nonce="${nonce}" src="${escapeAttr(p.scriptUri)}"></script>
 </body>
 </html>`;
+}
+
+export function timelineHtml(p: TimelineHtmlParts): string {
+  return webviewPageHtml(p, 'TRM Recursion Timeline', 'timeline');
 }
