@@ -39,6 +39,8 @@ interface WorkerSpec {
   tracedSteps: number;
   batchSteps: number;
   dir: string;
+  /** Also time one traced step kernel by kernel (wall ms, exclusive of nested kernels). */
+  profile?: boolean;
 }
 
 /** Wall time and the process's CPU time (all threads) over `steps` steps of `batch` puzzles. */
@@ -52,6 +54,8 @@ interface WorkerResult {
   traced?: Timing;
   batch?: Timing;
   logitsFile?: string;
+  /** --profile: [kernel (matrix products by shape), calls, ms] for one traced step, slowest first. */
+  profile?: [string, number, number][];
   error?: string;
 }
 
@@ -73,12 +77,13 @@ interface Options {
   threads: number;
   torch: boolean;
   keep: boolean;
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const cores = os.availableParallelism();
   const o: Options = { tracedSteps: 16, batchSteps: 1, cpuSteps: 1, backends: ['auto', 'wasm-1'],
-    compareStock: false, threads: Math.min(4, cores), torch: true, keep: false };
+    compareStock: false, threads: Math.min(4, cores), torch: true, keep: false, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -94,14 +99,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--compare-stock') o.compareStock = true;
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--keep') o.keep = true;
+    else if (a === '--profile') o.profile = true;
     else if (a === '--help') {
       console.log(`usage: node dist/bench/infer.js [--traced-steps N=16] [--batch-steps N=1] [--cpu-steps N=1]
-  [--threads N=min(4,cores)] [--backends auto,wasm-1] [--compare-stock] [--no-torch] [--keep]
+  [--threads N=min(4,cores)] [--backends auto,wasm-1] [--compare-stock] [--no-torch] [--keep] [--profile]
   --backends: comma list of auto (what selectBackend() picks, as the product does), wasm (--threads
   threads), wasm-N, cpu, tfjs-node, tfjs-node-gpu. --compare-stock adds wasm with tfjs's stock
   kernels and with only the routed BatchMatMul (no slice memo), 1 traced step each. The cpu
   backend runs --cpu-steps steps and no batch run.
-  --keep leaves the temporary folder (weights, inputs, logits) in place.`);
+  --keep leaves the temporary folder (weights, inputs, logits) in place.
+  --profile times one more traced step kernel by kernel (wall ms, nested kernels excluded) per backend.`);
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -148,6 +155,39 @@ function runSteps(model: TrmModel, batch: ActBatch, steps: number, trace: boolea
   }
 }
 
+/**
+ * Wraps every kernel registered for `backend` with a wall-clock timer (exclusive: a kernel that calls
+ * other kernels, like the routed BatchMatMul, is charged only its own time) and returns the undo
+ * function and the table. Matrix products are keyed by their shapes.
+ */
+function profileKernels(backend: string): { table: Map<string, { calls: number; ms: number }>; restore: () => void } {
+  const table = new Map<string, { calls: number; ms: number }>();
+  const originals = tf.getKernelsForBackend(backend);
+  const stack: number[] = []; // nested time to subtract, one entry per active kernel
+  for (const k of originals) {
+    tf.unregisterKernel(k.kernelName, backend);
+    tf.registerKernel({ ...k, kernelFunc: (args) => {
+      const { inputs } = args as { inputs: Record<string, tf.TensorInfo> };
+      const key = k.kernelName === 'BatchMatMul' || k.kernelName === '_FusedMatMul'
+        ? `${k.kernelName} ${Object.values(inputs).map((t) => `[${t.shape.join(',')}]`).join('x')}${(args.attrs as { transposeB?: boolean })?.transposeB ? 'T' : ''}`
+        : k.kernelName;
+      stack.push(0);
+      const t0 = performance.now();
+      try {
+        return k.kernelFunc(args);
+      } finally {
+        const total = performance.now() - t0;
+        const self = total - (stack.pop() as number);
+        if (stack.length) stack[stack.length - 1] += total;
+        const e = table.get(key) ?? { calls: 0, ms: 0 };
+        e.calls++; e.ms += self;
+        table.set(key, e);
+      }
+    } });
+  }
+  return { table, restore: () => { for (const k of originals) { tf.unregisterKernel(k.kernelName, backend); tf.registerKernel(k); } } };
+}
+
 function rowOf(batch: ActBatch, S: number, row: number): ActBatch {
   return { inputs: batch.inputs.slice(row * S, (row + 1) * S), puzzleIdentifiers: batch.puzzleIdentifiers.slice(row, row + 1) };
 }
@@ -173,6 +213,13 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
   });
   res.logitsFile = logitsFile;
   if (spec.batchSteps > 0) res.batch = runSteps(model, all, spec.batchSteps, false);
+  if (spec.profile) {
+    const { table, restore } = profileKernels(tf.getBackend());
+    const t = runSteps(model, one, 1, true);
+    restore();
+    res.profile = [...table].map(([k, v]): [string, number, number] => [k, v.calls, v.ms]).sort((a, b) => b[2] - a[2]);
+    res.profile.push(['(step total, wall)', 1, t.ms], ['(step total, cpu all threads)', 1, t.cpuMs]);
+  }
   model.dispose();
   return res;
 }
@@ -259,7 +306,7 @@ async function main(): Promise<void> {
     const t = 'error' in torch && torch.error ? undefined : torch as TorchResult;
     const specs: WorkerSpec[] = [];
     for (const b of o.backends) {
-      const base = { dir, tracedSteps: o.tracedSteps, batchSteps: o.batchSteps };
+      const base = { dir, tracedSteps: o.tracedSteps, batchSteps: o.batchSteps, profile: o.profile };
       if (b === 'auto') specs.push({ ...base, label: 'auto', threads: o.threads });
       else if (b === 'wasm') specs.push({ ...base, label: `wasm-${o.threads}`, backend: 'wasm', threads: o.threads });
       else if (/^wasm-\d+$/.test(b)) specs.push({ ...base, label: b, backend: 'wasm', threads: Number(b.slice(5)) });
@@ -294,6 +341,10 @@ async function main(): Promise<void> {
       const diff = torchLogits && r.logitsFile ? maxAbsDiff(readNpy(r.logitsFile).data as Float32Array, torchLogits).toExponential(1) : '-';
       if (r.traced) addRow(r.label, 'traced b=1', r.threads, r.traced, t?.traced, diff);
       if (r.batch) addRow(r.label, `batch b=${BATCH}`, r.threads, r.batch, t?.batch, diff);
+      if (r.profile) {
+        console.log(`  one traced step, kernel by kernel (wall ms, nested kernels excluded):`);
+        for (const [k, calls, ms] of r.profile) console.log(`  ${ms.toFixed(1).padStart(9)} ms  ${String(calls).padStart(5)} x  ${k}`);
+      }
     }
     console.log();
     printTable(rows);

@@ -91,7 +91,20 @@ async function initTfBackend(tfName: string): Promise<void> {
     const instance = await withTimeout(Promise.resolve(factory()), INIT_TIMEOUT_MS, `initialising '${tfName}'`);
     tf.engine().registry[tfName] = instance;
   }
+  if (tfName === 'cpu') skipCpuNodeBanner(tf.engine().registry.cpu);
   if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend('${tfName}') failed`);
+}
+
+/**
+ * tfjs-backend-cpu prints a "Hi, looks like you are running TensorFlow.js in Node.js ... install
+ * our node backend" banner on its first tensor write under Node. Selection has already tried the
+ * native backends and says why they were skipped (fallbackReasons), so the banner is noise in the
+ * CLI and benchmarks. Its `firstUse` flag exists only for this banner; clearing it changes nothing
+ * else (IS_NODE / PROD, which other code reads, stay as they are).
+ */
+function skipCpuNodeBanner(backend: unknown): void {
+  const b = backend as { firstUse?: unknown } | undefined;
+  if (b && typeof b.firstUse === 'boolean') b.firstUse = false;
 }
 
 /** Side-effect free, unlike tf.findBackend(), which starts initialising a registered backend. */

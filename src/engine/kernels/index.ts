@@ -1,17 +1,20 @@
 // The project's replacement kernels for the TF.js wasm backend, installed together when wasm is
 // selected (see backend.ts): a BatchMatMul that always reaches XNNPACK's fast 2-D path and a Slice
-// that hands repeated weight slices out as the same buffer, so both caches downstream of it hit.
+// that hands repeated weight slices out as the same buffer, so both caches downstream of it hit,
+// and a Tile made of block copies (the per-step state broadcasts).
 
 import { clearWasmMatMulCache, installWasmMatMul, uninstallWasmMatMul, wasmMatMulInstalled } from './wasmMatMul';
 import { clearWasmSliceMemo, installWasmSliceMemo, uninstallWasmSliceMemo } from './wasmSliceMemo';
+import { installWasmTile, uninstallWasmTile } from './wasmTile';
 
 /** Installs every replacement kernel; idempotent. False when the wasm backend is not registered. */
 export function installWasmKernels(): boolean {
-  return installWasmSliceMemo() && installWasmMatMul();
+  return installWasmSliceMemo() && installWasmMatMul() && installWasmTile();
 }
 
 /** Restores tfjs's stock kernels (the benchmark's baseline). */
 export function uninstallWasmKernels(): void {
+  uninstallWasmTile();
   uninstallWasmMatMul();
   uninstallWasmSliceMemo();
 }
