@@ -146,6 +146,14 @@ describe('training dashboard webview (Chromium, real CSP)', () => {
     await send(o.page, { type: 'checkpoint', runId: 1, point: { step: 300, path: '/runs/a/step_300/model.safetensors' } });
     await o.page.waitForFunction(() => /2 checkpoints/.test(document.querySelector('.db-statusrow')?.textContent ?? ''));
     assert.match(await text(o.page, '.db-statusrow'), /step 300 \/ 400/);
+    // A checkpoint marker at the newest step must not take the pointer from the data point under it.
+    const hits = await o.page.evaluate(() => [...document.querySelectorAll('svg[data-chart] circle.last')].map((c) => {
+      const r = c.getBoundingClientRect();
+      const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return `${c.closest('svg')?.getAttribute('data-chart')}: ${top?.tagName.toLowerCase()}.${top?.getAttribute('class') ?? ''}`;
+    }));
+    assert.ok(hits.length >= 3, `newest-point markers drawn: ${hits.join('; ')}`);
+    for (const h of hits) assert.match(h, /: circle\.last/);
     await o.page.screenshot({ path: shot('dashboard-dark.png'), fullPage: true });
     assert.deepEqual(o.pageErrors, []);
     assert.deepEqual(await violationsOf(o.page), []);
