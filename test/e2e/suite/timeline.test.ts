@@ -201,7 +201,8 @@ suite('recursion timeline', () => {
 
       // README screenshots from the real UI: the timeline's editor group maximised beside the Run and Debug
       // view, in a dark theme, then a light one (the same pixel repainted in the light palette).
-      for (const cmd of ['workbench.action.closePanel', 'workbench.action.closeAuxiliaryBar', 'workbench.action.focusFirstEditorGroup',
+      // The timeline's group is focused by revealing the panel (after earlier suites it need not be the first group).
+      for (const cmd of ['workbench.action.closePanel', 'workbench.action.closeAuxiliaryBar', 'trmLens.showTimeline',
         'workbench.action.toggleMaximizeEditorGroup']) await vscode.commands.executeCommand(cmd).then(undefined, () => undefined);
       // After RMSNorm every position's ‖z‖ is about the same, so the shots use the PCA view (the webview pulls it anew).
       const heatmapsBeforePca = (await state()).sent.heatmap ?? 0;
