@@ -123,7 +123,14 @@ export function writeCheckpoint(outDir: string, config: TrmConfig, evalWeights: 
 export function pruneCheckpoints(outDir: string, latest: string, keep: number): void {
   const steps = fs.readdirSync(outDir).filter((n) => /^step_\d+$/.test(n)).sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
   const keepSet = new Set([latest, ...steps.slice(0, Math.max(1, keep))]);
-  for (const n of steps) if (!keepSet.has(n)) fs.rmSync(path.join(outDir, n), { recursive: true, force: true });
+  for (const n of steps) {
+    if (keepSet.has(n)) continue;
+    // Renamed first (atomic), then deleted: a kill in the middle leaves a hidden temp folder that the
+    // next start removes, never a half-deleted step_N that looks like a checkpoint.
+    const doomed = path.join(outDir, `.tmp-prune-${n}-${process.pid}`);
+    fs.renameSync(path.join(outDir, n), doomed);
+    fs.rmSync(doomed, { recursive: true, force: true });
+  }
 }
 
 /** Leftovers of a killed writer: hidden temp folders and temp files. */
