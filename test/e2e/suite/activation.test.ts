@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ShownBackend } from '../../../src/extension/backendCommands';
 import type { ModelInfo } from '../../../src/extension/modelInfoCommand';
+import { fixtureDir } from '../support/shared';
 import { driverAvailable, ui } from '../support/driver';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
@@ -21,15 +22,6 @@ function extension(): vscode.Extension<{ extensionPath: string }> {
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The shared Sudoku fixture (tests may read ../shared; the product never does). */
-function fixtureDir(): string {
-  const candidates = [process.env.TRM_SHARED, path.resolve(process.cwd(), '..', 'shared'), path.resolve(__dirname, '../../../../shared')]
-    .filter((p): p is string => !!p).map((p) => path.join(p, 'fixtures/trm-sudoku-mlp-small'));
-  const found = candidates.find((p) => fs.existsSync(path.join(p, 'config.json')));
-  assert.ok(found, `shared fixture trm-sudoku-mlp-small not found in ${candidates.join(', ')}; set TRM_SHARED`);
-  return found;
-}
 
 suite('activation', () => {
   test('the extension activates and returns its API', async () => {

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AuthoringState } from '../../../src/extension/authoring/register';
+import { sharedDir, waitUntil } from '../support/shared';
 import { driverAvailable, ui } from '../support/driver';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
@@ -20,23 +21,8 @@ const SOL2 = '245981376169273584837564219976125438513498627482736951391657842728
 const state = (): Thenable<AuthoringState> => vscode.commands.executeCommand<AuthoringState>('trmLens.authoring.state');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}; authoring state: ${JSON.stringify(await state()).slice(0, 3000)}`);
-}
-
-function sharedDir(): string {
-  const candidates = [process.env.TRM_SHARED, path.resolve(process.cwd(), '..', 'shared'), path.resolve(__dirname, '../../../../../shared')]
-    .filter((p): p is string => !!p);
-  const found = candidates.find((p) => fs.existsSync(path.join(p, 'fixtures/trm-sudoku-mlp-small/model.safetensors')));
-  assert.ok(found, `shared fixtures not found in ${candidates.join(', ')}; set TRM_SHARED`);
-  return found;
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 180_000): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 200, describe: async () => ({ authoringState: await state() }) });
 
 function workspaceDir(): string {
   const f = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

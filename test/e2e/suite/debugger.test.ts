@@ -11,20 +11,12 @@ import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readSafetensors, writeSafetensors } from '../../../src/engine/formats/safetensors';
 import { toFloat32 } from '../../../src/engine/hostTensor';
+import { fixtureDir, waitUntil } from '../support/shared';
 import { driverAvailable, ui } from '../support/driver';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
 const CSV = 'sudoku/sudoku-extreme-style-sample.csv';
 const HALT_BIAS_SHIFT = 5;
-
-/** The shared fixtures folder (tests may read it; the product never does). */
-function fixtureDir(): string {
-  const candidates = [process.env.TRM_SHARED, path.resolve(process.cwd(), '..', 'shared'), path.resolve(__dirname, '../../../../../shared')]
-    .filter((p): p is string => !!p);
-  const found = candidates.find((p) => fs.existsSync(path.join(p, 'fixtures/trm-sudoku-mlp-small/model.safetensors')));
-  assert.ok(found, `shared fixtures not found in ${candidates.join(', ')}; set TRM_SHARED`);
-  return path.join(found, 'fixtures/trm-sudoku-mlp-small');
-}
 
 /** Writes the fixture weights with q_head's halt bias shifted, plus its all_config.yaml, into `dir`. */
 function writeHaltingModel(dir: string): string {
@@ -41,15 +33,8 @@ function writeHaltingModel(dir: string): string {
   return path.join(dir, 'model.safetensors');
 }
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs });
 
 /** Waits until VS Code focuses a stack frame of `session` (it has processed the stop). */
 function focusedFrame(session: vscode.DebugSession): Promise<vscode.DebugStackFrame> {

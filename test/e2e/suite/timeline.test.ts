@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { NO_SESSION_NOTICE } from '../../../src/protocol/timeline';
 import type { TimelinePanelState } from '../../../src/extension/timeline/timelinePanel';
+import { sharedDir, waitUntil } from '../support/shared';
 import { driverAvailable, ui } from '../support/driver';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
@@ -22,26 +23,8 @@ const SOLUTION = '48392165796734582125187649354813297672956413813679824537268951
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const state = (): Thenable<TimelinePanelState> => vscode.commands.executeCommand<TimelinePanelState>('trmLens.timeline.state');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    last = await state();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; timeline state: ${JSON.stringify(last)}`);
-}
-
-/** The shared fixtures folder (tests may read it; the product never does). */
-function sharedDir(): string {
-  const candidates = [process.env.TRM_SHARED, path.resolve(process.cwd(), '..', 'shared'), path.resolve(__dirname, '../../../../../shared')]
-    .filter((p): p is string => !!p);
-  const found = candidates.find((p) => fs.existsSync(path.join(p, 'fixtures/trm-sudoku-mlp-small/model.safetensors')));
-  assert.ok(found, `shared fixtures not found in ${candidates.join(', ')}; set TRM_SHARED`);
-  return found;
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs, describe: async () => ({ timelineState: await state() }) });
 
 /** Starts a `trm` session on the fixture (stopped on entry, 3 supervision steps) and returns it once active. */
 async function startSession(name: string): Promise<vscode.DebugSession> {

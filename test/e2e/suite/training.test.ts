@@ -14,22 +14,14 @@ import { DataRng } from '../../../src/engine/data/rng';
 import { generateSudoku } from '../../../src/engine/data/sudokuGen';
 import type { TrainingState } from '../../../src/extension/training/register';
 import type { RunSnapshot } from '../../../src/protocol/dashboard';
+import { waitUntil } from '../support/shared';
 import { driverAvailable, ui } from '../support/driver';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
 const state = (): Thenable<TrainingState> => vscode.commands.executeCommand<TrainingState>('trmLens.training.state');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    last = await state();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; training state: ${JSON.stringify(last)}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs, describe: async () => ({ trainingState: await state() }) });
 
 /** A built Sudoku dataset (official layout) of `n` generated puzzles, train split only: no evaluation cost. */
 function tinySudokuDataset(dir: string, n: number): void {
