@@ -20,7 +20,7 @@ import { initialHostParams, weightsFor } from '../src/engine/train/modelState';
 import { TRAIN_DEFAULTS } from '../src/engine/train/recipe';
 import { TrainRng } from '../src/engine/train/rng';
 import { trainStep } from '../src/engine/train/step';
-import { registerTrainingWasmKernels } from '../src/engine/train/wasmKernels';
+import { registerTrainingWasmKernels } from '../src/engine/kernels/wasmSegmentSum';
 
 const TORCH_PYTHON = '/usr/bin/python3';
 

@@ -22,7 +22,7 @@ import { TrainSampler } from './sampler';
 import { CarrySnapshot, LATEST_FILE, RUN_FILE, latestCheckpointDir, readCheckpoint, removeStaleTemps, writeCheckpoint, writeJsonAtomic } from './runDir';
 import { scheduledLr } from './schedule';
 import { MetricWindow, trainStep } from './step';
-import { registerTrainingWasmKernels } from './wasmKernels';
+import { registerTrainingWasmKernels } from '../kernels/wasmSegmentSum';
 
 export interface RunOptions {
   /** Folder holding the wasm binaries (the bundle's folder); default: next to the running script. */
