@@ -1,7 +1,7 @@
-// (Lives with the other wasm kernels; the trainer registers it.) Kernels the training backward pass needs that tfjs-backend-wasm 4.22 does not register:
+// A kernel the training backward pass needs that tfjs-backend-wasm 4.22 does not register:
 // UnsortedSegmentSum (the gradient of tf.gather, i.e. of the token-embedding lookup). Computed on the
 // host from the wasm heap; the tensors involved are small ([B*S, D] gradients into V rows).
-// Registered once, only when the wasm backend is in use.
+// Registered once by the trainer, only when the wasm backend is in use.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
