@@ -21,14 +21,17 @@ import { evaluateSplit, testSplitOf } from './evaluate';
 import type { TrainEvent } from './events';
 import { latestCheckpointDir } from './runDir';
 import { runTraining } from './trainer';
-import { DEMO_DATA, DEMO_RECIPE } from './demoRecipe';
+import { DEMO_DATA, DEMO_RECIPES, type DemoRecipeName } from './demoRecipe';
 
 function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
+  const i = process.argv.lastIndexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 async function main(): Promise<void> {
+  const recipeName = (arg('recipe') ?? 'trm42') as DemoRecipeName;
+  const DEMO_RECIPE = DEMO_RECIPES[recipeName];
+  if (!DEMO_RECIPE) throw new Error(`--recipe must be one of ${Object.keys(DEMO_RECIPES).join(', ')}`);
   const work = path.resolve(arg('work') ?? 'out/train-demo');
   const media = path.resolve(arg('media') ?? 'media/models/sudoku-demo');
   const minutes = Number(arg('minutes') ?? '40');
@@ -39,39 +42,60 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(dataDir, 'train', 'dataset.json'))) {
     const t0 = Date.now();
     writeBuiltDataset(dataDir, generateSudokuDataset(DEMO_DATA), { overwrite: true });
-    console.error(`generated ${DEMO_DATA.trainPuzzles} + ${DEMO_DATA.testPuzzles} puzzles (${DEMO_DATA.minGivens}-${DEMO_DATA.maxGivens} givens) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.error(
+      `generated ${DEMO_DATA.trainPuzzles} + ${DEMO_DATA.testPuzzles} puzzles (${DEMO_DATA.minGivens}-${DEMO_DATA.maxGivens} givens) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   const cfgFile = path.join(work, 'demo-config.json');
   fs.writeFileSync(cfgFile, JSON.stringify(DEMO_RECIPE, null, 2));
   const runDir = path.join(work, 'run');
   const controller = new AbortController();
-  const timer = setTimeout(() => { console.error(`time budget of ${minutes} min reached: stopping after this step`); controller.abort(); }, minutes * 60_000);
+  const timer = setTimeout(() => {
+    console.error(`time budget of ${minutes} min reached: stopping after this step`);
+    controller.abort();
+  }, minutes * 60_000);
   timer.unref();
   const resume = fs.existsSync(path.join(runDir, 'run.json'));
   const t0 = Date.now();
   const onEvent = (e: TrainEvent): void => {
     if (e.type === 'progress') {
       const m = e.metrics;
-      console.error(`step ${e.step}/${e.totalSteps} loss ${m.totalLoss.toFixed(3)} lm ${m.lmLoss.toFixed(3)} acc ${m.accuracy.toFixed(3)} exact ${m.exactAccuracy.toFixed(3)} steps ${m.meanSteps.toFixed(2)} ${e.examplesPerSec.toFixed(1)} ex/s ${(e.elapsedSec / 60).toFixed(1)} min`);
+      console.error(
+        `step ${e.step}/${e.totalSteps} loss ${m.totalLoss.toFixed(3)} lm ${m.lmLoss.toFixed(3)} acc ${m.accuracy.toFixed(3)} exact ${m.exactAccuracy.toFixed(3)} steps ${m.meanSteps.toFixed(2)} ${e.examplesPerSec.toFixed(1)} ex/s ${(e.elapsedSec / 60).toFixed(1)} min`,
+      );
     } else if (e.type !== 'checkpoint') console.error(JSON.stringify(e));
   };
   const steps = arg('steps') !== undefined ? Number(arg('steps')) : undefined;
-  await runTraining({ configPath: cfgFile, data: dataDir, out: runDir, resume, steps, backend: arg('backend') }, onEvent, controller.signal, { wasmDir });
+  await runTraining(
+    { configPath: cfgFile, data: dataDir, out: runDir, resume, steps, backend: arg('backend') },
+    onEvent,
+    controller.signal,
+    { wasmDir, threads: arg('threads') !== undefined ? Number(arg('threads')) : undefined },
+  );
   clearTimeout(timer);
   console.error(`training session took ${((Date.now() - t0) / 60000).toFixed(1)} min`);
 
   // Export and measure.
   const ck = latestCheckpointDir(runDir);
   if (!ck) throw new Error(`no checkpoint in ${runDir}`);
-  const state = JSON.parse(fs.readFileSync(path.join(ck, 'state.json'), 'utf8')) as { step: number; elapsedSec: number };
+  const state = JSON.parse(fs.readFileSync(path.join(ck, 'state.json'), 'utf8')) as {
+    step: number;
+    elapsedSec: number;
+  };
   const loaded = loadCheckpoint(path.join(ck, 'model.safetensors'));
-  const backend = await selectBackend({ prefer: arg('backend') as BackendName | undefined, wasmDir });
+  const backend = await selectBackend({
+    prefer: arg('backend') as BackendName | undefined,
+    wasmDir,
+    threads: arg('threads') !== undefined ? Number(arg('threads')) : undefined,
+  });
   const model = TrmModel.fromWeights(loaded.config, loaded.weights);
   const heldOut = testSplitOf(readBuiltDataset(dataDir), dataDir);
   const r1 = evaluateSplit(model, heldOut.set, heldOut.meta, { batchSize: 100, perPuzzle: true });
   let hard: { metrics: Record<string, number>; n: number; file: string } | undefined;
   if (hardCsv && fs.existsSync(hardCsv)) {
-    const rows = parseSudokuCsv(fs.readFileSync(hardCsv, 'utf8'), hardCsv).filter((r) => r.answer).slice(0, 200)
+    const rows = parseSudokuCsv(fs.readFileSync(hardCsv, 'utf8'), hardCsv)
+      .filter((r) => r.answer)
+      .slice(0, 200)
       .map((r) => ({ question: r.question, answer: r.answer! }));
     const ds = sudokuTestDataset(rows);
     const t = testSplitOf(ds, hardCsv);
@@ -79,33 +103,61 @@ async function main(): Promise<void> {
   }
   model.dispose();
   const revising = r1.puzzles.filter((p) => p.revisions.some((x) => x > 0)).length;
-  const meanRevised = r1.puzzles.reduce((a, p) => a + p.revisions.reduce((x, y) => x + y, 0), 0) / Math.max(1, r1.puzzles.length);
+  const meanRevised =
+    r1.puzzles.reduce((a, p) => a + p.revisions.reduce((x, y) => x + y, 0), 0) / Math.max(1, r1.puzzles.length);
   fs.mkdirSync(media, { recursive: true });
   fs.copyFileSync(path.join(ck, 'model.safetensors'), path.join(media, 'model.safetensors'));
   fs.writeFileSync(path.join(media, 'config.json'), JSON.stringify(loaded.config, null, 2) + '\n');
   const firstCorrect: Record<string, number> = {};
-  for (const p of r1.puzzles) { const k = p.firstCorrectStep ? String(p.firstCorrectStep) : 'never'; firstCorrect[k] = (firstCorrect[k] ?? 0) + 1; }
-  const results = { firstCorrect, step: state.step, trainingMinutes: state.elapsedSec / 60, backend: backend.description, heldOut: r1.metrics, revising, meanRevised, hard };
+  for (const p of r1.puzzles) {
+    const k = p.firstCorrectStep ? String(p.firstCorrectStep) : 'never';
+    firstCorrect[k] = (firstCorrect[k] ?? 0) + 1;
+  }
+  const results = {
+    firstCorrect,
+    step: state.step,
+    trainingMinutes: state.elapsedSec / 60,
+    backend: backend.description,
+    heldOut: r1.metrics,
+    revising,
+    meanRevised,
+    hard,
+  };
   fs.writeFileSync(path.join(work, 'results.json'), JSON.stringify(results, null, 2));
-  fs.writeFileSync(path.join(media, 'README.md'), readme(results, loaded.config, state.step, fs.statSync(path.join(media, 'model.safetensors')).size));
+  fs.writeFileSync(
+    path.join(media, 'README.md'),
+    readme(results, DEMO_RECIPE, loaded.config, state.step, fs.statSync(path.join(media, 'model.safetensors')).size),
+  );
   console.log(JSON.stringify(results, null, 2));
 }
 
 interface DemoResults {
-  firstCorrect: Record<string, number>; step: number; trainingMinutes: number; backend: string; heldOut: Record<string, number>; revising: number; meanRevised: number;
+  firstCorrect: Record<string, number>;
+  step: number;
+  trainingMinutes: number;
+  backend: string;
+  heldOut: Record<string, number>;
+  revising: number;
+  meanRevised: number;
   hard?: { metrics: Record<string, number>; n: number; file: string };
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
-function readme(r: DemoResults, c: TrmConfig, step: number, bytes: number): string {
+function readme(
+  r: DemoResults,
+  DEMO_RECIPE: (typeof DEMO_RECIPES)[DemoRecipeName],
+  c: TrmConfig,
+  step: number,
+  bytes: number,
+): string {
   const h = r.heldOut;
   const lines = [
     '# Sudoku demo model',
     '',
-    'A small TRM (MLP-T variant) trained on this machine\'s CPU by the project\'s own trainer',
+    "A small TRM (MLP-T variant) trained on this machine's CPU by the project's own trainer",
     '(`src/engine/train/`), so the debugger has a model that really solves something. It is NOT the',
-    'paper\'s model: it is far smaller and was trained for minutes, not hours on a GPU.',
+    "paper's model: it is far smaller and was trained for minutes, not hours on a GPU.",
     '',
     '## How it was made',
     '',
@@ -136,17 +188,28 @@ function readme(r: DemoResults, c: TrmConfig, step: number, bytes: number): stri
   ];
   if (r.hard) {
     const m = r.hard.metrics;
-    lines.push(`| hard puzzles (first ${r.hard.n} rows of shared/datasets/sudoku/derived-solved/test.csv: magictour top1465, 17-25 givens) | ${m.count} | ${pct(m.exact_accuracy)} | ${pct(m.accuracy)} | ${pct(m.q_halt_accuracy)} |`);
+    lines.push(
+      `| hard puzzles (first ${r.hard.n} rows of shared/datasets/sudoku/derived-solved/test.csv: magictour top1465, 17-25 givens) | ${m.count} | ${pct(m.exact_accuracy)} | ${pct(m.accuracy)} | ${pct(m.q_halt_accuracy)} |`,
+    );
   }
-  lines.push('',
+  lines.push(
+    '',
     `Cell accuracy counts all 81 cells, givens included (as the official metric does). Mean first step with q_halt > 0`,
     `on the held-out set: ${h.mean_steps.toFixed(2)} of ${c.halt_max_steps}. ${r.revising} of ${h.count} held-out puzzles change their answer between`,
     `supervision steps (on average ${r.meanRevised.toFixed(1)} cell changes per puzzle over the episode): the model visibly revises its answers.`,
-    `Supervision step at which held-out puzzles were first entirely right: ${Object.entries(r.firstCorrect).map(([k, v]) => `${k === 'never' ? 'never' : `step ${k}`}: ${v}`).join(', ')}.`,
+    `Supervision step at which held-out puzzles were first entirely right: ${Object.entries(r.firstCorrect)
+      .map(([k, v]) => `${k === 'never' ? 'never' : `step ${k}`}: ${v}`)
+      .join(', ')}.`,
     'Open the model in the debugger (`predict`/trace) to watch y (the answer) change from step to step.',
-    r.hard && r.hard.metrics.exact_accuracy === 0 ? 'The hard puzzles are far beyond this model: it solves none of them.' : '',
-    '');
+    r.hard && r.hard.metrics.exact_accuracy === 0
+      ? 'The hard puzzles are far beyond this model: it solves none of them.'
+      : '',
+    '',
+  );
   return lines.join('\n');
 }
 
-main().catch((e) => { console.error(`train-demo: error: ${(e as Error).message}`); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(`train-demo: error: ${(e as Error).message}`);
+  process.exitCode = 1;
+});

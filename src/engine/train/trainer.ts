@@ -19,7 +19,16 @@ import { HostParams, PUZZLE_TABLE, hostParamsFrom, initialHostParams, syncVariab
 import { Recipe, TrainHyperparams, resolveRecipe, validateHyperparams } from './recipe';
 import { TrainRng } from './rng';
 import { TrainSampler } from './sampler';
-import { CarrySnapshot, LATEST_FILE, RUN_FILE, latestCheckpointDir, readCheckpoint, removeStaleTemps, writeCheckpoint, writeJsonAtomic } from './runDir';
+import {
+  CarrySnapshot,
+  LATEST_FILE,
+  RUN_FILE,
+  latestCheckpointDir,
+  readCheckpoint,
+  removeStaleTemps,
+  writeCheckpoint,
+  writeJsonAtomic,
+} from './runDir';
 import { scheduledLr } from './schedule';
 import { MetricWindow, trainStep } from './step';
 import { registerTrainingWasmKernels } from '../kernels/wasmSegmentSum';
@@ -29,6 +38,8 @@ export interface RunOptions {
   wasmDir?: string;
   /** Skip backend selection (tests that already picked one). */
   keepBackend?: boolean;
+  /** Compute threads for the wasm backend (default: the backend's own choice). */
+  threads?: number;
 }
 
 interface RunFile {
@@ -41,11 +52,18 @@ interface RunFile {
 }
 
 function loadData(dir: string): { ds: BuiltDataset; train: BuiltSet; meta: DatasetMetadata } {
-  if (!fs.existsSync(dir)) throw new Error(`--data ${dir} does not exist (expected a built dataset folder with train/ and test/)`);
+  if (!fs.existsSync(dir))
+    throw new Error(`--data ${dir} does not exist (expected a built dataset folder with train/ and test/)`);
   const ds = readBuiltDataset(dir);
   const split = ds.splits.train;
-  if (!split) throw new Error(`--data ${dir}: no train/ split (found ${Object.keys(ds.splits).join(', ') || 'none'}); training needs train/dataset.json`);
-  if (split.sets.length !== 1) throw new Error(`--data ${dir}: train split has ${split.sets.length} sets; only single-set datasets (sets: ["all"]) are supported`);
+  if (!split)
+    throw new Error(
+      `--data ${dir}: no train/ split (found ${Object.keys(ds.splits).join(', ') || 'none'}); training needs train/dataset.json`,
+    );
+  if (split.sets.length !== 1)
+    throw new Error(
+      `--data ${dir}: train split has ${split.sets.length} sets; only single-set datasets (sets: ["all"]) are supported`,
+    );
   return { ds, train: split.sets[0], meta: split.meta };
 }
 
@@ -60,15 +78,25 @@ function checkRequest(r: TrainRequest): void {
       throw new Error(`${k} must be ${int ? 'an integer' : 'a number'} >= ${min} (got ${JSON.stringify(v)})`);
     }
   };
-  pos('steps', true, 1); pos('batchSize', true, 1); pos('lr', false, 0); pos('evalEvery', true, 0); pos('checkpointEvery', true, 0); pos('seed', true, 0);
+  pos('steps', true, 1);
+  pos('batchSize', true, 1);
+  pos('lr', false, 0);
+  pos('evalEvery', true, 0);
+  pos('checkpointEvery', true, 0);
+  pos('seed', true, 0);
 }
 
 function snapshotCarry(carry: ActCarry): CarrySnapshot {
   const [B, T, D] = carry.state.y.shape;
   return {
-    y: Float32Array.from(carry.state.y.dataSync() as Float32Array), z: Float32Array.from(carry.state.z.dataSync() as Float32Array), shape: [B, T, D],
-    steps: Int32Array.from(carry.steps), halted: Uint8Array.from(carry.halted), inputs: Int32Array.from(carry.data.inputs),
-    labels: Int32Array.from(carry.data.labels!), puzzleIdentifiers: Int32Array.from(carry.data.puzzleIdentifiers),
+    y: Float32Array.from(carry.state.y.dataSync() as Float32Array),
+    z: Float32Array.from(carry.state.z.dataSync() as Float32Array),
+    shape: [B, T, D],
+    steps: Int32Array.from(carry.steps),
+    halted: Uint8Array.from(carry.halted),
+    inputs: Int32Array.from(carry.data.inputs),
+    labels: Int32Array.from(carry.data.labels!),
+    puzzleIdentifiers: Int32Array.from(carry.data.puzzleIdentifiers),
   };
 }
 
@@ -77,13 +105,23 @@ function restoreCarry(model: TrmModel, snap: CarrySnapshot | undefined, B: numbe
   if (!snap || snap.shape[0] !== B || snap.shape[1] !== T || snap.shape[2] !== D) return initialCarry(model, B);
   return {
     state: { y: tf.tensor3d(snap.y, snap.shape), z: tf.tensor3d(snap.z, snap.shape) },
-    steps: Int32Array.from(snap.steps), halted: Uint8Array.from(snap.halted),
-    data: { inputs: Int32Array.from(snap.inputs), labels: Int32Array.from(snap.labels), puzzleIdentifiers: Int32Array.from(snap.puzzleIdentifiers) },
+    steps: Int32Array.from(snap.steps),
+    halted: Uint8Array.from(snap.halted),
+    data: {
+      inputs: Int32Array.from(snap.inputs),
+      labels: Int32Array.from(snap.labels),
+      puzzleIdentifiers: Int32Array.from(snap.puzzleIdentifiers),
+    },
   };
 }
 
 /** Runs (or resumes) a training run. Resolves when finished or cancelled; reports failures as an `error` event and rethrows. */
-export async function runTraining(request: TrainRequest, onEvent: (e: TrainEvent) => void, signal?: AbortSignal, opts: RunOptions = {}): Promise<void> {
+export async function runTraining(
+  request: TrainRequest,
+  onEvent: (e: TrainEvent) => void,
+  signal?: AbortSignal,
+  opts: RunOptions = {},
+): Promise<void> {
   try {
     await runTrainingInner(request, onEvent, signal, opts);
   } catch (e) {
@@ -92,16 +130,24 @@ export async function runTraining(request: TrainRequest, onEvent: (e: TrainEvent
   }
 }
 
-async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) => void, signal: AbortSignal | undefined, opts: RunOptions): Promise<void> {
+async function runTrainingInner(
+  request: TrainRequest,
+  onEvent: (e: TrainEvent) => void,
+  signal: AbortSignal | undefined,
+  opts: RunOptions,
+): Promise<void> {
   checkRequest(request);
   const out = path.resolve(request.out);
-  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new Error(`--out ${request.out} exists and is not a folder`);
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory())
+    throw new Error(`--out ${request.out} exists and is not a folder`);
   fs.mkdirSync(out, { recursive: true });
   removeStaleTemps(out);
   const hasCheckpoint = fs.existsSync(path.join(out, LATEST_FILE));
   const hasRun = fs.existsSync(path.join(out, RUN_FILE));
   if (!request.resume && (hasCheckpoint || hasRun)) {
-    throw new Error(`--out ${request.out} already holds a training run; pass --resume to continue it or choose another --out`);
+    throw new Error(
+      `--out ${request.out} already holds a training run; pass --resume to continue it or choose another --out`,
+    );
   }
 
   // Recipe: a resumed run keeps its own (only the step count may be extended).
@@ -109,30 +155,46 @@ async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) 
   let dataDir = request.data;
   if (request.resume && hasRun) {
     const run = JSON.parse(fs.readFileSync(path.join(out, RUN_FILE), 'utf8')) as RunFile;
-    if (run.format !== 'trm-lens-train-run/1') throw new Error(`${path.join(out, RUN_FILE)}: not a TRM Lens training run`);
+    if (run.format !== 'trm-lens-train-run/1')
+      throw new Error(`${path.join(out, RUN_FILE)}: not a TRM Lens training run`);
     recipe = { config: run.config, train: { ...run.train }, preset: run.preset, source: run.source };
     if (request.steps !== undefined) recipe.train.total_steps = request.steps;
     validateHyperparams(recipe.train, `${RUN_FILE}`);
     // A changed step count is part of the run from now on (later resumes and the dashboard see it).
-    if (request.steps !== undefined && request.steps !== run.train.total_steps) writeJsonAtomic(path.join(out, RUN_FILE), { ...run, train: recipe.train });
+    if (request.steps !== undefined && request.steps !== run.train.total_steps)
+      writeJsonAtomic(path.join(out, RUN_FILE), { ...run, train: recipe.train });
     dataDir = request.data || run.data;
   }
   const { ds, train: trainSet, meta } = loadData(dataDir);
   if (request.resume && hasRun) {
     recipe = recipe!;
     for (const k of ['seq_len', 'vocab_size', 'num_puzzle_identifiers'] as const) {
-      if (recipe.config[k] !== meta[k]) throw new Error(`cannot resume: the run was trained with ${k} = ${recipe.config[k]}, but --data ${request.data} has ${k} = ${meta[k]}`);
+      if (recipe.config[k] !== meta[k])
+        throw new Error(
+          `cannot resume: the run was trained with ${k} = ${recipe.config[k]}, but --data ${request.data} has ${k} = ${meta[k]}`,
+        );
     }
   } else {
     recipe = resolveRecipe(request, meta);
-    const run: RunFile = { format: 'trm-lens-train-run/1', preset: recipe.preset, source: recipe.source, data: path.resolve(request.data), config: recipe.config, train: recipe.train };
+    const run: RunFile = {
+      format: 'trm-lens-train-run/1',
+      preset: recipe.preset,
+      source: recipe.source,
+      data: path.resolve(request.data),
+      config: recipe.config,
+      train: recipe.train,
+    };
     writeJsonAtomic(path.join(out, RUN_FILE), run);
   }
   const { config, train: h } = recipe;
 
   let backendName = tf.getBackend();
   if (!opts.keepBackend) {
-    const info = await selectBackend({ prefer: request.backend as BackendName | undefined, wasmDir: opts.wasmDir ?? (__dirname + path.sep) });
+    const info = await selectBackend({
+      prefer: request.backend as BackendName | undefined,
+      wasmDir: opts.wasmDir ?? __dirname + path.sep,
+      threads: opts.threads,
+    });
     backendName = info.description;
   }
   if (tf.getBackend() === 'wasm') registerTrainingWasmKernels();
@@ -140,7 +202,8 @@ async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) 
   // State: fresh or from the latest checkpoint.
   const ckDir = request.resume ? latestCheckpointDir(out) : undefined;
   let params: HostParams;
-  let step = 0, elapsedBefore = 0;
+  let step = 0,
+    elapsedBefore = 0;
   let sampler: TrainSampler;
   let haltRng: TrainRng;
   let carrySnap: CarrySnapshot | undefined;
@@ -149,16 +212,21 @@ async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) 
     params = hostParamsFrom(config, ck.weights, h.ema);
     for (const k of params.trainable) {
       const st = params.adam.get(k)!;
-      const m = ck.adamM.get(k), v = ck.adamV.get(k);
-      if (!m || !v || m.length !== st.m.length) throw new Error(`${ckDir}: optimiser state for ${k} is missing or has the wrong size`);
-      st.m.set(m); st.v.set(v); st.t = ck.state.adamT[k] ?? ck.state.step;
+      const m = ck.adamM.get(k),
+        v = ck.adamV.get(k);
+      if (!m || !v || m.length !== st.m.length)
+        throw new Error(`${ckDir}: optimiser state for ${k} is missing or has the wrong size`);
+      st.m.set(m);
+      st.v.set(v);
+      st.t = ck.state.adamT[k] ?? ck.state.step;
       if (params.ema) {
         const e = ck.ema?.get(k);
         if (!e) throw new Error(`${ckDir}: EMA state for ${k} is missing`);
         params.ema.get(k)!.set(e);
       }
     }
-    step = ck.state.step; elapsedBefore = ck.state.elapsedSec;
+    step = ck.state.step;
+    elapsedBefore = ck.state.elapsedSec;
     sampler = new TrainSampler(trainSet, meta, h.seed, ck.state.sampler);
     haltRng = new TrainRng(ck.state.haltRng);
     carrySnap = ck.carry;
@@ -172,12 +240,28 @@ async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) 
   const B = h.global_batch_size;
   let carry = restoreCarry(model, carrySnap, B);
   const test = ds.splits.test;
-  onEvent({ type: 'started', runDir: out, preset: recipe.preset, totalSteps: h.total_steps, startStep: step, backend: backendName,
-    resumed: !!ckDir, parameters: model.parameterCount(), examplesPerStep: B });
+  onEvent({
+    type: 'started',
+    runDir: out,
+    preset: recipe.preset,
+    totalSteps: h.total_steps,
+    startStep: step,
+    backend: backendName,
+    resumed: !!ckDir,
+    parameters: model.parameterCount(),
+    examplesPerStep: B,
+  });
 
-  const sched = (base: number, s: number): number => scheduledLr(s, { baseLr: base, warmupSteps: h.lr_warmup_steps, totalSteps: h.total_steps, minRatio: h.lr_min_ratio });
+  const sched = (base: number, s: number): number =>
+    scheduledLr(s, {
+      baseLr: base,
+      warmupSteps: h.lr_warmup_steps,
+      totalSteps: h.total_steps,
+      minRatio: h.lr_min_ratio,
+    });
   let window = new MetricWindow();
-  let windowStart = Date.now(), windowExamples = 0;
+  let windowStart = Date.now(),
+    windowExamples = 0;
   const runStart = Date.now();
   let lastEval: Record<string, number> | undefined;
 
@@ -189,21 +273,37 @@ async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) 
     if (!test) return;
     const m = evalModel();
     try {
-      const r = evaluateSplit(m, test.sets[0], test.meta, { batchSize: Math.min(B, 256), maxExamples: h.eval_max_examples, identifiers: ds.identifiers, signal });
+      const r = evaluateSplit(m, test.sets[0], test.meta, {
+        batchSize: Math.min(B, 256),
+        maxExamples: h.eval_max_examples,
+        identifiers: ds.identifiers,
+        signal,
+      });
       lastEval = r.metrics;
       onEvent({ type: 'eval', step, metrics: r.metrics });
-    } finally { m.dispose(); }
+    } finally {
+      m.dispose();
+    }
   };
   const doCheckpoint = (): void => {
     const evalWeights = weightsFor(params, h.ema ? 'ema' : 'live');
     const adamT: Record<string, number> = {};
     for (const k of params.trainable) adamT[k] = params.adam.get(k)!.t;
     const dir = writeCheckpoint(out, config, evalWeights, {
-      state: { step, elapsedSec: elapsedBefore + (Date.now() - runStart) / 1000, sampler: sampler.position(), haltRng: haltRng.state(), adamT, ema: h.ema, lastEval },
+      state: {
+        step,
+        elapsedSec: elapsedBefore + (Date.now() - runStart) / 1000,
+        sampler: sampler.position(),
+        haltRng: haltRng.state(),
+        adamT,
+        ema: h.ema,
+        lastEval,
+      },
       weights: weightsFor(params, 'live'),
       adamM: new Map(params.trainable.map((k) => [k, params.adam.get(k)!.m])),
       adamV: new Map(params.trainable.map((k) => [k, params.adam.get(k)!.v])),
-      ema: params.ema, carry: snapshotCarry(carry),
+      ema: params.ema,
+      carry: snapshotCarry(carry),
     });
     onEvent({ type: 'checkpoint', step, path: path.join(dir, 'model.safetensors') });
   };
@@ -211,7 +311,10 @@ async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) 
   let cancelled = false;
   try {
     while (step < h.total_steps) {
-      if (signal?.aborted) { cancelled = true; break; }
+      if (signal?.aborted) {
+        cancelled = true;
+        break;
+      }
       const { batch } = sampler.next(B);
       const s = step + 1;
       const r = trainStep(model, params, carry, batch, h, sched(h.lr, s), sched(h.puzzle_emb_lr, s), haltRng);
@@ -221,9 +324,18 @@ async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) 
       windowExamples += r.batchSize;
       if (step % h.log_every === 0 || step === h.total_steps) {
         const now = Date.now();
-        onEvent({ type: 'progress', step, totalSteps: h.total_steps, lr: sched(h.lr, step), metrics: window.summary(),
-          examplesPerSec: windowExamples / Math.max(1e-3, (now - windowStart) / 1000), elapsedSec: elapsedBefore + (now - runStart) / 1000 });
-        window = new MetricWindow(); windowStart = now; windowExamples = 0;
+        onEvent({
+          type: 'progress',
+          step,
+          totalSteps: h.total_steps,
+          lr: sched(h.lr, step),
+          metrics: window.summary(),
+          examplesPerSec: windowExamples / Math.max(1e-3, (now - windowStart) / 1000),
+          elapsedSec: elapsedBefore + (now - runStart) / 1000,
+        });
+        window = new MetricWindow();
+        windowStart = now;
+        windowExamples = 0;
       }
       const evalDue = h.eval_interval > 0 && step % h.eval_interval === 0;
       if (evalDue) doEval();
@@ -238,7 +350,8 @@ async function runTrainingInner(request: TrainRequest, onEvent: (e: TrainEvent) 
     doCheckpoint();
     onEvent({ type: 'finished', step, reason: cancelled ? 'cancelled' : 'done' });
   } finally {
-    carry.state.y.dispose(); carry.state.z.dispose();
+    carry.state.y.dispose();
+    carry.state.z.dispose();
     model.dispose();
   }
 }
