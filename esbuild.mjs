@@ -13,7 +13,8 @@ const production = process.argv.includes('--production');
 function find(dir, suffix) {
   const abs = path.join(root, dir);
   if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { recursive: true })
+  return fs
+    .readdirSync(abs, { recursive: true })
     .filter((f) => f.endsWith(suffix))
     .map((f) => path.join(dir, f));
 }
@@ -22,9 +23,15 @@ const exists = (f) => fs.existsSync(path.join(root, f));
 // Native TF.js bindings are optional at run time and cannot be bundled.
 const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 const nodeCommon = {
-  bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
   // playwright-core: test-only, reads its own package.json at run time, so it cannot be bundled.
-  minify: production, logLevel: 'warning', external: ['vscode', ...nativeExternals, 'playwright-core'],
+  minify: production,
+  logLevel: 'warning',
+  external: ['vscode', ...nativeExternals, 'playwright-core'],
   absWorkingDir: root,
 };
 
@@ -38,26 +45,64 @@ const nodeEntries = {
 };
 for (const [out, entry] of Object.entries(nodeEntries)) {
   if (!exists(entry)) continue;
-  builds.push({ ...nodeCommon, entryPoints: { [path.basename(out)]: entry }, outdir: 'dist',
-    banner: out === 'dist/cli' ? { js: '#!/usr/bin/env node' } : undefined });
+  builds.push({
+    ...nodeCommon,
+    entryPoints: { [path.basename(out)]: entry },
+    outdir: 'dist',
+    banner: out === 'dist/cli' ? { js: '#!/usr/bin/env node' } : undefined,
+  });
 }
 const benches = find('bench', '.ts');
 if (benches.length) builds.push({ ...nodeCommon, entryPoints: benches, outdir: 'dist/bench', outbase: 'bench' });
 if (exists('webview/main.ts')) {
-  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production,
-    minify: production, logLevel: 'warning', absWorkingDir: root,
-    entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist' });
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: 'dist',
+  });
 }
 if (exists('webview/dashboard/main.ts')) {
-  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production,
-    minify: production, logLevel: 'warning', absWorkingDir: root,
-    entryPoints: { dashboard: 'webview/dashboard/main.ts' }, outdir: 'dist' });
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: { dashboard: 'webview/dashboard/main.ts' },
+    outdir: 'dist',
+  });
 }
 const unitTests = find('test/unit', '.test.ts');
-if (unitTests.length) builds.push({ ...nodeCommon, sourcemap: 'inline', entryPoints: unitTests, outdir: 'out/test/unit', outbase: 'test/unit' });
+if (unitTests.length)
+  builds.push({
+    ...nodeCommon,
+    sourcemap: 'inline',
+    // Dev tools the tests drive are used from node_modules, not bundled.
+    external: [...nodeCommon.external, 'eslint', 'typescript-eslint'],
+    entryPoints: unitTests,
+    outdir: 'out/test/unit',
+    outbase: 'test/unit',
+  });
 const e2eTests = find('test/e2e/suite', '.ts');
-if (e2eTests.length) builds.push({ ...nodeCommon, sourcemap: 'inline', external: [...nodeCommon.external, 'mocha'],
-  entryPoints: e2eTests, outdir: 'out/test/e2e/suite', outbase: 'test/e2e/suite' });
+if (e2eTests.length)
+  builds.push({
+    ...nodeCommon,
+    sourcemap: 'inline',
+    external: [...nodeCommon.external, 'mocha'],
+    entryPoints: e2eTests,
+    outdir: 'out/test/e2e/suite',
+    outbase: 'test/e2e/suite',
+  });
 
 /** TF.js wasm binaries and the pthread worker files that the threaded backend loads at run time. */
 function copyWasmAssets() {

@@ -44,7 +44,12 @@ interface WorkerSpec {
 }
 
 /** Wall time and the process's CPU time (all threads) over `steps` steps of `batch` puzzles. */
-interface Timing { batch: number; steps: number; ms: number; cpuMs: number }
+interface Timing {
+  batch: number;
+  steps: number;
+  ms: number;
+  cpuMs: number;
+}
 
 interface WorkerResult {
   label: string;
@@ -82,8 +87,17 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const cores = os.availableParallelism();
-  const o: Options = { tracedSteps: 16, batchSteps: 1, cpuSteps: 1, backends: ['auto', 'wasm-1'],
-    compareStock: false, threads: Math.min(4, cores), torch: true, keep: false, profile: false };
+  const o: Options = {
+    tracedSteps: 16,
+    batchSteps: 1,
+    cpuSteps: 1,
+    backends: ['auto', 'wasm-1'],
+    compareStock: false,
+    threads: Math.min(4, cores),
+    torch: true,
+    keep: false,
+    profile: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -131,12 +145,23 @@ function benchConfig(): TrmConfig {
 // ---------------------------------------------------------------- worker (one backend)
 
 /** Runs `steps` ACT steps in eval mode; with `trace`, copies y and z to the host after every update. */
-function runSteps(model: TrmModel, batch: ActBatch, steps: number, trace: boolean, onLogits?: (l: Float32Array) => void): Timing {
+function runSteps(
+  model: TrmModel,
+  batch: ActBatch,
+  steps: number,
+  trace: boolean,
+  onLogits?: (l: Float32Array) => void,
+): Timing {
   const B = batch.puzzleIdentifiers.length;
   let carry = initialCarry(model, B);
-  const hooks = trace ? {
-    onUpdate: (_u: unknown, s: { y: tf.Tensor; z: tf.Tensor }) => { s.y.dataSync(); s.z.dataSync(); },
-  } : undefined;
+  const hooks = trace
+    ? {
+        onUpdate: (_u: unknown, s: { y: tf.Tensor; z: tf.Tensor }) => {
+          s.y.dataSync();
+          s.z.dataSync();
+        },
+      }
+    : undefined;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   try {
@@ -166,34 +191,56 @@ function profileKernels(backend: string): { table: Map<string, { calls: number; 
   const stack: number[] = []; // nested time to subtract, one entry per active kernel
   for (const k of originals) {
     tf.unregisterKernel(k.kernelName, backend);
-    tf.registerKernel({ ...k, kernelFunc: (args) => {
-      const { inputs } = args as { inputs: Record<string, tf.TensorInfo> };
-      const key = k.kernelName === 'BatchMatMul' || k.kernelName === '_FusedMatMul'
-        ? `${k.kernelName} ${Object.values(inputs).map((t) => `[${t.shape.join(',')}]`).join('x')}${(args.attrs as { transposeB?: boolean })?.transposeB ? 'T' : ''}`
-        : k.kernelName;
-      stack.push(0);
-      const t0 = performance.now();
-      try {
-        return k.kernelFunc(args);
-      } finally {
-        const total = performance.now() - t0;
-        const self = total - (stack.pop() as number);
-        if (stack.length) stack[stack.length - 1] += total;
-        const e = table.get(key) ?? { calls: 0, ms: 0 };
-        e.calls++; e.ms += self;
-        table.set(key, e);
-      }
-    } });
+    tf.registerKernel({
+      ...k,
+      kernelFunc: (args) => {
+        const { inputs } = args as { inputs: Record<string, tf.TensorInfo> };
+        const key =
+          k.kernelName === 'BatchMatMul' || k.kernelName === '_FusedMatMul'
+            ? `${k.kernelName} ${Object.values(inputs)
+                .map((t) => `[${t.shape.join(',')}]`)
+                .join('x')}${(args.attrs as { transposeB?: boolean })?.transposeB ? 'T' : ''}`
+            : k.kernelName;
+        stack.push(0);
+        const t0 = performance.now();
+        try {
+          return k.kernelFunc(args);
+        } finally {
+          const total = performance.now() - t0;
+          const self = total - (stack.pop() as number);
+          if (stack.length) stack[stack.length - 1] += total;
+          const e = table.get(key) ?? { calls: 0, ms: 0 };
+          e.calls++;
+          e.ms += self;
+          table.set(key, e);
+        }
+      },
+    });
   }
-  return { table, restore: () => { for (const k of originals) { tf.unregisterKernel(k.kernelName, backend); tf.registerKernel(k); } } };
+  return {
+    table,
+    restore: () => {
+      for (const k of originals) {
+        tf.unregisterKernel(k.kernelName, backend);
+        tf.registerKernel(k);
+      }
+    },
+  };
 }
 
 function rowOf(batch: ActBatch, S: number, row: number): ActBatch {
-  return { inputs: batch.inputs.slice(row * S, (row + 1) * S), puzzleIdentifiers: batch.puzzleIdentifiers.slice(row, row + 1) };
+  return {
+    inputs: batch.inputs.slice(row * S, (row + 1) * S),
+    puzzleIdentifiers: batch.puzzleIdentifiers.slice(row, row + 1),
+  };
 }
 
 async function worker(spec: WorkerSpec): Promise<WorkerResult> {
-  const info = await selectBackend({ prefer: spec.backend, threads: spec.threads, wasmDir: path.resolve(__dirname, '..') });
+  const info = await selectBackend({
+    prefer: spec.backend,
+    threads: spec.threads,
+    wasmDir: path.resolve(__dirname, '..'),
+  });
   if (info.name === 'wasm') {
     uninstallWasmKernels();
     if (spec.kernels === 'matmul-only') installWasmMatMul();
@@ -201,15 +248,28 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
   }
   const config = benchConfig();
   const weights = new Map<string, HostTensor>();
-  for (const f of fs.readdirSync(path.join(spec.dir, 'weights'))) weights.set(f.replace(/\.npy$/, ''), readNpy(path.join(spec.dir, 'weights', f)));
+  for (const f of fs.readdirSync(path.join(spec.dir, 'weights')))
+    weights.set(f.replace(/\.npy$/, ''), readNpy(path.join(spec.dir, 'weights', f)));
   const model = TrmModel.fromWeights(config, weights, { source: 'bench weights' });
-  const all = { inputs: readNpy(path.join(spec.dir, 'inputs_batch.npy')).data as Int32Array, puzzleIdentifiers: new Int32Array(BATCH) };
+  const all = {
+    inputs: readNpy(path.join(spec.dir, 'inputs_batch.npy')).data as Int32Array,
+    puzzleIdentifiers: new Int32Array(BATCH),
+  };
   const one = rowOf(all, config.seq_len, 0);
   runSteps(model, one, 1, false); // warm-up: XNNPACK operator creation, weight transposes, allocator growth
-  const res: WorkerResult = { label: spec.label, backend: info.name, description: info.description, threads: info.threads };
+  const res: WorkerResult = {
+    label: spec.label,
+    backend: info.name,
+    description: info.description,
+    threads: info.threads,
+  };
   const logitsFile = path.join(spec.dir, `logits_${spec.label.replace(/[^a-z0-9]+/gi, '_')}.npy`);
   res.traced = runSteps(model, one, spec.tracedSteps, true, (l) => {
-    writeNpy(logitsFile, { dtype: 'float32', shape: [1, config.seq_len, config.vocab_size], data: Float32Array.from(l) });
+    writeNpy(logitsFile, {
+      dtype: 'float32',
+      shape: [1, config.seq_len, config.vocab_size],
+      data: Float32Array.from(l),
+    });
   });
   res.logitsFile = logitsFile;
   if (spec.batchSteps > 0) res.batch = runSteps(model, all, spec.batchSteps, false);
@@ -237,12 +297,20 @@ async function writeFixtures(dir: string, config: TrmConfig): Promise<void> {
   writeNpy(path.join(dir, 'inputs_batch.npy'), { dtype: 'int32', shape: [BATCH, S], data: batch.inputs });
   writeNpy(path.join(dir, 'puzzle_ids_batch.npy'), { dtype: 'int32', shape: [BATCH], data: batch.puzzleIdentifiers });
   writeNpy(path.join(dir, 'inputs_traced.npy'), { dtype: 'int32', shape: [1, S], data: batch.inputs.slice(0, S) });
-  writeNpy(path.join(dir, 'puzzle_ids_traced.npy'), { dtype: 'int32', shape: [1], data: batch.puzzleIdentifiers.slice(0, 1) });
+  writeNpy(path.join(dir, 'puzzle_ids_traced.npy'), {
+    dtype: 'int32',
+    shape: [1],
+    data: batch.puzzleIdentifiers.slice(0, 1),
+  });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 1));
 }
 
 function lastJsonLine(text: string): unknown {
-  const line = text.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = text
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   return line ? JSON.parse(line) : undefined;
 }
 
@@ -252,22 +320,46 @@ function runTorch(dir: string, o: Options): TorchResult | { error: string } {
   // its kernels for this CPU (the machine may force OPENBLAS_CORETYPE=Haswell).
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
-  const r = spawnSync(TORCH_PYTHON, [path.join(__dirname, '..', '..', 'bench', 'torch_reference.py'), '--dir', dir,
-    '--threads', String(os.availableParallelism()), '--traced-steps', String(o.tracedSteps), '--batch-steps', String(o.batchSteps)],
-  { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(
+    TORCH_PYTHON,
+    [
+      path.join(__dirname, '..', '..', 'bench', 'torch_reference.py'),
+      '--dir',
+      dir,
+      '--threads',
+      String(os.availableParallelism()),
+      '--traced-steps',
+      String(o.tracedSteps),
+      '--batch-steps',
+      String(o.batchSteps),
+    ],
+    { env, encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   const parsed = lastJsonLine(r.stdout ?? '') as TorchResult | undefined;
   if (r.status !== 0 || !parsed || parsed.error) {
-    return { error: parsed?.error ?? `exit ${r.status}: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}` };
+    return {
+      error:
+        parsed?.error ??
+        `exit ${r.status}: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}`,
+    };
   }
   return parsed;
 }
 
 function runWorker(spec: WorkerSpec): WorkerResult {
-  const r = spawnSync(process.execPath, [__filename, '--worker', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [__filename, '--worker', JSON.stringify(spec)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   const parsed = lastJsonLine(r.stdout ?? '') as WorkerResult | undefined;
   if (r.status !== 0 || !parsed) {
-    return { label: spec.label, backend: spec.backend ?? 'auto', description: '', threads: 0,
-      error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' | ')}` };
+    return {
+      label: spec.label,
+      backend: spec.backend ?? 'auto',
+      description: '',
+      threads: 0,
+      error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' | ')}`,
+    };
   }
   return parsed;
 }
@@ -279,7 +371,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-const fmt = (v: number | undefined, digits = 1): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+const fmt = (v: number | undefined, digits = 1): string =>
+  v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
 
 function printTable(rows: string[][]): void {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -294,8 +387,10 @@ async function main(): Promise<void> {
   const config = benchConfig();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-bench-'));
   try {
-    console.log(`TRM Lens inference benchmark: sudoku-mlp, hidden ${config.hidden_size}, float32, ${config.H_cycles} x (${config.L_cycles} + 1) updates/step, `
-      + `node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'})`);
+    console.log(
+      `TRM Lens inference benchmark: sudoku-mlp, hidden ${config.hidden_size}, float32, ${config.H_cycles} x (${config.L_cycles} + 1) updates/step, ` +
+        `node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'})`,
+    );
     await writeFixtures(dir, config);
     let torch: TorchResult | { error: string } = { error: 'skipped (--no-torch)' };
     if (o.torch) {
@@ -303,14 +398,15 @@ async function main(): Promise<void> {
       torch = runTorch(dir, o);
       console.log('error' in torch && torch.error ? `NOT AVAILABLE: ${torch.error}` : 'done');
     }
-    const t = 'error' in torch && torch.error ? undefined : torch as TorchResult;
+    const t = 'error' in torch && torch.error ? undefined : (torch as TorchResult);
     const specs: WorkerSpec[] = [];
     for (const b of o.backends) {
       const base = { dir, tracedSteps: o.tracedSteps, batchSteps: o.batchSteps, profile: o.profile };
       if (b === 'auto') specs.push({ ...base, label: 'auto', threads: o.threads });
       else if (b === 'wasm') specs.push({ ...base, label: `wasm-${o.threads}`, backend: 'wasm', threads: o.threads });
       else if (/^wasm-\d+$/.test(b)) specs.push({ ...base, label: b, backend: 'wasm', threads: Number(b.slice(5)) });
-      else if (b === 'cpu') specs.push({ ...base, label: 'cpu', backend: 'cpu', tracedSteps: Math.max(1, o.cpuSteps), batchSteps: 0 });
+      else if (b === 'cpu')
+        specs.push({ ...base, label: 'cpu', backend: 'cpu', tracedSteps: Math.max(1, o.cpuSteps), batchSteps: 0 });
       else if (b === 'tfjs-node' || b === 'tfjs-node-gpu') specs.push({ ...base, label: b, backend: b });
       else throw new Error(`unknown backend ${b} in --backends (auto, wasm, wasm-N, cpu, tfjs-node, tfjs-node-gpu)`);
     }
@@ -319,14 +415,46 @@ async function main(): Promise<void> {
       specs.push({ ...one, label: `wasm-${o.threads} stock kernels`, kernels: 'stock' });
       specs.push({ ...one, label: `wasm-${o.threads} matmul only`, kernels: 'matmul-only' });
     }
-    const torchLogits = t ? readNpy(path.join(dir, 'logits_step1.npy')).data as Float32Array : undefined;
-    const rows: string[][] = [['backend', 'workload', 'threads', 'steps', 'time s', 'ms/step', 'cpu ms/step', 'puzzles/s', 'x torch', 'x torch cpu', 'step-1 max|diff|']];
-    const addRow = (label: string, workload: string, threads: number, timing: Timing, ref: Timing | undefined, diff: string): void => {
+    const torchLogits = t ? (readNpy(path.join(dir, 'logits_step1.npy')).data as Float32Array) : undefined;
+    const rows: string[][] = [
+      [
+        'backend',
+        'workload',
+        'threads',
+        'steps',
+        'time s',
+        'ms/step',
+        'cpu ms/step',
+        'puzzles/s',
+        'x torch',
+        'x torch cpu',
+        'step-1 max|diff|',
+      ],
+    ];
+    const addRow = (
+      label: string,
+      workload: string,
+      threads: number,
+      timing: Timing,
+      ref: Timing | undefined,
+      diff: string,
+    ): void => {
       const msStep = timing.ms / timing.steps;
       const cpuStep = timing.cpuMs / timing.steps;
-      const pps = timing.batch / (config.halt_max_steps * msStep / 1000);
-      rows.push([label, workload, String(threads), String(timing.steps), fmt(timing.ms / 1000, 2), fmt(msStep), fmt(cpuStep), fmt(pps, 3),
-        ref ? fmt(msStep / (ref.ms / ref.steps), 2) : '-', ref ? fmt(cpuStep / (ref.cpuMs / ref.steps), 2) : '-', diff]);
+      const pps = timing.batch / ((config.halt_max_steps * msStep) / 1000);
+      rows.push([
+        label,
+        workload,
+        String(threads),
+        String(timing.steps),
+        fmt(timing.ms / 1000, 2),
+        fmt(msStep),
+        fmt(cpuStep),
+        fmt(pps, 3),
+        ref ? fmt(msStep / (ref.ms / ref.steps), 2) : '-',
+        ref ? fmt(cpuStep / (ref.cpuMs / ref.steps), 2) : '-',
+        diff,
+      ]);
     };
     if (t) {
       addRow('torch (cpu)', 'traced b=1', t.threads, t.traced, t.traced, '-');
@@ -335,30 +463,45 @@ async function main(): Promise<void> {
     for (const spec of specs) {
       process.stdout.write(`${spec.label} ... `);
       const r = runWorker(spec);
-      if (r.error) { console.log(`FAILED: ${r.error}`); continue; }
+      if (r.error) {
+        console.log(`FAILED: ${r.error}`);
+        continue;
+      }
       console.log(r.description);
       if (spec.label === 'auto') r.label = `auto=${r.backend}`;
-      const diff = torchLogits && r.logitsFile ? maxAbsDiff(readNpy(r.logitsFile).data as Float32Array, torchLogits).toExponential(1) : '-';
+      const diff =
+        torchLogits && r.logitsFile
+          ? maxAbsDiff(readNpy(r.logitsFile).data as Float32Array, torchLogits).toExponential(1)
+          : '-';
       if (r.traced) addRow(r.label, 'traced b=1', r.threads, r.traced, t?.traced, diff);
       if (r.batch) addRow(r.label, `batch b=${BATCH}`, r.threads, r.batch, t?.batch, diff);
       if (r.profile) {
         console.log(`  one traced step, kernel by kernel (wall ms, nested kernels excluded):`);
-        for (const [k, calls, ms] of r.profile) console.log(`  ${ms.toFixed(1).padStart(9)} ms  ${String(calls).padStart(5)} x  ${k}`);
+        for (const [k, calls, ms] of r.profile)
+          console.log(`  ${ms.toFixed(1).padStart(9)} ms  ${String(calls).padStart(5)} x  ${k}`);
       }
     }
     console.log();
     printTable(rows);
-    console.log(`\nx torch = TRM Lens wall time / torch wall time per step (below 1: TRM Lens is faster); x torch cpu = the same for CPU time`
-      + ` (all threads), which a busy machine disturbs less. puzzles/s assumes a full ${config.halt_max_steps}-step evaluation.`);
+    console.log(
+      `\nx torch = TRM Lens wall time / torch wall time per step (below 1: TRM Lens is faster); x torch cpu = the same for CPU time` +
+        ` (all threads), which a busy machine disturbs less. puzzles/s assumes a full ${config.halt_max_steps}-step evaluation.`,
+    );
     if (t) {
-      console.log(`torch ${t.torch}, ${t.threads} threads, BLAS: ${t.blas.join(', ') || 'unknown'}; OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset, inference_mode.`);
+      console.log(
+        `torch ${t.torch}, ${t.threads} threads, BLAS: ${t.blas.join(', ') || 'unknown'}; OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset, inference_mode.`,
+      );
       if (!t.blas.some((b) => /openblas|mkl|blis/i.test(b))) {
-        console.log('NOTE: torch ran on the reference BLAS (Debian libblas3), far from its best configuration; install libopenblas0-pthread'
-          + ' (or put its libblas.so.3 on LD_LIBRARY_PATH) for the fair comparison.');
+        console.log(
+          'NOTE: torch ran on the reference BLAS (Debian libblas3), far from its best configuration; install libopenblas0-pthread' +
+            ' (or put its libblas.so.3 on LD_LIBRARY_PATH) for the fair comparison.',
+        );
       }
     } else {
-      console.log(`PyTorch reference NOT RUN (${(torch as { error: string }).error}): the numbers above are TRM Lens only, no ratios.`
-        + ` Debian's python3-torch provides it (scripts/setup-vscode-e2e.sh with TRM_BENCH_TORCH=1).`);
+      console.log(
+        `PyTorch reference NOT RUN (${(torch as { error: string }).error}): the numbers above are TRM Lens only, no ratios.` +
+          ` Debian's python3-torch provides it (scripts/setup-vscode-e2e.sh with TRM_BENCH_TORCH=1).`,
+      );
     }
     if (o.keep) console.log(`weights, inputs and logits kept in ${dir}`);
   } finally {
@@ -368,8 +511,16 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === '--worker') {
   worker(JSON.parse(process.argv[3]) as WorkerSpec)
-    .then((r) => { console.log(JSON.stringify(r)); })
-    .catch((e: unknown) => { console.error(e instanceof Error ? e.stack : String(e)); process.exit(1); });
+    .then((r) => {
+      console.log(JSON.stringify(r));
+    })
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? e.stack : String(e));
+      process.exit(1);
+    });
 } else {
-  main().catch((e: unknown) => { console.error(e instanceof Error ? e.message : String(e)); process.exit(1); });
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  });
 }

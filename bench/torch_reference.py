@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch-on-CPU reference for `npm run bench:infer`: the same TRM MLP-T model (reference sections
-3-6, float32, eval mode) on the same weights and inputs, timed the same way. Written for the
+"""PyTorch-on-CPU reference for `npm run bench:infer`: the same TRM MLP-T model (official
+models/recursive_reasoning/trm.py `_Inner.forward`, float32, eval mode) on the same weights and inputs, timed the same way. Written for the
 project's benchmark, not a copy of the official code.
 
 Reads a directory written by bench/infer.ts: config.json, weights/<official name>.npy,

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch-on-CPU reference for `npm run bench:train`: one TRM training step (reference sections
-5-9) of the MLP-T Sudoku model, float32, timed like bench/train.ts times the product's trainStep:
+"""PyTorch-on-CPU reference for `npm run bench:train`: one TRM training step (pretrain.py
+`train_batch`) of the MLP-T Sudoku model, float32, timed like bench/train.ts times the product's trainStep:
 cycles 1..T-1 without gradients, the last cycle with gradients (x embedded inside), heads,
 stablemax cross-entropy + 0.5 q-halt BCE divided by the batch size, backward, AdamATan2 on the
 parameters (written out, no package), SignSGD on the puzzle-embedding rows, EMA. Random weights;

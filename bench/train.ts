@@ -29,7 +29,10 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-interface Timing { examplesPerSec: number; msPerStep: number }
+interface Timing {
+  examplesPerSec: number;
+  msPerStep: number;
+}
 
 function timeProduct(config: TrmConfig, B: number, steps: number): Timing {
   const p = initialHostParams(config, 0, true);
@@ -47,7 +50,8 @@ function timeProduct(config: TrmConfig, B: number, steps: number): Timing {
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) carry = trainStep(model, p, carry, batch, h, 1e-4, 1e-4, rng).carry;
   const ms = performance.now() - t0;
-  carry.state.y.dispose(); carry.state.z.dispose();
+  carry.state.y.dispose();
+  carry.state.z.dispose();
   model.dispose();
   return { examplesPerSec: (B * steps) / (ms / 1000), msPerStep: ms / steps };
 }
@@ -57,15 +61,34 @@ function timeTorch(config: TrmConfig, B: number, steps: number): Timing | string
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-bench-train-'));
   const cfgFile = path.join(dir, 'config.json');
   fs.writeFileSync(cfgFile, JSON.stringify(config));
-  const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
   const script = path.resolve(__dirname, '../../bench/torch_train_reference.py');
-  const r = spawnSync(TORCH_PYTHON, [script, '--config', cfgFile, '--batch', String(B), '--steps', String(steps), '--threads', String(Math.min(4, os.cpus().length))],
-    { encoding: 'utf8', env, timeout: 1_200_000 });
+  const r = spawnSync(
+    TORCH_PYTHON,
+    [
+      script,
+      '--config',
+      cfgFile,
+      '--batch',
+      String(B),
+      '--steps',
+      String(steps),
+      '--threads',
+      String(Math.min(4, os.cpus().length)),
+    ],
+    { encoding: 'utf8', env, timeout: 1_200_000 },
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
-    const j = JSON.parse(line) as { error?: string; examplesPerSec: number; ms: number; torch: string; threads: number };
+    const j = JSON.parse(line) as {
+      error?: string;
+      examplesPerSec: number;
+      ms: number;
+      torch: string;
+      threads: number;
+    };
     if (j.error) return `torch absent or failed: ${j.error}`;
     return { examplesPerSec: j.examplesPerSec, msPerStep: j.ms / steps };
   } catch {
@@ -80,20 +103,35 @@ async function main(): Promise<void> {
   console.log(`backend: ${info.description}; cores: ${os.cpus().length}; load average ${os.loadavg()[0].toFixed(1)}`);
   const sudoku = { seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1 };
   const workloads: Array<{ name: string; config: TrmConfig; batch: number }> = [
-    { name: 'sudoku-mlp (paper size, hidden 512, T=3 x n=6, float32)', config: { ...getPreset('sudoku-mlp'), ...sudoku, forward_dtype: 'float32' }, batch: arg('paper-batch', 4) },
-    { name: 'sudoku demo (hidden 64, 1 layer, T=2 x n=2)', config: { ...getPreset('sudoku-mlp-demo'), ...sudoku, ...DEMO_RECIPE.arch } as TrmConfig, batch: arg('demo-batch', DEMO_RECIPE.global_batch_size) },
+    {
+      name: 'sudoku-mlp (paper size, hidden 512, T=3 x n=6, float32)',
+      config: { ...getPreset('sudoku-mlp'), ...sudoku, forward_dtype: 'float32' },
+      batch: arg('paper-batch', 4),
+    },
+    {
+      name: 'sudoku demo (hidden 64, 1 layer, T=2 x n=2)',
+      config: { ...getPreset('sudoku-mlp-demo'), ...sudoku, ...DEMO_RECIPE.arch } as TrmConfig,
+      batch: arg('demo-batch', DEMO_RECIPE.global_batch_size),
+    },
   ];
   for (const w of workloads) {
     const ours = timeProduct(w.config, w.batch, steps);
     const torch = timeTorch(w.config, w.batch, steps);
     console.log(`\n${w.name}, batch ${w.batch}, ${steps} timed steps after 1 warm-up`);
-    console.log(`  TRM Lens trainStep: ${ours.examplesPerSec.toFixed(2)} examples/s (${ours.msPerStep.toFixed(0)} ms/step)`);
+    console.log(
+      `  TRM Lens trainStep: ${ours.examplesPerSec.toFixed(2)} examples/s (${ours.msPerStep.toFixed(0)} ms/step)`,
+    );
     if (typeof torch === 'string') console.log(`  PyTorch CPU: ${torch}`);
     else {
-      console.log(`  PyTorch CPU:        ${torch.examplesPerSec.toFixed(2)} examples/s (${torch.msPerStep.toFixed(0)} ms/step)`);
+      console.log(
+        `  PyTorch CPU:        ${torch.examplesPerSec.toFixed(2)} examples/s (${torch.msPerStep.toFixed(0)} ms/step)`,
+      );
       console.log(`  ratio TRM Lens / PyTorch: ${(ours.examplesPerSec / torch.examplesPerSec).toFixed(3)}`);
     }
   }
 }
 
-main().catch((e) => { console.error(`bench:train: ${(e as Error).message}`); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(`bench:train: ${(e as Error).message}`);
+  process.exitCode = 1;
+});

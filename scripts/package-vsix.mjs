@@ -16,27 +16,56 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_VSIX = path.join(ROOT, 'dist/trm-lens.vsix');
 
 /** Files a working package must contain (inside extension/; vsce stores README.md as readme.md, LICENSE as LICENSE.txt). */
-const REQUIRED = ['package.json', 'readme.md', 'LICENSE.txt', 'dist/extension.js', 'dist/tfjs-backend-wasm.wasm',
-  'dist/tfjs-backend-wasm-simd.wasm', 'dist/tfjs-backend-wasm-threaded-simd.wasm', 'dist/tfjs-pthread-worker.js',
-  'dist/tfjs-backend-wasm-threaded-simd.js', 'dist/webview.js',
+const REQUIRED = [
+  'package.json',
+  'readme.md',
+  'LICENSE.txt',
+  'dist/extension.js',
+  'dist/tfjs-backend-wasm.wasm',
+  'dist/tfjs-backend-wasm-simd.wasm',
+  'dist/tfjs-backend-wasm-threaded-simd.wasm',
+  'dist/tfjs-pthread-worker.js',
+  'dist/tfjs-backend-wasm-threaded-simd.js',
+  'dist/webview.js',
   // the bundled demo model: the default model of the debugger and of inline predictions
-  'media/models/sudoku-demo/model.safetensors', 'media/models/sudoku-demo/config.json'];
+  'media/models/sudoku-demo/model.safetensors',
+  'media/models/sudoku-demo/config.json',
+];
 /** Bundles the build writes that stay out of the package on purpose (standalone tools, see .vscodeignore). */
 const NOT_SHIPPED = ['dist/cli.js'];
 /** Files that must never ship: sources, maps, dependencies, tests, local state. */
-const FORBIDDEN = [/\.map$/, /^node_modules\//, /^src\//, /^test\//, /^out\//, /^webview\//, /^bench\//, /^scripts\//,
-  /^sample-workspace\//, /^\.e2e-out\//, /^\.ci\//, /^\.git/, /\.ts$/, /\.vsix$/, /^dist\/bench\//];
+const FORBIDDEN = [
+  /\.map$/,
+  /^node_modules\//,
+  /^src\//,
+  /^test\//,
+  /^out\//,
+  /^webview\//,
+  /^bench\//,
+  /^scripts\//,
+  /^sample-workspace\//,
+  /^\.e2e-out\//,
+  /^\.ci\//,
+  /^\.git/,
+  /\.ts$/,
+  /\.vsix$/,
+  /^dist\/bench\//,
+];
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`${[path.basename(cmd), ...args].join(' ')} failed (exit ${r.status ?? r.signal})`);
+  if (r.status !== 0)
+    throw new Error(`${[path.basename(cmd), ...args].join(' ')} failed (exit ${r.status ?? r.signal})`);
 }
 
 /** Central-directory entries of a zip file: name, method, sizes, offset of the local header. */
 function readCentralDirectory(buf) {
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw new Error('not a zip file (no end-of-central-directory record)');
   const count = buf.readUInt16LE(eocd + 10);
@@ -44,10 +73,15 @@ function readCentralDirectory(buf) {
   const entries = [];
   for (let i = 0; i < count; i++) {
     if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`corrupt zip: bad central directory entry ${i}`);
-    const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
+    const nameLen = buf.readUInt16LE(p + 28),
+      extraLen = buf.readUInt16LE(p + 30),
+      commentLen = buf.readUInt16LE(p + 32);
     entries.push({
-      name: buf.toString('utf8', p + 46, p + 46 + nameLen), method: buf.readUInt16LE(p + 10),
-      compressedSize: buf.readUInt32LE(p + 20), size: buf.readUInt32LE(p + 24), localOffset: buf.readUInt32LE(p + 42),
+      name: buf.toString('utf8', p + 46, p + 46 + nameLen),
+      method: buf.readUInt16LE(p + 10),
+      compressedSize: buf.readUInt32LE(p + 20),
+      size: buf.readUInt32LE(p + 24),
+      localOffset: buf.readUInt32LE(p + 42),
     });
     p += 46 + nameLen + extraLen + commentLen;
   }
@@ -91,7 +125,10 @@ function manifestFiles(manifest) {
 }
 
 /** Problems with the shipped file list (empty when the package is fine). */
-export function checkVsixContents(entryNames, manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))) {
+export function checkVsixContents(
+  entryNames,
+  manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')),
+) {
   const files = entryNames.filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
   const required = [...new Set([...REQUIRED, ...manifestFiles(manifest)])];
   const problems = required.filter((f) => !files.includes(f)).map((f) => `missing ${f}`);
@@ -106,17 +143,20 @@ const LOCK_HELD_ENV = 'TRM_BUILD_LOCK_HELD';
 /** argv that runs `cmd args` holding the build lock (unchanged when flock is missing or the lock is held). */
 export function underBuildLock(cmd, args) {
   if (process.env[LOCK_HELD_ENV] === '1') return [cmd, args];
-  const hasFlock = (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, 'flock')));
+  const hasFlock = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .some((d) => d && fs.existsSync(path.join(d, 'flock')));
   if (!hasFlock) return [cmd, args];
   return ['flock', ['-w', '900', '-E', '75', BUILD_LOCK, 'env', `${LOCK_HELD_ENV}=1`, cmd, ...args]];
 }
 
 export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {}) {
   const t0 = Date.now();
-  const buildStart = Date.now() - 2000;   // mtime granularity / clock slack
+  const buildStart = Date.now() - 2000; // mtime granularity / clock slack
   run(process.execPath, ['esbuild.mjs', '--production']);
   // What this build wrote into dist/ (not stray files someone left there): each must ship or be known.
-  const built = fs.readdirSync(path.join(ROOT, 'dist'))
+  const built = fs
+    .readdirSync(path.join(ROOT, 'dist'))
     .filter((f) => /\.(js|wasm)$/.test(f) && fs.statSync(path.join(ROOT, 'dist', f)).mtimeMs >= buildStart)
     .map((f) => `dist/${f}`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -124,10 +164,16 @@ export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {})
   try {
     // --no-dependencies: everything is bundled. --no-rewrite-relative-links: the README's relative links
     // stay relative (the manifest's repository is a placeholder, so there is nothing to rewrite them to).
-    run(process.execPath, [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies',
-      '--no-rewrite-relative-links', '-o', out]);
+    run(process.execPath, [
+      path.join(ROOT, 'node_modules/@vscode/vsce/vsce'),
+      'package',
+      '--no-dependencies',
+      '--no-rewrite-relative-links',
+      '-o',
+      out,
+    ]);
   } finally {
-    if (!keepProduction) run(process.execPath, ['esbuild.mjs']);   // dist/ back to the debuggable build
+    if (!keepProduction) run(process.execPath, ['esbuild.mjs']); // dist/ back to the debuggable build
   }
   const entries = vsixEntries(out);
   const problems = checkVsixContents(entries);
@@ -135,10 +181,14 @@ export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {})
   const shipped = new Set(entries.map((e) => e.replace(/^extension\//, '')));
   const left = built.filter((f) => !shipped.has(f) && !NOT_SHIPPED.includes(f));
   if (left.length) {
-    console.warn(`package-vsix: WARNING built but not shipped: ${left.join(', ')}; if the extension loads it, add \`!${left[0]}\` to .vscodeignore`);
+    console.warn(
+      `package-vsix: WARNING built but not shipped: ${left.join(', ')}; if the extension loads it, add \`!${left[0]}\` to .vscodeignore`,
+    );
   }
   const size = (fs.statSync(out).size / 1e6).toFixed(2);
-  console.log(`package-vsix: ${path.relative(ROOT, out)} (${entries.length} entries, ${size} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `package-vsix: ${path.relative(ROOT, out)} (${entries.length} entries, ${size} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return out;
 }
 
@@ -148,17 +198,25 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   if (lockCmd !== process.execPath) {
     // Run this same script again, holding the build lock for the whole production build + package.
     const r = spawnSync(lockCmd, lockArgs, { stdio: 'inherit' });
-    if (r.status === 75) console.error(`package-vsix: could not take ${BUILD_LOCK} within 15 min (is this run wrapped in flock ${BUILD_LOCK}? It takes the lock itself)`);
+    if (r.status === 75)
+      console.error(
+        `package-vsix: could not take ${BUILD_LOCK} within 15 min (is this run wrapped in flock ${BUILD_LOCK}? It takes the lock itself)`,
+      );
     process.exit(r.status ?? 1);
   }
   const outIdx = args.indexOf('--out');
-  const unknown = args.filter((a, i) => a !== '--keep-production' && a !== '--out' && !(outIdx >= 0 && i === outIdx + 1));
+  const unknown = args.filter(
+    (a, i) => a !== '--keep-production' && a !== '--out' && !(outIdx >= 0 && i === outIdx + 1),
+  );
   if (unknown.length || (outIdx >= 0 && !args[outIdx + 1])) {
     console.error(`package-vsix: usage: node scripts/package-vsix.mjs [--out <file.vsix>] [--keep-production]`);
     process.exit(2);
   }
   try {
-    packageVsix({ out: outIdx >= 0 ? path.resolve(args[outIdx + 1]) : DEFAULT_VSIX, keepProduction: args.includes('--keep-production') });
+    packageVsix({
+      out: outIdx >= 0 ? path.resolve(args[outIdx + 1]) : DEFAULT_VSIX,
+      keepProduction: args.includes('--keep-production'),
+    });
   } catch (e) {
     console.error(`package-vsix: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

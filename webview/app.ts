@@ -4,9 +4,16 @@
 // and data arriving later schedules another pass (one per animation frame at most). That keeps a
 // cursor move (keyboard, play, debugger step) to a few putImageData calls on cached values.
 import {
-  DEFAULT_VIEW, NO_SESSION_NOTICE, isViewState,
-  type HostToWebviewMessage, type InitMessage, type Position, type StepSummary, type TraceInfo,
-  type TrajectoryMessage, type ViewState,
+  DEFAULT_VIEW,
+  NO_SESSION_NOTICE,
+  isViewState,
+  type HostToWebviewMessage,
+  type InitMessage,
+  type Position,
+  type StepSummary,
+  type TraceInfo,
+  type TrajectoryMessage,
+  type ViewState,
 } from '../src/protocol/timeline';
 import { HostConnection, type VsCodeApi } from './host';
 import { paintAnswer } from './model/answer';
@@ -87,30 +94,59 @@ export class App {
   private readonly qHalt: QHaltChart;
   private readonly traj: TrajectoryChart;
 
-  constructor(private readonly root: HTMLElement, api: VsCodeApi) {
+  constructor(
+    private readonly root: HTMLElement,
+    api: VsCodeApi,
+  ) {
     this.host = new HostConnection(api, (m) => this.handle(m));
     const saved = this.host.savedView();
     if (isViewState(saved)) this.view = saved;
     this.theme = readTheme();
-    this.toolbar = new Toolbar((v) => this.setView(v), () => this.player.toggle());
-    this.grid = new TimelineGrid((step, col) => this.clickCell(step, col), () => this.scheduleRender());
+    this.toolbar = new Toolbar(
+      (v) => this.setView(v),
+      () => this.player.toggle(),
+    );
+    this.grid = new TimelineGrid(
+      (step, col) => this.clickCell(step, col),
+      () => this.scheduleRender(),
+    );
     this.qHalt = new QHaltChart((step) => this.clickCell(step, this.columns.length - 1));
     this.traj = new TrajectoryChart((step, ordinal) => this.clickCell(step, columnOf(this.columns, ordinal)));
-    this.player = new Player((t) => this.playTick(t), (reason, e) => {
-      this.toolbar.setPlaying(false);
-      if (reason === 'error') this.showError(`playback stopped: ${(e as Error)?.message ?? String(e)}`);
-      this.seekToCursor();
-    });
+    this.player = new Player(
+      (t) => this.playTick(t),
+      (reason, e) => {
+        this.toolbar.setPlaying(false);
+        if (reason === 'error') this.showError(`playback stopped: ${(e as Error)?.message ?? String(e)}`);
+        this.seekToCursor();
+      },
+    );
     const side = h('aside', { class: 'tl-side' }, [this.detail.root, this.answer.root]);
     const charts = h('div', { class: 'tl-charts' }, [
-      h('figure', { class: 'tl-qhalt-fig' }, [h('figcaption', { class: 'tl-caption', text: 'q_halt per step (ACT halting head)' }), this.qHalt.root as unknown as Node]),
-      h('figure', { class: 'tl-traj-fig' }, [h('figcaption', { class: 'tl-caption', text: 'latent trajectory (PCA of the mean state after each update)' }), this.traj.root as unknown as Node])]);
+      h('figure', { class: 'tl-qhalt-fig' }, [
+        h('figcaption', { class: 'tl-caption', text: 'q_halt per step (ACT halting head)' }),
+        this.qHalt.root as unknown as Node,
+      ]),
+      h('figure', { class: 'tl-traj-fig' }, [
+        h('figcaption', { class: 'tl-caption', text: 'latent trajectory (PCA of the mean state after each update)' }),
+        this.traj.root as unknown as Node,
+      ]),
+    ]);
     this.main.append(this.grid.root, side, charts);
-    root.append(h('header', { class: 'tl-header' }, [this.title, this.meta, this.status, this.errorLine]), this.toolbar.root, this.noticeEl, this.main);
+    root.append(
+      h('header', { class: 'tl-header' }, [this.title, this.meta, this.status, this.errorLine]),
+      this.toolbar.root,
+      this.noticeEl,
+      this.main,
+    );
     this.toolbar.write(this.view, null);
     document.addEventListener('keydown', (e) => this.onKey(e));
     // Deferred to the next frame: relayout resizes the rows, which must not happen inside the observer callback.
-    new ResizeObserver(() => requestAnimationFrame(() => { if (this.grid.relayout()) this.invalidate(); this.scheduleRender(); })).observe(this.grid.scroller);
+    new ResizeObserver(() =>
+      requestAnimationFrame(() => {
+        if (this.grid.relayout()) this.invalidate();
+        this.scheduleRender();
+      }),
+    ).observe(this.grid.scroller);
     // VS Code swaps theme variables and body classes in place; repaint with the new colours.
     const themeObserver = new MutationObserver(() => this.refreshTheme());
     themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
@@ -119,30 +155,44 @@ export class App {
   }
 
   /** Tells the host we are listening; it answers with `init`. */
-  start(): void { this.host.ready(); }
+  start(): void {
+    this.host.ready();
+  }
 
-  receive(data: unknown): void { this.host.receive(data); }
-  reportError(message: string): void { this.host.reportError(message); }
+  receive(data: unknown): void {
+    this.host.receive(data);
+  }
+  reportError(message: string): void {
+    this.host.reportError(message);
+  }
 
   // ------------------------------------------------------------ messages
   private handle(m: HostToWebviewMessage): void {
     switch (m.type) {
-      case 'init': this.init(m); break;
+      case 'init':
+        this.init(m);
+        break;
       case 'position':
         if (this.info && m.sessionId === this.info.sessionId) this.onPosition(m.position);
         break;
       case 'sessionEnded':
         if (this.info && m.sessionId === this.info.sessionId) {
-          this.ended = true; this.notice = m.notice;
+          this.ended = true;
+          this.notice = m.notice;
           this.player.pause();
           this.host.cancelAll('the debug session ended');
           this.queue.clear();
           this.scheduleRender();
         }
         break;
-      case 'error': this.showError(m.message); break;
-      case 'theme': this.refreshTheme(); break;
-      default: break;     // responses are routed to their requests by HostConnection
+      case 'error':
+        this.showError(m.message);
+        break;
+      case 'theme':
+        this.refreshTheme();
+        break;
+      default:
+        break; // responses are routed to their requests by HostConnection
     }
   }
 
@@ -152,20 +202,35 @@ export class App {
     this.host.cancelAll('the debug session changed');
     this.queue.clear();
     this.store.clear();
-    this.summaries = []; this.summaryErrors.clear(); this.breakpointSteps.clear();
-    this.trajectory = null; this.trajectoryKey = ''; this.trajectoryError = '';
-    this.lastSentSeek = null; this.errorText = '';
-    this.info = m.traceInfo; this.notice = m.notice; this.ended = false;
+    this.summaries = [];
+    this.summaryErrors.clear();
+    this.breakpointSteps.clear();
+    this.trajectory = null;
+    this.trajectoryKey = '';
+    this.trajectoryError = '';
+    this.lastSentSeek = null;
+    this.errorText = '';
+    this.info = m.traceInfo;
+    this.notice = m.notice;
+    this.ended = false;
     if (m.view) this.view = m.view;
     this.position = m.position;
-    if (!this.info) { this.cursor = null; this.reachedStep = 0; this.renderNotice(); return; }
+    if (!this.info) {
+      this.cursor = null;
+      this.reachedStep = 0;
+      this.renderNotice();
+      return;
+    }
     performance.clearMarks('trm-timeline-init');
     performance.mark('trm-timeline-init');
-    this.measureFirstFrame = true; this.measureComplete = true;
+    this.measureFirstFrame = true;
+    this.measureComplete = true;
     if (this.view.channel >= this.info.hiddenSize) this.view = { ...this.view, channel: 0 };
     this.reachedStep = Math.min(this.info.maxSteps, Math.max(1, m.position?.step ?? 1));
     this.configureColumns();
-    this.cursor = m.position ? { step: m.position.step, col: Math.max(0, columnOf(this.columns, m.position.ordinal, m.position.layer)) } : { step: 1, col: 0 };
+    this.cursor = m.position
+      ? { step: m.position.step, col: Math.max(0, columnOf(this.columns, m.position.ordinal, m.position.layer)) }
+      : { step: 1, col: 0 };
     if (m.position && /breakpoint/i.test(m.position.reason)) this.breakpointSteps.add(m.position.step);
     this.revealPending = true;
     this.refreshTheme();
@@ -179,9 +244,10 @@ export class App {
     if (/breakpoint/i.test(p.reason)) this.breakpointSteps.add(p.step);
     const s = this.lastSentSeek;
     const ours = s !== null && s.step === p.step && s.ordinal === p.ordinal && (s.layer ?? 0) === (p.layer ?? 0);
-    if (ours) this.lastSentSeek = null;                       // our own seek echoed back: the cursor is already there
+    if (ours)
+      this.lastSentSeek = null; // our own seek echoed back: the cursor is already there
     else {
-      this.player.pause();                                     // the user stepped in VS Code: follow, stop playing
+      this.player.pause(); // the user stepped in VS Code: follow, stop playing
       this.cursor = { step: p.step, col: Math.max(0, columnOf(this.columns, p.ordinal, p.layer)) };
       this.revealPending = true;
     }
@@ -195,7 +261,8 @@ export class App {
     this.host.saveView(this.view);
     if (this.info && granularityChanged) {
       this.configureColumns();
-      if (this.cursor && col) this.cursor = { step: this.cursor.step, col: Math.max(0, columnOf(this.columns, col.ordinal, col.layer)) };
+      if (this.cursor && col)
+        this.cursor = { step: this.cursor.step, col: Math.max(0, columnOf(this.columns, col.ordinal, col.layer)) };
     }
     this.invalidate();
     this.scheduleRender();
@@ -205,7 +272,11 @@ export class App {
     const info = this.info!;
     this.columns = columnsFor(info, this.view.granularity);
     this.grid.configure(info.gridHeight, info.gridWidth, this.columns, info.maxSteps);
-    this.detail.configure(info.gridHeight, info.gridWidth, info.taskKind === 'sudoku' && info.gridWidth === 9 && info.gridHeight === 9 ? 3 : 0);
+    this.detail.configure(
+      info.gridHeight,
+      info.gridWidth,
+      info.taskKind === 'sudoku' && info.gridWidth === 9 && info.gridHeight === 9 ? 3 : 0,
+    );
     this.needsLayout = true;
     this.cellImage = new ImageData(info.gridWidth, info.gridHeight);
     this.detailImage = new ImageData(info.gridWidth, info.gridHeight);
@@ -219,7 +290,12 @@ export class App {
     this.scheduleRender();
   }
 
-  private invalidate(): void { this.grid.invalidate(); this.answer.invalidate(); this.qHalt.invalidate(); this.traj.invalidate(); }
+  private invalidate(): void {
+    this.grid.invalidate();
+    this.answer.invalidate();
+    this.qHalt.invalidate();
+    this.traj.invalidate();
+  }
 
   private showError(message: string): void {
     this.errorText = message;
@@ -227,19 +303,26 @@ export class App {
   }
 
   // ------------------------------------------------------------ navigation
-  private bounds(): Bounds { return { columns: this.columns.length, lastStep: this.reachedStep }; }
+  private bounds(): Bounds {
+    return { columns: this.columns.length, lastStep: this.reachedStep };
+  }
 
   private onKey(e: KeyboardEvent): void {
     if (!this.info || !this.cursor) return;
     const t = e.target instanceof Element ? e.target : null;
     if (t && (t.closest('select, input, textarea') || (e.key === ' ' && t.closest('button')))) return;
-    if (e.key === ' ') { e.preventDefault(); this.player.toggle(); this.toolbar.setPlaying(this.player.playing); return; }
+    if (e.key === ' ') {
+      e.preventDefault();
+      this.player.toggle();
+      this.toolbar.setPlaying(this.player.playing);
+      return;
+    }
     if (!isNavKey(e.key)) return;
     e.preventDefault();
     this.player.pause();
     this.moveTo(moveCursor(this.cursor, e.key, this.bounds()));
     clearTimeout(this.seekTimer);
-    this.seekTimer = setTimeout(() => this.seekToCursor(), KEY_SEEK_DEBOUNCE_MS);   // VS Code follows once the cursor rests
+    this.seekTimer = setTimeout(() => this.seekToCursor(), KEY_SEEK_DEBOUNCE_MS); // VS Code follows once the cursor rests
   }
 
   private moveTo(c: Cursor): void {
@@ -262,8 +345,18 @@ export class App {
     if (!this.info || !this.cursor || this.ended) return;
     const col = this.columns[this.cursor.col];
     const p = this.position;
-    if (p && p.step === this.cursor.step && p.ordinal === col.ordinal && (col.layer === undefined || col.layer === p.layer)) return;
-    const seek = { step: this.cursor.step, ordinal: col.ordinal, ...(col.layer !== undefined ? { layer: col.layer } : {}) };
+    if (
+      p &&
+      p.step === this.cursor.step &&
+      p.ordinal === col.ordinal &&
+      (col.layer === undefined || col.layer === p.layer)
+    )
+      return;
+    const seek = {
+      step: this.cursor.step,
+      ordinal: col.ordinal,
+      ...(col.layer !== undefined ? { layer: col.layer } : {}),
+    };
     this.lastSentSeek = seek;
     this.host.post({ type: 'seek', ...seek });
   }
@@ -285,7 +378,9 @@ export class App {
   }
 
   // ------------------------------------------------------------ data
-  private viewKey(): ViewKey { return { tensor: this.view.tensor, view: this.view.view, channel: this.view.channel }; }
+  private viewKey(): ViewKey {
+    return { tensor: this.view.tensor, view: this.view.view, channel: this.view.channel };
+  }
 
   private addr(step: number, col: number): CellAddress {
     const c = this.columns[col];
@@ -318,7 +413,14 @@ export class App {
       return { kind: 'missing', keys };
     }
     // Computed only when painted: a cell whose signature is unchanged is never recomputed.
-    return { kind: 'data', sig: `${e.id}-${pe.id}`, get: () => { const d = diffValues(e.values, pe.values); return { values: d, absMax: absMaxOf(d) }; } };
+    return {
+      kind: 'data',
+      sig: `${e.id}-${pe.id}`,
+      get: () => {
+        const d = diffValues(e.values, pe.values);
+        return { values: d, absMax: absMaxOf(d) };
+      },
+    };
   }
 
   private domainFor(absMax: number): ColorDomain {
@@ -326,48 +428,86 @@ export class App {
     return this.store.domain(domainKey(this.viewKey(), diff), this.view.view === 'norm' && !diff, absMax);
   }
 
-  private rampFor(d: ColorDomain): Uint8ClampedArray { return d.kind === 'diverging' ? this.theme.diverging : this.theme.sequential; }
+  private rampFor(d: ColorDomain): Uint8ClampedArray {
+    return d.kind === 'diverging' ? this.theme.diverging : this.theme.sequential;
+  }
 
   private fetchHeatmap(key: string, addr: CellAddress): () => Promise<unknown> {
     const gen = this.generation;
     const vk = this.viewKey();
-    return () => this.host.requestHeatmap({
-      step: addr.step, ordinal: addr.ordinal, ...(addr.layer !== undefined ? { layer: addr.layer } : {}),
-      tensor: vk.tensor, view: vk.view, ...(vk.view === 'channel' ? { channel: vk.channel } : {}),
-    }).then((m) => {
-      if (gen !== this.generation || !this.info) return;
-      const g = gridValues(m.values, this.info);
-      if (typeof g === 'string') this.store.putError(key, g); else this.store.put(key, g);
-      this.dataArrived();
-    }, (e: Error) => {
-      if (gen !== this.generation) return;
-      this.store.putError(key, e.message);
-      this.dataArrived();
-    });
+    return () =>
+      this.host
+        .requestHeatmap({
+          step: addr.step,
+          ordinal: addr.ordinal,
+          ...(addr.layer !== undefined ? { layer: addr.layer } : {}),
+          tensor: vk.tensor,
+          view: vk.view,
+          ...(vk.view === 'channel' ? { channel: vk.channel } : {}),
+        })
+        .then(
+          (m) => {
+            if (gen !== this.generation || !this.info) return;
+            const g = gridValues(m.values, this.info);
+            if (typeof g === 'string') this.store.putError(key, g);
+            else this.store.put(key, g);
+            this.dataArrived();
+          },
+          (e: Error) => {
+            if (gen !== this.generation) return;
+            this.store.putError(key, e.message);
+            this.dataArrived();
+          },
+        );
   }
 
   private fetchSummary(step: number): () => Promise<unknown> {
     const gen = this.generation;
-    return () => this.host.requestStepSummary({ step }).then((m) => {
-      if (gen !== this.generation) return;
-      if (m.summary.preds.length !== this.info?.seqLen) {
-        this.summaryErrors.set(step, `step summary has ${m.summary.preds.length} predictions, expected S = ${this.info?.seqLen}`);
-      } else this.summaries[step] = m.summary;
-      this.dataArrived();
-    }, (e: Error) => { if (gen === this.generation) { this.summaryErrors.set(step, e.message); this.dataArrived(); } });
+    return () =>
+      this.host.requestStepSummary({ step }).then(
+        (m) => {
+          if (gen !== this.generation) return;
+          if (m.summary.preds.length !== this.info?.seqLen) {
+            this.summaryErrors.set(
+              step,
+              `step summary has ${m.summary.preds.length} predictions, expected S = ${this.info?.seqLen}`,
+            );
+          } else this.summaries[step] = m.summary;
+          this.dataArrived();
+        },
+        (e: Error) => {
+          if (gen === this.generation) {
+            this.summaryErrors.set(step, e.message);
+            this.dataArrived();
+          }
+        },
+      );
   }
 
   private fetchTrajectory(key: string, tensor: ViewState['tensor'], steps: number): () => Promise<unknown> {
     const gen = this.generation;
-    return () => this.host.requestTrajectory({ tensor, steps }).then((m) => {
-      if (gen !== this.generation) return;
-      this.trajectory = m; this.trajectoryKey = key; this.trajectoryError = '';
-      this.dataArrived();
-    }, (e: Error) => { if (gen === this.generation) { this.trajectoryError = e.message; this.trajectoryKey = key; this.dataArrived(); } });
+    return () =>
+      this.host.requestTrajectory({ tensor, steps }).then(
+        (m) => {
+          if (gen !== this.generation) return;
+          this.trajectory = m;
+          this.trajectoryKey = key;
+          this.trajectoryError = '';
+          this.dataArrived();
+        },
+        (e: Error) => {
+          if (gen === this.generation) {
+            this.trajectoryError = e.message;
+            this.trajectoryKey = key;
+            this.dataArrived();
+          }
+        },
+      );
   }
 
   private dataArrived(): void {
-    const w = this.dataWaiters; this.dataWaiters = [];
+    const w = this.dataWaiters;
+    this.dataWaiters = [];
     for (const r of w) r();
     this.scheduleRender();
   }
@@ -375,13 +515,20 @@ export class App {
   // ------------------------------------------------------------ rendering
   private scheduleRender(): void {
     if (this.frame) return;
-    this.frame = requestAnimationFrame(() => { this.frame = 0; this.render(); });
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
   }
 
   private renderNotice(): void {
     const none = this.info === null;
     this.noticeEl.hidden = !none && !this.ended;
-    this.noticeEl.textContent = none ? this.notice : this.ended ? `${this.notice} (read-only: showing what was loaded)` : '';
+    this.noticeEl.textContent = none
+      ? this.notice
+      : this.ended
+        ? `${this.notice} (read-only: showing what was loaded)`
+        : '';
     this.main.hidden = none;
     this.toolbar.root.hidden = none;
     this.root.classList.toggle('tl-empty', none);
@@ -398,12 +545,21 @@ export class App {
       this.renderNotice();
       if (!this.info || !this.cursor) return;
       this.renderChrome();
-      if (this.needsLayout) { this.needsLayout = false; if (this.grid.relayout()) this.grid.invalidate(); }
-      if (this.revealPending) { this.revealPending = false; this.grid.reveal(this.cursor.step); }
+      if (this.needsLayout) {
+        this.needsLayout = false;
+        if (this.grid.relayout()) this.grid.invalidate();
+      }
+      if (this.revealPending) {
+        this.revealPending = false;
+        this.grid.reveal(this.cursor.step);
+      }
       const rows = this.grid.syncRows();
       const domainVersion = this.store.domainVersion;
       for (const r of rows) this.paintRow(r);
-      if (this.store.domainVersion !== domainVersion) { this.grid.invalidate(); this.scheduleRender(); }
+      if (this.store.domainVersion !== domainVersion) {
+        this.grid.invalidate();
+        this.scheduleRender();
+      }
       this.cursor = clampCursor(this.cursor, { columns: this.columns.length, lastStep: this.info.maxSteps });
       this.grid.placeCursor(this.cursor.step, this.cursor.col);
       const p = this.position;
@@ -416,7 +572,10 @@ export class App {
       this.reportError(`render failed: ${(e as Error).stack ?? String(e)}`);
     } finally {
       performance.measure('trm-timeline-render', 'trm-timeline-render-start');
-      if (++this.renders % 500 === 0) { performance.clearMeasures('trm-timeline-render'); performance.clearMarks('trm-timeline-render-start'); }
+      if (++this.renders % 500 === 0) {
+        performance.clearMeasures('trm-timeline-render');
+        performance.clearMarks('trm-timeline-render-start');
+      }
     }
   }
 
@@ -426,7 +585,10 @@ export class App {
    * pass with every visible cell, summary and the trajectory loaded (nothing pending or in flight).
    */
   private measureMilestones(): void {
-    if (this.measureFirstFrame) { this.measureFirstFrame = false; performance.measure('trm-timeline-first-frame', 'trm-timeline-init'); }
+    if (this.measureFirstFrame) {
+      this.measureFirstFrame = false;
+      performance.measure('trm-timeline-first-frame', 'trm-timeline-init');
+    }
     if (this.measureComplete && this.queue.pendingCount === 0 && this.queue.inFlightCount === 0) {
       this.measureComplete = false;
       performance.measure('trm-timeline-complete', 'trm-timeline-init');
@@ -434,32 +596,51 @@ export class App {
   }
 
   private renderChrome(): void {
-    const info = this.info!; const cur = this.cursor!;
+    const info = this.info!;
+    const cur = this.cursor!;
     this.toolbar.write(this.view, info.hiddenSize);
     this.toolbar.setEnabled(true);
     this.toolbar.setPlaying(this.player.playing);
     this.title.textContent = `TRM recursion timeline · puzzle ${info.puzzleId} (${info.taskKind}, ${info.gridHeight}×${info.gridWidth})`;
-    this.meta.textContent = `T = H_cycles = ${info.hCycles} · n = L_cycles = ${info.lCycles} · L_layers = ${info.lLayers} · ` +
+    this.meta.textContent =
+      `T = H_cycles = ${info.hCycles} · n = L_cycles = ${info.lCycles} · L_layers = ${info.lLayers} · ` +
       `N_sup ≤ ${info.maxSteps} · D = ${info.hiddenSize} · ${info.checkpoint} · ${info.backend}`;
     const col = this.columns[cur.col];
-    const stopped = this.position ? `stopped at ${this.position.description} (${this.position.reason})` : 'not stopped yet';
-    this.status.textContent = `${stopped} · cursor: step ${cur.step} › ${col ? describeColumn(col) : '?'} · reached step ${this.reachedStep}` +
+    const stopped = this.position
+      ? `stopped at ${this.position.description} (${this.position.reason})`
+      : 'not stopped yet';
+    this.status.textContent =
+      `${stopped} · cursor: step ${cur.step} › ${col ? describeColumn(col) : '?'} · reached step ${this.reachedStep}` +
       (this.ended ? ' · session ended' : '');
     this.errorLine.textContent = this.errorText;
     this.errorLine.hidden = this.errorText === '';
   }
 
   private paintRow(r: RowView): void {
-    const info = this.info!; const t = this.theme; const g = this.grid.geometry!;
+    const info = this.info!;
+    const t = this.theme;
+    const g = this.grid.geometry!;
     const s = this.summaries[r.step];
     const labelSig = `${r.step <= this.reachedStep}|${s ? `${s.qHalt}|${s.halted}|${s.wouldHalt}` : ''}|${this.breakpointSteps.has(r.step)}`;
     if (r.labelDrawn !== labelSig) {
       r.labelDrawn = labelSig;
       r.el.classList.toggle('unreached', r.step > this.reachedStep);
-      r.label.replaceChildren(h('span', { class: 'n', text: `step ${r.step}` }),
-        ...(s ? [h('span', { class: `q${s.wouldHalt ? ' halt' : ''}`, text: `q ${s.qHalt.toFixed(1)}`, title: `q_halt = ${s.qHalt}` })] : []),
+      r.label.replaceChildren(
+        h('span', { class: 'n', text: `step ${r.step}` }),
+        ...(s
+          ? [
+              h('span', {
+                class: `q${s.wouldHalt ? ' halt' : ''}`,
+                text: `q ${s.qHalt.toFixed(1)}`,
+                title: `q_halt = ${s.qHalt}`,
+              }),
+            ]
+          : []),
         ...(s?.halted ? [h('span', { class: 'halted', text: '⚑', title: 'the session halted here' })] : []),
-        ...(this.breakpointSteps.has(r.step) ? [h('span', { class: 'bp', text: '●', title: 'stopped on a breakpoint in this step' })] : []));
+        ...(this.breakpointSteps.has(r.step)
+          ? [h('span', { class: 'bp', text: '●', title: 'stopped on a breakpoint in this step' })]
+          : []),
+      );
     }
     const img = this.cellImage!;
     const dKey = domainKey(this.viewKey(), this.view.diff === 'previous');
@@ -499,35 +680,58 @@ export class App {
   }
 
   private paintDetail(): void {
-    const cur = this.cursor!; const col = this.columns[cur.col];
+    const cur = this.cursor!;
+    const col = this.columns[cur.col];
     const tensorName = this.view.tensor === 'z' ? 'z (z_L)' : 'y (z_H)';
-    const viewName = this.view.view === 'norm' ? '‖·‖' : this.view.view === 'channel' ? `channel ${this.view.channel}` : 'PCA 1';
+    const viewName =
+      this.view.view === 'norm' ? '‖·‖' : this.view.view === 'channel' ? `channel ${this.view.channel}` : 'PCA 1';
     const caption = `${tensorName} · ${viewName}${this.view.diff === 'previous' ? ' · Δ previous update' : ''} · step ${cur.step} › ${describeColumn(col)}`;
     const st = this.cellState(cur.step, cur.col);
     const data = st.kind === 'data' ? st.get() : null;
     const d = this.domainFor(data ? data.absMax : 0);
-    this.detail.drawLegend(d, this.rampFor(d), `${tensorName} ${viewName}${this.view.diff === 'previous' ? ' Δ' : ''} (fixed scale)`);
+    this.detail.drawLegend(
+      d,
+      this.rampFor(d),
+      `${tensorName} ${viewName}${this.view.diff === 'previous' ? ' Δ' : ''} (fixed scale)`,
+    );
     if (data) {
       paintValues(data.values, 0, data.values.length, d, this.rampFor(d), this.theme.nonFinite, this.detailImage!.data);
       this.detail.show(this.detailImage, caption);
     } else {
-      const msg = st.kind === 'data' ? '' : st.kind === 'missing' ? (this.ended ? 'not loaded before the session ended' : 'loading…')
-        : st.kind === 'unreached' ? 'not run yet: step forward (F10) or click to seek here'
-          : st.message;
+      const msg =
+        st.kind === 'data'
+          ? ''
+          : st.kind === 'missing'
+            ? this.ended
+              ? 'not loaded before the session ended'
+              : 'loading…'
+            : st.kind === 'unreached'
+              ? 'not run yet: step forward (F10) or click to seek here'
+              : st.message;
       this.detail.show(null, caption, msg);
     }
   }
 
   private paintSide(): void {
-    const info = this.info!; const cur = this.cursor!;
+    const info = this.info!;
+    const cur = this.cursor!;
     const s = this.summaries[cur.step];
-    const msg = cur.step > this.reachedStep ? 'not run yet' : this.summaryErrors.get(cur.step) ?? (this.ended ? 'not loaded' : 'loading…');
+    const msg =
+      cur.step > this.reachedStep
+        ? 'not run yet'
+        : (this.summaryErrors.get(cur.step) ?? (this.ended ? 'not loaded' : 'loading…'));
     this.answer.show(info, s ?? null, cur.step, this.view.diff, this.theme, msg);
     this.qHalt.draw(info.maxSteps, this.summaries.slice(0, this.reachedStep + 1), this.breakpointSteps, cur.step);
     const col = this.columns[cur.col];
-    const yOrdinal = (o: number): boolean => (o % (info.lCycles + 1)) === info.lCycles;
-    this.traj.draw(this.trajectory, yOrdinal, { step: cur.step, ordinal: col.ordinal }, this.theme.negative, this.theme.positive,
-      this.trajectoryError || (this.ended ? 'not loaded' : 'loading…'));
+    const yOrdinal = (o: number): boolean => o % (info.lCycles + 1) === info.lCycles;
+    this.traj.draw(
+      this.trajectory,
+      yOrdinal,
+      { step: cur.step, ordinal: col.ordinal },
+      this.theme.negative,
+      this.theme.positive,
+      this.trajectoryError || (this.ended ? 'not loaded' : 'loading…'),
+    );
   }
 
   /** Declares what this frame lacks: cursor first, then its row, then other visible rows by distance. */
@@ -553,7 +757,8 @@ export class App {
       for (let col = 0; col < this.columns.length; col++) wantCell(cur.step, col, 1 + Math.abs(col - cur.col) / 1000);
       for (const r of rows) {
         wantSummary(r.step, 1.5 + Math.abs(r.step - cur.step));
-        for (let col = 0; col < this.columns.length; col++) wantCell(r.step, col, 2 + Math.abs(r.step - cur.step) + col / 1000);
+        for (let col = 0; col < this.columns.length; col++)
+          wantCell(r.step, col, 2 + Math.abs(r.step - cur.step) + col / 1000);
       }
       // q_halt curve: every reached step, even rows scrolled out of view (summaries are small).
       for (let step = 1; step <= this.reachedStep; step++) wantSummary(step, 50 + step);

@@ -8,7 +8,9 @@ function boot(): void {
   const app = new App(root, acquireVsCodeApi());
   window.addEventListener('message', (e: MessageEvent) => app.receive(e.data));
   window.addEventListener('error', (e) => app.reportError(`uncaught: ${e.message} at ${e.filename}:${e.lineno}`));
-  window.addEventListener('unhandledrejection', (e) => app.reportError(`unhandled rejection: ${String((e.reason as Error)?.stack ?? e.reason)}`));
+  window.addEventListener('unhandledrejection', (e) =>
+    app.reportError(`unhandled rejection: ${String((e.reason as Error)?.stack ?? e.reason)}`),
+  );
   app.start();
 }
 

@@ -21,14 +21,23 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) { positionals.push(arg); continue; }
+    if (!arg.startsWith('--')) {
+      positionals.push(arg);
+      continue;
+    }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
     const s = spec[name];
-    if (!s) throw new UsageError(`${command}: unknown option --${name}; options are ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`);
+    if (!s)
+      throw new UsageError(
+        `${command}: unknown option --${name}; options are ${Object.keys(spec)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     if (s.value) {
       const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`${command}: --${name} needs a value (${s.valueName ?? 'value'})`);
+      if (v === undefined || (eq < 0 && v.startsWith('--')))
+        throw new UsageError(`${command}: --${name} needs a value (${s.valueName ?? 'value'})`);
       options.set(name, v);
     } else {
       if (eq > 0) throw new UsageError(`${command}: --${name} is a flag and takes no value`);
@@ -36,7 +45,8 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
     }
   }
   for (const [name, s] of Object.entries(spec)) {
-    if (s.required && !options.has(name)) throw new UsageError(`${command}: missing required option --${name} <${s.valueName ?? 'value'}>`);
+    if (s.required && !options.has(name))
+      throw new UsageError(`${command}: missing required option --${name} <${s.valueName ?? 'value'}>`);
   }
   return { options, positionals };
 }
@@ -54,16 +64,23 @@ export function int(args: ParsedArgs, name: string, min = 0): number | undefined
   const v = str(args, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
   return n;
 }
 
 export function intList(args: ParsedArgs, name: string): number[] | undefined {
   const v = str(args, name);
   if (v === undefined) return undefined;
-  const parts = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const parts = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const out = parts.map(Number);
-  if (!parts.length || out.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`--${name} must be a comma-separated list of row indices like 0,3,7 (got ${JSON.stringify(v)})`);
+  if (!parts.length || out.some((n) => !Number.isInteger(n) || n < 0))
+    throw new UsageError(
+      `--${name} must be a comma-separated list of row indices like 0,3,7 (got ${JSON.stringify(v)})`,
+    );
   return out;
 }
 

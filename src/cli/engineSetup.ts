@@ -8,12 +8,22 @@ import { OptionSpec, ParsedArgs, str, UsageError } from './args';
 export const BACKEND_NAMES: BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 export const BACKEND_OPTION: OptionSpec = {
-  value: true, valueName: BACKEND_NAMES.join('|'),
+  value: true,
+  valueName: BACKEND_NAMES.join('|'),
   description: 'force a compute backend (default: the fastest that loads)',
 };
 export const CHECKPOINT_OPTIONS: Record<string, OptionSpec> = {
-  checkpoint: { value: true, required: true, valueName: 'step_N|file.safetensors', description: 'official torch checkpoint or safetensors weights' },
-  config: { value: true, valueName: 'all_config.yaml|config.json', description: 'configuration (default: found beside the checkpoint)' },
+  checkpoint: {
+    value: true,
+    required: true,
+    valueName: 'step_N|file.safetensors',
+    description: 'official torch checkpoint or safetensors weights',
+  },
+  config: {
+    value: true,
+    valueName: 'all_config.yaml|config.json',
+    description: 'configuration (default: found beside the checkpoint)',
+  },
 };
 
 export async function startBackend(args: ParsedArgs, quiet = false): Promise<BackendInfo> {

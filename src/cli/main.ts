@@ -9,12 +9,30 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  trace: { summary: 'run a checkpoint on inputs and write every recursion as NumPy files', run: async (a) => (await import('./commands/trace')).runTrace(a) },
-  info: { summary: 'show a checkpoint\'s configuration, parameter count and the compute backend', run: async (a) => (await import('./commands/info')).runInfo(a) },
-  predict: { summary: 'solve a human-readable puzzle (Sudoku string, ARC task JSON) and print each supervision step', run: async (a) => (await import('./commands/predict')).runPredict(a) },
-  train: { summary: 'train a TRM on a built dataset with the official recipe (resumable checkpoints)', run: async (a) => (await import('./commands/train')).runTrain(a) },
-  eval: { summary: 'evaluate a checkpoint on a built dataset\'s test split and write per-puzzle results', run: async (a) => (await import('./commands/eval')).runEval(a) },
-  dataset: { summary: 'build, convert, generate and inspect puzzle datasets (official TRM layout)', run: async (a) => (await import('./commands/dataset')).runDatasetCommand(a) },
+  trace: {
+    summary: 'run a checkpoint on inputs and write every recursion as NumPy files',
+    run: async (a) => (await import('./commands/trace')).runTrace(a),
+  },
+  info: {
+    summary: "show a checkpoint's configuration, parameter count and the compute backend",
+    run: async (a) => (await import('./commands/info')).runInfo(a),
+  },
+  predict: {
+    summary: 'solve a human-readable puzzle (Sudoku string, ARC task JSON) and print each supervision step',
+    run: async (a) => (await import('./commands/predict')).runPredict(a),
+  },
+  train: {
+    summary: 'train a TRM on a built dataset with the official recipe (resumable checkpoints)',
+    run: async (a) => (await import('./commands/train')).runTrain(a),
+  },
+  eval: {
+    summary: "evaluate a checkpoint on a built dataset's test split and write per-puzzle results",
+    run: async (a) => (await import('./commands/eval')).runEval(a),
+  },
+  dataset: {
+    summary: 'build, convert, generate and inspect puzzle datasets (official TRM layout)',
+    run: async (a) => (await import('./commands/dataset')).runDatasetCommand(a),
+  },
 };
 
 function mainUsage(): string {
@@ -51,7 +69,12 @@ export async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e) => { console.error(`trm: error: ${(e as Error).message}`); process.exitCode = 1; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(`trm: error: ${(e as Error).message}`);
+      process.exitCode = 1;
+    },
   );
 }

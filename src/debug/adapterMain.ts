@@ -5,7 +5,9 @@ import { TrmDebugSession } from './session';
 import { openEngine } from './engineFacade';
 
 class StdioTrmDebugSession extends TrmDebugSession {
-  constructor() { super(openEngine); }
+  constructor() {
+    super(openEngine);
+  }
 }
 
 DebugSession.run(StdioTrmDebugSession);

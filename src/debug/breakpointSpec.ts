@@ -6,14 +6,13 @@
 import { UpdateRef, updateAt } from '../engine/trace/types';
 
 export interface RecursionShape {
-  hCycles: number;   // T = H_cycles
-  lCycles: number;   // n = L_cycles
-  maxSteps: number;  // steps this session may run
+  hCycles: number; // T = H_cycles
+  lCycles: number; // n = L_cycles
+  maxSteps: number; // steps this session may run
 }
 
 export type FunctionTarget =
-  | { kind: 'halt' }
-  | { kind: 'place'; step?: number; cycle?: number; update?: UpdateKindFilter };
+  { kind: 'halt' } | { kind: 'place'; step?: number; cycle?: number; update?: UpdateKindFilter };
 
 /** `update N` (1..n+1, n+1 = the y update), `z` / `z N`, or `y`. */
 export type UpdateKindFilter = { what: 'z'; index?: number } | { what: 'y' } | { what: 'update'; number: number };
@@ -24,7 +23,12 @@ const HELP = "use 'step N', 'cycle N', 'update N', 'z [N]', 'y' (combinable, e.g
 
 /** Parses a function-breakpoint name; bounds are checked against the model's recursion shape. */
 export function parseFunctionBreakpoint(name: string, shape: RecursionShape): ParseResult {
-  const words = name.toLowerCase().replace(/[›>,/]/g, ' ').trim().split(/\s+/).filter((w) => w.length > 0);
+  const words = name
+    .toLowerCase()
+    .replace(/[›>,/]/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
   if (words.length === 0) return { ok: false, message: `empty breakpoint name: ${HELP}` };
   if (words.length === 1 && words[0] === 'halt') return { ok: true, target: { kind: 'halt' }, canonical: 'halt' };
 
@@ -43,28 +47,37 @@ export function parseFunctionBreakpoint(name: string, shape: RecursionShape): Pa
   while (i < words.length) {
     const w = words[i];
     const key = w === 'z' || w === 'y' ? 'update' : w;
-    if (seen.has(key)) return { ok: false, message: `'${name}': '${w}' given twice or combined with another update clause` };
+    if (seen.has(key))
+      return { ok: false, message: `'${name}': '${w}' given twice or combined with another update clause` };
     seen.add(key);
     if (w === 'step') {
       const n = number('step', shape.maxSteps, 'supervision steps of this session');
       if (typeof n === 'string') return { ok: false, message: n };
-      step = n; i += 2;
+      step = n;
+      i += 2;
     } else if (w === 'cycle') {
       const n = number('cycle', shape.hCycles, 'H_cycles (T)');
       if (typeof n === 'string') return { ok: false, message: n };
-      cycle = n; i += 2;
+      cycle = n;
+      i += 2;
     } else if (w === 'update') {
       const n = number('update', shape.lCycles + 1, `updates per cycle (n = ${shape.lCycles} z updates, then y)`);
       if (typeof n === 'string') return { ok: false, message: n };
-      update = { what: 'update', number: n }; i += 2;
+      update = { what: 'update', number: n };
+      i += 2;
     } else if (w === 'z') {
       if (words[i + 1] !== undefined && /^\d+$/.test(words[i + 1])) {
         const n = number('z', shape.lCycles, 'z updates per cycle (L_cycles, n)');
         if (typeof n === 'string') return { ok: false, message: n };
-        update = { what: 'z', index: n }; i += 2;
-      } else { update = { what: 'z' }; i += 1; }
+        update = { what: 'z', index: n };
+        i += 2;
+      } else {
+        update = { what: 'z' };
+        i += 1;
+      }
     } else if (w === 'y') {
-      update = { what: 'y' }; i += 1;
+      update = { what: 'y' };
+      i += 1;
     } else if (w === 'halt') {
       return { ok: false, message: `'halt' cannot be combined with other clauses; ${HELP}` };
     } else {
@@ -87,7 +100,12 @@ export function describeTarget(t: FunctionTarget): string {
 }
 
 /** Whether a place target addresses the update at (step, ordinal); `halt` targets are judged elsewhere. */
-export function placeMatches(t: FunctionTarget, shape: Pick<RecursionShape, 'lCycles'>, step: number, ordinal: number): boolean {
+export function placeMatches(
+  t: FunctionTarget,
+  shape: Pick<RecursionShape, 'lCycles'>,
+  step: number,
+  ordinal: number,
+): boolean {
   if (t.kind !== 'place') return false;
   const ref: UpdateRef = updateAt({ L_cycles: shape.lCycles }, step, ordinal);
   if (t.step !== undefined && t.step !== step) return false;

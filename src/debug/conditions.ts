@@ -16,10 +16,19 @@ export type Expr =
 type BinOp = '&&' | '||' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/';
 
 export class ExpressionError extends Error {
-  constructor(message: string, readonly column?: number) { super(message); }
+  constructor(
+    message: string,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
 }
 
-interface Token { type: 'num' | 'id' | 'op' | 'end'; text: string; at: number }
+interface Token {
+  type: 'num' | 'id' | 'op' | 'end';
+  text: string;
+  at: number;
+}
 
 const OPERATORS = ['&&', '||', '==', '!=', '<=', '>=', '<', '>', '!', '(', ')', '+', '-', '*', '/'];
 
@@ -28,15 +37,31 @@ function tokenize(src: string): Token[] {
   let i = 0;
   while (i < src.length) {
     const ch = src[i];
-    if (/\s/.test(ch)) { i++; continue; }
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
     const num = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(src.slice(i));
-    if (num) { out.push({ type: 'num', text: num[0], at: i }); i += num[0].length; continue; }
+    if (num) {
+      out.push({ type: 'num', text: num[0], at: i });
+      i += num[0].length;
+      continue;
+    }
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
-    if (id) { out.push({ type: 'id', text: id[0], at: i }); i += id[0].length; continue; }
+    if (id) {
+      out.push({ type: 'id', text: id[0], at: i });
+      i += id[0].length;
+      continue;
+    }
     const op = OPERATORS.find((o) => src.startsWith(o, i));
-    if (op) { out.push({ type: 'op', text: op, at: i }); i += op.length; continue; }
+    if (op) {
+      out.push({ type: 'op', text: op, at: i });
+      i += op.length;
+      continue;
+    }
     if (ch === '=') throw new ExpressionError(`unexpected '=' at column ${i + 1}: use '==' to compare`, i + 1);
-    if (ch === '&' || ch === '|') throw new ExpressionError(`unexpected '${ch}' at column ${i + 1}: use '${ch}${ch}'`, i + 1);
+    if (ch === '&' || ch === '|')
+      throw new ExpressionError(`unexpected '${ch}' at column ${i + 1}: use '${ch}${ch}'`, i + 1);
     throw new ExpressionError(`unexpected character ${JSON.stringify(ch)} at column ${i + 1}`, i + 1);
   }
   out.push({ type: 'end', text: '', at: src.length });
@@ -52,7 +77,8 @@ export function parseExpression(src: string): Expr {
   const toks = tokenize(src);
   let p = 0;
   const peek = (): Token => toks[p];
-  const describe = (t: Token): string => (t.type === 'end' ? 'the end of the expression' : `'${t.text}' at column ${t.at + 1}`);
+  const describe = (t: Token): string =>
+    t.type === 'end' ? 'the end of the expression' : `'${t.text}' at column ${t.at + 1}`;
 
   const parseLevel = (level: number): Expr => {
     if (level === LEVELS.length) return parseUnary();
@@ -64,20 +90,32 @@ export function parseExpression(src: string): Expr {
       const right = parseLevel(level + 1);
       // Chained comparisons (1 < q_halt < 2) read naturally but mean something else: reject them.
       if (level === 2 && left.kind === 'bin' && LEVELS[2].includes(left.op)) {
-        throw new ExpressionError(`chained comparison at column ${t.at + 1}: combine comparisons with && instead`, t.at + 1);
+        throw new ExpressionError(
+          `chained comparison at column ${t.at + 1}: combine comparisons with && instead`,
+          t.at + 1,
+        );
       }
       left = { kind: 'bin', op: t.text as BinOp, left, right, at: t.at };
     }
   };
   const parseUnary = (): Expr => {
     const t = peek();
-    if (t.type === 'op' && t.text === '!') { p++; return { kind: 'not', arg: parseUnary(), at: t.at }; }
-    if (t.type === 'op' && t.text === '-') { p++; return { kind: 'neg', arg: parseUnary(), at: t.at }; }
+    if (t.type === 'op' && t.text === '!') {
+      p++;
+      return { kind: 'not', arg: parseUnary(), at: t.at };
+    }
+    if (t.type === 'op' && t.text === '-') {
+      p++;
+      return { kind: 'neg', arg: parseUnary(), at: t.at };
+    }
     return parsePrimary();
   };
   const parsePrimary = (): Expr => {
     const t = peek();
-    if (t.type === 'num') { p++; return { kind: 'num', value: Number(t.text) }; }
+    if (t.type === 'num') {
+      p++;
+      return { kind: 'num', value: Number(t.text) };
+    }
     if (t.type === 'id') {
       p++;
       if (t.text === 'true' || t.text === 'false') return { kind: 'bool', value: t.text === 'true' };
@@ -87,7 +125,8 @@ export function parseExpression(src: string): Expr {
       p++;
       const e = parseLevel(0);
       const close = peek();
-      if (close.type !== 'op' || close.text !== ')') throw new ExpressionError(`expected ')' but found ${describe(close)}`, close.at + 1);
+      if (close.type !== 'op' || close.text !== ')')
+        throw new ExpressionError(`expected ')' but found ${describe(close)}`, close.at + 1);
       p++;
       return e;
     }
@@ -103,10 +142,19 @@ export function parseExpression(src: string): Expr {
 /** Every identifier the expression reads, in order of first use. */
 export function variablesOf(e: Expr, out: string[] = []): string[] {
   switch (e.kind) {
-    case 'var': if (!out.includes(e.name)) out.push(e.name); break;
-    case 'not': case 'neg': variablesOf(e.arg, out); break;
-    case 'bin': variablesOf(e.left, out); variablesOf(e.right, out); break;
-    default: break;
+    case 'var':
+      if (!out.includes(e.name)) out.push(e.name);
+      break;
+    case 'not':
+    case 'neg':
+      variablesOf(e.arg, out);
+      break;
+    case 'bin':
+      variablesOf(e.left, out);
+      variablesOf(e.right, out);
+      break;
+    default:
+      break;
   }
   return out;
 }
@@ -114,11 +162,15 @@ export function variablesOf(e: Expr, out: string[] = []): string[] {
 /** Looks a name up; return undefined for "unknown name" (the evaluator reports it). */
 export type Resolver = (name: string) => Value | undefined;
 
-function typeName(v: Value): string { return typeof v === 'boolean' ? 'true/false' : 'number'; }
+function typeName(v: Value): string {
+  return typeof v === 'boolean' ? 'true/false' : 'number';
+}
 
 export function evaluate(e: Expr, resolve: Resolver): Value {
   switch (e.kind) {
-    case 'num': case 'bool': return e.value;
+    case 'num':
+    case 'bool':
+      return e.value;
     case 'var': {
       const v = resolve(e.name);
       if (v === undefined) throw new ExpressionError(`unknown name '${e.name}' at column ${e.at + 1}`, e.at + 1);
@@ -126,41 +178,63 @@ export function evaluate(e: Expr, resolve: Resolver): Value {
     }
     case 'not': {
       const v = evaluate(e.arg, resolve);
-      if (typeof v !== 'boolean') throw new ExpressionError(`'!' at column ${e.at + 1} needs a true/false value, got a number`, e.at + 1);
+      if (typeof v !== 'boolean')
+        throw new ExpressionError(`'!' at column ${e.at + 1} needs a true/false value, got a number`, e.at + 1);
       return !v;
     }
     case 'neg': {
       const v = evaluate(e.arg, resolve);
-      if (typeof v !== 'number') throw new ExpressionError(`'-' at column ${e.at + 1} needs a number, got true/false`, e.at + 1);
+      if (typeof v !== 'number')
+        throw new ExpressionError(`'-' at column ${e.at + 1} needs a number, got true/false`, e.at + 1);
       return -v;
     }
     case 'bin': {
       if (e.op === '&&' || e.op === '||') {
         const l = evaluate(e.left, resolve);
-        if (typeof l !== 'boolean') throw new ExpressionError(`'${e.op}' at column ${e.at + 1} needs true/false on its left, got a number`, e.at + 1);
+        if (typeof l !== 'boolean')
+          throw new ExpressionError(
+            `'${e.op}' at column ${e.at + 1} needs true/false on its left, got a number`,
+            e.at + 1,
+          );
         if (e.op === '&&' ? !l : l) return l;
         const r = evaluate(e.right, resolve);
-        if (typeof r !== 'boolean') throw new ExpressionError(`'${e.op}' at column ${e.at + 1} needs true/false on its right, got a number`, e.at + 1);
+        if (typeof r !== 'boolean')
+          throw new ExpressionError(
+            `'${e.op}' at column ${e.at + 1} needs true/false on its right, got a number`,
+            e.at + 1,
+          );
         return r;
       }
       const l = evaluate(e.left, resolve);
       const r = evaluate(e.right, resolve);
       if (e.op === '==' || e.op === '!=') {
-        if (typeof l !== typeof r) throw new ExpressionError(`'${e.op}' at column ${e.at + 1} compares a ${typeName(l)} with a ${typeName(r)}`, e.at + 1);
+        if (typeof l !== typeof r)
+          throw new ExpressionError(
+            `'${e.op}' at column ${e.at + 1} compares a ${typeName(l)} with a ${typeName(r)}`,
+            e.at + 1,
+          );
         return e.op === '==' ? l === r : l !== r;
       }
       if (typeof l !== 'number' || typeof r !== 'number') {
         throw new ExpressionError(`'${e.op}' at column ${e.at + 1} needs numbers on both sides`, e.at + 1);
       }
       switch (e.op) {
-        case '<': return l < r;
-        case '<=': return l <= r;
-        case '>': return l > r;
-        case '>=': return l >= r;
-        case '+': return l + r;
-        case '-': return l - r;
-        case '*': return l * r;
-        case '/': return l / r;
+        case '<':
+          return l < r;
+        case '<=':
+          return l <= r;
+        case '>':
+          return l > r;
+        case '>=':
+          return l >= r;
+        case '+':
+          return l + r;
+        case '-':
+          return l - r;
+        case '*':
+          return l * r;
+        case '/':
+          return l / r;
       }
     }
   }
@@ -176,7 +250,10 @@ export class Condition {
   }
   test(resolve: Resolver): boolean {
     const v = evaluate(this.expr, resolve);
-    if (typeof v !== 'boolean') throw new ExpressionError(`condition '${this.source}' gives a number (${v}), not true/false: compare it, e.g. '${this.source} > 0'`);
+    if (typeof v !== 'boolean')
+      throw new ExpressionError(
+        `condition '${this.source}' gives a number (${v}), not true/false: compare it, e.g. '${this.source} > 0'`,
+      );
     return v;
   }
 }

@@ -16,7 +16,9 @@ import type { TrmLaunchArgs } from './launchConfig';
 const KINDS: readonly PuzzleKind[] = ['sudoku', 'maze', 'arc', 'generic'];
 
 /** The example a launch configuration points at, from its dataset file or inline. */
-export function selectPuzzle(args: Pick<TrmLaunchArgs, 'dataset' | 'puzzle' | 'index' | 'puzzleId' | 'solution'>): DebugPuzzle {
+export function selectPuzzle(
+  args: Pick<TrmLaunchArgs, 'dataset' | 'puzzle' | 'index' | 'puzzleId' | 'solution'>,
+): DebugPuzzle {
   if (args.dataset === undefined) return parseInlinePuzzle(args.puzzle, { index: args.index, solution: args.solution });
   const file = args.dataset;
   const examples = readPuzzleFile(file);
@@ -25,18 +27,31 @@ export function selectPuzzle(args: Pick<TrmLaunchArgs, 'dataset' | 'puzzle' | 'i
   if (args.puzzleId !== undefined) {
     k = examples.findIndex((e) => e.id === args.puzzleId);
     if (k < 0) {
-      const some = examples.slice(0, 5).map((e) => JSON.stringify(e.id)).join(', ');
-      throw new Error(`${file}: no puzzle with id ${JSON.stringify(args.puzzleId)} (${examples.length} puzzles; ids look like ${some})`);
+      const some = examples
+        .slice(0, 5)
+        .map((e) => JSON.stringify(e.id))
+        .join(', ');
+      throw new Error(
+        `${file}: no puzzle with id ${JSON.stringify(args.puzzleId)} (${examples.length} puzzles; ids look like ${some})`,
+      );
     }
   } else {
     k = args.index ?? 0;
-    if (k >= examples.length) throw new Error(`'index' ${k} is out of range: ${path.basename(file)} holds ${examples.length} puzzle${examples.length === 1 ? '' : 's'} (0..${examples.length - 1})`);
+    if (k >= examples.length)
+      throw new Error(
+        `'index' ${k} is out of range: ${path.basename(file)} holds ${examples.length} puzzle${examples.length === 1 ? '' : 's'} (0..${examples.length - 1})`,
+      );
   }
   const e = examples[k];
   const kind: PuzzleKind = KINDS.includes(e.kind) ? e.kind : 'generic';
   return {
-    id: e.id, kind, inputs: e.inputs, labels: e.labels, puzzleIdentifier: e.puzzleIdentifier,
-    origin: `${path.basename(file)} #${k}${e.name !== undefined && !e.id.startsWith(e.name) ? ` (${e.name})` : ''}`, ...gridShape(kind, e.inputs.length),
+    id: e.id,
+    kind,
+    inputs: e.inputs,
+    labels: e.labels,
+    puzzleIdentifier: e.puzzleIdentifier,
+    origin: `${path.basename(file)} #${k}${e.name !== undefined && !e.id.startsWith(e.name) ? ` (${e.name})` : ''}`,
+    ...gridShape(kind, e.inputs.length),
   };
 }
 
@@ -44,10 +59,15 @@ export function selectPuzzle(args: Pick<TrmLaunchArgs, 'dataset' | 'puzzle' | 'i
 function checkPuzzleFits(puzzle: DebugPuzzle, vocab: number, identifiers: number, source: string): void {
   for (let i = 0; i < puzzle.inputs.length; i++) {
     const v = puzzle.inputs[i];
-    if (v < 0 || v >= vocab) throw new Error(`${puzzle.origin}: token ${v} at position ${i} is outside the model's vocabulary (vocab_size ${vocab}, from ${source})`);
+    if (v < 0 || v >= vocab)
+      throw new Error(
+        `${puzzle.origin}: token ${v} at position ${i} is outside the model's vocabulary (vocab_size ${vocab}, from ${source})`,
+      );
   }
   if (puzzle.puzzleIdentifier < 0 || puzzle.puzzleIdentifier >= identifiers) {
-    throw new Error(`${puzzle.origin}: puzzle identifier ${puzzle.puzzleIdentifier} is outside the model's table (num_puzzle_identifiers ${identifiers})`);
+    throw new Error(
+      `${puzzle.origin}: puzzle identifier ${puzzle.puzzleIdentifier} is outside the model's table (num_puzzle_identifiers ${identifiers})`,
+    );
   }
 }
 
@@ -60,10 +80,17 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
   const backend = await selectBackend({ prefer: args.backend, wasmDir: __dirname + path.sep });
   // The tracer serves steps 1..halt_max_steps; a session may look further than N_sup (`steps`), which
   // changes nothing else in the model (halt_max_steps only matters to the ACT wrapper).
-  const model = TrmModel.fromWeights({ ...config, halt_max_steps: Math.max(config.halt_max_steps, args.steps ?? 0) }, loaded.weights);
+  const model = TrmModel.fromWeights(
+    { ...config, halt_max_steps: Math.max(config.halt_max_steps, args.steps ?? 0) },
+    loaded.weights,
+  );
   let trace;
   try {
-    trace = createPuzzleTrace(model, { inputs: puzzle.inputs, puzzleIdentifier: puzzle.puzzleIdentifier, labels: puzzle.labels });
+    trace = createPuzzleTrace(model, {
+      inputs: puzzle.inputs,
+      puzzleIdentifier: puzzle.puzzleIdentifier,
+      labels: puzzle.labels,
+    });
   } catch (e) {
     model.dispose();
     throw e;
@@ -73,9 +100,15 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
   const V = config.vocab_size;
   const S = config.seq_len;
   return {
-    config, derived: model.derived, puzzle, trace, checkpoint: loaded.path,
+    config,
+    derived: model.derived,
+    puzzle,
+    trace,
+    checkpoint: loaded.path,
     // Skipped candidates (native TensorFlow not installed, …) are normal: shown with the backend, not as warnings.
-    backend: backend.fallbackReasons.length ? `${backend.description} (skipped: ${backend.fallbackReasons.join('; ')})` : backend.description,
+    backend: backend.fallbackReasons.length
+      ? `${backend.description} (skipped: ${backend.fallbackReasons.join('; ')})`
+      : backend.description,
     warnings: loaded.warnings,
     async decode(y: Float32Array): Promise<Decoded> {
       if (y.length !== T * D) throw new Error(`decode: y has ${y.length} values, expected T x D = ${T} x ${D}`);
@@ -86,7 +119,10 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
         const { preds, confidence } = argmaxSoftmax(logits as Float32Array, S, V);
         return { preds, confidence, qHalt: qh[0], qContinue: qc[0] };
       } finally {
-        yt.dispose(); heads.logits.dispose(); heads.qHalt.dispose(); heads.qContinue.dispose();
+        yt.dispose();
+        heads.logits.dispose();
+        heads.qHalt.dispose();
+        heads.qContinue.dispose();
       }
     },
     dispose(): void {
@@ -97,7 +133,11 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
 }
 
 /** Per-cell argmax (first maximal index, as torch) and its softmax probability. */
-export function argmaxSoftmax(logits: Float32Array, cells: number, vocab: number): { preds: Int32Array; confidence: Float32Array } {
+export function argmaxSoftmax(
+  logits: Float32Array,
+  cells: number,
+  vocab: number,
+): { preds: Int32Array; confidence: Float32Array } {
   const preds = new Int32Array(cells);
   const confidence = new Float32Array(cells);
   for (let i = 0; i < cells; i++) {

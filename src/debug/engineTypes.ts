@@ -8,7 +8,7 @@ import type { DebugPuzzle } from './inlinePuzzle';
 
 /** lm_head and q_head applied to a y state (argmax on the first maximal index, like the tracer). */
 export interface Decoded {
-  preds: Int32Array;        // [S]
+  preds: Int32Array; // [S]
   confidence: Float32Array; // [S] softmax probability of the predicted id
   qHalt: number;
   qContinue: number;

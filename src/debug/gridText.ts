@@ -31,7 +31,13 @@ export function cellGlyph(kind: PuzzleKind, id: number): string {
 }
 
 /** Rows of the display grid, cropped for ARC to the used part of the 30x30 canvas. */
-export function gridRows(kind: PuzzleKind, ids: ArrayLike<number>, height: number, width: number, inputs?: ArrayLike<number>): number {
+export function gridRows(
+  kind: PuzzleKind,
+  ids: ArrayLike<number>,
+  height: number,
+  width: number,
+  inputs?: ArrayLike<number>,
+): number {
   if (kind !== 'arc' || width !== ARC_CANVAS) return height;
   // Show rows down to the last one that holds anything in the question or the answer (at least 1).
   let last = 0;
@@ -53,7 +59,13 @@ export function rowText(kind: PuzzleKind, ids: ArrayLike<number>, row: number, w
   return cells.join(kind === 'maze' ? '' : ' ');
 }
 
-export function gridText(kind: PuzzleKind, ids: ArrayLike<number>, height: number, width: number, mark?: (cell: number) => string): string {
+export function gridText(
+  kind: PuzzleKind,
+  ids: ArrayLike<number>,
+  height: number,
+  width: number,
+  mark?: (cell: number) => string,
+): string {
   if (kind === 'sudoku' && height === 9 && width === 9) {
     if (!mark) return formatSudokuGrid(ids);
     // One mark character after each digit: the box rules get one column per cell more.
@@ -99,7 +111,10 @@ export interface GridDocument {
 }
 
 /** The text document shown for a stack frame. Line numbers of its sections are returned for frames. */
-export function renderGridDocument(d: GridDocument): { text: string; lines: { position: number; question: number; answer: number; halting: number } } {
+export function renderGridDocument(d: GridDocument): {
+  text: string;
+  lines: { position: number; question: number; answer: number; halting: number };
+} {
   const out: string[] = [];
   out.push(d.title, d.where, d.reason, '');
   const question = out.length + 1;
@@ -107,7 +122,9 @@ export function renderGridDocument(d: GridDocument): { text: string; lines: { po
   out.push(gridText(d.kind, d.inputs, d.height, d.width));
   out.push('');
   const answer = out.length + 1;
-  out.push(`y — decoded answer (argmax of lm_head(y));  * changed since the previous step${d.wrong ? ',  ! wrong' : ''}`);
+  out.push(
+    `y — decoded answer (argmax of lm_head(y));  * changed since the previous step${d.wrong ? ',  ! wrong' : ''}`,
+  );
   out.push(gridText(d.kind, d.preds, d.height, d.width, (i) => (d.wrong?.has(i) ? '!' : d.changed.has(i) ? '*' : ' ')));
   out.push('');
   const halting = out.length + 1;

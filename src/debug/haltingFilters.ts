@@ -16,27 +16,57 @@ interface FilterDef {
 }
 
 export const HALTING_FILTERS: readonly FilterDef[] = [
-  { id: 'halt', label: 'Halting decision', description: 'Stop at the end of a step whose halting head says halt (q_halt > 0)', needsLabels: false,
-    test: (o) => o.wouldHalt },
-  { id: 'haltWrong', label: 'Halts with a wrong answer', description: 'Stop where q_halt > 0 but the answer is not fully correct', needsLabels: true,
-    test: (o) => o.wouldHalt && o.correct === false },
-  { id: 'continueCorrect', label: 'Keeps going although correct', description: 'Stop where the answer is fully correct but q_halt <= 0', needsLabels: true,
-    test: (o) => !o.wouldHalt && o.correct === true },
-  { id: 'answerChanged', label: 'Answer changed', description: 'Stop at the end of a step whose predicted answer differs from the previous step', needsLabels: false,
-    test: (o) => o.changedCells.length > 0 },
-  { id: 'nonFinite', label: 'Non-finite value', description: 'Stop at the end of a step with NaN or Inf in y, z, the logits or q', needsLabels: false,
-    test: (o) => o.nonFinite },
+  {
+    id: 'halt',
+    label: 'Halting decision',
+    description: 'Stop at the end of a step whose halting head says halt (q_halt > 0)',
+    needsLabels: false,
+    test: (o) => o.wouldHalt,
+  },
+  {
+    id: 'haltWrong',
+    label: 'Halts with a wrong answer',
+    description: 'Stop where q_halt > 0 but the answer is not fully correct',
+    needsLabels: true,
+    test: (o) => o.wouldHalt && o.correct === false,
+  },
+  {
+    id: 'continueCorrect',
+    label: 'Keeps going although correct',
+    description: 'Stop where the answer is fully correct but q_halt <= 0',
+    needsLabels: true,
+    test: (o) => !o.wouldHalt && o.correct === true,
+  },
+  {
+    id: 'answerChanged',
+    label: 'Answer changed',
+    description: 'Stop at the end of a step whose predicted answer differs from the previous step',
+    needsLabels: false,
+    test: (o) => o.changedCells.length > 0,
+  },
+  {
+    id: 'nonFinite',
+    label: 'Non-finite value',
+    description: 'Stop at the end of a step with NaN or Inf in y, z, the logits or q',
+    needsLabels: false,
+    test: (o) => o.nonFinite,
+  },
 ];
 
 export function haltingFilter(id: string): FilterDef | undefined {
   return HALTING_FILTERS.find((f) => f.id === id);
 }
 
-export const CONDITION_HELP = 'e.g. q_halt > 1 && step >= 3; names: q_halt, q_continue, p_halt, step, cycle, update, changed, correct, accuracy, wrong';
+export const CONDITION_HELP =
+  'e.g. q_halt > 1 && step >= 3; names: q_halt, q_continue, p_halt, step, cycle, update, changed, correct, accuracy, wrong';
 
 export function exceptionBreakpointFilters(): DebugProtocol.ExceptionBreakpointsFilter[] {
   return HALTING_FILTERS.map((f) => ({
-    filter: f.id, label: f.label, description: f.description, default: false,
-    supportsCondition: true, conditionDescription: CONDITION_HELP,
+    filter: f.id,
+    label: f.label,
+    description: f.description,
+    default: false,
+    supportsCondition: true,
+    conditionDescription: CONDITION_HELP,
   }));
 }

@@ -37,11 +37,38 @@ export interface TrmLaunchArgs {
 export class LaunchConfigError extends Error {}
 
 const BACKENDS: BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
-const KNOWN = new Set(['checkpoint', 'config', 'dataset', 'puzzle', 'index', 'puzzleId', 'solution', 'steps', 'haltPolicy', 'stopOnEntry',
-  'backend', 'cwd', 'noDebug', 'type', 'request', 'name', '__sessionId', '__restart', '__configurationTarget', 'presentation',
-  'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'suppressMultipleSessionWarning', 'pickPuzzle']);
+const KNOWN = new Set([
+  'checkpoint',
+  'config',
+  'dataset',
+  'puzzle',
+  'index',
+  'puzzleId',
+  'solution',
+  'steps',
+  'haltPolicy',
+  'stopOnEntry',
+  'backend',
+  'cwd',
+  'noDebug',
+  'type',
+  'request',
+  'name',
+  '__sessionId',
+  '__restart',
+  '__configurationTarget',
+  'presentation',
+  'preLaunchTask',
+  'postDebugTask',
+  'internalConsoleOptions',
+  'debugServer',
+  'suppressMultipleSessionWarning',
+  'pickPuzzle',
+]);
 
-function fail(msg: string): never { throw new LaunchConfigError(`launch configuration: ${msg}`); }
+function fail(msg: string): never {
+  throw new LaunchConfigError(`launch configuration: ${msg}`);
+}
 
 function optString(raw: Record<string, unknown>, key: string): string | undefined {
   const v = raw[key];
@@ -53,9 +80,14 @@ function optString(raw: Record<string, unknown>, key: string): string | undefine
 function resolveFile(p: string, cwd: string, key: string, allowDirectory = false): string {
   const abs = path.resolve(cwd, p);
   let st: fs.Stats;
-  try { st = fs.statSync(abs); } catch { fail(`'${key}' file not found: ${abs}`); }
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    fail(`'${key}' file not found: ${abs}`);
+  }
   if (st.isDirectory() && allowDirectory) return abs;
-  if (!st.isFile()) fail(`'${key}' must be a file, but ${abs} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}`);
+  if (!st.isFile())
+    fail(`'${key}' must be a file, but ${abs} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}`);
   return abs;
 }
 
@@ -63,11 +95,13 @@ export function parseHaltPolicy(v: unknown): HaltPolicy {
   if (v === undefined || v === null) return 'all';
   if (v === 'all' || v === 'first') return v;
   if (typeof v === 'object' && !Array.isArray(v)) {
-    const keys = Object.keys(v as object);
+    const keys = Object.keys(v);
     const t = (v as Record<string, unknown>).threshold;
     if (keys.length === 1 && typeof t === 'number' && t > 0 && t < 1) return { threshold: t };
   }
-  fail(`'haltPolicy' must be 'all' (run every step, as the official evaluation does), 'first' (stop at the first q_halt > 0) or {"threshold": p} with 0 < p < 1 on sigmoid(q_halt) (got ${JSON.stringify(v)})`);
+  fail(
+    `'haltPolicy' must be 'all' (run every step, as the official evaluation does), 'first' (stop at the first q_halt > 0) or {"threshold": p} with 0 < p < 1 on sigmoid(q_halt) (got ${JSON.stringify(v)})`,
+  );
 }
 
 /** Validates raw DAP launch arguments; file attributes are resolved to absolute paths and must exist. */
@@ -75,10 +109,14 @@ export function validateLaunchArgs(raw: unknown): TrmLaunchArgs {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected an object');
   const r = raw as Record<string, unknown>;
   const unknown = Object.keys(r).filter((k) => !KNOWN.has(k) && !k.startsWith('__'));
-  const warnings = unknown.map((k) => `launch configuration: unknown attribute '${k}' is ignored; known: checkpoint, config, dataset, puzzle, index, puzzleId, solution, steps, haltPolicy, stopOnEntry, backend, cwd`);
+  const warnings = unknown.map(
+    (k) =>
+      `launch configuration: unknown attribute '${k}' is ignored; known: checkpoint, config, dataset, puzzle, index, puzzleId, solution, steps, haltPolicy, stopOnEntry, backend, cwd`,
+  );
   const cwd = optString(r, 'cwd') ?? process.cwd();
   const checkpointRel = optString(r, 'checkpoint');
-  if (checkpointRel === undefined) fail("'checkpoint' is required: the path of a step_N checkpoint or a .safetensors file");
+  if (checkpointRel === undefined)
+    fail("'checkpoint' is required: the path of a step_N checkpoint or a .safetensors file");
   const checkpoint = resolveFile(checkpointRel, cwd, 'checkpoint');
   const configRel = optString(r, 'config');
   const config = configRel === undefined ? undefined : resolveFile(configRel, cwd, 'config');
@@ -86,28 +124,45 @@ export function validateLaunchArgs(raw: unknown): TrmLaunchArgs {
   const dataset = datasetRel === undefined ? undefined : resolveFile(datasetRel, cwd, 'dataset', true);
   const puzzle = r.puzzle ?? undefined;
   if (dataset !== undefined && puzzle !== undefined) fail("give either 'dataset' or 'puzzle', not both");
-  if (dataset === undefined && puzzle === undefined) fail("give a 'dataset' file (with 'index' or 'puzzleId') or an inline 'puzzle'");
+  if (dataset === undefined && puzzle === undefined)
+    fail("give a 'dataset' file (with 'index' or 'puzzleId') or an inline 'puzzle'");
   const index = r.index ?? undefined;
-  if (index !== undefined && (!Number.isInteger(index) || (index as number) < 0)) fail(`'index' must be a non-negative integer (got ${JSON.stringify(index)})`);
+  if (index !== undefined && (!Number.isInteger(index) || (index as number) < 0))
+    fail(`'index' must be a non-negative integer (got ${JSON.stringify(index)})`);
   const puzzleId = optString(r, 'puzzleId');
   if (puzzleId !== undefined && index !== undefined) fail("give either 'index' or 'puzzleId', not both");
-  if (puzzleId !== undefined && dataset === undefined) fail("'puzzleId' selects an example of a 'dataset' file; there is none");
+  if (puzzleId !== undefined && dataset === undefined)
+    fail("'puzzleId' selects an example of a 'dataset' file; there is none");
   const solution = optString(r, 'solution');
-  if (solution !== undefined && dataset !== undefined) fail("'solution' is for an inline Sudoku 'puzzle'; dataset files carry their own labels");
+  if (solution !== undefined && dataset !== undefined)
+    fail("'solution' is for an inline Sudoku 'puzzle'; dataset files carry their own labels");
   const steps = r.steps ?? undefined;
   if (steps !== undefined && (!Number.isInteger(steps) || (steps as number) < 1 || (steps as number) > 1000)) {
     fail(`'steps' must be an integer from 1 to 1000 (got ${JSON.stringify(steps)})`);
   }
   const stopOnEntry = r.stopOnEntry ?? false;
-  if (typeof stopOnEntry !== 'boolean') fail(`'stopOnEntry' must be true or false (got ${JSON.stringify(stopOnEntry)})`);
+  if (typeof stopOnEntry !== 'boolean')
+    fail(`'stopOnEntry' must be true or false (got ${JSON.stringify(stopOnEntry)})`);
   const noDebug = r.noDebug ?? false;
   if (typeof noDebug !== 'boolean') fail(`'noDebug' must be true or false (got ${JSON.stringify(noDebug)})`);
   const backend = optString(r, 'backend');
-  if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) fail(`'backend' must be one of ${BACKENDS.join(', ')} (got ${JSON.stringify(backend)})`);
+  if (backend !== undefined && !BACKENDS.includes(backend as BackendName))
+    fail(`'backend' must be one of ${BACKENDS.join(', ')} (got ${JSON.stringify(backend)})`);
   return {
-    checkpoint, config, dataset, puzzle, index: index as number | undefined, puzzleId, solution,
-    steps: steps as number | undefined, haltPolicy: parseHaltPolicy(r.haltPolicy), stopOnEntry,
-    backend: backend as BackendName | undefined, cwd, noDebug, warnings,
+    checkpoint,
+    config,
+    dataset,
+    puzzle,
+    index: index as number | undefined,
+    puzzleId,
+    solution,
+    steps: steps as number | undefined,
+    haltPolicy: parseHaltPolicy(r.haltPolicy),
+    stopOnEntry,
+    backend: backend as BackendName | undefined,
+    cwd,
+    noDebug,
+    warnings,
   };
 }
 

@@ -6,15 +6,26 @@
 
 import { UpdateRef, StepOutputs, RecursionState, describeUpdate, updateAt } from '../engine/trace/types';
 import { Condition, ExpressionError, Value } from './conditions';
-import { FunctionTarget, RecursionShape, describeTarget, parseFunctionBreakpoint, placeMatches } from './breakpointSpec';
+import {
+  FunctionTarget,
+  RecursionShape,
+  describeTarget,
+  parseFunctionBreakpoint,
+  placeMatches,
+} from './breakpointSpec';
 import { HaltingFilterId, haltingFilter } from './haltingFilters';
 import { HaltPolicy, describeHaltPolicy } from './launchConfig';
 import type { Decoded, DebugEngine } from './engineTypes';
 import { cellLabel, cellValue } from './gridText';
 
-export interface Position { step: number; ordinal: number; layer?: number }
+export interface Position {
+  step: number;
+  ordinal: number;
+  layer?: number;
+}
 
-export type StopReason = 'entry' | 'step' | 'breakpoint' | 'function breakpoint' | 'data breakpoint' | 'exception' | 'pause' | 'goto';
+export type StopReason =
+  'entry' | 'step' | 'breakpoint' | 'function breakpoint' | 'data breakpoint' | 'exception' | 'pause' | 'goto';
 
 export interface Stop {
   kind: 'stop';
@@ -50,13 +61,39 @@ export interface PositionEnv {
   stepOutputs?: StepOutputs;
 }
 
-export interface BreakpointResult { id: number; verified: boolean; message?: string }
+export interface BreakpointResult {
+  id: number;
+  verified: boolean;
+  message?: string;
+}
 
-interface FunctionBp { id: number; name: string; target: FunctionTarget; condition?: Condition }
-interface DataBp { id: number; cell: number; condition?: Condition }
+interface FunctionBp {
+  id: number;
+  name: string;
+  target: FunctionTarget;
+  condition?: Condition;
+}
+interface DataBp {
+  id: number;
+  cell: number;
+  condition?: Condition;
+}
 
 /** Names a condition may read, besides cell names like r4c7. */
-export const CONDITION_NAMES = ['q_halt', 'q_continue', 'p_halt', 'step', 'cycle', 'update', 'ordinal', 'layer', 'changed', 'correct', 'accuracy', 'wrong'];
+export const CONDITION_NAMES = [
+  'q_halt',
+  'q_continue',
+  'p_halt',
+  'step',
+  'cycle',
+  'update',
+  'ordinal',
+  'layer',
+  'changed',
+  'correct',
+  'accuracy',
+  'wrong',
+];
 const LABEL_NAMES = new Set(['correct', 'accuracy', 'wrong']);
 
 // A few positions are enough (the stop being inspected, the previous y update for cell watches);
@@ -82,7 +119,11 @@ export class TrmRuntime {
   /** Cells with a label (labels of 0 are ignored, as in the official loss). */
   private readonly labelled: number;
 
-  constructor(readonly engine: DebugEngine, readonly maxSteps: number, readonly haltPolicy: HaltPolicy) {
+  constructor(
+    readonly engine: DebugEngine,
+    readonly maxSteps: number,
+    readonly haltPolicy: HaltPolicy,
+  ) {
     const c = engine.config;
     this.shape = { hCycles: c.H_cycles, lCycles: c.L_cycles, maxSteps };
     this.U = engine.derived.updatesPerStep;
@@ -90,8 +131,12 @@ export class TrmRuntime {
     this.labelled = engine.puzzle.labels ? engine.puzzle.labels.filter((v) => v !== 0).length : 0;
   }
 
-  get position(): Position { return { ...this.pos }; }
-  get hasLabels(): boolean { return this.engine.puzzle.labels !== undefined; }
+  get position(): Position {
+    return { ...this.pos };
+  }
+  get hasLabels(): boolean {
+    return this.engine.puzzle.labels !== undefined;
+  }
 
   /** Runs engine work one call at a time: TF.js state and the trace are not re-entrant. */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -100,22 +145,30 @@ export class TrmRuntime {
     return run;
   }
 
-  requestPause(): void { this.pauseRequested = true; }
+  requestPause(): void {
+    this.pauseRequested = true;
+  }
 
   // ---- breakpoints -------------------------------------------------------------------------
 
   private parseCondition(src: string | undefined): { condition?: Condition; message?: string } {
     if (src === undefined || src.trim() === '') return {};
     let condition: Condition;
-    try { condition = new Condition(src); } catch (e) {
+    try {
+      condition = new Condition(src);
+    } catch (e) {
       return { message: `invalid condition '${src}': ${(e as Error).message}` };
     }
     for (const name of condition.names) {
       if (!CONDITION_NAMES.includes(name) && this.cellIndex(name) === undefined) {
-        return { message: `invalid condition '${src}': unknown name '${name}'; known names: ${CONDITION_NAMES.join(', ')} and cells like r1c1` };
+        return {
+          message: `invalid condition '${src}': unknown name '${name}'; known names: ${CONDITION_NAMES.join(', ')} and cells like r1c1`,
+        };
       }
       if (LABEL_NAMES.has(name) && !this.hasLabels) {
-        return { message: `condition '${src}' uses '${name}', but this puzzle has no labels (give a dataset with labels or a 'solution')` };
+        return {
+          message: `condition '${src}' uses '${name}', but this puzzle has no labels (give a dataset with labels or a 'solution')`,
+        };
       }
     }
     return { condition };
@@ -141,7 +194,8 @@ export class TrmRuntime {
       const id = this.nextBpId++;
       const def = haltingFilter(f.filterId);
       if (!def) return { id, verified: false, message: `unknown exception filter '${f.filterId}'` };
-      if (def.needsLabels && !this.hasLabels) return { id, verified: false, message: `'${def.label}' needs labels, and this puzzle has none` };
+      if (def.needsLabels && !this.hasLabels)
+        return { id, verified: false, message: `'${def.label}' needs labels, and this puzzle has none` };
       const cond = this.parseCondition(f.condition);
       if (cond.message) return { id, verified: false, message: cond.message };
       this.filters.set(def.id, cond.condition);
@@ -154,7 +208,12 @@ export class TrmRuntime {
     return bps.map((bp) => {
       const id = this.nextBpId++;
       const cell = parseCellDataId(bp.dataId, this.engine.config.seq_len);
-      if (cell === undefined) return { id, verified: false, message: `unknown data breakpoint id '${bp.dataId}': expected 'y-cell:<index>' from the Variables view` };
+      if (cell === undefined)
+        return {
+          id,
+          verified: false,
+          message: `unknown data breakpoint id '${bp.dataId}': expected 'y-cell:<index>' from the Variables view`,
+        };
       const cond = this.parseCondition(bp.condition);
       if (cond.message) return { id, verified: false, message: cond.message };
       this.dataBps.push({ id, cell, condition: cond.condition });
@@ -181,9 +240,13 @@ export class TrmRuntime {
     return pos.layer === undefined ? ref : { ...ref, layer: pos.layer };
   }
 
-  describe(pos: Position): string { return describeUpdate(this.refOf(pos)); }
+  describe(pos: Position): string {
+    return describeUpdate(this.refOf(pos));
+  }
 
-  private key(pos: Position): string { return `${pos.step}:${pos.ordinal}:${pos.layer ?? 0}`; }
+  private key(pos: Position): string {
+    return `${pos.step}:${pos.ordinal}:${pos.layer ?? 0}`;
+  }
 
   async stepOutputs(step: number): Promise<StepOutputs> {
     if (!Number.isInteger(step) || step < 1 || step > this.maxSteps) {
@@ -223,9 +286,13 @@ export class TrmRuntime {
   async envAt(pos: Position): Promise<PositionEnv> {
     const k = this.key(pos);
     const hit = this.envCache.get(k);
-    if (hit) { this.envCache.delete(k); this.envCache.set(k, hit); return hit.env; }
+    if (hit) {
+      this.envCache.delete(k);
+      this.envCache.set(k, hit);
+      return hit.env;
+    }
     const env = await this.computeEnv(pos);
-    const bytes = (env.state.y.byteLength + env.state.z.byteLength) + env.preds.byteLength * 2;
+    const bytes = env.state.y.byteLength + env.state.z.byteLength + env.preds.byteLength * 2;
     this.envCache.set(k, { env, bytes });
     this.envBytes += bytes;
     for (const [key, v] of this.envCache) {
@@ -244,9 +311,19 @@ export class TrmRuntime {
       const o = await this.stepOutputs(pos.step);
       const state = await trace.stepState(pos.step);
       return {
-        pos, ref, state, preds: o.preds, confidence: o.confidence, qHalt: o.qHalt, qContinue: o.qContinue,
-        haltProbability: o.haltProbability, changedCells: o.changedCells, correct: o.correct, accuracy: o.accuracy,
-        wrongCells: o.wrongCells, stepOutputs: o,
+        pos,
+        ref,
+        state,
+        preds: o.preds,
+        confidence: o.confidence,
+        qHalt: o.qHalt,
+        qContinue: o.qContinue,
+        haltProbability: o.haltProbability,
+        changedCells: o.changedCells,
+        correct: o.correct,
+        accuracy: o.accuracy,
+        wrongCells: o.wrongCells,
+        stepOutputs: o,
       };
     }
     const state = await trace.stateAfter(ref);
@@ -259,8 +336,16 @@ export class TrmRuntime {
     }
     const judged = labels ? judge(d.preds, labels) : {};
     return {
-      pos, ref, state, preds: d.preds, confidence: d.confidence, qHalt: d.qHalt, qContinue: d.qContinue,
-      haltProbability: sigmoid(d.qHalt), changedCells, ...judged,
+      pos,
+      ref,
+      state,
+      preds: d.preds,
+      confidence: d.confidence,
+      qHalt: d.qHalt,
+      qContinue: d.qContinue,
+      haltProbability: sigmoid(d.qHalt),
+      changedCells,
+      ...judged,
     };
   }
 
@@ -276,18 +361,30 @@ export class TrmRuntime {
   resolver(env: PositionEnv): (name: string) => Value | undefined {
     return (name) => {
       switch (name) {
-        case 'q_halt': return env.qHalt;
-        case 'q_continue': return env.qContinue;
-        case 'p_halt': return env.haltProbability;
-        case 'step': return env.pos.step;
-        case 'cycle': return env.ref.cycle;
-        case 'update': return env.ref.kind === 'z' ? env.ref.index : this.engine.config.L_cycles + 1;
-        case 'ordinal': return env.pos.ordinal;
-        case 'layer': return env.pos.layer ?? 0;
-        case 'changed': return env.changedCells.length;
-        case 'correct': return env.correct;
-        case 'accuracy': return env.accuracy;
-        case 'wrong': return env.wrongCells?.length;
+        case 'q_halt':
+          return env.qHalt;
+        case 'q_continue':
+          return env.qContinue;
+        case 'p_halt':
+          return env.haltProbability;
+        case 'step':
+          return env.pos.step;
+        case 'cycle':
+          return env.ref.cycle;
+        case 'update':
+          return env.ref.kind === 'z' ? env.ref.index : this.engine.config.L_cycles + 1;
+        case 'ordinal':
+          return env.pos.ordinal;
+        case 'layer':
+          return env.pos.layer ?? 0;
+        case 'changed':
+          return env.changedCells.length;
+        case 'correct':
+          return env.correct;
+        case 'accuracy':
+          return env.accuracy;
+        case 'wrong':
+          return env.wrongCells?.length;
         default: {
           const cell = this.cellIndex(name);
           return cell === undefined ? undefined : cellValue(this.engine.puzzle.kind, env.preds[cell]);
@@ -304,7 +401,8 @@ export class TrmRuntime {
     try {
       return { ok: cond.test(this.resolver(env)) };
     } catch (e) {
-      if (e instanceof ExpressionError) return { ok: true, error: `condition '${cond.source}' could not be evaluated: ${e.message}` };
+      if (e instanceof ExpressionError)
+        return { ok: true, error: `condition '${cond.source}' could not be evaluated: ${e.message}` };
       throw e;
     }
   }
@@ -343,7 +441,10 @@ export class TrmRuntime {
         ids.push(bp.id);
         const kind = this.engine.puzzle.kind;
         const name = cellLabel(bp.cell, this.engine.puzzle.gridWidth);
-        texts.push(c.error ?? `Paused: cell ${name} changed ${cellValue(kind, before[bp.cell])} → ${cellValue(kind, env.preds[bp.cell])} at ${this.describe(pos)}`);
+        texts.push(
+          c.error ??
+            `Paused: cell ${name} changed ${cellValue(kind, before[bp.cell])} → ${cellValue(kind, env.preds[bp.cell])} at ${this.describe(pos)}`,
+        );
       }
     }
     for (const bp of this.functionBps) {
@@ -352,7 +453,10 @@ export class TrmRuntime {
       } else if (!placeMatches(bp.target, this.shape, pos.step, pos.ordinal)) continue;
       const c = await this.conditionHolds(bp.condition, pos);
       if (!c.ok) continue;
-      if (!reason) { reason = 'function breakpoint'; haltFirst = bp.target.kind === 'halt'; }
+      if (!reason) {
+        reason = 'function breakpoint';
+        haltFirst = bp.target.kind === 'halt';
+      }
       ids.push(bp.id);
       if (c.error) texts.push(c.error);
       else if (bp.target.kind === 'halt') {
@@ -361,9 +465,24 @@ export class TrmRuntime {
       } else texts.push(`Paused on function breakpoint '${describeTarget(bp.target)}' at ${this.describe(pos)}`);
     }
     if (!reason) return undefined;
-    const description = reason === 'exception' ? `Paused on ${exception!.label.toLowerCase()}`
-      : reason === 'data breakpoint' ? 'Paused on cell change' : haltFirst ? 'Paused on halting decision' : 'Paused on breakpoint';
-    return { kind: 'stop', position: pos, reason, description, text: texts.join('\n'), hitBreakpointIds: ids.length ? ids : undefined, exception, atEnd: await this.isEnd(pos) };
+    const description =
+      reason === 'exception'
+        ? `Paused on ${exception!.label.toLowerCase()}`
+        : reason === 'data breakpoint'
+          ? 'Paused on cell change'
+          : haltFirst
+            ? 'Paused on halting decision'
+            : 'Paused on breakpoint';
+    return {
+      kind: 'stop',
+      position: pos,
+      reason,
+      description,
+      text: texts.join('\n'),
+      hitBreakpointIds: ids.length ? ids : undefined,
+      exception,
+      atEnd: await this.isEnd(pos),
+    };
   }
 
   private async stopAt(pos: Position, reason: StopReason, prefix?: string): Promise<Stop> {
@@ -371,12 +490,26 @@ export class TrmRuntime {
     let text = prefix ?? this.describe(pos);
     if (atEnd) text = `${prefix ? `${prefix}. ` : ''}${await this.endText(pos.step)}`;
     this.pos = pos;
-    return { kind: 'stop', position: pos, reason, description: atEnd ? 'End of the episode' : reason === 'entry' ? 'Paused on entry' : prefix ?? this.describe(pos), text, atEnd };
+    return {
+      kind: 'stop',
+      position: pos,
+      reason,
+      description: atEnd
+        ? 'End of the episode'
+        : reason === 'entry'
+          ? 'Paused on entry'
+          : (prefix ?? this.describe(pos)),
+      text,
+      atEnd,
+    };
   }
 
   private async endText(step: number): Promise<string> {
     const o = await this.stepOutputs(step);
-    const why = this.policyHalt.get(step) === true ? `the halt policy (${describeHaltPolicy(this.haltPolicy)})` : `the step limit (${this.maxSteps} steps)`;
+    const why =
+      this.policyHalt.get(step) === true
+        ? `the halt policy (${describeHaltPolicy(this.haltPolicy)})`
+        : `the step limit (${this.maxSteps} steps)`;
     return `End of the episode: halted after step ${step} by ${why}; q_halt = ${fmt(o.qHalt)}${answerText(await this.envAt({ step, ordinal: this.U - 1 }), this.labelled)}`;
   }
 
@@ -417,9 +550,15 @@ export class TrmRuntime {
     let pos = from;
     for (;;) {
       await this.yieldToEvents();
-      if (this.pauseRequested) { this.pauseRequested = false; return this.stopAt(pos, 'pause', `Paused at ${this.describe(pos)}`); }
+      if (this.pauseRequested) {
+        this.pauseRequested = false;
+        return this.stopAt(pos, 'pause', `Paused at ${this.describe(pos)}`);
+      }
       const hit = await this.breakpointsAt(pos);
-      if (hit) { this.pos = pos; return hit; }
+      if (hit) {
+        this.pos = pos;
+        return hit;
+      }
       if (target && pos.step === target.step && pos.ordinal === target.ordinal) return this.stopAt(pos, 'step');
       if (await this.isEnd(pos)) return this.stopAt(pos, 'step');
       pos = this.nextUpdate(pos);
@@ -480,9 +619,15 @@ export class TrmRuntime {
       if (!pos) return this.stopAt({ step: 1, ordinal: 0 }, 'entry', 'Already at the start of the episode');
       for (;;) {
         await this.yieldToEvents();
-        if (this.pauseRequested) { this.pauseRequested = false; return this.stopAt(pos, 'pause', `Paused at ${this.describe(pos)}`); }
+        if (this.pauseRequested) {
+          this.pauseRequested = false;
+          return this.stopAt(pos, 'pause', `Paused at ${this.describe(pos)}`);
+        }
         const hit = await this.breakpointsAt(pos);
-        if (hit) { this.pos = pos; return hit; }
+        if (hit) {
+          this.pos = pos;
+          return hit;
+        }
         const prev = this.prevUpdate(pos);
         if (!prev) return this.stopAt(pos, 'entry', `Reached the start of the episode at ${this.describe(pos)}`);
         pos = prev;
@@ -492,11 +637,15 @@ export class TrmRuntime {
 
   /** Checks a position against the model shape and the episode; returns a message when it is not reachable. */
   async validatePosition(pos: Position): Promise<string | undefined> {
-    if (pos.step > this.maxSteps) return `step ${pos.step} is out of range: this session runs steps 1..${this.maxSteps}`;
-    if (pos.ordinal >= this.U) return `ordinal ${pos.ordinal} is out of range: a step has ${this.U} updates (0..${this.U - 1})`;
-    if (pos.layer !== undefined && pos.layer > this.layers) return `layer ${pos.layer} is out of range: the network has L_layers = ${this.layers} (1..${this.layers})`;
+    if (pos.step > this.maxSteps)
+      return `step ${pos.step} is out of range: this session runs steps 1..${this.maxSteps}`;
+    if (pos.ordinal >= this.U)
+      return `ordinal ${pos.ordinal} is out of range: a step has ${this.U} updates (0..${this.U - 1})`;
+    if (pos.layer !== undefined && pos.layer > this.layers)
+      return `layer ${pos.layer} is out of range: the network has L_layers = ${this.layers} (1..${this.layers})`;
     const halted = await this.haltStepUpTo(pos.step - 1);
-    if (halted !== undefined) return `step ${pos.step} is after the end of the episode: the halt policy (${describeHaltPolicy(this.haltPolicy)}) halts after step ${halted}`;
+    if (halted !== undefined)
+      return `step ${pos.step} is after the end of the episode: the halt policy (${describeHaltPolicy(this.haltPolicy)}) halts after step ${halted}`;
     return undefined;
   }
 
@@ -528,7 +677,9 @@ export function parseCellDataId(dataId: string, seqLen: number): number | undefi
   return i < seqLen ? i : undefined;
 }
 
-export function sigmoid(x: number): number { return 1 / (1 + Math.exp(-x)); }
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
 
 export function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -543,7 +694,11 @@ function judge(preds: Int32Array, labels: Int32Array): { correct: boolean; accur
     counted++;
     if (preds[i] !== labels[i]) wrongCells.push(i);
   }
-  return { correct: wrongCells.length === 0, accuracy: counted ? (counted - wrongCells.length) / counted : 1, wrongCells };
+  return {
+    correct: wrongCells.length === 0,
+    accuracy: counted ? (counted - wrongCells.length) / counted : 1,
+    wrongCells,
+  };
 }
 
 /** ", answer 79/81 correct" (empty without labels). */
@@ -554,13 +709,20 @@ function answerText(env: PositionEnv, labelled: number): string {
 
 function filterText(id: HaltingFilterId, o: StepOutputs, step: number, width: number, answer: string): string {
   switch (id) {
-    case 'halt': return `Paused on halting decision: q_halt = ${fmt(o.qHalt)} > 0 at step ${step}${answer}`;
-    case 'haltWrong': return `Paused: halts with a wrong answer at step ${step}: q_halt = ${fmt(o.qHalt)} > 0${answer}`;
-    case 'continueCorrect': return `Paused: keeps going although correct at step ${step}: q_halt = ${fmt(o.qHalt)} <= 0${answer}`;
+    case 'halt':
+      return `Paused on halting decision: q_halt = ${fmt(o.qHalt)} > 0 at step ${step}${answer}`;
+    case 'haltWrong':
+      return `Paused: halts with a wrong answer at step ${step}: q_halt = ${fmt(o.qHalt)} > 0${answer}`;
+    case 'continueCorrect':
+      return `Paused: keeps going although correct at step ${step}: q_halt = ${fmt(o.qHalt)} <= 0${answer}`;
     case 'answerChanged': {
-      const cells = o.changedCells.slice(0, 8).map((i) => cellLabel(i, width)).join(', ');
+      const cells = o.changedCells
+        .slice(0, 8)
+        .map((i) => cellLabel(i, width))
+        .join(', ');
       return `Paused: answer changed at step ${step}: ${o.changedCells.length} cell${o.changedCells.length === 1 ? '' : 's'} (${cells}${o.changedCells.length > 8 ? ', …' : ''})${answer}`;
     }
-    case 'nonFinite': return `Paused on non-finite value at step ${step}: NaN or Inf in y, z, the logits or q`;
+    case 'nonFinite':
+      return `Paused on non-finite value at step ${step}: NaN or Inf in y, z, the logits or q`;
   }
 }

@@ -4,15 +4,33 @@
 // DebugClient in tests. The engine is opened through an injectable function (default: the facade).
 
 import {
-  DebugSession, Event, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, Thread,
+  DebugSession,
+  Event,
+  InitializedEvent,
+  OutputEvent,
+  StoppedEvent,
+  TerminatedEvent,
+  Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { describeUpdate, updateAt } from '../engine/trace/types';
 import { meanState, stateView, trajectoryPca } from '../engine/trace/views';
 import {
-  TRM_EVENT_POSITION, TRM_EVENT_TRACE_INFO, TRM_REQUEST_HEATMAP, TRM_REQUEST_SEEK, TRM_REQUEST_STEP_SUMMARY, TRM_REQUEST_TRAJECTORY,
-  TrmHeatmap, TrmPosition, TrmStepSummary, TrmTraceInfo, TrmTrajectory,
-  isTrmHeatmapArgs, isTrmSeekArgs, isTrmStepSummaryArgs, isTrmTrajectoryArgs,
+  TRM_EVENT_POSITION,
+  TRM_EVENT_TRACE_INFO,
+  TRM_REQUEST_HEATMAP,
+  TRM_REQUEST_SEEK,
+  TRM_REQUEST_STEP_SUMMARY,
+  TRM_REQUEST_TRAJECTORY,
+  TrmHeatmap,
+  TrmPosition,
+  TrmStepSummary,
+  TrmTraceInfo,
+  TrmTrajectory,
+  isTrmHeatmapArgs,
+  isTrmSeekArgs,
+  isTrmStepSummaryArgs,
+  isTrmTrajectoryArgs,
 } from './trmProtocol';
 import { LaunchConfigError, TrmLaunchArgs, describeHaltPolicy, validateLaunchArgs } from './launchConfig';
 import type { DebugEngine } from './engineTypes';
@@ -29,9 +47,20 @@ const THREAD_ID = 1;
 const CONFIGURATION_DONE_TIMEOUT_MS = 5000;
 
 /** Error ids of this adapter's error responses. */
-const ERR = { launch: 3001, notStopped: 3002, stale: 3003, args: 3004, engine: 3005, evaluate: 3006, unknown: 3007 } as const;
+const ERR = {
+  launch: 3001,
+  notStopped: 3002,
+  stale: 3003,
+  args: 3004,
+  engine: 3005,
+  evaluate: 3006,
+  unknown: 3007,
+} as const;
 
-interface FrameInfo { pos: Position; level: 'step' | 'cycle' | 'update' | 'layer' }
+interface FrameInfo {
+  pos: Position;
+  level: 'step' | 'cycle' | 'update' | 'layer';
+}
 
 export class TrmDebugSession extends DebugSession {
   private runtime: TrmRuntime | undefined;
@@ -44,7 +73,9 @@ export class TrmDebugSession extends DebugSession {
   private sources = new Map<number, Position>();
   private nextHandle = 1;
   private configurationDone!: () => void;
-  private readonly configured = new Promise<void>((resolve) => { this.configurationDone = resolve; });
+  private readonly configured = new Promise<void>((resolve) => {
+    this.configurationDone = resolve;
+  });
   private disposed = false;
 
   constructor(private readonly openEngine: EngineOpener) {
@@ -68,27 +99,42 @@ export class TrmDebugSession extends DebugSession {
   }
 
   private requireStopped(response: DebugProtocol.Response): TrmRuntime | undefined {
-    if (!this.runtime) { this.fail(response, ERR.notStopped, 'no puzzle is loaded: launch a trm session first'); return undefined; }
-    if (!this.stopped) { this.fail(response, ERR.notStopped, 'the session is running; pause it or wait for a stop'); return undefined; }
+    if (!this.runtime) {
+      this.fail(response, ERR.notStopped, 'no puzzle is loaded: launch a trm session first');
+      return undefined;
+    }
+    if (!this.stopped) {
+      this.fail(response, ERR.notStopped, 'the session is running; pause it or wait for a stop');
+      return undefined;
+    }
     return this.runtime;
   }
 
   private varContext(runtime: TrmRuntime): VariableContext {
     const e = runtime.engine;
     return {
-      puzzle: e.puzzle, prefix: e.derived.puzzleEmbLen, hidden: e.config.hidden_size, x: this.x ?? new Float32Array(0),
-      haltingNote: (env) => env.stepOutputs
-        ? `end of step ${env.pos.step}: the tracer's step outputs`
-        : `q_head on the current y (${describeUpdate(env.ref)}); the halting decision is taken at the end of the step`,
+      puzzle: e.puzzle,
+      prefix: e.derived.puzzleEmbLen,
+      hidden: e.config.hidden_size,
+      x: this.x ?? new Float32Array(0),
+      haltingNote: (env) =>
+        env.stepOutputs
+          ? `end of step ${env.pos.step}: the tracer's step outputs`
+          : `q_head on the current y (${describeUpdate(env.ref)}); the halting decision is taken at the end of the step`,
     };
   }
 
   private toTrmPosition(runtime: TrmRuntime, pos: Position, reason: string): TrmPosition {
     const ref = updateAt(runtime.engine.config, pos.step, pos.ordinal);
     return {
-      step: pos.step, cycle: ref.cycle, kind: ref.kind, index: ref.index, ordinal: pos.ordinal,
+      step: pos.step,
+      cycle: ref.cycle,
+      kind: ref.kind,
+      index: ref.index,
+      ordinal: pos.ordinal,
       ...(pos.layer !== undefined ? { layer: pos.layer } : {}),
-      description: runtime.describe(pos), reason,
+      description: runtime.describe(pos),
+      reason,
     };
   }
 
@@ -125,14 +171,24 @@ export class TrmDebugSession extends DebugSession {
     if (!runtime) return;
     this.resume();
     this.sendResponse(response);
-    motion(runtime).then((r) => this.report(r), (e: unknown) => this.engineFailure(runtime, e));
+    motion(runtime).then(
+      (r) => this.report(r),
+      (e: unknown) => this.engineFailure(runtime, e),
+    );
   }
 
   private engineFailure(runtime: TrmRuntime, e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     this.output(`TRM engine error: ${message}`, 'stderr');
     const pos = runtime.position;
-    this.report({ kind: 'stop', position: pos, reason: 'exception', description: 'Engine error', text: `Engine error: ${message}`, atEnd: false });
+    this.report({
+      kind: 'stop',
+      position: pos,
+      reason: 'exception',
+      description: 'Engine error',
+      text: `Engine error: ${message}`,
+      atEnd: false,
+    });
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -162,7 +218,10 @@ export class TrmDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override async launchRequest(response: DebugProtocol.LaunchResponse, raw: DebugProtocol.LaunchRequestArguments): Promise<void> {
+  protected override async launchRequest(
+    response: DebugProtocol.LaunchResponse,
+    raw: DebugProtocol.LaunchRequestArguments,
+  ): Promise<void> {
     let args: TrmLaunchArgs;
     let engine: DebugEngine;
     try {
@@ -170,10 +229,17 @@ export class TrmDebugSession extends DebugSession {
       engine = await this.openEngine(args);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      this.fail(response, ERR.launch, e instanceof LaunchConfigError ? message : `cannot start the trm session: ${message}`);
+      this.fail(
+        response,
+        ERR.launch,
+        e instanceof LaunchConfigError ? message : `cannot start the trm session: ${message}`,
+      );
       return;
     }
-    if (this.disposed) { engine.dispose(); return; }
+    if (this.disposed) {
+      engine.dispose();
+      return;
+    }
     this.engine = engine;
     const c = engine.config;
     const maxSteps = args.steps ?? c.halt_max_steps;
@@ -186,10 +252,12 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     for (const w of [...args.warnings, ...engine.warnings]) this.output(`warning: ${w}`, 'stderr');
-    this.output(`TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}, puzzle ${engine.puzzle.id}) on ${engine.checkpoint}\n` +
-      `  model: hidden_size ${c.hidden_size}, H_cycles (T) ${c.H_cycles}, L_cycles (n) ${c.L_cycles}, L_layers ${c.L_layers}; ` +
-      `${engine.derived.updatesPerStep} updates per step; steps ${maxSteps}; halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
-      `  backend: ${engine.backend}`);
+    this.output(
+      `TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}, puzzle ${engine.puzzle.id}) on ${engine.checkpoint}\n` +
+        `  model: hidden_size ${c.hidden_size}, H_cycles (T) ${c.H_cycles}, L_cycles (n) ${c.L_cycles}, L_layers ${c.L_layers}; ` +
+        `${engine.derived.updatesPerStep} updates per step; steps ${maxSteps}; halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
+        `  backend: ${engine.backend}`,
+    );
 
     // Breakpoint requests need the model's shape, so configuration starts once the model is loaded.
     this.sendEvent(new InitializedEvent());
@@ -198,22 +266,44 @@ export class TrmDebugSession extends DebugSession {
     this.sendResponse(response);
     this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, args)));
     if (args.noDebug) {
-      runtime.runToEnd().then((text) => { this.output(text); this.sendEvent(new TerminatedEvent()); },
-        (e: unknown) => { this.output(`TRM engine error: ${(e as Error).message}`, 'stderr'); this.sendEvent(new TerminatedEvent()); });
+      runtime.runToEnd().then(
+        (text) => {
+          this.output(text);
+          this.sendEvent(new TerminatedEvent());
+        },
+        (e: unknown) => {
+          this.output(`TRM engine error: ${(e as Error).message}`, 'stderr');
+          this.sendEvent(new TerminatedEvent());
+        },
+      );
       return;
     }
-    runtime.start(args.stopOnEntry).then((r) => this.report(r), (e: unknown) => this.engineFailure(runtime, e));
+    runtime.start(args.stopOnEntry).then(
+      (r) => this.report(r),
+      (e: unknown) => this.engineFailure(runtime, e),
+    );
   }
 
   private traceInfo(runtime: TrmRuntime, args: TrmLaunchArgs): TrmTraceInfo {
     const e = runtime.engine;
     const c = e.config;
     return {
-      puzzleId: e.puzzle.id, taskKind: e.puzzle.kind, gridHeight: e.puzzle.gridHeight, gridWidth: e.puzzle.gridWidth,
-      seqLen: c.seq_len, puzzleEmbLen: e.derived.puzzleEmbLen, hiddenSize: c.hidden_size, vocabSize: c.vocab_size,
-      hCycles: c.H_cycles, lCycles: c.L_cycles, lLayers: c.L_layers, maxSteps: runtime.maxSteps,
-      inputs: Array.from(e.puzzle.inputs), ...(e.puzzle.labels ? { labels: Array.from(e.puzzle.labels) } : {}),
-      checkpoint: args.checkpoint, backend: e.backend,
+      puzzleId: e.puzzle.id,
+      taskKind: e.puzzle.kind,
+      gridHeight: e.puzzle.gridHeight,
+      gridWidth: e.puzzle.gridWidth,
+      seqLen: c.seq_len,
+      puzzleEmbLen: e.derived.puzzleEmbLen,
+      hiddenSize: c.hidden_size,
+      vocabSize: c.vocab_size,
+      hCycles: c.H_cycles,
+      lCycles: c.L_cycles,
+      lLayers: c.L_layers,
+      maxSteps: runtime.maxSteps,
+      inputs: Array.from(e.puzzle.inputs),
+      ...(e.puzzle.labels ? { labels: Array.from(e.puzzle.labels) } : {}),
+      checkpoint: args.checkpoint,
+      backend: e.backend,
     };
   }
 
@@ -243,62 +333,107 @@ export class TrmDebugSession extends DebugSession {
     const engine = this.engine;
     this.engine = undefined;
     // Let a computation in flight finish before freeing the tensors it may use.
-    if (engine) void (this.runtime ? this.runtime.exclusive(async () => engine.dispose()) : Promise.resolve(engine.dispose()));
+    if (engine)
+      void (this.runtime ? this.runtime.exclusive(async () => engine.dispose()) : Promise.resolve(engine.dispose()));
   }
 
   // ---- breakpoints ----------------------------------------------------------------------------
 
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): void {
     response.body = {
       breakpoints: (args.breakpoints ?? []).map((b) => ({
-        verified: false, line: b.line,
-        message: "line breakpoints are not used by the trm debugger: add a function breakpoint such as 'step 3', 'cycle 2 update 6', 'y' or 'halt', or tick a halting filter",
+        verified: false,
+        line: b.line,
+        message:
+          "line breakpoints are not used by the trm debugger: add a function breakpoint such as 'step 3', 'cycle 2 update 6', 'y' or 'halt', or tick a halting filter",
       })),
     };
     this.sendResponse(response);
   }
 
-  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    if (!this.runtime) { this.fail(response, ERR.notStopped, 'function breakpoints can be set once the model is loaded'); return; }
+  protected override setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
+    if (!this.runtime) {
+      this.fail(response, ERR.notStopped, 'function breakpoints can be set once the model is loaded');
+      return;
+    }
     response.body = { breakpoints: this.runtime.setFunctionBreakpoints(args.breakpoints ?? []) };
     this.sendResponse(response);
   }
 
-  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    if (!this.runtime) { this.fail(response, ERR.notStopped, 'exception filters can be set once the model is loaded'); return; }
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
+    if (!this.runtime) {
+      this.fail(response, ERR.notStopped, 'exception filters can be set once the model is loaded');
+      return;
+    }
     const filters = [...(args.filters ?? []).map((f) => ({ filterId: f })), ...(args.filterOptions ?? [])];
     response.body = { breakpoints: this.runtime.setExceptionFilters(filters) };
     this.sendResponse(response);
   }
 
-  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+  protected override dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
     const runtime = this.runtime;
     let cell: number | undefined;
     try {
       cell = runtime ? this.store.dataCell(args.variablesReference, args.name, runtime.engine.puzzle) : undefined;
     } catch (e) {
-      if (e instanceof StaleReferenceError) { this.fail(response, ERR.stale, e.message); return; }
+      if (e instanceof StaleReferenceError) {
+        this.fail(response, ERR.stale, e.message);
+        return;
+      }
       throw e;
     }
     if (runtime && cell !== undefined) {
       const name = cellLabel(cell, runtime.engine.puzzle.gridWidth);
-      response.body = { dataId: `y-cell:${cell}`, description: `stop when cell ${name} changes`, accessTypes: ['write'], canPersist: true };
+      response.body = {
+        dataId: `y-cell:${cell}`,
+        description: `stop when cell ${name} changes`,
+        accessTypes: ['write'],
+        canPersist: true,
+      };
     } else {
-      response.body = { dataId: null, description: `'${args.name}' is not a cell of the y answer grid: data breakpoints watch cells like r4c7 under y` };
+      response.body = {
+        dataId: null,
+        description: `'${args.name}' is not a cell of the y answer grid: data breakpoints watch cells like r4c7 under y`,
+      };
     }
     this.sendResponse(response);
   }
 
-  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    if (!this.runtime) { this.fail(response, ERR.notStopped, 'data breakpoints can be set once the model is loaded'); return; }
+  protected override setDataBreakpointsRequest(
+    response: DebugProtocol.SetDataBreakpointsResponse,
+    args: DebugProtocol.SetDataBreakpointsArguments,
+  ): void {
+    if (!this.runtime) {
+      this.fail(response, ERR.notStopped, 'data breakpoints can be set once the model is loaded');
+      return;
+    }
     response.body = { breakpoints: this.runtime.setDataBreakpoints(args.breakpoints ?? []) };
     this.sendResponse(response);
   }
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     const stop = this.lastStop;
-    if (!this.stopped || !stop || stop.reason !== 'exception') { this.fail(response, ERR.notStopped, 'not stopped on a halting filter'); return; }
-    response.body = { exceptionId: stop.exception?.label ?? 'Engine error', description: stop.text, breakMode: 'always' };
+    if (!this.stopped || !stop || stop.reason !== 'exception') {
+      this.fail(response, ERR.notStopped, 'not stopped on a halting filter');
+      return;
+    }
+    response.body = {
+      exceptionId: stop.exception?.label ?? 'Engine error',
+      description: stop.text,
+      breakMode: 'always',
+    };
     this.sendResponse(response);
   }
 
@@ -314,11 +449,21 @@ export class TrmDebugSession extends DebugSession {
     response.body = { allThreadsContinued: true };
     this.move(response, (r) => r.continue());
   }
-  protected override nextRequest(response: DebugProtocol.NextResponse): void { this.move(response, (r) => r.next()); }
-  protected override stepInRequest(response: DebugProtocol.StepInResponse): void { this.move(response, (r) => r.stepIn()); }
-  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void { this.move(response, (r) => r.stepOut()); }
-  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void { this.move(response, (r) => r.stepBack()); }
-  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void { this.move(response, (r) => r.reverseContinue()); }
+  protected override nextRequest(response: DebugProtocol.NextResponse): void {
+    this.move(response, (r) => r.next());
+  }
+  protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
+    this.move(response, (r) => r.stepIn());
+  }
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
+    this.move(response, (r) => r.stepOut());
+  }
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+    this.move(response, (r) => r.stepBack());
+  }
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.move(response, (r) => r.reverseContinue());
+  }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.runtime?.requestPause();
@@ -327,7 +472,10 @@ export class TrmDebugSession extends DebugSession {
 
   // ---- stack, scopes, variables ---------------------------------------------------------------
 
-  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+  protected override stackTraceRequest(
+    response: DebugProtocol.StackTraceResponse,
+    args: DebugProtocol.StackTraceArguments,
+  ): void {
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const pos = runtime.position;
@@ -335,7 +483,8 @@ export class TrmDebugSession extends DebugSession {
     const sourceRef = this.nextHandle++;
     this.sources.set(sourceRef, pos);
     const source: DebugProtocol.Source = {
-      name: `${runtime.engine.puzzle.id} · step ${pos.step}.trm-grid`, sourceReference: sourceRef,
+      name: `${runtime.engine.puzzle.id} · step ${pos.step}.trm-grid`,
+      sourceReference: sourceRef,
       origin: 'TRM recursion (read-only view of the current grid)',
     };
     const infos: { level: FrameInfo['level']; name: string; line: number }[] = [];
@@ -346,7 +495,14 @@ export class TrmDebugSession extends DebugSession {
     const frames: DebugProtocol.StackFrame[] = infos.map((f) => {
       const id = this.nextHandle++;
       this.frames.set(id, { pos, level: f.level });
-      return { id, name: f.name, source, line: f.line, column: 1, presentationHint: f.level === 'step' ? 'label' : 'normal' };
+      return {
+        id,
+        name: f.name,
+        source,
+        line: f.line,
+        column: 1,
+        presentationHint: f.level === 'step' ? 'label' : 'normal',
+      };
     });
     const start = Math.max(0, args.startFrame ?? 0);
     const end = args.levels ? start + args.levels : frames.length;
@@ -354,11 +510,21 @@ export class TrmDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override async scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): Promise<void> {
+  protected override async scopesRequest(
+    response: DebugProtocol.ScopesResponse,
+    args: DebugProtocol.ScopesArguments,
+  ): Promise<void> {
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const frame = this.frames.get(args.frameId);
-    if (!frame) { this.fail(response, ERR.stale, `frame ${args.frameId} is not valid at this stop (frames are reset whenever execution resumes)`); return; }
+    if (!frame) {
+      this.fail(
+        response,
+        ERR.stale,
+        `frame ${args.frameId} is not valid at this stop (frames are reset whenever execution resumes)`,
+      );
+      return;
+    }
     try {
       const env = await runtime.exclusive(() => runtime.envAt(frame.pos));
       response.body = { scopes: this.store.scopes(env) };
@@ -368,7 +534,10 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+  protected override variablesRequest(
+    response: DebugProtocol.VariablesResponse,
+    args: DebugProtocol.VariablesArguments,
+  ): void {
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {
@@ -379,20 +548,41 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  protected override async sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): Promise<void> {
+  protected override async sourceRequest(
+    response: DebugProtocol.SourceResponse,
+    args: DebugProtocol.SourceArguments,
+  ): Promise<void> {
     const runtime = this.runtime;
     const ref = args.source?.sourceReference ?? args.sourceReference;
     const pos = this.sources.get(ref);
-    if (!runtime || pos === undefined) { this.fail(response, ERR.stale, `source ${ref} is not valid at this stop (sources are reset whenever execution resumes)`); return; }
+    if (!runtime || pos === undefined) {
+      this.fail(
+        response,
+        ERR.stale,
+        `source ${ref} is not valid at this stop (sources are reset whenever execution resumes)`,
+      );
+      return;
+    }
     try {
       const env = await runtime.exclusive(() => runtime.envAt(pos));
       const p = runtime.engine.puzzle;
-      const halting = `halting: q_halt = ${fmt(env.qHalt)}, q_continue = ${fmt(env.qContinue)}, sigmoid(q_halt) = ${env.haltProbability.toFixed(3)} → ${env.qHalt > 0 ? 'would halt' : 'continue'}` +
-        (env.correct !== undefined ? `; answer ${env.correct ? 'correct' : `wrong in ${env.wrongCells?.length} cells`} (accuracy ${(env.accuracy ?? 0).toFixed(3)})` : '');
+      const halting =
+        `halting: q_halt = ${fmt(env.qHalt)}, q_continue = ${fmt(env.qContinue)}, sigmoid(q_halt) = ${env.haltProbability.toFixed(3)} → ${env.qHalt > 0 ? 'would halt' : 'continue'}` +
+        (env.correct !== undefined
+          ? `; answer ${env.correct ? 'correct' : `wrong in ${env.wrongCells?.length} cells`} (accuracy ${(env.accuracy ?? 0).toFixed(3)})`
+          : '');
       const doc = renderGridDocument({
-        title: `TRM Lens — ${p.origin}, puzzle ${p.id}`, where: runtime.describe(pos), reason: this.lastStop?.text.split('\n')[0] ?? '',
-        kind: p.kind, height: p.gridHeight, width: p.gridWidth, inputs: p.inputs, preds: env.preds,
-        changed: new Set(env.changedCells), wrong: env.wrongCells ? new Set(env.wrongCells) : undefined, halting,
+        title: `TRM Lens — ${p.origin}, puzzle ${p.id}`,
+        where: runtime.describe(pos),
+        reason: this.lastStop?.text.split('\n')[0] ?? '',
+        kind: p.kind,
+        height: p.gridHeight,
+        width: p.gridWidth,
+        inputs: p.inputs,
+        preds: env.preds,
+        changed: new Set(env.changedCells),
+        wrong: env.wrongCells ? new Set(env.wrongCells) : undefined,
+        halting,
       });
       response.body = { content: doc.text, mimeType: 'text/plain' };
       this.sendResponse(response);
@@ -401,21 +591,35 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
+  protected override async evaluateRequest(
+    response: DebugProtocol.EvaluateResponse,
+    args: DebugProtocol.EvaluateArguments,
+  ): Promise<void> {
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const frame = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
-    if (args.frameId !== undefined && !frame) { this.fail(response, ERR.stale, `frame ${args.frameId} is not valid at this stop`); return; }
+    if (args.frameId !== undefined && !frame) {
+      this.fail(response, ERR.stale, `frame ${args.frameId} is not valid at this stop`);
+      return;
+    }
     const pos = frame?.pos ?? runtime.position;
     try {
       const expr = parseExpression(args.expression);
       const env = await runtime.exclusive(() => runtime.envAt(pos));
       const value = evaluate(expr, runtime.resolver(env));
-      response.body = { result: String(value), type: typeof value === 'boolean' ? 'boolean' : 'number', variablesReference: 0 };
+      response.body = {
+        result: String(value),
+        type: typeof value === 'boolean' ? 'boolean' : 'number',
+        variablesReference: 0,
+      };
       this.sendResponse(response);
     } catch (e) {
       if (e instanceof ExpressionError) {
-        this.fail(response, ERR.evaluate, `${e.message} (names: q_halt, q_continue, p_halt, step, cycle, update, ordinal, layer, changed, correct, accuracy, wrong, cells like r4c7)`);
+        this.fail(
+          response,
+          ERR.evaluate,
+          `${e.message} (names: q_halt, q_continue, p_halt, step, cycle, update, ordinal, layer, changed, correct, accuracy, wrong, cells like r4c7)`,
+        );
       } else this.fail(response, ERR.engine, (e as Error).message);
     }
   }
@@ -424,21 +628,46 @@ export class TrmDebugSession extends DebugSession {
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     switch (command) {
-      case TRM_REQUEST_SEEK: void this.seek(response, args); return;
-      case TRM_REQUEST_STEP_SUMMARY: void this.stepSummary(response, args); return;
-      case TRM_REQUEST_HEATMAP: void this.heatmap(response, args); return;
-      case TRM_REQUEST_TRAJECTORY: void this.trajectory(response, args); return;
-      default: this.fail(response, ERR.unknown, `unknown request '${command}'`);
+      case TRM_REQUEST_SEEK:
+        void this.seek(response, args);
+        return;
+      case TRM_REQUEST_STEP_SUMMARY:
+        void this.stepSummary(response, args);
+        return;
+      case TRM_REQUEST_HEATMAP:
+        void this.heatmap(response, args);
+        return;
+      case TRM_REQUEST_TRAJECTORY:
+        void this.trajectory(response, args);
+        return;
+      default:
+        this.fail(response, ERR.unknown, `unknown request '${command}'`);
     }
   }
 
   private async seek(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmSeekArgs(args)) { this.fail(response, ERR.args, `${TRM_REQUEST_SEEK}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1, ordinal: integer >= 0, layer?: integer >= 1}`); return; }
+    if (!isTrmSeekArgs(args)) {
+      this.fail(
+        response,
+        ERR.args,
+        `${TRM_REQUEST_SEEK}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1, ordinal: integer >= 0, layer?: integer >= 1}`,
+      );
+      return;
+    }
     const runtime = this.requireStopped(response);
     if (!runtime) return;
-    const pos: Position = { step: args.step, ordinal: args.ordinal, ...(args.layer !== undefined ? { layer: args.layer } : {}) };
-    const problem = await runtime.exclusive(() => runtime.validatePosition(pos)).catch((e: unknown) => (e as Error).message);
-    if (problem) { this.fail(response, ERR.args, `${TRM_REQUEST_SEEK}: ${problem}`); return; }
+    const pos: Position = {
+      step: args.step,
+      ordinal: args.ordinal,
+      ...(args.layer !== undefined ? { layer: args.layer } : {}),
+    };
+    const problem = await runtime
+      .exclusive(() => runtime.validatePosition(pos))
+      .catch((e: unknown) => (e as Error).message);
+    if (problem) {
+      this.fail(response, ERR.args, `${TRM_REQUEST_SEEK}: ${problem}`);
+      return;
+    }
     this.resume();
     try {
       const stop = await runtime.seek(pos);
@@ -452,7 +681,14 @@ export class TrmDebugSession extends DebugSession {
   }
 
   private async stepSummary(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmStepSummaryArgs(args)) { this.fail(response, ERR.args, `${TRM_REQUEST_STEP_SUMMARY}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1}`); return; }
+    if (!isTrmStepSummaryArgs(args)) {
+      this.fail(
+        response,
+        ERR.args,
+        `${TRM_REQUEST_STEP_SUMMARY}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1}`,
+      );
+      return;
+    }
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {
@@ -461,33 +697,63 @@ export class TrmDebugSession extends DebugSession {
         if (problem) throw new ExpressionError(problem);
         const o = await runtime.stepOutputs(args.step);
         return {
-          step: o.step, preds: Array.from(o.preds), confidence: Array.from(o.confidence), qHalt: o.qHalt, qContinue: o.qContinue,
-          haltProbability: o.haltProbability, wouldHalt: o.wouldHalt, halted: await runtime.haltsAfter(args.step),
-          changedCells: [...o.changedCells], nonFinite: o.nonFinite,
-          ...(o.correct !== undefined ? { correct: o.correct } : {}), ...(o.accuracy !== undefined ? { accuracy: o.accuracy } : {}),
+          step: o.step,
+          preds: Array.from(o.preds),
+          confidence: Array.from(o.confidence),
+          qHalt: o.qHalt,
+          qContinue: o.qContinue,
+          haltProbability: o.haltProbability,
+          wouldHalt: o.wouldHalt,
+          halted: await runtime.haltsAfter(args.step),
+          changedCells: [...o.changedCells],
+          nonFinite: o.nonFinite,
+          ...(o.correct !== undefined ? { correct: o.correct } : {}),
+          ...(o.accuracy !== undefined ? { accuracy: o.accuracy } : {}),
           ...(o.wrongCells !== undefined ? { wrongCells: [...o.wrongCells] } : {}),
         };
       });
       response.body = body;
       this.sendResponse(response);
     } catch (e) {
-      this.fail(response, e instanceof ExpressionError ? ERR.args : ERR.engine, `${TRM_REQUEST_STEP_SUMMARY}: ${(e as Error).message}`);
+      this.fail(
+        response,
+        e instanceof ExpressionError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_STEP_SUMMARY}: ${(e as Error).message}`,
+      );
     }
   }
 
   private async heatmap(response: DebugProtocol.Response, args: unknown): Promise<void> {
     if (!isTrmHeatmapArgs(args)) {
-      this.fail(response, ERR.args, `${TRM_REQUEST_HEATMAP}: invalid arguments ${JSON.stringify(args)}; expected {step >= 1, ordinal >= 0, layer?, tensor: 'y'|'z', view: 'norm'|'channel'|'pca', channel?}`);
+      this.fail(
+        response,
+        ERR.args,
+        `${TRM_REQUEST_HEATMAP}: invalid arguments ${JSON.stringify(args)}; expected {step >= 1, ordinal >= 0, layer?, tensor: 'y'|'z', view: 'norm'|'channel'|'pca', channel?}`,
+      );
       return;
     }
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const D = runtime.engine.config.hidden_size;
-    if (args.view === 'channel' && args.channel === undefined) { this.fail(response, ERR.args, `${TRM_REQUEST_HEATMAP}: the 'channel' view needs 'channel' (0..${D - 1})`); return; }
-    if (args.channel !== undefined && args.channel >= D) { this.fail(response, ERR.args, `${TRM_REQUEST_HEATMAP}: channel ${args.channel} is out of range: hidden_size D = ${D} (0..${D - 1})`); return; }
+    if (args.view === 'channel' && args.channel === undefined) {
+      this.fail(response, ERR.args, `${TRM_REQUEST_HEATMAP}: the 'channel' view needs 'channel' (0..${D - 1})`);
+      return;
+    }
+    if (args.channel !== undefined && args.channel >= D) {
+      this.fail(
+        response,
+        ERR.args,
+        `${TRM_REQUEST_HEATMAP}: channel ${args.channel} is out of range: hidden_size D = ${D} (0..${D - 1})`,
+      );
+      return;
+    }
     try {
       const body = await runtime.exclusive(async (): Promise<TrmHeatmap> => {
-        const pos: Position = { step: args.step, ordinal: args.ordinal, ...(args.layer !== undefined ? { layer: args.layer } : {}) };
+        const pos: Position = {
+          step: args.step,
+          ordinal: args.ordinal,
+          ...(args.layer !== undefined ? { layer: args.layer } : {}),
+        };
         const problem = await runtime.validatePosition(pos);
         if (problem) throw new ExpressionError(problem);
         const env = await runtime.envAt(pos);
@@ -498,12 +764,23 @@ export class TrmDebugSession extends DebugSession {
       response.body = body;
       this.sendResponse(response);
     } catch (e) {
-      this.fail(response, e instanceof ExpressionError ? ERR.args : ERR.engine, `${TRM_REQUEST_HEATMAP}: ${(e as Error).message}`);
+      this.fail(
+        response,
+        e instanceof ExpressionError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_HEATMAP}: ${(e as Error).message}`,
+      );
     }
   }
 
   private async trajectory(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmTrajectoryArgs(args)) { this.fail(response, ERR.args, `${TRM_REQUEST_TRAJECTORY}: invalid arguments ${JSON.stringify(args)}; expected {tensor: 'y'|'z', steps: integer >= 1}`); return; }
+    if (!isTrmTrajectoryArgs(args)) {
+      this.fail(
+        response,
+        ERR.args,
+        `${TRM_REQUEST_TRAJECTORY}: invalid arguments ${JSON.stringify(args)}; expected {tensor: 'y'|'z', steps: integer >= 1}`,
+      );
+      return;
+    }
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {
@@ -516,7 +793,10 @@ export class TrmDebugSession extends DebugSession {
         for (let s = 1; s <= args.steps; s++) {
           for (let o = 0; o < runtime.U; o++) {
             const ref = updateAt(runtime.engine.config, s, o);
-            const st = o === runtime.U - 1 ? await runtime.engine.trace.stepState(s) : await runtime.engine.trace.stateAfter(ref);
+            const st =
+              o === runtime.U - 1
+                ? await runtime.engine.trace.stepState(s)
+                : await runtime.engine.trace.stateAfter(ref);
             const t = args.tensor === 'y' ? st.y : st.z;
             points.push(meanState(t, t.length / D, D));
             keys.push({ step: s, ordinal: o });
@@ -528,7 +808,11 @@ export class TrmDebugSession extends DebugSession {
       response.body = body;
       this.sendResponse(response);
     } catch (e) {
-      this.fail(response, e instanceof ExpressionError ? ERR.args : ERR.engine, `${TRM_REQUEST_TRAJECTORY}: ${(e as Error).message}`);
+      this.fail(
+        response,
+        e instanceof ExpressionError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_TRAJECTORY}: ${(e as Error).message}`,
+      );
     }
   }
 }

@@ -13,14 +13,14 @@ export type TrmUpdateKind = 'z' | 'y';
 
 /** Where the session is stopped. `ordinal` is the 0-based update index inside the step (0..H*(n+1)-1). */
 export interface TrmPosition {
-  step: number;        // 1-based supervision step
-  cycle: number;       // 1-based
+  step: number; // 1-based supervision step
+  cycle: number; // 1-based
   kind: TrmUpdateKind;
-  index: number;       // z: 1..n, y: 0
+  index: number; // z: 1..n, y: 0
   ordinal: number;
-  layer?: number;      // 1..L_layers when stopped inside an update (step into)
+  layer?: number; // 1..L_layers when stopped inside an update (step into)
   description: string; // "step 3 › cycle 2 › z 5 (z_L)"
-  reason: string;      // human text of why it stopped
+  reason: string; // human text of why it stopped
 }
 
 export interface TrmTraceInfo {
@@ -28,23 +28,29 @@ export interface TrmTraceInfo {
   taskKind: 'sudoku' | 'maze' | 'arc' | 'generic';
   gridHeight: number;
   gridWidth: number;
-  seqLen: number;          // S
-  puzzleEmbLen: number;    // P
-  hiddenSize: number;      // D
-  vocabSize: number;       // V
-  hCycles: number;         // T (paper) = H_cycles
-  lCycles: number;         // n = L_cycles
+  seqLen: number; // S
+  puzzleEmbLen: number; // P
+  hiddenSize: number; // D
+  vocabSize: number; // V
+  hCycles: number; // T (paper) = H_cycles
+  lCycles: number; // n = L_cycles
   lLayers: number;
-  maxSteps: number;        // steps this session may run
-  inputs: number[];        // [S] token ids
-  labels?: number[];       // [S] (0 = ignored)
+  maxSteps: number; // steps this session may run
+  inputs: number[]; // [S] token ids
+  labels?: number[]; // [S] (0 = ignored)
   checkpoint: string;
   backend: string;
 }
 
-export interface TrmSeekArgs { step: number; ordinal: number; layer?: number }
+export interface TrmSeekArgs {
+  step: number;
+  ordinal: number;
+  layer?: number;
+}
 
-export interface TrmStepSummaryArgs { step: number }
+export interface TrmStepSummaryArgs {
+  step: number;
+}
 export interface TrmStepSummary {
   step: number;
   preds: number[];
@@ -53,7 +59,7 @@ export interface TrmStepSummary {
   qContinue: number;
   haltProbability: number;
   wouldHalt: boolean;
-  halted: boolean;          // the session's halt policy halted here
+  halted: boolean; // the session's halt policy halted here
   changedCells: number[];
   correct?: boolean;
   accuracy?: number;
@@ -62,34 +68,81 @@ export interface TrmStepSummary {
 }
 
 export type TrmHeatmapView = 'norm' | 'channel' | 'pca';
-export interface TrmHeatmapArgs { step: number; ordinal: number; layer?: number; tensor: 'y' | 'z'; view: TrmHeatmapView; channel?: number }
+export interface TrmHeatmapArgs {
+  step: number;
+  ordinal: number;
+  layer?: number;
+  tensor: 'y' | 'z';
+  view: TrmHeatmapView;
+  channel?: number;
+}
 /** One value per sequence position (length T = P + S); the glue/webview drop or show the prefix. */
-export interface TrmHeatmap { values: number[]; min: number; max: number }
+export interface TrmHeatmap {
+  values: number[];
+  min: number;
+  max: number;
+}
 
-export interface TrmTrajectoryArgs { tensor: 'y' | 'z'; steps: number }
+export interface TrmTrajectoryArgs {
+  tensor: 'y' | 'z';
+  steps: number;
+}
 /** 2-D PCA projection of the mean state of every update of steps 1..steps (row-major by step then ordinal). */
-export interface TrmTrajectory { points: { step: number; ordinal: number; x: number; y: number }[] }
+export interface TrmTrajectory {
+  points: { step: number; ordinal: number; x: number; y: number }[];
+}
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 export function isTrmSeekArgs(v: unknown): v is TrmSeekArgs {
-  return isObj(v) && isInt(v.step) && v.step >= 1 && isInt(v.ordinal) && v.ordinal >= 0 && (v.layer === undefined || (isInt(v.layer) && v.layer >= 1));
+  return (
+    isObj(v) &&
+    isInt(v.step) &&
+    v.step >= 1 &&
+    isInt(v.ordinal) &&
+    v.ordinal >= 0 &&
+    (v.layer === undefined || (isInt(v.layer) && v.layer >= 1))
+  );
 }
 export function isTrmStepSummaryArgs(v: unknown): v is TrmStepSummaryArgs {
   return isObj(v) && isInt(v.step) && v.step >= 1;
 }
 export function isTrmHeatmapArgs(v: unknown): v is TrmHeatmapArgs {
-  return isObj(v) && isInt(v.step) && v.step >= 1 && isInt(v.ordinal) && v.ordinal >= 0 && (v.tensor === 'y' || v.tensor === 'z') &&
-    (v.view === 'norm' || v.view === 'channel' || v.view === 'pca') && (v.channel === undefined || (isInt(v.channel) && v.channel >= 0)) &&
-    (v.layer === undefined || (isInt(v.layer) && v.layer >= 1));
+  return (
+    isObj(v) &&
+    isInt(v.step) &&
+    v.step >= 1 &&
+    isInt(v.ordinal) &&
+    v.ordinal >= 0 &&
+    (v.tensor === 'y' || v.tensor === 'z') &&
+    (v.view === 'norm' || v.view === 'channel' || v.view === 'pca') &&
+    (v.channel === undefined || (isInt(v.channel) && v.channel >= 0)) &&
+    (v.layer === undefined || (isInt(v.layer) && v.layer >= 1))
+  );
 }
 export function isTrmTrajectoryArgs(v: unknown): v is TrmTrajectoryArgs {
   return isObj(v) && (v.tensor === 'y' || v.tensor === 'z') && isInt(v.steps) && v.steps >= 1;
 }
 export function isTrmPosition(v: unknown): v is TrmPosition {
-  return isObj(v) && isInt(v.step) && isInt(v.cycle) && (v.kind === 'z' || v.kind === 'y') && isInt(v.index) && isInt(v.ordinal) && typeof v.description === 'string';
+  return (
+    isObj(v) &&
+    isInt(v.step) &&
+    isInt(v.cycle) &&
+    (v.kind === 'z' || v.kind === 'y') &&
+    isInt(v.index) &&
+    isInt(v.ordinal) &&
+    typeof v.description === 'string'
+  );
 }
 export function isTrmTraceInfo(v: unknown): v is TrmTraceInfo {
-  return isObj(v) && typeof v.puzzleId === 'string' && isInt(v.gridWidth) && isInt(v.gridHeight) && isInt(v.seqLen) && isInt(v.maxSteps) && Array.isArray(v.inputs);
+  return (
+    isObj(v) &&
+    typeof v.puzzleId === 'string' &&
+    isInt(v.gridWidth) &&
+    isInt(v.gridHeight) &&
+    isInt(v.seqLen) &&
+    isInt(v.maxSteps) &&
+    Array.isArray(v.inputs)
+  );
 }

@@ -36,13 +36,24 @@ export class StaleReferenceError extends Error {}
 class Handles<T> {
   private next = 1000;
   private map = new Map<number, T>();
-  reset(): void { this.map.clear(); }
-  create(value: T): number { const h = this.next++; this.map.set(h, value); return h; }
-  get(handle: number): T | undefined { return this.map.get(handle); }
+  reset(): void {
+    this.map.clear();
+  }
+  create(value: T): number {
+    const h = this.next++;
+    this.map.set(h, value);
+    return h;
+  }
+  get(handle: number): T | undefined {
+    return this.map.get(handle);
+  }
 }
 
 const SCOPE_TITLES: Record<ScopeName, string> = {
-  x: 'x — question', y: 'y = z_H — answer', z: 'z = z_L — latent', halting: 'halting (q_head)',
+  x: 'x — question',
+  y: 'y = z_H — answer',
+  z: 'z = z_L — latent',
+  halting: 'halting (q_head)',
 };
 
 export class VariableStore {
@@ -79,15 +90,20 @@ export class VariableStore {
 
   private lookup(ref: number): VarNode {
     const node = this.handles.get(ref);
-    if (!node) throw new StaleReferenceError(`variable reference ${ref} is not valid at this stop (references are reset whenever execution resumes)`);
+    if (!node)
+      throw new StaleReferenceError(
+        `variable reference ${ref} is not valid at this stop (references are reset whenever execution resumes)`,
+      );
     return node;
   }
 
   variables(args: DebugProtocol.VariablesArguments, ctx: VariableContext): DebugProtocol.Variable[] {
     const node = this.lookup(args.variablesReference);
     switch (node.kind) {
-      case 'scope': return args.filter === 'indexed' ? [] : this.scopeVars(node.scope, node.env, ctx);
-      case 'gridRow': return args.filter === 'indexed' ? [] : this.rowVars(node, ctx);
+      case 'scope':
+        return args.filter === 'indexed' ? [] : this.scopeVars(node.scope, node.env, ctx);
+      case 'gridRow':
+        return args.filter === 'indexed' ? [] : this.rowVars(node, ctx);
       case 'matrix': {
         if (args.filter === 'named') return [];
         const [start, end] = range(args, node.rows);
@@ -95,7 +111,9 @@ export class VariableStore {
         for (let i = start; i < end; i++) {
           const row = node.data.subarray(i * node.cols, (i + 1) * node.cols);
           out.push({
-            name: node.rowName(i), value: vectorSummary(row), type: `float32[${node.cols}]`,
+            name: node.rowName(i),
+            value: vectorSummary(row),
+            type: `float32[${node.cols}]`,
             variablesReference: this.handles.create({ kind: 'vector', data: row, itemName: (j) => `[${j}]` }),
             indexedVariables: node.cols,
           });
@@ -106,7 +124,8 @@ export class VariableStore {
         if (args.filter === 'named') return [];
         const [start, end] = range(args, node.data.length);
         const out: DebugProtocol.Variable[] = [];
-        for (let i = start; i < end; i++) out.push({ name: node.itemName(i), value: String(node.data[i]), variablesReference: 0 });
+        for (let i = start; i < end; i++)
+          out.push({ name: node.itemName(i), value: String(node.data[i]), variablesReference: 0 });
         return out;
       }
     }
@@ -119,8 +138,16 @@ export class VariableStore {
   private matrixVar(name: string, data: Float32Array, ctx: VariableContext, note: string): DebugProtocol.Variable {
     const rows = data.length / ctx.hidden;
     return {
-      name, value: `float32[${rows}, ${ctx.hidden}] ${note}‖·‖ = ${fmt(norm(data))}`, type: `float32[${rows}, ${ctx.hidden}]`,
-      variablesReference: this.handles.create({ kind: 'matrix', data, rows, cols: ctx.hidden, rowName: this.positionName(ctx) }),
+      name,
+      value: `float32[${rows}, ${ctx.hidden}] ${note}‖·‖ = ${fmt(norm(data))}`,
+      type: `float32[${rows}, ${ctx.hidden}]`,
+      variablesReference: this.handles.create({
+        kind: 'matrix',
+        data,
+        rows,
+        cols: ctx.hidden,
+        rowName: this.positionName(ctx),
+      }),
       indexedVariables: rows,
     };
   }
@@ -130,7 +157,9 @@ export class VariableStore {
     const norms = new Float32Array(rows);
     for (let t = 0; t < rows; t++) norms[t] = norm(data.subarray(t * ctx.hidden, (t + 1) * ctx.hidden));
     return {
-      name, value: vectorSummary(norms), type: `float32[${rows}]`,
+      name,
+      value: vectorSummary(norms),
+      type: `float32[${rows}]`,
       variablesReference: this.handles.create({ kind: 'vector', data: norms, itemName: this.positionName(ctx) }),
       indexedVariables: rows,
     };
@@ -143,7 +172,12 @@ export class VariableStore {
     const out: DebugProtocol.Variable[] = [];
     for (let r = 0; r < shown; r++) {
       const ref = this.handles.create({ kind: 'gridRow', which, row: r, env });
-      out.push({ name: `row ${r + 1}`, value: rowText(p.kind, ids, r, p.gridWidth), variablesReference: ref, namedVariables: p.gridWidth });
+      out.push({
+        name: `row ${r + 1}`,
+        value: rowText(p.kind, ids, r, p.gridWidth),
+        variablesReference: ref,
+        namedVariables: p.gridWidth,
+      });
     }
     return out;
   }
@@ -159,7 +193,12 @@ export class VariableStore {
       if (i >= p.inputs.length) break;
       const name = cellLabel(i, p.gridWidth);
       if (node.which === 'x') {
-        out.push({ name, value: String(cellValue(p.kind, p.inputs[i])), type: p.inputs[i] === 1 && p.kind === 'sudoku' ? 'blank' : 'given', variablesReference: 0 });
+        out.push({
+          name,
+          value: String(cellValue(p.kind, p.inputs[i])),
+          type: p.inputs[i] === 1 && p.kind === 'sudoku' ? 'blank' : 'given',
+          variablesReference: 0,
+        });
         continue;
       }
       let value = `${cellValue(p.kind, env.preds[i])}  p=${env.confidence[i].toFixed(3)}`;
@@ -173,38 +212,73 @@ export class VariableStore {
 
   private scopeVars(scope: ScopeName, env: PositionEnv, ctx: VariableContext): DebugProtocol.Variable[] {
     const p = ctx.puzzle;
-    const leaf = (name: string, value: string, type?: string): DebugProtocol.Variable => ({ name, value, type, variablesReference: 0 });
+    const leaf = (name: string, value: string, type?: string): DebugProtocol.Variable => ({
+      name,
+      value,
+      type,
+      variablesReference: 0,
+    });
     const S = p.inputs.length;
     switch (scope) {
-      case 'x': return [
-        leaf('puzzle', `${p.id} (${p.origin}), ${p.kind}, puzzle identifier ${p.puzzleIdentifier}`),
-        ...this.rowsVars('x', env, ctx),
-        { name: 'tokens', value: `int32[${S}]`, type: `int32[${S}]`, indexedVariables: S,
-          variablesReference: this.handles.create({ kind: 'vector', data: p.inputs, itemName: (i) => `[${i}] ${cellLabel(i, p.gridWidth)}` }) },
-        this.matrixVar('x (embedding)', ctx.x, ctx, ''),
-      ];
+      case 'x':
+        return [
+          leaf('puzzle', `${p.id} (${p.origin}), ${p.kind}, puzzle identifier ${p.puzzleIdentifier}`),
+          ...this.rowsVars('x', env, ctx),
+          {
+            name: 'tokens',
+            value: `int32[${S}]`,
+            type: `int32[${S}]`,
+            indexedVariables: S,
+            variablesReference: this.handles.create({
+              kind: 'vector',
+              data: p.inputs,
+              itemName: (i) => `[${i}] ${cellLabel(i, p.gridWidth)}`,
+            }),
+          },
+          this.matrixVar('x (embedding)', ctx.x, ctx, ''),
+        ];
       case 'y': {
         const conf = env.confidence;
         let minConf = 1;
         for (const v of conf) minConf = Math.min(minConf, v);
         const vars = [
           ...this.rowsVars('y', env, ctx),
-          leaf('changed', listCells(env.changedCells, p.gridWidth, env.pos.step === 1 ? 'vs the question (step 1)' : `vs the end of step ${env.pos.step - 1}`)),
-          { name: 'confidence', value: `min ${minConf.toFixed(3)}, mean ${(conf.reduce((a, b) => a + b, 0) / Math.max(1, conf.length)).toFixed(3)}`,
-            type: `float32[${S}]`, indexedVariables: S,
-            variablesReference: this.handles.create({ kind: 'vector', data: conf, itemName: (i) => `[${i}] ${cellLabel(i, p.gridWidth)}` }) },
+          leaf(
+            'changed',
+            listCells(
+              env.changedCells,
+              p.gridWidth,
+              env.pos.step === 1 ? 'vs the question (step 1)' : `vs the end of step ${env.pos.step - 1}`,
+            ),
+          ),
+          {
+            name: 'confidence',
+            value: `min ${minConf.toFixed(3)}, mean ${(conf.reduce((a, b) => a + b, 0) / Math.max(1, conf.length)).toFixed(3)}`,
+            type: `float32[${S}]`,
+            indexedVariables: S,
+            variablesReference: this.handles.create({
+              kind: 'vector',
+              data: conf,
+              itemName: (i) => `[${i}] ${cellLabel(i, p.gridWidth)}`,
+            }),
+          },
           this.matrixVar('y (state)', env.state.y, ctx, ''),
           this.normsVar('position norms', env.state.y, ctx),
         ];
-        if (env.wrongCells) vars.splice(vars.length - 3, 0, leaf('wrong', listCells(env.wrongCells, p.gridWidth, 'vs the labels')));
+        if (env.wrongCells)
+          vars.splice(vars.length - 3, 0, leaf('wrong', listCells(env.wrongCells, p.gridWidth, 'vs the labels')));
         return vars;
       }
-      case 'z': return [
-        leaf('shape', `[${env.state.z.length / ctx.hidden}, ${ctx.hidden}]  (T = P + S = ${ctx.prefix} + ${S}, D = ${ctx.hidden})`),
-        leaf('norm', fmt(norm(env.state.z))),
-        this.normsVar('position norms', env.state.z, ctx),
-        this.matrixVar('z (state)', env.state.z, ctx, ''),
-      ];
+      case 'z':
+        return [
+          leaf(
+            'shape',
+            `[${env.state.z.length / ctx.hidden}, ${ctx.hidden}]  (T = P + S = ${ctx.prefix} + ${S}, D = ${ctx.hidden})`,
+          ),
+          leaf('norm', fmt(norm(env.state.z))),
+          this.normsVar('position norms', env.state.z, ctx),
+          this.matrixVar('z (state)', env.state.z, ctx, ''),
+        ];
       case 'halting': {
         const vars = [
           leaf('q_halt', String(env.qHalt), 'float32'),
@@ -243,6 +317,9 @@ function vectorSummary(v: ArrayLike<number>): string {
 
 function listCells(cells: readonly number[], width: number, what: string): string {
   if (cells.length === 0) return `none ${what}`;
-  const shown = cells.slice(0, 12).map((i) => cellLabel(i, width)).join(', ');
+  const shown = cells
+    .slice(0, 12)
+    .map((i) => cellLabel(i, width))
+    .join(', ');
   return `${cells.length} cell${cells.length === 1 ? '' : 's'} ${what}: ${shown}${cells.length > 12 ? ', …' : ''}`;
 }

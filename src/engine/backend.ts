@@ -13,7 +13,12 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadNativePackage, type NativePackage } from './backend/native';
 import { installWasmKernels } from './kernels';
-import { guardProcessListeners, installWasmThreadsShim, missingThreadFiles, unrefWasmWorkers } from './backend/wasmThreads';
+import {
+  guardProcessListeners,
+  installWasmThreadsShim,
+  missingThreadFiles,
+  unrefWasmWorkers,
+} from './backend/wasmThreads';
 
 export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
@@ -40,9 +45,15 @@ export interface SelectBackendOptions {
 export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 /** TF.js registry names. Both native packages register the same 'tensorflow' backend. */
-const TF_NAME: Record<BackendName, string> = { 'tfjs-node-gpu': 'tensorflow', 'tfjs-node': 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TF_NAME: Record<BackendName, string> = {
+  'tfjs-node-gpu': 'tensorflow',
+  'tfjs-node': 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
 const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', NativePackage> = {
-  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu', 'tfjs-node': '@tensorflow/tfjs-node',
+  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
+  'tfjs-node': '@tensorflow/tfjs-node',
 };
 /** A threaded init that never settles (a worker that cannot start) must not hang the product. */
 const INIT_TIMEOUT_MS = 30_000;
@@ -67,7 +78,7 @@ function cpuCount(): number {
 
 function message(e: unknown): string {
   if (e instanceof Error) return e.message.split('\n')[0];
-  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
+  if (typeof e === 'object' && e !== null && 'message' in e) return String(e.message);
   return String(e);
 }
 
@@ -112,11 +123,17 @@ function isInitialised(tfName: string): boolean {
   return tf.engine().registry[tfName] !== undefined;
 }
 
-type Attempt = { ok: true; info: Omit<BackendInfo, 'fallbackReasons'>; notes: string[] } | { ok: false; reason: string; notes: string[] };
+type Attempt =
+  | { ok: true; info: Omit<BackendInfo, 'fallbackReasons'>; notes: string[] }
+  | { ok: false; reason: string; notes: string[] };
 
 async function tryNative(name: 'tfjs-node-gpu' | 'tfjs-node'): Promise<Attempt> {
   if (loadedNative && loadedNative !== name) {
-    return { ok: false, reason: `${loadedNative} is already loaded in this process (both register the 'tensorflow' backend)`, notes: [] };
+    return {
+      ok: false,
+      reason: `${loadedNative} is already loaded in this process (both register the 'tensorflow' backend)`,
+      notes: [],
+    };
   }
   if (!loadedNative) {
     const load = loadNativePackage(NATIVE_PACKAGE[name]);
@@ -124,7 +141,11 @@ async function tryNative(name: 'tfjs-node-gpu' | 'tfjs-node'): Promise<Attempt> 
     loadedNative = name;
   }
   if (!tf.findBackendFactory('tensorflow')) {
-    return { ok: false, reason: `${NATIVE_PACKAGE[name]} loaded but registered no 'tensorflow' backend (tfjs-core version mismatch?)`, notes: [] };
+    return {
+      ok: false,
+      reason: `${NATIVE_PACKAGE[name]} loaded but registered no 'tensorflow' backend (tfjs-core version mismatch?)`,
+      notes: [],
+    };
   }
   try {
     await initTfBackend('tensorflow');
@@ -132,12 +153,20 @@ async function tryNative(name: 'tfjs-node-gpu' | 'tfjs-node'): Promise<Attempt> 
     return { ok: false, reason: `initialisation failed: ${message(e)}`, notes: [] };
   }
   const gpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
-  const notes = name === 'tfjs-node-gpu' && !gpu ? ['tfjs-node-gpu: loaded, but TensorFlow found no usable GPU; it computes on the CPU'] : [];
+  const notes =
+    name === 'tfjs-node-gpu' && !gpu
+      ? ['tfjs-node-gpu: loaded, but TensorFlow found no usable GPU; it computes on the CPU']
+      : [];
   return {
-    ok: true, notes,
+    ok: true,
+    notes,
     info: {
-      name, threads: cpuCount(), simd: true, gpu,
-      description: gpu ? 'native TensorFlow on the GPU (@tensorflow/tfjs-node-gpu)'
+      name,
+      threads: cpuCount(),
+      simd: true,
+      gpu,
+      description: gpu
+        ? 'native TensorFlow on the GPU (@tensorflow/tfjs-node-gpu)'
         : `native TensorFlow on the CPU (${NATIVE_PACKAGE[name]})`,
     },
   };
@@ -148,13 +177,19 @@ function wasmInfo(state: { threads: number; simd: boolean }): Omit<BackendInfo, 
   installWasmKernels();
   const simd = state.simd ? 'SIMD' : 'no SIMD';
   const threads = state.threads === 1 ? '1 thread' : `${state.threads} threads`;
-  return { name: 'wasm', threads: state.threads, simd: state.simd, gpu: false, description: `WebAssembly with XNNPACK (${simd}, ${threads})` };
+  return {
+    name: 'wasm',
+    threads: state.threads,
+    simd: state.simd,
+    gpu: false,
+    description: `WebAssembly with XNNPACK (${simd}, ${threads})`,
+  };
 }
 
 async function tryWasm(opts: SelectBackendOptions): Promise<Attempt> {
   const notes: string[] = [];
   if (isInitialised('wasm')) {
-    wasmState ??= { threads: getThreadsCount(), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') === true };
+    wasmState ??= { threads: getThreadsCount(), simd: (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true };
     // The wasm module is initialised once per process; its thread pool cannot be resized.
     if (opts.threads !== undefined && opts.threads !== wasmState.threads) {
       notes.push(`wasm: already initialised with ${wasmState.threads} thread(s); threads = ${opts.threads} ignored`);
@@ -163,13 +198,15 @@ async function tryWasm(opts: SelectBackendOptions): Promise<Attempt> {
     return { ok: true, info: wasmInfo(wasmState), notes };
   }
   const wasmDir = path.resolve(opts.wasmDir ?? __dirname);
-  const binaries = fs.existsSync(wasmDir) ? fs.readdirSync(wasmDir).filter((f) => /^tfjs-backend-wasm.*\.wasm$/.test(f)) : [];
+  const binaries = fs.existsSync(wasmDir)
+    ? fs.readdirSync(wasmDir).filter((f) => /^tfjs-backend-wasm.*\.wasm$/.test(f))
+    : [];
   if (binaries.length === 0) return { ok: false, reason: `no tfjs-backend-wasm*.wasm in ${wasmDir}`, notes };
   const requested = opts.threads ?? defaultThreads();
   if (!Number.isInteger(requested) || requested < 1) {
     return { ok: false, reason: `threads must be a positive integer (got ${String(requested)})`, notes };
   }
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') === true;
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   try {
     setWasmPaths(wasmDir + path.sep);
   } catch (e) {
@@ -179,7 +216,8 @@ async function tryWasm(opts: SelectBackendOptions): Promise<Attempt> {
   if (requested > 1) {
     const missing = missingThreadFiles(wasmDir);
     if (missing) notes.push(`wasm threads: ${missing}; using one thread`);
-    else if (!simd) notes.push('wasm threads: this runtime has no wasm SIMD, which the threaded build needs; using one thread');
+    else if (!simd)
+      notes.push('wasm threads: this runtime has no wasm SIMD, which the threaded build needs; using one thread');
     else {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
       setThreadsCount(requested);
@@ -220,21 +258,36 @@ async function tryCpu(): Promise<Attempt> {
   } catch (e) {
     return { ok: false, reason: message(e), notes: [] };
   }
-  return { ok: true, notes: [], info: { name: 'cpu', threads: 1, simd: false, gpu: false, description: `plain JavaScript (tfjs-backend-cpu ${version_cpu}), one thread` } };
+  return {
+    ok: true,
+    notes: [],
+    info: {
+      name: 'cpu',
+      threads: 1,
+      simd: false,
+      gpu: false,
+      description: `plain JavaScript (tfjs-backend-cpu ${version_cpu}), one thread`,
+    },
+  };
 }
 
 function attempt(name: BackendName, opts: SelectBackendOptions): Promise<Attempt> {
   switch (name) {
     case 'tfjs-node-gpu':
-    case 'tfjs-node': return tryNative(name);
-    case 'wasm': return tryWasm(opts);
-    case 'cpu': return tryCpu();
+    case 'tfjs-node':
+      return tryNative(name);
+    case 'wasm':
+      return tryWasm(opts);
+    case 'cpu':
+      return tryCpu();
   }
 }
 
 async function select(opts: SelectBackendOptions): Promise<BackendInfo> {
   if (opts.prefer !== undefined && !BACKEND_ORDER.includes(opts.prefer)) {
-    throw new Error(`unknown compute backend ${JSON.stringify(opts.prefer)}; expected one of ${BACKEND_ORDER.join(', ')}`);
+    throw new Error(
+      `unknown compute backend ${JSON.stringify(opts.prefer)}; expected one of ${BACKEND_ORDER.join(', ')}`,
+    );
   }
   const reasons: string[] = [];
   for (const name of opts.prefer ? [opts.prefer] : BACKEND_ORDER) {
@@ -256,7 +309,10 @@ async function select(opts: SelectBackendOptions): Promise<BackendInfo> {
  * loads wins. TF.js backends stay initialised, so switching back later is cheap.
  */
 export function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendInfo> {
-  const run = queue.then(() => select(opts), () => select(opts));
+  const run = queue.then(
+    () => select(opts),
+    () => select(opts),
+  );
   queue = run.catch(() => undefined);
   return run;
 }

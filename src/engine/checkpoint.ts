@@ -8,8 +8,19 @@ import { TrmConfig, configFromArch, derive, validateConfig } from './config';
 import { HostTensor, toFloat32 } from './hostTensor';
 import { ConfigSource, parseConfigText, readConfigFile, siblingConfigFiles } from './formats/configFile';
 import { readSafetensors, writeSafetensors } from './formats/safetensors';
-import { LEGACY_TORCH_MESSAGE, classifyTorchHead, readTorchCheckpoint, rejectBarePickle } from './formats/torchCheckpoint';
-import { canonicalizeStateDict, expectedWeightShapes, inferSizes, trainableParameterCount, validateWeights } from './weights';
+import {
+  LEGACY_TORCH_MESSAGE,
+  classifyTorchHead,
+  readTorchCheckpoint,
+  rejectBarePickle,
+} from './formats/torchCheckpoint';
+import {
+  canonicalizeStateDict,
+  expectedWeightShapes,
+  inferSizes,
+  trainableParameterCount,
+  validateWeights,
+} from './weights';
 
 export interface LoadedCheckpoint {
   path: string;
@@ -66,12 +77,17 @@ export type CheckpointFormat = 'torch' | 'safetensors';
 /** Detects the format from the first bytes; throws a specific error for formats that cannot be loaded. */
 export function detectCheckpointFormat(file: string): CheckpointFormat {
   let fd: number;
-  try { fd = fs.openSync(file, 'r'); } catch (e) { throw new Error(`cannot open checkpoint ${file}: ${(e as Error).message}`); }
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new Error(`cannot open checkpoint ${file}: ${(e as Error).message}`, { cause: e });
+  }
   let head: Uint8Array;
   let size: number;
   try {
     const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw new Error(`${file} is a directory; pass a checkpoint file (e.g. step_<N> or *.safetensors)`);
+    if (st.isDirectory())
+      throw new Error(`${file} is a directory; pass a checkpoint file (e.g. step_<N> or *.safetensors)`);
     size = st.size;
     head = new Uint8Array(Math.min(size, 512));
     fs.readSync(fd, head, 0, head.length, 0);
@@ -86,10 +102,16 @@ export function detectCheckpointFormat(file: string): CheckpointFormat {
   // safetensors: u64 header length, then a JSON object.
   if (head.length >= 9 && head[8] === 0x7b && head[6] === 0 && head[7] === 0) return 'safetensors';
   const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new Error(`${file}: unrecognised checkpoint format (first bytes ${hex}): expected a torch.save zip archive (step_<N>) or a .safetensors file`);
+  throw new Error(
+    `${file}: unrecognised checkpoint format (first bytes ${hex}): expected a torch.save zip archive (step_<N>) or a .safetensors file`,
+  );
 }
 
-function resolveConfigSource(file: string, opts: LoadCheckpointOptions, metadata: Record<string, string>): ConfigSource {
+function resolveConfigSource(
+  file: string,
+  opts: LoadCheckpointOptions,
+  metadata: Record<string, string>,
+): ConfigSource {
   if (opts.configPath) return readConfigFile(opts.configPath);
   const embedded = metadata[TRM_CONFIG_METADATA_KEY];
   if (embedded !== undefined) return parseConfigText(embedded, `${file} (metadata ${TRM_CONFIG_METADATA_KEY})`);
@@ -98,12 +120,20 @@ function resolveConfigSource(file: string, opts: LoadCheckpointOptions, metadata
 }
 
 /** Merges the file's config with what the weights say; explicit config values always win (and are then checked against the weights). */
-function buildConfig(cfg: ConfigSource, weights: Map<string, HostTensor>, seqLen: number | undefined, file: string): { config: TrmConfig; fromWeights: string[] } {
+function buildConfig(
+  cfg: ConfigSource,
+  weights: Map<string, HostTensor>,
+  seqLen: number | undefined,
+  file: string,
+): { config: TrmConfig; fromWeights: string[] } {
   const inferred = inferSizes(weights);
   const arch: Record<string, unknown> = { ...cfg.arch };
   const fromWeights: string[] = [];
   const fill = (key: string, value: unknown): void => {
-    if (arch[key] === undefined && value !== undefined) { arch[key] = value; fromWeights.push(key); }
+    if (arch[key] === undefined && value !== undefined) {
+      arch[key] = value;
+      fromWeights.push(key);
+    }
   };
   fill('hidden_size', inferred.hidden_size);
   fill('L_layers', inferred.L_layers);
@@ -113,28 +143,42 @@ function buildConfig(cfg: ConfigSource, weights: Map<string, HostTensor>, seqLen
   if (inferred.learned_pos) fill('pos_encodings', 'learned');
   const sizes = { ...cfg.sizes };
   for (const key of ['vocab_size', 'num_puzzle_identifiers'] as const) {
-    if (sizes[key] === undefined && inferred[key] !== undefined) { sizes[key] = inferred[key]; fromWeights.push(key); }
+    if (sizes[key] === undefined && inferred[key] !== undefined) {
+      sizes[key] = inferred[key];
+      fromWeights.push(key);
+    }
   }
   if (sizes.num_puzzle_identifiers === undefined && arch.puzzle_emb_ndim === 0) sizes.num_puzzle_identifiers = 1;
   const config = configFromArch(arch, sizes);
   if (!sizes.seq_len && inferred.total_seq_len !== undefined) {
     const s = inferred.total_seq_len - derive(config).puzzleEmbLen;
-    if (s > 0) { config.seq_len = s; fromWeights.push('seq_len'); }
+    if (s > 0) {
+      config.seq_len = s;
+      fromWeights.push('seq_len');
+    }
   }
   if (seqLen !== undefined) {
-    if (!Number.isInteger(seqLen) || seqLen <= 0) throw new Error(`${file}: seqLen must be a positive integer (got ${seqLen})`);
+    if (!Number.isInteger(seqLen) || seqLen <= 0)
+      throw new Error(`${file}: seqLen must be a positive integer (got ${seqLen})`);
     if (config.seq_len === 0) config.seq_len = seqLen;
     else if (config.seq_len !== seqLen) {
       const origin = sizes.seq_len ? cfg.source : 'the weights';
-      throw new Error(`${file}: the inputs have sequence length ${seqLen}, but the checkpoint's seq_len is ${config.seq_len} (from ${origin})`);
+      throw new Error(
+        `${file}: the inputs have sequence length ${seqLen}, but the checkpoint's seq_len is ${config.seq_len} (from ${origin})`,
+      );
     }
   }
   try {
     // seq_len 0 means "not known yet" (see LoadedCheckpoint.config). V and N are 0 only when their
     // weights are missing, which validateWeights reports more usefully as missing keys.
-    validateConfig({ ...config, seq_len: config.seq_len || 1, vocab_size: config.vocab_size || 1, num_puzzle_identifiers: config.num_puzzle_identifiers || 1 });
+    validateConfig({
+      ...config,
+      seq_len: config.seq_len || 1,
+      vocab_size: config.vocab_size || 1,
+      num_puzzle_identifiers: config.num_puzzle_identifiers || 1,
+    });
   } catch (e) {
-    throw new Error(`${file}: configuration from ${cfg.source}: ${(e as Error).message}`);
+    throw new Error(`${file}: configuration from ${cfg.source}: ${(e as Error).message}`, { cause: e });
   }
   return { config, fromWeights };
 }
@@ -153,36 +197,63 @@ export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): 
   const table = canonical.get('puzzle_emb.weights');
   const wanted = opts.numPuzzleIdentifiers;
   if (wanted !== undefined && table && table.shape.length === 2 && table.shape[0] !== wanted) {
-    if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`numPuzzleIdentifiers must be a positive integer, got ${wanted}`);
+    if (!Number.isInteger(wanted) || wanted < 1)
+      throw new Error(`numPuzzleIdentifiers must be a positive integer, got ${wanted}`);
     canonical.set('puzzle_emb.weights', resizePuzzleTable(table, wanted));
-    resizeWarnings.push(`${path}: the puzzle-embedding table has ${table.shape[0]} rows but the data has ${wanted} puzzle identifiers; ` +
-      'using the mean row for every identifier (the official fine-tuning rule), so per-puzzle embeddings are lost');
+    resizeWarnings.push(
+      `${path}: the puzzle-embedding table has ${table.shape[0]} rows but the data has ${wanted} puzzle identifiers; ` +
+        'using the mean row for every identifier (the official fine-tuning rule), so per-puzzle embeddings are lost',
+    );
   }
   const { config, fromWeights } = buildConfig(cfg, canonical, opts.seqLen, path);
   if (resizeWarnings.length && wanted !== undefined) config.num_puzzle_identifiers = wanted;
   const configSource = fromWeights.length ? `${cfg.source} (+ ${fromWeights.join(', ')} from the weights)` : cfg.source;
-  const { weights, warnings } = validateWeights(canonical, config, { source: path, configSource, allowNonFinite: opts.allowNonFinite });
+  const { weights, warnings } = validateWeights(canonical, config, {
+    source: path,
+    configSource,
+    allowNonFinite: opts.allowNonFinite,
+  });
   for (const k of [...sourceDtypes.keys()]) if (!weights.has(k)) sourceDtypes.delete(k);
-  return { path, format, config, configSource, weights, sourceDtypes, parameterCount: trainableParameterCount(weights), warnings: [...resizeWarnings, ...warnings] };
+  return {
+    path,
+    format,
+    config,
+    configSource,
+    weights,
+    sourceDtypes,
+    parameterCount: trainableParameterCount(weights),
+    warnings: [...resizeWarnings, ...warnings],
+  };
 }
 
 /**
  * Writes float32 weights under their canonical names with the config embedded as JSON metadata
  * (`trm_config`), so the file loads without a config next to it. Shapes are checked first.
  */
-export function saveSafetensorsCheckpoint(path: string, config: TrmConfig, weights: Map<string, HostTensor>, extraMetadata: Record<string, string> = {}): void {
+export function saveSafetensorsCheckpoint(
+  path: string,
+  config: TrmConfig,
+  weights: Map<string, HostTensor>,
+  extraMetadata: Record<string, string> = {},
+): void {
   const expected = expectedWeightShapes(config);
   const problems: string[] = [];
   for (const [key, shape] of expected) {
     const t = weights.get(key);
     if (!t) problems.push(`missing ${key}`);
-    else if (t.shape.join(',') !== shape.join(',')) problems.push(`${key}: has [${t.shape.join(', ')}], config expects [${shape.join(', ')}]`);
+    else if (t.shape.join(',') !== shape.join(','))
+      problems.push(`${key}: has [${t.shape.join(', ')}], config expects [${shape.join(', ')}]`);
   }
   if (problems.length) throw new Error(`cannot save ${path}: weights do not match the config: ${problems.join('; ')}`);
   for (const [k, v] of Object.entries(extraMetadata)) {
     if (typeof v !== 'string') throw new Error(`cannot save ${path}: metadata value for "${k}" must be a string`);
-    if (k === TRM_CONFIG_METADATA_KEY) throw new Error(`cannot save ${path}: metadata key "${k}" is reserved for the config`);
+    if (k === TRM_CONFIG_METADATA_KEY)
+      throw new Error(`cannot save ${path}: metadata key "${k}" is reserved for the config`);
   }
   const ordered: [string, HostTensor][] = [...expected.keys()].map((k) => [k, weights.get(k) as HostTensor]);
-  writeSafetensors(path, ordered, { format: 'pt', ...extraMetadata, [TRM_CONFIG_METADATA_KEY]: JSON.stringify(config) });
+  writeSafetensors(path, ordered, {
+    format: 'pt',
+    ...extraMetadata,
+    [TRM_CONFIG_METADATA_KEY]: JSON.stringify(config),
+  });
 }

@@ -1,9 +1,30 @@
 // Host-side tensors: plain typed arrays with a shape, independent of any TF.js backend.
 // File readers produce them, the model consumes them, traces store them.
 
-export type HostDType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'int8' | 'int16' | 'uint16' | 'uint32' | 'bool' | 'bfloat16' | 'float16';
+export type HostDType =
+  | 'float32'
+  | 'float64'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'int8'
+  | 'int16'
+  | 'uint16'
+  | 'uint32'
+  | 'bool'
+  | 'bfloat16'
+  | 'float16';
 
-export type HostData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array;
+export type HostData =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Uint32Array;
 
 export interface HostTensor {
   /** Logical dtype. `bfloat16`/`float16` data are kept as raw Uint16Array bits until decoded. */
@@ -48,7 +69,10 @@ export function roundToBf16(x: Float32Array): Float32Array {
   const out = new Uint32Array(x.length);
   for (let i = 0; i < u.length; i++) {
     const v = u[i];
-    if ((v & 0x7f800000) === 0x7f800000) { out[i] = (v & 0x7fffff) ? 0x7fc00000 : v & 0xffff0000; continue; } // NaN / Inf
+    if ((v & 0x7f800000) === 0x7f800000) {
+      out[i] = v & 0x7fffff ? 0x7fc00000 : v & 0xffff0000;
+      continue;
+    } // NaN / Inf
     const rounded = v + 0x7fff + ((v >>> 16) & 1);
     out[i] = rounded & 0xffff0000;
   }
@@ -58,11 +82,16 @@ export function roundToBf16(x: Float32Array): Float32Array {
 /** Returns the tensor's values as float32 (decoding bf16/f16, converting ints). */
 export function toFloat32(t: HostTensor): Float32Array {
   switch (t.dtype) {
-    case 'float32': return t.data as Float32Array;
-    case 'bfloat16': return bf16ToF32(t.data as Uint16Array);
-    case 'float16': return f16ToF32(t.data as Uint16Array);
-    case 'int64': return Float32Array.from(t.data as BigInt64Array, (v) => Number(v));
-    default: return Float32Array.from(t.data as ArrayLike<number>);
+    case 'float32':
+      return t.data as Float32Array;
+    case 'bfloat16':
+      return bf16ToF32(t.data as Uint16Array);
+    case 'float16':
+      return f16ToF32(t.data as Uint16Array);
+    case 'int64':
+      return Float32Array.from(t.data as BigInt64Array, (v) => Number(v));
+    default:
+      return Float32Array.from(t.data as ArrayLike<number>);
   }
 }
 
@@ -74,7 +103,8 @@ export function toInt32(t: HostTensor, what = 'tensor'): Int32Array {
     const out = new Int32Array(src.length);
     for (let i = 0; i < src.length; i++) {
       const v = src[i];
-      if (v > 2147483647n || v < -2147483648n) throw new Error(`${what}: value ${v} at index ${i} does not fit in int32`);
+      if (v > 2147483647n || v < -2147483648n)
+        throw new Error(`${what}: value ${v} at index ${i} does not fit in int32`);
       out[i] = Number(v);
     }
     return out;

@@ -5,7 +5,7 @@
 // named run between two steps.
 
 import { parentPort } from 'node:worker_threads';
-import { selectBackend, type BackendName } from './backend';
+import { selectBackend } from './backend';
 import { PredictSession } from './authoring/predictEngine';
 import { type FromWorker, type LoadMessage, type PredictMessage, isToWorker } from './authoring/workerProtocol';
 
@@ -24,9 +24,13 @@ async function load(m: LoadMessage): Promise<void> {
   session?.dispose();
   session = undefined;
   try {
-    const backend = await selectBackend({ wasmDir: m.wasmDir, prefer: m.backend as BackendName | undefined });
+    const backend = await selectBackend({ wasmDir: m.wasmDir, prefer: m.backend });
     session = PredictSession.load(m.checkpoint, m.config);
-    post({ type: 'loaded', model: session.info, backend: { name: backend.name, description: backend.description, gpu: backend.gpu, threads: backend.threads } });
+    post({
+      type: 'loaded',
+      model: session.info,
+      backend: { name: backend.name, description: backend.description, gpu: backend.gpu, threads: backend.threads },
+    });
   } catch (e) {
     post({ type: 'loadError', message: message(e) });
   }
@@ -35,9 +39,13 @@ async function load(m: LoadMessage): Promise<void> {
 async function predict(m: PredictMessage, ctrl: AbortController): Promise<void> {
   try {
     if (!session) throw new Error('no model is loaded');
-    if (ctrl.signal.aborted) { post({ type: 'cancelled', runId: m.runId }); return; }
+    if (ctrl.signal.aborted) {
+      post({ type: 'cancelled', runId: m.runId });
+      return;
+    }
     const results = await session.predict(m.puzzles, {
-      policy: m.policy, signal: ctrl.signal,
+      policy: m.policy,
+      signal: ctrl.signal,
       onStep: (step, of) => post({ type: 'step', runId: m.runId, step, of }),
     });
     post({ type: 'result', runId: m.runId, results });
@@ -51,11 +59,21 @@ async function predict(m: PredictMessage, ctrl: AbortController): Promise<void> 
 
 port.on('message', (raw: unknown) => {
   if (!isToWorker(raw)) {
-    post({ type: 'runError', runId: -1, message: `prediction worker: unrecognised message ${JSON.stringify(raw)?.slice(0, 200)}` });
+    post({
+      type: 'runError',
+      runId: -1,
+      message: `prediction worker: unrecognised message ${JSON.stringify(raw)?.slice(0, 200)}`,
+    });
     return;
   }
-  if (raw.type === 'cancel') { cancels.get(raw.runId)?.abort(new Error('cancelled')); return; }
-  if (raw.type === 'load') { queue = queue.then(() => load(raw)); return; }
+  if (raw.type === 'cancel') {
+    cancels.get(raw.runId)?.abort(new Error('cancelled'));
+    return;
+  }
+  if (raw.type === 'load') {
+    queue = queue.then(() => load(raw));
+    return;
+  }
   // Registered now, not when the run starts, so a cancel that arrives while queued still counts.
   const ctrl = new AbortController();
   cancels.set(raw.runId, ctrl);

@@ -3,7 +3,7 @@
 // (DISABLE_COMPILE); canonical names are the bare module names of the inner model
 // (TinyRecursiveReasoningModel_ACTV1_Inner), e.g. `L_level.layers.0.mlp.gate_up_proj.weight`.
 // Weights are decoded to float32 (bf16 H_init / L_init included), checked key by key against the
-// shapes the config implies (reference section 16), and scanned for NaN/Inf.
+// shapes the config implies (the state_dict pretrain.py `save_train_state` writes), and scanned for NaN/Inf.
 
 import { TrmConfig, derive } from './config';
 import { HostTensor, numel, shapeToString, toFloat32 } from './hostTensor';
@@ -37,7 +37,8 @@ export function canonicalizeStateDict(raw: Map<string, HostTensor>, source: stri
   for (const [key, t] of raw) {
     const name = canonicalName(key);
     const previous = origin.get(name);
-    if (previous !== undefined) throw new Error(`${source}: keys "${previous}" and "${key}" both map to the weight ${name}`);
+    if (previous !== undefined)
+      throw new Error(`${source}: keys "${previous}" and "${key}" both map to the weight ${name}`);
     origin.set(name, key);
     sourceDtypes.set(name, t.dtype);
     // toFloat32 allocates once for bf16/f16 (the raw 16-bit buffer is then dropped with `raw`).
@@ -48,11 +49,11 @@ export function canonicalizeStateDict(raw: Map<string, HostTensor>, source: stri
 
 /** Sizes readable off the weights themselves (all optional: a key may be missing). */
 export interface InferredSizes {
-  vocab_size?: number;             // embed_tokens rows
-  hidden_size?: number;            // embed_tokens width
+  vocab_size?: number; // embed_tokens rows
+  hidden_size?: number; // embed_tokens width
   num_puzzle_identifiers?: number; // puzzle_emb.weights rows
-  puzzle_emb_ndim?: number;        // puzzle_emb.weights width (0 when the table is absent)
-  total_seq_len?: number;          // T = S + P, from mlp_t gate_up in-dim or learned embed_pos rows
+  puzzle_emb_ndim?: number; // puzzle_emb.weights width (0 when the table is absent)
+  total_seq_len?: number; // T = S + P, from mlp_t gate_up in-dim or learned embed_pos rows
   L_layers?: number;
   mlp_t?: boolean;
   learned_pos?: boolean;
@@ -61,9 +62,15 @@ export interface InferredSizes {
 export function inferSizes(weights: Map<string, HostTensor>): InferredSizes {
   const out: InferredSizes = {};
   const embed = weights.get('embed_tokens.embedding_weight');
-  if (embed?.shape.length === 2) { out.vocab_size = embed.shape[0]; out.hidden_size = embed.shape[1]; }
+  if (embed?.shape.length === 2) {
+    out.vocab_size = embed.shape[0];
+    out.hidden_size = embed.shape[1];
+  }
   const puzzle = weights.get('puzzle_emb.weights');
-  if (puzzle?.shape.length === 2) { out.num_puzzle_identifiers = puzzle.shape[0]; out.puzzle_emb_ndim = puzzle.shape[1]; } else if (!puzzle && embed) out.puzzle_emb_ndim = 0;
+  if (puzzle?.shape.length === 2) {
+    out.num_puzzle_identifiers = puzzle.shape[0];
+    out.puzzle_emb_ndim = puzzle.shape[1];
+  } else if (!puzzle && embed) out.puzzle_emb_ndim = 0;
   const layers = new Set<number>();
   for (const k of weights.keys()) {
     const m = /^L_level\.layers\.(\d+)\./.exec(k);
@@ -136,7 +143,11 @@ function countNonFinite(x: Float32Array): number {
  * expected shape and a floating dtype, all values finite. Throws one error listing every problem;
  * unexpected keys become warnings and are dropped.
  */
-export function validateWeights(weights: Map<string, HostTensor>, config: TrmConfig, opts: ValidateOptions): ValidatedWeights {
+export function validateWeights(
+  weights: Map<string, HostTensor>,
+  config: TrmConfig,
+  opts: ValidateOptions,
+): ValidatedWeights {
   const expected = expectedWeightShapes(config);
   const problems: string[] = [];
   const missing: string[] = [];
@@ -144,8 +155,14 @@ export function validateWeights(weights: Map<string, HostTensor>, config: TrmCon
   const out = new Map<string, HostTensor>();
   for (const [key, shape] of expected) {
     const t = weights.get(key);
-    if (!t) { missing.push(key); continue; }
-    if (t.dtype !== 'float32') { problems.push(`${key}: dtype ${t.dtype} is not a floating-point weight`); continue; }
+    if (!t) {
+      missing.push(key);
+      continue;
+    }
+    if (t.dtype !== 'float32') {
+      problems.push(`${key}: dtype ${t.dtype} is not a floating-point weight`);
+      continue;
+    }
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       problems.push(`${key}: checkpoint has ${shapeToString(t.shape)}, config expects ${shapeToString(shape)}`);
       continue;
@@ -160,13 +177,20 @@ export function validateWeights(weights: Map<string, HostTensor>, config: TrmCon
   }
   if (missing.length) problems.push(`missing keys: ${missing.join(', ')}`);
   const unexpected = [...weights.keys()].filter((k) => !expected.has(k));
-  if (unexpected.length) warnings.push(`${opts.source}: ignoring unexpected keys not used by this configuration: ${unexpected.join(', ')}`);
+  if (unexpected.length)
+    warnings.push(`${opts.source}: ignoring unexpected keys not used by this configuration: ${unexpected.join(', ')}`);
   if (problems.length) {
     const embed = weights.get('embed_tokens.embedding_weight');
-    const hint = embed && embed.shape.length === 2 && embed.shape[1] !== config.hidden_size
-      ? ` (the embedding is ${embed.shape[1]} wide, so the checkpoint looks like hidden_size ${embed.shape[1]}, not ${config.hidden_size})` : '';
-    const nonFinite = problems.some((p) => p.includes('NaN or infinite')) ? ' (pass allowNonFinite to load non-finite weights anyway)' : '';
-    throw new Error(`${opts.source} does not match its configuration (${opts.configSource})${hint}${nonFinite}: ${problems.join('; ')}`);
+    const hint =
+      embed && embed.shape.length === 2 && embed.shape[1] !== config.hidden_size
+        ? ` (the embedding is ${embed.shape[1]} wide, so the checkpoint looks like hidden_size ${embed.shape[1]}, not ${config.hidden_size})`
+        : '';
+    const nonFinite = problems.some((p) => p.includes('NaN or infinite'))
+      ? ' (pass allowNonFinite to load non-finite weights anyway)'
+      : '';
+    throw new Error(
+      `${opts.source} does not match its configuration (${opts.configSource})${hint}${nonFinite}: ${problems.join('; ')}`,
+    );
   }
   return { weights: out, warnings };
 }

@@ -56,7 +56,9 @@ async function showBackend(): Promise<ShownBackend | undefined> {
     info = { ...(await ensureBackend()), tfBackend: tf.getBackend() };
   } catch (e) {
     // A notification, not a thrown error: the user gets the reason instead of "command failed".
-    void vscode.window.showErrorMessage(`TRM: no compute backend could be started: ${e instanceof Error ? e.message : String(e)}`);
+    void vscode.window.showErrorMessage(
+      `TRM: no compute backend could be started: ${e instanceof Error ? e.message : String(e)}`,
+    );
     return undefined;
   }
   // Not awaited: the promise settles only when the notification is dismissed.

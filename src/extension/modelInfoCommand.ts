@@ -29,7 +29,9 @@ let output: vscode.OutputChannel | undefined;
 export function modelInfoLines(info: ModelInfo): string[] {
   const c = info.config;
   const d = c.seq_len > 0 ? derive(c) : undefined;
-  const variant = c.mlp_t ? 'MLP-T (token-mixing MLP)' : `attention, ${c.num_heads} heads, ${c.pos_encodings} positions`;
+  const variant = c.mlp_t
+    ? 'MLP-T (token-mixing MLP)'
+    : `attention, ${c.num_heads} heads, ${c.pos_encodings} positions`;
   return [
     `checkpoint   ${info.checkpoint} (${info.format})`,
     `config       ${info.configSource}`,
@@ -48,33 +50,52 @@ async function chooseCheckpoint(): Promise<string | undefined> {
   if (found.length === 1) return found[0].fsPath;
   if (found.length > 1) {
     const pick = await vscode.window.showQuickPick(
-      found.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u), fsPath: u.fsPath })),
-      { title: 'TRM: Show Model Info', placeHolder: 'Checkpoint (official step_N or .safetensors)' });
+      found.map((u) => ({
+        label: path.basename(u.fsPath),
+        description: vscode.workspace.asRelativePath(u),
+        fsPath: u.fsPath,
+      })),
+      { title: 'TRM: Show Model Info', placeHolder: 'Checkpoint (official step_N or .safetensors)' },
+    );
     return pick?.fsPath;
   }
-  const chosen = await vscode.window.showOpenDialog({ title: 'TRM: Show Model Info', canSelectMany: false, openLabel: 'Show Model Info' });
+  const chosen = await vscode.window.showOpenDialog({
+    title: 'TRM: Show Model Info',
+    canSelectMany: false,
+    openLabel: 'Show Model Info',
+  });
   return chosen?.[0]?.fsPath;
 }
 
 async function showModelInfo(arg?: unknown): Promise<ModelInfo | undefined> {
   let file: string | undefined;
   if (typeof arg === 'string') file = arg;
-  else if (arg instanceof vscode.Uri || (typeof arg === 'object' && arg !== null && typeof (arg as { fsPath?: unknown }).fsPath === 'string')) {
+  else if (
+    arg instanceof vscode.Uri ||
+    (typeof arg === 'object' && arg !== null && typeof (arg as { fsPath?: unknown }).fsPath === 'string')
+  ) {
     file = (arg as vscode.Uri).fsPath;
-  }
-  else if (arg !== undefined) {
+  } else if (arg !== undefined) {
     void vscode.window.showErrorMessage(`TRM: Show Model Info expects a checkpoint path or file, got ${typeof arg}`);
     return undefined;
   } else file = await chooseCheckpoint();
-  if (!file) return undefined;   // cancelled
+  if (!file) return undefined; // cancelled
   let info: ModelInfo;
   try {
     const loaded = loadCheckpoint(file);
-    info = { checkpoint: loaded.path, format: loaded.format, configSource: loaded.configSource,
-      parameters: loaded.parameterCount, config: loaded.config, warnings: loaded.warnings };
-    loaded.weights.clear();   // only the facts are kept
+    info = {
+      checkpoint: loaded.path,
+      format: loaded.format,
+      configSource: loaded.configSource,
+      parameters: loaded.parameterCount,
+      config: loaded.config,
+      warnings: loaded.warnings,
+    };
+    loaded.weights.clear(); // only the facts are kept
   } catch (e) {
-    void vscode.window.showErrorMessage(`TRM: cannot read the checkpoint ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    void vscode.window.showErrorMessage(
+      `TRM: cannot read the checkpoint ${file}: ${e instanceof Error ? e.message : String(e)}`,
+    );
     return undefined;
   }
   output ??= vscode.window.createOutputChannel('TRM Model Info');
@@ -82,12 +103,18 @@ async function showModelInfo(arg?: unknown): Promise<ModelInfo | undefined> {
   output.appendLine('');
   output.show(true);
   const c = info.config;
-  void vscode.window.showInformationMessage(`TRM model ${path.basename(file)}: ${info.parameters.toLocaleString('en-US')} parameters, ` +
-    `hidden_size ${c.hidden_size}, T = ${c.H_cycles}, n = ${c.L_cycles}, N_sup = ${c.halt_max_steps} (details in the TRM Model Info output).`);
+  void vscode.window.showInformationMessage(
+    `TRM model ${path.basename(file)}: ${info.parameters.toLocaleString('en-US')} parameters, ` +
+      `hidden_size ${c.hidden_size}, T = ${c.H_cycles}, n = ${c.L_cycles}, N_sup = ${c.halt_max_steps} (details in the TRM Model Info output).`,
+  );
   return info;
 }
 
 export function registerModelInfoCommand(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand(MODEL_INFO_COMMAND, showModelInfo),
-    { dispose: () => { output?.dispose(); output = undefined; } });
+  context.subscriptions.push(vscode.commands.registerCommand(MODEL_INFO_COMMAND, showModelInfo), {
+    dispose: () => {
+      output?.dispose();
+      output = undefined;
+    },
+  });
 }

@@ -27,12 +27,12 @@ export const FINAL_STATUSES: readonly RunStatus[] = ['done', 'cancelled', 'faile
 
 /** What is known about a run: the request at first, the trainer's announcement (`started`) after. */
 export interface RunInfo {
-  runId: number;                 // host counter, unique per extension-host session
+  runId: number; // host counter, unique per extension-host session
   runDir: string;
   dataDir: string;
   preset: string | null;
   resumed: boolean;
-  backend: string | null;        // null until the worker announced the run
+  backend: string | null; // null until the worker announced the run
   totalSteps: number | null;
   startStep: number | null;
   parameters: number | null;
@@ -43,52 +43,112 @@ export interface RunInfo {
 export interface ProgressPoint {
   step: number;
   lr: Metric;
-  lmLoss: Metric; qHaltLoss: Metric; totalLoss: Metric;
-  accuracy: Metric; exactAccuracy: Metric; qHaltAccuracy: Metric;
-  meanSteps: Metric;             // mean supervision steps used before halting (≤ N_sup = halt_max_steps)
+  lmLoss: Metric;
+  qHaltLoss: Metric;
+  totalLoss: Metric;
+  accuracy: Metric;
+  exactAccuracy: Metric;
+  qHaltAccuracy: Metric;
+  meanSteps: Metric; // mean supervision steps used before halting (≤ N_sup = halt_max_steps)
   examplesPerSec: Metric;
   elapsedSec: Metric;
 }
-export interface EvalPoint { step: number; metrics: Record<string, Metric> }
-export interface CheckpointPoint { step: number; path: string }
+export interface EvalPoint {
+  step: number;
+  metrics: Record<string, Metric>;
+}
+export interface CheckpointPoint {
+  step: number;
+  path: string;
+}
 
 /** Everything the dashboard draws for one run: what `init` carries so a reopened panel re-hydrates. */
 export interface RunSnapshot {
   info: RunInfo;
   status: RunStatus;
-  message: string;               // the final reason or error text ("" while running)
-  progress: ProgressPoint[];     // ascending steps, possibly decimated for long runs
+  message: string; // the final reason or error text ("" while running)
+  progress: ProgressPoint[]; // ascending steps, possibly decimated for long runs
   evals: EvalPoint[];
   checkpoints: CheckpointPoint[];
 }
 
 // ---------------------------------------------------------------- webview -> host
-export interface ReadyMessage { type: 'ready'; protocolVersion: number }
+export interface ReadyMessage {
+  type: 'ready';
+  protocolVersion: number;
+}
 /** The Stop button: cancel this run (the trainer writes its checkpoint first). */
-export interface StopMessage { type: 'stop'; runId: number }
+export interface StopMessage {
+  type: 'stop';
+  runId: number;
+}
 /** Opens a checkpoint's folder in the OS file manager / the explorer. */
-export interface RevealMessage { type: 'reveal'; path: string }
-export interface WebviewErrorMessage { type: 'webviewError'; message: string }
+export interface RevealMessage {
+  type: 'reveal';
+  path: string;
+}
+export interface WebviewErrorMessage {
+  type: 'webviewError';
+  message: string;
+}
 export type DashboardToHostMessage = ReadyMessage | StopMessage | RevealMessage | WebviewErrorMessage;
 
 // ---------------------------------------------------------------- host -> webview
 /** Sent after every `ready` and whenever a new run starts; `run: null` = nothing trained yet. */
-export interface InitMessage { type: 'init'; protocolVersion: number; theme: ThemeKind; run: RunSnapshot | null; notice: string }
+export interface InitMessage {
+  type: 'init';
+  protocolVersion: number;
+  theme: ThemeKind;
+  run: RunSnapshot | null;
+  notice: string;
+}
 /** New points of the shown run, in ascending step order. */
-export interface ProgressMessage { type: 'progress'; runId: number; points: ProgressPoint[] }
-export interface EvalMessage { type: 'eval'; runId: number; point: EvalPoint }
-export interface CheckpointMessage { type: 'checkpoint'; runId: number; point: CheckpointPoint }
+export interface ProgressMessage {
+  type: 'progress';
+  runId: number;
+  points: ProgressPoint[];
+}
+export interface EvalMessage {
+  type: 'eval';
+  runId: number;
+  point: EvalPoint;
+}
+export interface CheckpointMessage {
+  type: 'checkpoint';
+  runId: number;
+  point: CheckpointPoint;
+}
 /** Run info and status changed (announced, stopping, finished, failed). */
-export interface StatusMessage { type: 'status'; runId: number; info: RunInfo; status: RunStatus; message: string }
-export interface ThemeMessage { type: 'theme'; theme: ThemeKind }
-export type HostToDashboardMessage = InitMessage | ProgressMessage | EvalMessage | CheckpointMessage | StatusMessage | ThemeMessage;
+export interface StatusMessage {
+  type: 'status';
+  runId: number;
+  info: RunInfo;
+  status: RunStatus;
+  message: string;
+}
+export interface ThemeMessage {
+  type: 'theme';
+  theme: ThemeKind;
+}
+export type HostToDashboardMessage =
+  InitMessage | ProgressMessage | EvalMessage | CheckpointMessage | StatusMessage | ThemeMessage;
 
 // ---------------------------------------------------------------- schemas
-const show = (v: unknown): string => (v === undefined ? 'undefined (missing)' : typeof v === 'string' ? JSON.stringify(v.slice(0, 40))
-  : typeof v === 'number' || typeof v === 'boolean' || v === null ? String(v) : Array.isArray(v) ? 'an array' : typeof v);
+const show = (v: unknown): string =>
+  v === undefined
+    ? 'undefined (missing)'
+    : typeof v === 'string'
+      ? JSON.stringify(v.slice(0, 40))
+      : typeof v === 'number' || typeof v === 'boolean' || v === null
+        ? String(v)
+        : Array.isArray(v)
+          ? 'an array'
+          : typeof v;
 
-const metric: Check = (v, p) => (v === null || (typeof v === 'number' && Number.isFinite(v)) ? undefined
-  : `${p}: expected a finite number or null (NaN/Infinity), got ${show(v)}`);
+const metric: Check = (v, p) =>
+  v === null || (typeof v === 'number' && Number.isFinite(v))
+    ? undefined
+    : `${p}: expected a finite number or null (NaN/Infinity), got ${show(v)}`;
 const runIdCheck = c.int(1);
 const stepCheck = c.int(0, Number.MAX_SAFE_INTEGER);
 const statusCheck = c.literal<RunStatus>('starting', 'running', 'stopping', 'done', 'cancelled', 'failed');
@@ -115,7 +175,8 @@ const metricRecord: Check = (v, p) => {
   const keys = Object.keys(v);
   if (keys.length > 64) return `${p}: ${keys.length} metrics, at most 64`;
   for (const k of keys) {
-    if (!/^[\w./-]{1,64}$/.test(k)) return `${p}: metric name ${JSON.stringify(k.slice(0, 70))} must be 1-64 letters, digits, _ . / -`;
+    if (!/^[\w./-]{1,64}$/.test(k))
+      return `${p}: metric name ${JSON.stringify(k.slice(0, 70))} must be 1-64 letters, digits, _ . / -`;
     const problem = metric(v[k], `${p}.${k}`);
     if (problem) return problem;
   }
@@ -124,22 +185,41 @@ const metricRecord: Check = (v, p) => {
 
 const nullableCount = c.nullable(c.int(0));
 export const runInfoCheck: Check = c.object({
-  runId: runIdCheck, runDir: c.str(4096), dataDir: c.str(4096), preset: c.nullable(c.str(200)), resumed: c.bool(),
-  backend: c.nullable(c.str(1000)), totalSteps: nullableCount, startStep: nullableCount, parameters: nullableCount,
+  runId: runIdCheck,
+  runDir: c.str(4096),
+  dataDir: c.str(4096),
+  preset: c.nullable(c.str(200)),
+  resumed: c.bool(),
+  backend: c.nullable(c.str(1000)),
+  totalSteps: nullableCount,
+  startStep: nullableCount,
+  parameters: nullableCount,
   examplesPerStep: nullableCount,
 });
 
 export const progressPointCheck: Check = c.object({
-  step: stepCheck, lr: metric, lmLoss: metric, qHaltLoss: metric, totalLoss: metric, accuracy: metric, exactAccuracy: metric,
-  qHaltAccuracy: metric, meanSteps: metric, examplesPerSec: metric, elapsedSec: metric,
+  step: stepCheck,
+  lr: metric,
+  lmLoss: metric,
+  qHaltLoss: metric,
+  totalLoss: metric,
+  accuracy: metric,
+  exactAccuracy: metric,
+  qHaltAccuracy: metric,
+  meanSteps: metric,
+  examplesPerSec: metric,
+  elapsedSec: metric,
 });
 export const evalPointCheck: Check = c.object({ step: stepCheck, metrics: metricRecord });
 export const checkpointPointCheck: Check = c.object({ step: stepCheck, path: c.str(4096) });
 
 export const runSnapshotCheck: Check = c.object({
-  info: runInfoCheck, status: statusCheck, message: c.str(100_000),
+  info: runInfoCheck,
+  status: statusCheck,
+  message: c.str(100_000),
   progress: arrayOf(progressPointCheck, MAX_POINTS_PER_MESSAGE, true),
-  evals: arrayOf(evalPointCheck, 10_000), checkpoints: arrayOf(checkpointPointCheck, 10_000),
+  evals: arrayOf(evalPointCheck, 10_000),
+  checkpoints: arrayOf(checkpointPointCheck, 10_000),
 });
 
 const webviewSchemas: { [K in DashboardToHostMessage['type']]: Check } = {
@@ -150,25 +230,51 @@ const webviewSchemas: { [K in DashboardToHostMessage['type']]: Check } = {
 };
 
 const hostSchemas: { [K in HostToDashboardMessage['type']]: Check } = {
-  init: c.object({ type: c.literal('init'), protocolVersion: c.int(1), theme: themeCheck, run: c.nullable(runSnapshotCheck), notice: c.str(10_000) }),
-  progress: c.object({ type: c.literal('progress'), runId: runIdCheck, points: arrayOf(progressPointCheck, MAX_POINTS_PER_MESSAGE, true) },
-    (o, p) => ((o.points as unknown[]).length === 0 ? `${p}.points: empty` : undefined)),
+  init: c.object({
+    type: c.literal('init'),
+    protocolVersion: c.int(1),
+    theme: themeCheck,
+    run: c.nullable(runSnapshotCheck),
+    notice: c.str(10_000),
+  }),
+  progress: c.object(
+    {
+      type: c.literal('progress'),
+      runId: runIdCheck,
+      points: arrayOf(progressPointCheck, MAX_POINTS_PER_MESSAGE, true),
+    },
+    (o, p) => ((o.points as unknown[]).length === 0 ? `${p}.points: empty` : undefined),
+  ),
   eval: c.object({ type: c.literal('eval'), runId: runIdCheck, point: evalPointCheck }),
   checkpoint: c.object({ type: c.literal('checkpoint'), runId: runIdCheck, point: checkpointPointCheck }),
-  status: c.object({ type: c.literal('status'), runId: runIdCheck, info: runInfoCheck, status: statusCheck, message: c.str(100_000) },
-    (o, p) => ((o.info as RunInfo).runId !== o.runId ? `${p}.info.runId: ${(o.info as RunInfo).runId} differs from runId ${String(o.runId)}` : undefined)),
+  status: c.object(
+    { type: c.literal('status'), runId: runIdCheck, info: runInfoCheck, status: statusCheck, message: c.str(100_000) },
+    (o, p) =>
+      (o.info as RunInfo).runId !== o.runId
+        ? `${p}.info.runId: ${(o.info as RunInfo).runId} differs from runId ${String(o.runId)}`
+        : undefined,
+  ),
   theme: c.object({ type: c.literal('theme'), theme: themeCheck }),
 };
 
 /** First problem of a message sent by the dashboard webview, or undefined when it is valid. */
-export function validateDashboardToHost(v: unknown): string | undefined { return validateBy(webviewSchemas, 'dashboard→host', v); }
+export function validateDashboardToHost(v: unknown): string | undefined {
+  return validateBy(webviewSchemas, 'dashboard→host', v);
+}
 /** First problem of a message sent by the host to the dashboard, or undefined when it is valid. */
-export function validateHostToDashboard(v: unknown): string | undefined { return validateBy(hostSchemas, 'host→dashboard', v); }
+export function validateHostToDashboard(v: unknown): string | undefined {
+  return validateBy(hostSchemas, 'host→dashboard', v);
+}
 
-export const isDashboardToHostMessage = (v: unknown): v is DashboardToHostMessage => validateDashboardToHost(v) === undefined;
-export const isHostToDashboardMessage = (v: unknown): v is HostToDashboardMessage => validateHostToDashboard(v) === undefined;
+export const isDashboardToHostMessage = (v: unknown): v is DashboardToHostMessage =>
+  validateDashboardToHost(v) === undefined;
+export const isHostToDashboardMessage = (v: unknown): v is HostToDashboardMessage =>
+  validateHostToDashboard(v) === undefined;
 
-const guard = <T>(check: Check) => (v: unknown): v is T => check(v, 'value') === undefined;
+const guard =
+  <T>(check: Check) =>
+  (v: unknown): v is T =>
+    check(v, 'value') === undefined;
 export const isRunInfo = guard<RunInfo>(runInfoCheck);
 export const isProgressPoint = guard<ProgressPoint>(progressPointCheck);
 export const isRunSnapshot = guard<RunSnapshot>(runSnapshotCheck);
@@ -192,7 +298,7 @@ export const HISTORY_CAP = 4000;
  */
 export class DecimatedLog<T extends { step: number }> {
   private kept: T[] = [];
-  private tail: T | null = null;   // newest point when the stride did not keep it
+  private tail: T | null = null; // newest point when the stride did not keep it
   private stride = 1;
   private sinceKept = 0;
 
@@ -205,18 +311,31 @@ export class DecimatedLog<T extends { step: number }> {
     const last = this.tail ?? this.kept[this.kept.length - 1];
     if (last && p.step <= last.step) return false;
     this.sinceKept++;
-    if (this.sinceKept < this.stride && this.kept.length > 0) { this.tail = p; return true; }
-    this.kept.push(p); this.tail = null; this.sinceKept = 0;
+    if (this.sinceKept < this.stride && this.kept.length > 0) {
+      this.tail = p;
+      return true;
+    }
+    this.kept.push(p);
+    this.tail = null;
+    this.sinceKept = 0;
     if (this.kept.length > this.cap) {
       const n = this.kept.length;
-      this.kept = this.kept.filter((_, i) => (n - 1 - i) % 2 === 0);   // the newest kept point stays: the stride counts from it
+      this.kept = this.kept.filter((_, i) => (n - 1 - i) % 2 === 0); // the newest kept point stays: the stride counts from it
       this.stride *= 2;
     }
     return true;
   }
 
-  points(): T[] { return this.tail ? [...this.kept, this.tail] : [...this.kept]; }
-  get length(): number { return this.kept.length + (this.tail ? 1 : 0); }
-  get latest(): T | undefined { return this.tail ?? this.kept[this.kept.length - 1]; }
-  get currentStride(): number { return this.stride; }
+  points(): T[] {
+    return this.tail ? [...this.kept, this.tail] : [...this.kept];
+  }
+  get length(): number {
+    return this.kept.length + (this.tail ? 1 : 0);
+  }
+  get latest(): T | undefined {
+    return this.tail ?? this.kept[this.kept.length - 1];
+  }
+  get currentStride(): number {
+    return this.stride;
+  }
 }

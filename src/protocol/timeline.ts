@@ -9,10 +9,10 @@ export const TIMELINE_PROTOCOL_VERSION = 1;
 /** `viewType` of the panel; also the serializer key in package.json (`onWebviewPanel:trmLens.timeline`). */
 export const TIMELINE_VIEW_TYPE = 'trmLens.timeline';
 
-export type TensorName = 'y' | 'z';                 // y = z_H (answer state), z = z_L (latent reasoning)
+export type TensorName = 'y' | 'z'; // y = z_H (answer state), z = z_L (latent reasoning)
 export type HeatmapView = 'norm' | 'channel' | 'pca';
 export type DiffMode = 'none' | 'previous' | 'label';
-export type Granularity = 'update' | 'layer';       // a column per network call, or per layer inside it
+export type Granularity = 'update' | 'layer'; // a column per network call, or per layer inside it
 export type ThemeKind = 'light' | 'dark' | 'highContrast' | 'highContrastLight';
 export type TaskKind = 'sudoku' | 'maze' | 'arc' | 'generic';
 
@@ -24,30 +24,30 @@ export interface TraceInfo {
   taskKind: TaskKind;
   gridHeight: number;
   gridWidth: number;
-  seqLen: number;          // S
-  puzzleEmbLen: number;    // P
-  hiddenSize: number;      // D
-  vocabSize: number;       // V
-  hCycles: number;         // T (paper) = H_cycles
-  lCycles: number;         // n (paper) = L_cycles
-  lLayers: number;         // L_layers
-  maxSteps: number;        // N_sup = halt_max_steps (or fewer, as the session allows)
-  inputs: Int32Array;      // [S] token ids
-  labels?: Int32Array;     // [S], 0 = ignored
+  seqLen: number; // S
+  puzzleEmbLen: number; // P
+  hiddenSize: number; // D
+  vocabSize: number; // V
+  hCycles: number; // T (paper) = H_cycles
+  lCycles: number; // n (paper) = L_cycles
+  lLayers: number; // L_layers
+  maxSteps: number; // N_sup = halt_max_steps (or fewer, as the session allows)
+  inputs: Int32Array; // [S] token ids
+  labels?: Int32Array; // [S], 0 = ignored
   checkpoint: string;
   backend: string;
 }
 
 /** Where the debug session is stopped; `ordinal` = 0-based update index in the step (0..T*(n+1)-1). */
 export interface Position {
-  step: number;            // 1-based supervision step
-  cycle: number;           // 1-based H cycle
-  kind: TensorName;        // which state this update writes
-  index: number;           // z: 1..n, y: 0
+  step: number; // 1-based supervision step
+  cycle: number; // 1-based H cycle
+  kind: TensorName; // which state this update writes
+  index: number; // z: 1..n, y: 0
   ordinal: number;
-  layer?: number;          // 1..L_layers when stopped inside an update
-  description: string;     // "step 3 › cycle 2 › z 5 (z_L)"
-  reason: string;          // why it stopped: "step", "breakpoint", "seek", "entry", ...
+  layer?: number; // 1..L_layers when stopped inside an update
+  description: string; // "step 3 › cycle 2 › z 5 (z_L)"
+  reason: string; // why it stopped: "step", "breakpoint", "seek", "entry", ...
 }
 
 /** The webview's persisted choices (webview state, restored by the panel serializer). */
@@ -61,14 +61,14 @@ export interface ViewState {
 
 export interface StepSummary {
   step: number;
-  preds: Int32Array;           // [S] argmax token ids
-  confidence: Float32Array;    // [S] softmax probability of the predicted id
+  preds: Int32Array; // [S] argmax token ids
+  confidence: Float32Array; // [S] softmax probability of the predicted id
   qHalt: number;
   qContinue: number;
-  haltProbability: number;     // sigmoid(q_halt)
-  wouldHalt: boolean;          // q_halt > 0: the training-time halting rule
-  halted: boolean;             // the session's halt policy stopped here
-  changedCells: Int32Array;    // cells whose prediction differs from the previous step
+  haltProbability: number; // sigmoid(q_halt)
+  wouldHalt: boolean; // q_halt > 0: the training-time halting rule
+  halted: boolean; // the session's halt policy stopped here
+  changedCells: Int32Array; // cells whose prediction differs from the previous step
   correct?: boolean;
   accuracy?: number;
   wrongCells?: Int32Array;
@@ -76,46 +76,121 @@ export interface StepSummary {
 }
 
 // ---------------------------------------------------------------- webview -> host
-export interface ReadyMessage { type: 'ready'; protocolVersion: number }
-export interface RequestHeatmapMessage {
-  type: 'requestHeatmap'; id: number; step: number; ordinal: number; layer?: number;
-  tensor: TensorName; view: HeatmapView; channel?: number;
+export interface ReadyMessage {
+  type: 'ready';
+  protocolVersion: number;
 }
-export interface RequestStepSummaryMessage { type: 'requestStepSummary'; id: number; step: number }
-export interface RequestTrajectoryMessage { type: 'requestTrajectory'; id: number; tensor: TensorName; steps: number }
-export interface SeekMessage { type: 'seek'; step: number; ordinal: number; layer?: number }
-export interface SetViewMessage { type: 'setView'; view: ViewState }
+export interface RequestHeatmapMessage {
+  type: 'requestHeatmap';
+  id: number;
+  step: number;
+  ordinal: number;
+  layer?: number;
+  tensor: TensorName;
+  view: HeatmapView;
+  channel?: number;
+}
+export interface RequestStepSummaryMessage {
+  type: 'requestStepSummary';
+  id: number;
+  step: number;
+}
+export interface RequestTrajectoryMessage {
+  type: 'requestTrajectory';
+  id: number;
+  tensor: TensorName;
+  steps: number;
+}
+export interface SeekMessage {
+  type: 'seek';
+  step: number;
+  ordinal: number;
+  layer?: number;
+}
+export interface SetViewMessage {
+  type: 'setView';
+  view: ViewState;
+}
 /** The webview reports what it could not handle (bad message, render failure) to the host's log. */
-export interface WebviewErrorMessage { type: 'webviewError'; message: string }
+export interface WebviewErrorMessage {
+  type: 'webviewError';
+  message: string;
+}
 
 export type WebviewToHostMessage =
-  | ReadyMessage | RequestHeatmapMessage | RequestStepSummaryMessage | RequestTrajectoryMessage
-  | SeekMessage | SetViewMessage | WebviewErrorMessage;
+  | ReadyMessage
+  | RequestHeatmapMessage
+  | RequestStepSummaryMessage
+  | RequestTrajectoryMessage
+  | SeekMessage
+  | SetViewMessage
+  | WebviewErrorMessage;
 export type WebviewRequest = RequestHeatmapMessage | RequestStepSummaryMessage | RequestTrajectoryMessage;
 
 // ---------------------------------------------------------------- host -> webview
 /** Sent after every `ready` and whenever the shown session changes; `traceInfo: null` = no session. */
 export interface InitMessage {
-  type: 'init'; protocolVersion: number; theme: ThemeKind; view: ViewState | null;
-  traceInfo: TraceInfo | null; position: Position | null; notice: string;
+  type: 'init';
+  protocolVersion: number;
+  theme: ThemeKind;
+  view: ViewState | null;
+  traceInfo: TraceInfo | null;
+  position: Position | null;
+  notice: string;
 }
-export interface PositionMessage { type: 'position'; sessionId: string; position: Position }
+export interface PositionMessage {
+  type: 'position';
+  sessionId: string;
+  position: Position;
+}
 /** One value per sequence position: length P + S (prefix included) or S. */
-export interface HeatmapMessage { type: 'heatmap'; id: number; values: Float32Array; min: number; max: number }
-export interface StepSummaryMessage { type: 'stepSummary'; id: number; summary: StepSummary }
+export interface HeatmapMessage {
+  type: 'heatmap';
+  id: number;
+  values: Float32Array;
+  min: number;
+  max: number;
+}
+export interface StepSummaryMessage {
+  type: 'stepSummary';
+  id: number;
+  summary: StepSummary;
+}
 /** 2-D PCA projection of the mean state after each update, row-major by step then ordinal. */
 export interface TrajectoryMessage {
-  type: 'trajectory'; id: number; tensor: TensorName;
-  steps: Int32Array; ordinals: Int32Array; xs: Float32Array; ys: Float32Array;
+  type: 'trajectory';
+  id: number;
+  tensor: TensorName;
+  steps: Int32Array;
+  ordinals: Int32Array;
+  xs: Float32Array;
+  ys: Float32Array;
 }
-export interface SessionEndedMessage { type: 'sessionEnded'; sessionId: string; notice: string }
+export interface SessionEndedMessage {
+  type: 'sessionEnded';
+  sessionId: string;
+  notice: string;
+}
 /** `id` answers a request; `null` = an error not tied to one (a failed seek, a bad event). */
-export interface ErrorMessage { type: 'error'; id: number | null; message: string }
-export interface ThemeMessage { type: 'theme'; theme: ThemeKind }
+export interface ErrorMessage {
+  type: 'error';
+  id: number | null;
+  message: string;
+}
+export interface ThemeMessage {
+  type: 'theme';
+  theme: ThemeKind;
+}
 
 export type HostToWebviewMessage =
-  | InitMessage | PositionMessage | HeatmapMessage | StepSummaryMessage | TrajectoryMessage
-  | SessionEndedMessage | ErrorMessage | ThemeMessage;
+  | InitMessage
+  | PositionMessage
+  | HeatmapMessage
+  | StepSummaryMessage
+  | TrajectoryMessage
+  | SessionEndedMessage
+  | ErrorMessage
+  | ThemeMessage;
 export type HostResponse = HeatmapMessage | StepSummaryMessage | TrajectoryMessage;
 
 // ---------------------------------------------------------------- schema toolkit
@@ -134,21 +209,35 @@ export const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 export const checks = {
   int(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Check {
-    return (v, p) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined
-      : `${p}: expected an integer in [${min}, ${max}], got ${show(v)}`);
+    return (v, p) =>
+      Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+        ? undefined
+        : `${p}: expected an integer in [${min}, ${max}], got ${show(v)}`;
   },
   /** Any number, NaN and ±Infinity included (a diverging state is data, not a protocol error). */
-  num(): Check { return (v, p) => (typeof v === 'number' ? undefined : `${p}: expected a number, got ${show(v)}`); },
+  num(): Check {
+    return (v, p) => (typeof v === 'number' ? undefined : `${p}: expected a number, got ${show(v)}`);
+  },
   finite(min = -Infinity, max = Infinity): Check {
-    return (v, p) => (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? undefined
-      : `${p}: expected a finite number in [${min}, ${max}], got ${show(v)}`);
+    return (v, p) =>
+      typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max
+        ? undefined
+        : `${p}: expected a finite number in [${min}, ${max}], got ${show(v)}`;
   },
   str(maxLen = 100_000): Check {
-    return (v, p) => (typeof v === 'string' && v.length <= maxLen ? undefined : `${p}: expected a string (≤ ${maxLen} chars), got ${show(v)}`);
+    return (v, p) =>
+      typeof v === 'string' && v.length <= maxLen
+        ? undefined
+        : `${p}: expected a string (≤ ${maxLen} chars), got ${show(v)}`;
   },
-  bool(): Check { return (v, p) => (typeof v === 'boolean' ? undefined : `${p}: expected a boolean, got ${show(v)}`); },
+  bool(): Check {
+    return (v, p) => (typeof v === 'boolean' ? undefined : `${p}: expected a boolean, got ${show(v)}`);
+  },
   literal<T extends string | number>(...values: T[]): Check {
-    return (v, p) => (values.includes(v as T) ? undefined : `${p}: expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${show(v)}`);
+    return (v, p) =>
+      values.includes(v as T)
+        ? undefined
+        : `${p}: expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${show(v)}`;
   },
   /** Tag test instead of instanceof: messages cross realms (iframes, extension host). */
   typed(kind: 'Float32Array' | 'Int32Array', maxLen = 1 << 24): Check {
@@ -157,13 +246,21 @@ export const checks = {
       return (v as ArrayLike<number>).length <= maxLen ? undefined : `${p}: ${kind} longer than ${maxLen}`;
     };
   },
-  optional(c: Check): Check { return (v, p) => (v === undefined ? undefined : c(v, p)); },
-  nullable(c: Check): Check { return (v, p) => (v === null ? undefined : c(v, p)); },
+  optional(c: Check): Check {
+    return (v, p) => (v === undefined ? undefined : c(v, p));
+  },
+  nullable(c: Check): Check {
+    return (v, p) => (v === null ? undefined : c(v, p));
+  },
   /**
    * Exactly these keys (optional ones may be absent); unknown keys are an error so typos surface,
    * unless `allowExtra` (payloads from another component that may grow new fields).
    */
-  object(fields: Record<string, Check>, refine?: (o: Record<string, unknown>, p: string) => string | undefined, allowExtra = false): Check {
+  object(
+    fields: Record<string, Check>,
+    refine?: (o: Record<string, unknown>, p: string) => string | undefined,
+    allowExtra = false,
+  ): Check {
     return (v, p) => {
       if (!isRecord(v)) return `${p}: expected an object, got ${show(v)}`;
       if (!allowExtra) for (const k of Object.keys(v)) if (!(k in fields)) return `${p}.${k}: unknown field`;
@@ -186,50 +283,109 @@ const ordinalCheck = c.int(0, 1_000_000);
 const layerCheck = c.optional(c.int(1, 10_000));
 const len = (o: Record<string, unknown>, k: string): number => (o[k] as ArrayLike<number>).length;
 
-export const traceInfoCheck: Check = c.object({
-  sessionId: c.str(1000), sessionName: c.str(1000), puzzleId: c.str(1000),
-  taskKind: c.literal<TaskKind>('sudoku', 'maze', 'arc', 'generic'),
-  gridHeight: c.int(1, 4096), gridWidth: c.int(1, 4096), seqLen: c.int(1, 1 << 20), puzzleEmbLen: c.int(0, 1 << 16),
-  hiddenSize: c.int(1, 1 << 20), vocabSize: c.int(1, 1 << 20), hCycles: c.int(1, 1000), lCycles: c.int(1, 1000),
-  lLayers: c.int(1, 1000), maxSteps: c.int(1, 100_000),
-  inputs: c.typed('Int32Array'), labels: c.optional(c.typed('Int32Array')),
-  checkpoint: c.str(), backend: c.str(1000),
-}, (o, p) => {
-  const seqLen = o.seqLen as number;
-  if ((o.gridHeight as number) * (o.gridWidth as number) !== seqLen) {
-    return `${p}: gridHeight × gridWidth = ${(o.gridHeight as number) * (o.gridWidth as number)} must equal seqLen ${seqLen}`;
-  }
-  if (len(o, 'inputs') !== seqLen) return `${p}.inputs: length ${len(o, 'inputs')}, expected seqLen ${seqLen}`;
-  if (o.labels !== undefined && len(o, 'labels') !== seqLen) return `${p}.labels: length ${len(o, 'labels')}, expected seqLen ${seqLen}`;
-  return undefined;
-});
+export const traceInfoCheck: Check = c.object(
+  {
+    sessionId: c.str(1000),
+    sessionName: c.str(1000),
+    puzzleId: c.str(1000),
+    taskKind: c.literal<TaskKind>('sudoku', 'maze', 'arc', 'generic'),
+    gridHeight: c.int(1, 4096),
+    gridWidth: c.int(1, 4096),
+    seqLen: c.int(1, 1 << 20),
+    puzzleEmbLen: c.int(0, 1 << 16),
+    hiddenSize: c.int(1, 1 << 20),
+    vocabSize: c.int(1, 1 << 20),
+    hCycles: c.int(1, 1000),
+    lCycles: c.int(1, 1000),
+    lLayers: c.int(1, 1000),
+    maxSteps: c.int(1, 100_000),
+    inputs: c.typed('Int32Array'),
+    labels: c.optional(c.typed('Int32Array')),
+    checkpoint: c.str(),
+    backend: c.str(1000),
+  },
+  (o, p) => {
+    const seqLen = o.seqLen as number;
+    if ((o.gridHeight as number) * (o.gridWidth as number) !== seqLen) {
+      return `${p}: gridHeight × gridWidth = ${(o.gridHeight as number) * (o.gridWidth as number)} must equal seqLen ${seqLen}`;
+    }
+    if (len(o, 'inputs') !== seqLen) return `${p}.inputs: length ${len(o, 'inputs')}, expected seqLen ${seqLen}`;
+    if (o.labels !== undefined && len(o, 'labels') !== seqLen)
+      return `${p}.labels: length ${len(o, 'labels')}, expected seqLen ${seqLen}`;
+    return undefined;
+  },
+);
 
-export const positionCheck: Check = c.object({
-  step: stepCheck, cycle: c.int(1, 1000), kind: tensorCheck, index: c.int(0, 1000), ordinal: ordinalCheck,
-  layer: layerCheck, description: c.str(10_000), reason: c.str(10_000),
-}, (o, p) => ((o.kind === 'y') !== (o.index === 0) ? `${p}.index: ${String(o.index)} does not fit kind ${String(o.kind)} (y has index 0, z has 1..n)` : undefined));
+export const positionCheck: Check = c.object(
+  {
+    step: stepCheck,
+    cycle: c.int(1, 1000),
+    kind: tensorCheck,
+    index: c.int(0, 1000),
+    ordinal: ordinalCheck,
+    layer: layerCheck,
+    description: c.str(10_000),
+    reason: c.str(10_000),
+  },
+  (o, p) =>
+    (o.kind === 'y') !== (o.index === 0)
+      ? `${p}.index: ${String(o.index)} does not fit kind ${String(o.kind)} (y has index 0, z has 1..n)`
+      : undefined,
+);
 
 export const viewStateCheck: Check = c.object({
-  tensor: tensorCheck, view: viewCheck, channel: c.int(0, 1 << 20),
-  diff: c.literal<DiffMode>('none', 'previous', 'label'), granularity: c.literal<Granularity>('update', 'layer'),
+  tensor: tensorCheck,
+  view: viewCheck,
+  channel: c.int(0, 1 << 20),
+  diff: c.literal<DiffMode>('none', 'previous', 'label'),
+  granularity: c.literal<Granularity>('update', 'layer'),
 });
 
-export const stepSummaryCheck: Check = c.object({
-  step: stepCheck, preds: c.typed('Int32Array'), confidence: c.typed('Float32Array'),
-  qHalt: c.num(), qContinue: c.num(), haltProbability: c.num(), wouldHalt: c.bool(), halted: c.bool(),
-  changedCells: c.typed('Int32Array'), correct: c.optional(c.bool()), accuracy: c.optional(c.finite(0, 1)),
-  wrongCells: c.optional(c.typed('Int32Array')), nonFinite: c.bool(),
-}, (o, p) => (len(o, 'confidence') !== len(o, 'preds')
-  ? `${p}.confidence: length ${len(o, 'confidence')} differs from preds length ${len(o, 'preds')}` : undefined));
+export const stepSummaryCheck: Check = c.object(
+  {
+    step: stepCheck,
+    preds: c.typed('Int32Array'),
+    confidence: c.typed('Float32Array'),
+    qHalt: c.num(),
+    qContinue: c.num(),
+    haltProbability: c.num(),
+    wouldHalt: c.bool(),
+    halted: c.bool(),
+    changedCells: c.typed('Int32Array'),
+    correct: c.optional(c.bool()),
+    accuracy: c.optional(c.finite(0, 1)),
+    wrongCells: c.optional(c.typed('Int32Array')),
+    nonFinite: c.bool(),
+  },
+  (o, p) =>
+    len(o, 'confidence') !== len(o, 'preds')
+      ? `${p}.confidence: length ${len(o, 'confidence')} differs from preds length ${len(o, 'preds')}`
+      : undefined,
+);
 
 const webviewSchemas: { [K in WebviewToHostMessage['type']]: Check } = {
   ready: c.object({ type: c.literal('ready'), protocolVersion: c.int(1) }),
-  requestHeatmap: c.object({
-    type: c.literal('requestHeatmap'), id: idCheck, step: stepCheck, ordinal: ordinalCheck, layer: layerCheck,
-    tensor: tensorCheck, view: viewCheck, channel: c.optional(c.int(0, 1 << 20)),
-  }, (o, p) => (o.view === 'channel' && o.channel === undefined ? `${p}.channel: required when view is "channel"` : undefined)),
+  requestHeatmap: c.object(
+    {
+      type: c.literal('requestHeatmap'),
+      id: idCheck,
+      step: stepCheck,
+      ordinal: ordinalCheck,
+      layer: layerCheck,
+      tensor: tensorCheck,
+      view: viewCheck,
+      channel: c.optional(c.int(0, 1 << 20)),
+    },
+    (o, p) =>
+      o.view === 'channel' && o.channel === undefined ? `${p}.channel: required when view is "channel"` : undefined,
+  ),
   requestStepSummary: c.object({ type: c.literal('requestStepSummary'), id: idCheck, step: stepCheck }),
-  requestTrajectory: c.object({ type: c.literal('requestTrajectory'), id: idCheck, tensor: tensorCheck, steps: stepCheck }),
+  requestTrajectory: c.object({
+    type: c.literal('requestTrajectory'),
+    id: idCheck,
+    tensor: tensorCheck,
+    steps: stepCheck,
+  }),
   seek: c.object({ type: c.literal('seek'), step: stepCheck, ordinal: ordinalCheck, layer: layerCheck }),
   setView: c.object({ type: c.literal('setView'), view: viewStateCheck }),
   webviewError: c.object({ type: c.literal('webviewError'), message: c.str(10_000) }),
@@ -237,21 +393,37 @@ const webviewSchemas: { [K in WebviewToHostMessage['type']]: Check } = {
 
 const hostSchemas: { [K in HostToWebviewMessage['type']]: Check } = {
   init: c.object({
-    type: c.literal('init'), protocolVersion: c.int(1), theme: themeCheck, view: c.nullable(viewStateCheck),
-    traceInfo: c.nullable(traceInfoCheck), position: c.nullable(positionCheck), notice: c.str(10_000),
+    type: c.literal('init'),
+    protocolVersion: c.int(1),
+    theme: themeCheck,
+    view: c.nullable(viewStateCheck),
+    traceInfo: c.nullable(traceInfoCheck),
+    position: c.nullable(positionCheck),
+    notice: c.str(10_000),
   }),
   position: c.object({ type: c.literal('position'), sessionId: c.str(1000), position: positionCheck }),
-  heatmap: c.object({ type: c.literal('heatmap'), id: idCheck, values: c.typed('Float32Array'), min: c.num(), max: c.num() },
-    (o, p) => (len(o, 'values') === 0 ? `${p}.values: empty` : undefined)),
+  heatmap: c.object(
+    { type: c.literal('heatmap'), id: idCheck, values: c.typed('Float32Array'), min: c.num(), max: c.num() },
+    (o, p) => (len(o, 'values') === 0 ? `${p}.values: empty` : undefined),
+  ),
   stepSummary: c.object({ type: c.literal('stepSummary'), id: idCheck, summary: stepSummaryCheck }),
-  trajectory: c.object({
-    type: c.literal('trajectory'), id: idCheck, tensor: tensorCheck,
-    steps: c.typed('Int32Array'), ordinals: c.typed('Int32Array'), xs: c.typed('Float32Array'), ys: c.typed('Float32Array'),
-  }, (o, p) => {
-    const n = len(o, 'steps');
-    for (const k of ['ordinals', 'xs', 'ys']) if (len(o, k) !== n) return `${p}.${k}: length ${len(o, k)} differs from steps length ${n}`;
-    return undefined;
-  }),
+  trajectory: c.object(
+    {
+      type: c.literal('trajectory'),
+      id: idCheck,
+      tensor: tensorCheck,
+      steps: c.typed('Int32Array'),
+      ordinals: c.typed('Int32Array'),
+      xs: c.typed('Float32Array'),
+      ys: c.typed('Float32Array'),
+    },
+    (o, p) => {
+      const n = len(o, 'steps');
+      for (const k of ['ordinals', 'xs', 'ys'])
+        if (len(o, k) !== n) return `${p}.${k}: length ${len(o, k)} differs from steps length ${n}`;
+      return undefined;
+    },
+  ),
   sessionEnded: c.object({ type: c.literal('sessionEnded'), sessionId: c.str(1000), notice: c.str(10_000) }),
   error: c.object({ type: c.literal('error'), id: c.nullable(idCheck), message: c.str(100_000) }),
   theme: c.object({ type: c.literal('theme'), theme: themeCheck }),
@@ -268,14 +440,21 @@ export function validateBy(schemas: Record<string, Check>, direction: string, v:
 }
 
 /** First problem of a message sent by the webview, or undefined when it is valid. */
-export function validateWebviewToHost(v: unknown): string | undefined { return validateBy(webviewSchemas, 'webview→host', v); }
+export function validateWebviewToHost(v: unknown): string | undefined {
+  return validateBy(webviewSchemas, 'webview→host', v);
+}
 /** First problem of a message sent by the host, or undefined when it is valid. */
-export function validateHostToWebview(v: unknown): string | undefined { return validateBy(hostSchemas, 'host→webview', v); }
+export function validateHostToWebview(v: unknown): string | undefined {
+  return validateBy(hostSchemas, 'host→webview', v);
+}
 
 export const isWebviewToHostMessage = (v: unknown): v is WebviewToHostMessage => validateWebviewToHost(v) === undefined;
 export const isHostToWebviewMessage = (v: unknown): v is HostToWebviewMessage => validateHostToWebview(v) === undefined;
 
-const guard = <T>(check: Check) => (v: unknown): v is T => check(v, 'value') === undefined;
+const guard =
+  <T>(check: Check) =>
+  (v: unknown): v is T =>
+    check(v, 'value') === undefined;
 export const isReadyMessage = guard<ReadyMessage>(webviewSchemas.ready);
 export const isRequestHeatmapMessage = guard<RequestHeatmapMessage>(webviewSchemas.requestHeatmap);
 export const isRequestStepSummaryMessage = guard<RequestStepSummaryMessage>(webviewSchemas.requestStepSummary);

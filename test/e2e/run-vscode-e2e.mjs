@@ -51,7 +51,10 @@ const CODE_SERVER = `${E2E_HOME}/code-server/node_modules/code-server/out/node/e
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const EXT_DEV = path.resolve(process.env.EXT_DEV ?? ROOT);
 const EXT_TESTS = path.resolve(process.env.EXT_TESTS ?? path.join(ROOT, 'out/test/e2e/suite/index'));
-const OUT = path.resolve(process.env.E2E_OUT ?? path.join(ROOT, '.e2e-out', `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`));
+const OUT = path.resolve(
+  process.env.E2E_OUT ??
+    path.join(ROOT, '.e2e-out', `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`),
+);
 const TIMEOUT_S = Number(process.env.E2E_TIMEOUT_S ?? 900);
 /** No E2E:START from the suite by then: the payload was ignored or the extension host did not start. */
 const START_TIMEOUT_S = Number(process.env.E2E_START_TIMEOUT_S ?? 240);
@@ -60,27 +63,42 @@ const EXTENSION_ID = 'trm-lens.trm-lens';
 /** Patterns from `E2E:EXPECT-ERROR <regexp>` lines: log entries a test provokes on purpose. */
 const expectedErrors = [];
 /** Workbench start-up chatter that reaches codeAutomationLog in every run; not echoed to the console. */
-const WORKBENCH_NOISE = /ENOTFOUND|from gallery as it is disabled|^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\]|Updating additional builtin extensions cache|Timed out waiting for authentication provider 'github')/;
+const WORKBENCH_NOISE =
+  /ENOTFOUND|from gallery as it is disabled|^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\]|Updating additional builtin extensions cache|Timed out waiting for authentication provider 'github')/;
 
 const t0 = Date.now();
 const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 
-let server;            // code-server child (own process group)
+let server; // code-server child (own process group)
 let browser;
 const harnessErrors = [];
 
 function killServer() {
   if (!server || server.exitCode !== null || server.signalCode !== null) return;
-  try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
 }
 process.on('exit', killServer);
 for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => { killServer(); process.exit(130); });
+  process.on(sig, () => {
+    killServer();
+    process.exit(130);
+  });
 }
 
 function check() {
-  const missing = [[NODE24, 'Node 24'], [CODE_SERVER, 'code-server'], [CHROMIUM, 'Chromium']].filter(([f]) => !fs.existsSync(f));
-  if (missing.length) throw new Error(`${missing.map(([f, w]) => `${w} missing (${f})`).join('; ')}: run bash scripts/setup-vscode-e2e.sh`);
+  const missing = [
+    [NODE24, 'Node 24'],
+    [CODE_SERVER, 'code-server'],
+    [CHROMIUM, 'Chromium'],
+  ].filter(([f]) => !fs.existsSync(f));
+  if (missing.length)
+    throw new Error(
+      `${missing.map(([f, w]) => `${w} missing (${f})`).join('; ')}: run bash scripts/setup-vscode-e2e.sh`,
+    );
   if (!fs.existsSync(path.join(EXT_DEV, 'package.json'))) throw new Error(`EXT_DEV=${EXT_DEV} has no package.json`);
   if (!fs.existsSync(`${EXT_TESTS}.js`)) throw new Error(`suite entry ${EXT_TESTS}.js not found: run node esbuild.mjs`);
 }
@@ -96,12 +114,26 @@ function prepare() {
   fs.writeFileSync(`${OUT}/.vscode-e2e-run`, '');
   fs.mkdirSync(`${OUT}/user-data/User`, { recursive: true });
   fs.mkdirSync(SNAPS, { recursive: true });
-  fs.writeFileSync(`${OUT}/user-data/User/settings.json`, JSON.stringify({
-    'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
-    'workbench.enableExperiments': false, 'chat.disableAIFeatures': true, 'workbench.tips.enabled': false,
-    'git.enabled': false, 'extensions.ignoreRecommendations': true,
-  }, null, 2));
+  fs.writeFileSync(
+    `${OUT}/user-data/User/settings.json`,
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'workbench.enableExperiments': false,
+        'chat.disableAIFeatures': true,
+        'workbench.tips.enabled': false,
+        'git.enabled': false,
+        'extensions.ignoreRecommendations': true,
+      },
+      null,
+      2,
+    ),
+  );
   fs.writeFileSync(`${OUT}/config.yaml`, 'cert: false\n');
   // Tests may edit workspace files, so they get a copy: the sample workspace plus e2e-only fixtures.
   const ws = `${OUT}/workspace`;
@@ -112,19 +144,52 @@ function prepare() {
 }
 
 /** XDG_*: otherwise code-server and Chromium write under $HOME (config.yaml, coder-logs, deviceid, crash reports). */
-const XDG = { XDG_DATA_HOME: `${OUT}/xdg/data`, XDG_CONFIG_HOME: `${OUT}/xdg/config`, XDG_CACHE_HOME: `${OUT}/xdg/cache` };
+const XDG = {
+  XDG_DATA_HOME: `${OUT}/xdg/data`,
+  XDG_CONFIG_HOME: `${OUT}/xdg/config`,
+  XDG_CACHE_HOME: `${OUT}/xdg/cache`,
+};
 
 /** Starts code-server on a free port (port 0) and returns the port from its "listening" line. */
 async function startServer(workspace) {
-  server = spawn(NODE24, [CODE_SERVER, '--config', `${OUT}/config.yaml`, '--bind-addr', '127.0.0.1:0', '--auth', 'none',
-    '--user-data-dir', `${OUT}/user-data`, '--extensions-dir', `${OUT}/extensions`, '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
-    '--vscode-option', 'enable-smoke-test-driver', workspace], {
-    detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    // EXTENSIONS_GALLERY={}: no gallery requests (this machine has no route to it; only noise).
-    env: { ...process.env, ...XDG, EXTENSIONS_GALLERY: '{}', E2E_SNAP_DIR: SNAPS, E2E_OUT: OUT, E2E_WORKSPACE: workspace,
-      E2E_PACKAGED: process.env.E2E_PACKAGED ?? '0' },
-  });
+  server = spawn(
+    NODE24,
+    [
+      CODE_SERVER,
+      '--config',
+      `${OUT}/config.yaml`,
+      '--bind-addr',
+      '127.0.0.1:0',
+      '--auth',
+      'none',
+      '--user-data-dir',
+      `${OUT}/user-data`,
+      '--extensions-dir',
+      `${OUT}/extensions`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--vscode-option',
+      'enable-smoke-test-driver',
+      workspace,
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // EXTENSIONS_GALLERY={}: no gallery requests (this machine has no route to it; only noise).
+      env: {
+        ...process.env,
+        ...XDG,
+        EXTENSIONS_GALLERY: '{}',
+        E2E_SNAP_DIR: SNAPS,
+        E2E_OUT: OUT,
+        E2E_WORKSPACE: workspace,
+        E2E_PACKAGED: process.env.E2E_PACKAGED ?? '0',
+      },
+    },
+  );
   const serverLog = fs.createWriteStream(`${OUT}/code-server.log`);
   server.stdout.pipe(serverLog);
   server.stderr.pipe(serverLog);
@@ -133,12 +198,20 @@ async function startServer(workspace) {
     const on = (b) => {
       buf += String(b);
       const m = /HTTP server listening on https?:\/\/127\.0\.0\.1:(\d+)/.exec(buf);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     };
     server.stdout.on('data', on);
     server.stderr.on('data', on);
-    server.on('exit', (c, s) => reject(new Error(`code-server exited (${c ?? s}) before listening; see ${OUT}/code-server.log`)));
-    const timer = setTimeout(() => reject(new Error(`code-server did not listen within 120 s; see ${OUT}/code-server.log`)), 120_000);
+    server.on('exit', (c, s) =>
+      reject(new Error(`code-server exited (${c ?? s}) before listening; see ${OUT}/code-server.log`)),
+    );
+    const timer = setTimeout(
+      () => reject(new Error(`code-server did not listen within 120 s; see ${OUT}/code-server.log`)),
+      120_000,
+    );
   });
 }
 
@@ -150,13 +223,23 @@ function writeJsonAtomic(file, value) {
 /** Runs the suite in the browser; resolves to { code, result } (code: exit code or 'timeout'/'no-start'). */
 async function runSuite(port, workspace, pageErrors) {
   browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true, env: { ...process.env, ...XDG },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    executablePath: CHROMIUM,
+    headless: true,
+    env: { ...process.env, ...XDG },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(60_000);
-  page.on('pageerror', (e) => pageErrors.push(`${e.message}\n${e.stack ?? ''}`));   // webview iframes included
+  page.on('pageerror', (e) => pageErrors.push(`${e.message}\n${e.stack ?? ''}`)); // webview iframes included
   let result = null;
   let started = false;
   const consoleLog = fs.createWriteStream(`${OUT}/extension-host-console.log`);
@@ -164,12 +247,30 @@ async function runSuite(port, workspace, pageErrors) {
     const text = util.format(...(Array.isArray(args) ? args : [args]));
     consoleLog.write(`[${type}] ${text}\n`);
     let m;
-    if (/^E2E:START\b/.test(text)) { started = true; log('suite started'); return; }
-    if ((m = /^E2E:RESULT (.*)$/s.exec(text))) { result = JSON.parse(m[1]); return; }
-    if ((m = /^E2E:EXPECT-ERROR (.+)$/s.exec(text))) { expectedErrors.push(new RegExp(m[1])); return; }
+    if (/^E2E:START\b/.test(text)) {
+      started = true;
+      log('suite started');
+      return;
+    }
+    if ((m = /^E2E:RESULT (.*)$/s.exec(text))) {
+      result = JSON.parse(m[1]);
+      return;
+    }
+    if ((m = /^E2E:EXPECT-ERROR (.+)$/s.exec(text))) {
+      expectedErrors.push(new RegExp(m[1]));
+      return;
+    }
     if ((m = /^E2E:SNAP ([\w.-]+)$/.exec(text))) {
-      await page.screenshot({ path: `${OUT}/${m[1]}.png` }).catch((e) => log(`screenshot ${m[1]} failed: ${e.message}`));
-      const body = page.locator('iframe.webview.ready:visible').first().contentFrame().locator('iframe#active-frame').contentFrame().locator('body');
+      await page
+        .screenshot({ path: `${OUT}/${m[1]}.png` })
+        .catch((e) => log(`screenshot ${m[1]} failed: ${e.message}`));
+      const body = page
+        .locator('iframe.webview.ready:visible')
+        .first()
+        .contentFrame()
+        .locator('iframe#active-frame')
+        .contentFrame()
+        .locator('body');
       const webviewText = await body.innerText({ timeout: 5000 }).catch((e) => `ERROR ${e.message.split('\n')[0]}`);
       writeJsonAtomic(`${SNAPS}/${m[1]}.json`, { webviewText });
       return;
@@ -186,22 +287,33 @@ async function runSuite(port, workspace, pageErrors) {
       writeJsonAtomic(`${SNAPS}/ui-${id}.json`, answer);
       return;
     }
-    if (WORKBENCH_NOISE.test(text)) return;   // still in extension-host-console.log
+    if (WORKBENCH_NOISE.test(text)) return; // still in extension-host-console.log
     console.log(text.replace(/^/gm, '  │ '));
   });
   const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
   const host = `127.0.0.1:${port}`;
-  const payload = [['extensionDevelopmentPath', `vscode-remote://${host}${EXT_DEV}`],
-    ['extensionTestsPath', `vscode-remote://${host}${EXT_TESTS}`], ['skipWelcome', 'true']];
-  await page.goto(`http://${host}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-  await waitForWorkbench(page).catch((e) => harnessErrors.push(`workbench did not render: ${e.message.split('\n')[0]}`));
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://${host}${EXT_DEV}`],
+    ['extensionTestsPath', `vscode-remote://${host}${EXT_TESTS}`],
+    ['skipWelcome', 'true'],
+  ];
+  await page.goto(
+    `http://${host}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+  );
+  await waitForWorkbench(page).catch((e) =>
+    harnessErrors.push(`workbench did not render: ${e.message.split('\n')[0]}`),
+  );
   log('workbench rendered');
 
   let timer;
-  const deadline = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), TIMEOUT_S * 1000); });
+  const deadline = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), TIMEOUT_S * 1000);
+  });
   let startTimer;
   const noStart = new Promise((resolve) => {
-    startTimer = setInterval(() => { if (!started && Date.now() - t0 > START_TIMEOUT_S * 1000) resolve('no-start'); }, 1000);
+    startTimer = setInterval(() => {
+      if (!started && Date.now() - t0 > START_TIMEOUT_S * 1000) resolve('no-start');
+    }, 1000);
   });
   const code = await Promise.race([exited, deadline, noStart]);
   clearTimeout(timer);
@@ -220,8 +332,12 @@ function extensionHostErrors() {
       if (e.isDirectory()) walk(p);
       else if (/exthost\.log$/.test(e.name)) {
         for (const entry of fs.readFileSync(p, 'utf8').split(/\n(?=\d{4}-\d\d-\d\d )/)) {
-          if (/\[error\]/.test(entry) && (entry.includes(EXT_DEV) || entry.includes(EXTENSION_ID))
-            && !expectedErrors.some((re) => re.test(entry))) found.push(entry.trim());
+          if (
+            /\[error\]/.test(entry) &&
+            (entry.includes(EXT_DEV) || entry.includes(EXTENSION_ID)) &&
+            !expectedErrors.some((re) => re.test(entry))
+          )
+            found.push(entry.trim());
         }
       }
     }
@@ -244,15 +360,19 @@ async function main() {
   try {
     outcome = await runSuite(port, workspace, pageErrors);
   } catch (e) {
-    harnessErrors.push(`driver: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    harnessErrors.push(`driver: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   } finally {
     await browser?.close().catch(() => {});
     killServer();
   }
   const { code, result } = outcome;
   if (code === 'timeout') harnessErrors.push(`the suite did not finish within ${TIMEOUT_S} s (E2E_TIMEOUT_S)`);
-  if (code === 'no-start') harnessErrors.push(`the suite did not start within ${START_TIMEOUT_S} s (E2E_START_TIMEOUT_S): the test payload was ignored or the extension host did not start`);
-  if (typeof code === 'number' && !result) harnessErrors.push(`the suite exited with ${code} without an E2E:RESULT line (did test/e2e/suite/index.ts load?)`);
+  if (code === 'no-start')
+    harnessErrors.push(
+      `the suite did not start within ${START_TIMEOUT_S} s (E2E_START_TIMEOUT_S): the test payload was ignored or the extension host did not start`,
+    );
+  if (typeof code === 'number' && !result)
+    harnessErrors.push(`the suite exited with ${code} without an E2E:RESULT line (did test/e2e/suite/index.ts load?)`);
   if (typeof code === 'number' && result && (code === 0) !== (result.failed === 0)) {
     harnessErrors.push(`suite exit code ${code} contradicts its result ${JSON.stringify(result)}`);
   }
@@ -263,19 +383,29 @@ async function main() {
 
   const passed = result?.passed ?? 0;
   // Each problem outside mocha's own count (log errors, page errors, harness) counts as one failure.
-  const failed = (result?.failed ?? 0) + (extErrors.length > 0 ? 1 : 0) + (pageErrors.length > 0 ? 1 : 0) + (harnessErrors.length > 0 ? 1 : 0);
-  log(`suite exit code ${code}; extension-host errors ${extErrors.length}; page errors ${pageErrors.length}; output ${OUT}`);
+  const failed =
+    (result?.failed ?? 0) +
+    (extErrors.length > 0 ? 1 : 0) +
+    (pageErrors.length > 0 ? 1 : 0) +
+    (harnessErrors.length > 0 ? 1 : 0);
+  log(
+    `suite exit code ${code}; extension-host errors ${extErrors.length}; page errors ${pageErrors.length}; output ${OUT}`,
+  );
   if (failed === 0 && passed > 0 && process.env.E2E_KEEP_OUT !== '1') {
     // Passing run: keep logs, screenshots and snaps, drop the bulky profile folders.
-    for (const d of ['xdg', 'extensions', 'workspace', 'user-data/CachedProfilesData']) fs.rmSync(`${OUT}/${d}`, { recursive: true, force: true });
+    for (const d of ['xdg', 'extensions', 'workspace', 'user-data/CachedProfilesData'])
+      fs.rmSync(`${OUT}/${d}`, { recursive: true, force: true });
   }
   console.log(`vscode-e2e: ${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
-main().then((rc) => process.exit(rc), (e) => {
-  console.log(`[harness error] ${e instanceof Error ? e.message : String(e)}`);
-  killServer();
-  console.log('vscode-e2e: 0 passed, 1 failed');
-  process.exit(1);
-});
+main().then(
+  (rc) => process.exit(rc),
+  (e) => {
+    console.log(`[harness error] ${e instanceof Error ? e.message : String(e)}`);
+    killServer();
+    console.log('vscode-e2e: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);

@@ -26,7 +26,12 @@ export async function runCommand(page, title, { tries = 40 } = {}) {
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill('>' + title);
     const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    if (await row.waitFor({ state: 'visible', timeout: 1500 }).then(() => true, () => false)) {
+    if (
+      await row.waitFor({ state: 'visible', timeout: 1500 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
       const label = (await row.innerText()).split('\n')[0].trim();
       if (label === title || label.endsWith(title)) {
         await page.keyboard.press('Enter');
@@ -47,12 +52,20 @@ export async function openFile(page, name) {
   await input.fill(name);
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
   await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab', { hasText: name.split('/').pop() }).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator('.tabs-container .tab', { hasText: name.split('/').pop() })
+    .first()
+    .waitFor({ timeout: 15_000 });
 }
 
 /** Frame of the extension's HTML inside the index-th visible webview (0 = first in DOM order). */
 export function webviewFrame(page, index = 0) {
-  return page.locator(`${WEBVIEW_OUTER}:visible`).nth(index).contentFrame().locator('iframe#active-frame').contentFrame();
+  return page
+    .locator(`${WEBVIEW_OUTER}:visible`)
+    .nth(index)
+    .contentFrame()
+    .locator('iframe#active-frame')
+    .contentFrame();
 }
 
 /**
@@ -64,16 +77,22 @@ export function webviewFrame(page, index = 0) {
 export async function findWebview(page, { index, selector = 'body', textPattern, timeoutMs = 30_000 } = {}) {
   const re = textPattern === undefined ? undefined : new RegExp(textPattern);
   const deadline = Date.now() + timeoutMs;
-  let seen = [];
+  let seen;
   for (;;) {
     const count = await page.locator(`${WEBVIEW_OUTER}:visible`).count();
     const candidates = index === undefined ? [...Array(count).keys()] : [index];
     seen = [];
     for (const i of candidates) {
-      if (i >= count) { seen.push(`#${i}: no such visible webview (${count} visible)`); continue; }
+      if (i >= count) {
+        seen.push(`#${i}: no such visible webview (${count} visible)`);
+        continue;
+      }
       const frame = webviewFrame(page, i);
       const loc = frame.locator(selector).first();
-      if ((await loc.count().catch(() => 0)) === 0) { seen.push(`#${i}: no ${selector}`); continue; }
+      if ((await loc.count().catch(() => 0)) === 0) {
+        seen.push(`#${i}: no ${selector}`);
+        continue;
+      }
       const text = re || selector === 'body' ? await loc.innerText({ timeout: 2000 }).catch(() => '') : '';
       if (!re || re.test(text)) return { frame, index: i, text };
       seen.push(`#${i}: ${JSON.stringify(text.slice(0, 300))}`);
@@ -82,7 +101,9 @@ export async function findWebview(page, { index, selector = 'body', textPattern,
     await sleep(200);
   }
   const what = `${selector}${re ? ` with text matching ${re}` : ''}`;
-  throw new Error(`no visible webview has ${what} within ${timeoutMs} ms; ${seen.length ? `seen: ${seen.join('; ')}` : 'no visible webviews'}`);
+  throw new Error(
+    `no visible webview has ${what} within ${timeoutMs} ms; ${seen.length ? `seen: ${seen.join('; ')}` : 'no visible webviews'}`,
+  );
 }
 
 /**
@@ -97,10 +118,16 @@ export async function webviewText(page, { index, selector = 'body', waitFor, tim
 /** RGBA of one canvas pixel inside the first visible webview that has `selector` (canvas coordinates, not CSS pixels). */
 export async function canvasPixel(page, { selector = 'canvas', x, y, index, timeoutMs = 30_000 }) {
   const { frame } = await findWebview(page, { index, selector, timeoutMs });
-  return frame.locator(selector).first().evaluate((c, [px, py]) => {
-    if (!(c instanceof HTMLCanvasElement)) throw new Error(`${c.tagName} is not a canvas`);
-    return Array.from(c.getContext('2d').getImageData(px, py, 1, 1).data);
-  }, [x, y]);
+  return frame
+    .locator(selector)
+    .first()
+    .evaluate(
+      (c, [px, py]) => {
+        if (!(c instanceof HTMLCanvasElement)) throw new Error(`${c.tagName} is not a canvas`);
+        return Array.from(c.getContext('2d').getImageData(px, py, 1, 1).data);
+      },
+      [x, y],
+    );
 }
 
 /**
@@ -133,7 +160,9 @@ export async function webviewSelect(page, { selector, value, index, timeoutMs = 
 export async function decorationAfterTexts(page) {
   return page.evaluate(() => {
     const out = [];
-    for (const span of document.querySelectorAll('.monaco-editor .view-lines span, .monaco-editor .view-overlays div')) {
+    for (const span of document.querySelectorAll(
+      '.monaco-editor .view-lines span, .monaco-editor .view-overlays div',
+    )) {
       const c = getComputedStyle(span, '::after').content;
       if (c && c !== 'none' && c !== 'normal' && c !== '""') out.push(c.replace(/^"(.*)"$/s, '$1'));
     }
@@ -163,7 +192,9 @@ export async function waitForStatusBar(page, pattern, timeoutMs = 30_000) {
 
 /** Messages of the notification toasts and of the notification center (if open). */
 export async function notificationTexts(page) {
-  const loc = page.locator('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message');
+  const loc = page.locator(
+    '.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message',
+  );
   return (await loc.allInnerTexts()).map((t) => t.trim());
 }
 
@@ -203,26 +234,53 @@ export async function texts(page, selector) {
  */
 export async function handleUiRequest(page, req, outDir) {
   switch (req.action) {
-    case 'runCommand': await runCommand(page, req.title); return null;
-    case 'openFile': await openFile(page, req.name); return null;
-    case 'press': await page.keyboard.press(req.key); return null;
-    case 'click': await page.locator(req.selector).first().click({ timeout: req.timeoutMs ?? 15_000 }); return null;
-    case 'waitFor': await page.locator(req.selector, req.text ? { hasText: req.text } : {}).first()
-      .waitFor({ state: 'visible', timeout: req.timeoutMs ?? 30_000 }); return null;
-    case 'texts': return texts(page, req.selector);
-    case 'webviewText': return webviewText(page, req);
-    case 'canvasPixel': return canvasPixel(page, req);
-    case 'webviewClick': await webviewClick(page, req); return null;
-    case 'webviewSelect': await webviewSelect(page, req); return null;
-    case 'decorations': return decorationAfterTexts(page);
-    case 'statusBar': return req.pattern ? waitForStatusBar(page, req.pattern, req.timeoutMs) : statusBarTexts(page);
-    case 'notifications': return req.pattern ? waitForNotification(page, req.pattern, req.timeoutMs) : notificationTexts(page);
+    case 'runCommand':
+      await runCommand(page, req.title);
+      return null;
+    case 'openFile':
+      await openFile(page, req.name);
+      return null;
+    case 'press':
+      await page.keyboard.press(req.key);
+      return null;
+    case 'click':
+      await page
+        .locator(req.selector)
+        .first()
+        .click({ timeout: req.timeoutMs ?? 15_000 });
+      return null;
+    case 'waitFor':
+      await page
+        .locator(req.selector, req.text ? { hasText: req.text } : {})
+        .first()
+        .waitFor({ state: 'visible', timeout: req.timeoutMs ?? 30_000 });
+      return null;
+    case 'texts':
+      return texts(page, req.selector);
+    case 'webviewText':
+      return webviewText(page, req);
+    case 'canvasPixel':
+      return canvasPixel(page, req);
+    case 'webviewClick':
+      await webviewClick(page, req);
+      return null;
+    case 'webviewSelect':
+      await webviewSelect(page, req);
+      return null;
+    case 'decorations':
+      return decorationAfterTexts(page);
+    case 'statusBar':
+      return req.pattern ? waitForStatusBar(page, req.pattern, req.timeoutMs) : statusBarTexts(page);
+    case 'notifications':
+      return req.pattern ? waitForNotification(page, req.pattern, req.timeoutMs) : notificationTexts(page);
     case 'screenshot': {
-      if (!/^[\w.-]+$/.test(req.name ?? '')) throw new Error(`screenshot name must be [A-Za-z0-9_.-]+ (got ${JSON.stringify(req.name)})`);
+      if (!/^[\w.-]+$/.test(req.name ?? ''))
+        throw new Error(`screenshot name must be [A-Za-z0-9_.-]+ (got ${JSON.stringify(req.name)})`);
       const file = `${outDir}/${req.name}.png`;
       await page.screenshot({ path: file });
       return file;
     }
-    default: throw new Error(`unknown E2E:UI action ${JSON.stringify(req.action)}`);
+    default:
+      throw new Error(`unknown E2E:UI action ${JSON.stringify(req.action)}`);
   }
 }

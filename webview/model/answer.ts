@@ -5,33 +5,66 @@ import type { DiffMode, StepSummary, TaskKind } from '../../src/protocol/timelin
 import { ARC_PALETTE, mix, parseColor, type Rgba } from './colors';
 import { cellMask } from './grid';
 
-export interface AnswerColors { background: Rgba; foreground: Rgba; muted: Rgba; positive: Rgba; changed: Rgba; wrong: Rgba }
+export interface AnswerColors {
+  background: Rgba;
+  foreground: Rgba;
+  muted: Rgba;
+  positive: Rgba;
+  changed: Rgba;
+  wrong: Rgba;
+}
 
-const CATEGORICAL: readonly Rgba[] = ['#4e79a7', '#f28e2c', '#e15759', '#76b7b2', '#59a14f', '#edc949', '#af7aa1', '#ff9da7', '#9c755f', '#bab0ab']
-  .map((x) => parseColor(x, [128, 128, 128, 255]));
+const CATEGORICAL: readonly Rgba[] = [
+  '#4e79a7',
+  '#f28e2c',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc949',
+  '#af7aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ab',
+].map((x) => parseColor(x, [128, 128, 128, 255]));
 const MAZE_START: Rgba = [46, 204, 64, 255];
 const MAZE_GOAL: Rgba = [255, 65, 54, 255];
 
 /** Text drawn in a cell of the detail grid ('' = none). */
 export function tokenGlyph(task: TaskKind, token: number): string {
   switch (task) {
-    case 'sudoku': return token >= 2 && token <= 10 ? String(token - 1) : '';
-    case 'maze': return token === 3 ? 'S' : token === 4 ? 'G' : '';
-    case 'arc': return '';
-    case 'generic': return token > 0 ? String(token) : '';
+    case 'sudoku':
+      return token >= 2 && token <= 10 ? String(token - 1) : '';
+    case 'maze':
+      return token === 3 ? 'S' : token === 4 ? 'G' : '';
+    case 'arc':
+      return '';
+    case 'generic':
+      return token > 0 ? String(token) : '';
   }
 }
 
 /** Fill colour of a token (before the confidence fade); Sudoku digits get categorical colours. */
 export function tokenColor(task: TaskKind, token: number, c: AnswerColors): Rgba {
-  if (token === 0) return c.background;                                // PAD
+  if (token === 0) return c.background; // PAD
   switch (task) {
-    case 'arc': return token >= 2 && token <= 11 ? ARC_PALETTE[token - 2] : mix(c.background, c.muted, 0.5);  // EOS
+    case 'arc':
+      return token >= 2 && token <= 11 ? ARC_PALETTE[token - 2] : mix(c.background, c.muted, 0.5); // EOS
     case 'maze':
-      return token === 1 ? mix(c.background, c.foreground, 0.55) : token === 2 ? c.background
-        : token === 3 ? MAZE_START : token === 4 ? MAZE_GOAL : token === 5 ? c.positive : c.muted;
-    case 'sudoku': return token >= 2 && token <= 10 ? CATEGORICAL[(token - 2) % CATEGORICAL.length] : c.background;
-    case 'generic': return CATEGORICAL[token % CATEGORICAL.length];
+      return token === 1
+        ? mix(c.background, c.foreground, 0.55)
+        : token === 2
+          ? c.background
+          : token === 3
+            ? MAZE_START
+            : token === 4
+              ? MAZE_GOAL
+              : token === 5
+                ? c.positive
+                : c.muted;
+    case 'sudoku':
+      return token >= 2 && token <= 10 ? CATEGORICAL[(token - 2) % CATEGORICAL.length] : c.background;
+    case 'generic':
+      return CATEGORICAL[token % CATEGORICAL.length];
   }
 }
 
@@ -49,7 +82,13 @@ export function diffMask(s: StepSummary, diff: DiffMode): Uint8Array | null {
 }
 
 /** Thumbnail pixels (one per cell, RGBA) of an answer: token colour faded by confidence, diffs on top. */
-export function paintAnswer(task: TaskKind, s: StepSummary, diff: DiffMode, c: AnswerColors, out: Uint8ClampedArray): void {
+export function paintAnswer(
+  task: TaskKind,
+  s: StepSummary,
+  diff: DiffMode,
+  c: AnswerColors,
+  out: Uint8ClampedArray,
+): void {
   const mask = diffMask(s, diff);
   const hi = diff === 'label' ? c.wrong : c.changed;
   for (let i = 0; i < s.preds.length; i++) {
@@ -85,8 +124,18 @@ export function answerText(task: TaskKind, preds: ArrayLike<number>, width: numb
     let line = '';
     for (let col = 0; col < width; col++) {
       const t = preds[r * width + col];
-      line += task === 'sudoku' ? (tokenGlyph(task, t) || '.') : task === 'maze' ? ('?# SGo'[t] ?? '?') :
-        task === 'arc' ? (t >= 2 && t <= 11 ? String(t - 2) : t === 1 ? '|' : '.') : `${t} `;
+      line +=
+        task === 'sudoku'
+          ? tokenGlyph(task, t) || '.'
+          : task === 'maze'
+            ? ('?# SGo'[t] ?? '?')
+            : task === 'arc'
+              ? t >= 2 && t <= 11
+                ? String(t - 2)
+                : t === 1
+                  ? '|'
+                  : '.'
+              : `${t} `;
     }
     rows.push(line.trimEnd());
   }

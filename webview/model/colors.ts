@@ -22,7 +22,12 @@ export function parseColor(css: string | undefined, fallback: Rgba): Rgba {
   if (!s) return fallback;
   const c = rgb(s);
   if (!Number.isFinite(c.r) || !Number.isFinite(c.g) || !Number.isFinite(c.b)) return fallback;
-  return [Math.round(c.r), Math.round(c.g), Math.round(c.b), Math.round((Number.isFinite(c.opacity) ? c.opacity : 1) * 255)];
+  return [
+    Math.round(c.r),
+    Math.round(c.g),
+    Math.round(c.b),
+    Math.round((Number.isFinite(c.opacity) ? c.opacity : 1) * 255),
+  ];
 }
 
 export const cssOf = (c: Rgba): string => `rgba(${c[0]}, ${c[1]}, ${c[2]}, ${(c[3] / 255).toFixed(3)})`;
@@ -68,7 +73,8 @@ export function buildRamp(stops: readonly Rgba[], bins = RAMP_BINS): Uint8Clampe
     const seg = Math.min(stops.length - 2, Math.floor(t * (stops.length - 1)));
     const local = t * (stops.length - 1) - seg;
     const c = rgb(interpolateLab(css[seg], css[seg + 1])(local));
-    const a0 = stops[seg][3]; const a1 = stops[seg + 1][3];
+    const a0 = stops[seg][3];
+    const a1 = stops[seg + 1][3];
     out.set([Math.round(c.r), Math.round(c.g), Math.round(c.b), Math.round(a0 + (a1 - a0) * local)], b * 4);
   }
   return out;
@@ -91,21 +97,46 @@ export function binCentre(b: number, d: ColorDomain, bins = RAMP_BINS): number {
  * Paints `count` values starting at `from` into RGBA `out` (one pixel per value, row-major), so a
  * heatmap is drawn by a single putImageData at data resolution and scaled by CSS.
  */
-export function paintValues(values: ArrayLike<number>, from: number, count: number, d: ColorDomain,
-  ramp: Uint8ClampedArray, nonFinite: Rgba, out: Uint8ClampedArray): void {
+export function paintValues(
+  values: ArrayLike<number>,
+  from: number,
+  count: number,
+  d: ColorDomain,
+  ramp: Uint8ClampedArray,
+  nonFinite: Rgba,
+  out: Uint8ClampedArray,
+): void {
   const bins = ramp.length / 4;
   for (let i = 0; i < count; i++) {
     const b = binOf(values[from + i], d, bins);
     const o = i * 4;
-    if (b < 0) { out[o] = nonFinite[0]; out[o + 1] = nonFinite[1]; out[o + 2] = nonFinite[2]; out[o + 3] = nonFinite[3]; continue; }
+    if (b < 0) {
+      out[o] = nonFinite[0];
+      out[o + 1] = nonFinite[1];
+      out[o + 2] = nonFinite[2];
+      out[o + 3] = nonFinite[3];
+      continue;
+    }
     const r = b * 4;
-    out[o] = ramp[r]; out[o + 1] = ramp[r + 1]; out[o + 2] = ramp[r + 2]; out[o + 3] = ramp[r + 3];
+    out[o] = ramp[r];
+    out[o + 1] = ramp[r + 1];
+    out[o + 2] = ramp[r + 2];
+    out[o + 3] = ramp[r + 3];
   }
 }
 
 /** ARC's ten colours (official visualiser palette), indexed by colour 0..9. */
 export const ARC_PALETTE: readonly Rgba[] = [
-  '#000000', '#0074d9', '#ff4136', '#2ecc40', '#ffdc00', '#aaaaaa', '#f012be', '#ff851b', '#7fdbff', '#870c25',
+  '#000000',
+  '#0074d9',
+  '#ff4136',
+  '#2ecc40',
+  '#ffdc00',
+  '#aaaaaa',
+  '#f012be',
+  '#ff851b',
+  '#7fdbff',
+  '#870c25',
 ].map((h) => parseColor(h, [0, 0, 0, 255]));
 
 /** Linear mix a→b by t in [0, 1], alpha included. */

@@ -1,12 +1,24 @@
 // Keyboard navigation over the timeline as a pure function: arrows move along updates (wrapping into
 // the neighbouring step) and across steps, Home/End jump to the first/last reached update.
-export interface Cursor { step: number; col: number }
+export interface Cursor {
+  step: number;
+  col: number;
+}
 export interface Bounds {
-  columns: number;     // columns per step
-  lastStep: number;    // last step the session has reached (navigation never runs ahead of it)
+  columns: number; // columns per step
+  lastStep: number; // last step the session has reached (navigation never runs ahead of it)
 }
 export type NavKey = 'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown' | 'Home' | 'End' | 'PageUp' | 'PageDown';
-export const NAV_KEYS: readonly string[] = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown'];
+export const NAV_KEYS: readonly string[] = [
+  'ArrowLeft',
+  'ArrowRight',
+  'ArrowUp',
+  'ArrowDown',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+];
 export const isNavKey = (k: string): k is NavKey => NAV_KEYS.includes(k);
 
 export function clampCursor(c: Cursor, b: Bounds): Cursor {
@@ -24,12 +36,18 @@ export function moveCursor(c: Cursor, key: NavKey, b: Bounds): Cursor {
     case 'ArrowLeft':
       if (cur.col > 0) return { step: cur.step, col: cur.col - 1 };
       return cur.step > 1 ? { step: cur.step - 1, col: b.columns - 1 } : cur;
-    case 'ArrowDown': return { step: Math.min(lastStep, cur.step + 1), col: cur.col };
-    case 'ArrowUp': return { step: Math.max(1, cur.step - 1), col: cur.col };
-    case 'PageDown': return { step: lastStep, col: cur.col };
-    case 'PageUp': return { step: 1, col: cur.col };
-    case 'Home': return { step: 1, col: 0 };
-    case 'End': return { step: lastStep, col: b.columns - 1 };
+    case 'ArrowDown':
+      return { step: Math.min(lastStep, cur.step + 1), col: cur.col };
+    case 'ArrowUp':
+      return { step: Math.max(1, cur.step - 1), col: cur.col };
+    case 'PageDown':
+      return { step: lastStep, col: cur.col };
+    case 'PageUp':
+      return { step: 1, col: cur.col };
+    case 'Home':
+      return { step: 1, col: 0 };
+    case 'End':
+      return { step: lastStep, col: b.columns - 1 };
   }
 }
 

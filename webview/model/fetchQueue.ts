@@ -8,11 +8,14 @@ export class FetchQueue {
   private nextPending = new Map<string, { priority: number; start: () => Promise<unknown> }>();
 
   constructor(private readonly maxInFlight: number) {
-    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new Error(`maxInFlight must be a positive integer, got ${maxInFlight}`);
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1)
+      throw new Error(`maxInFlight must be a positive integer, got ${maxInFlight}`);
   }
 
   /** Starts collecting the wishes of a render pass. */
-  beginPass(): void { this.nextPending = new Map(); }
+  beginPass(): void {
+    this.nextPending = new Map();
+  }
 
   want(key: string, priority: number, start: () => Promise<unknown>): void {
     if (this.inFlight.has(key)) return;
@@ -28,21 +31,37 @@ export class FetchQueue {
   }
 
   /** Forgets everything pending (a new session); requests in flight finish on their own. */
-  clear(): void { this.pending.clear(); this.nextPending.clear(); }
+  clear(): void {
+    this.pending.clear();
+    this.nextPending.clear();
+  }
 
-  get inFlightCount(): number { return this.inFlight.size; }
-  get pendingCount(): number { return this.pending.size; }
-  isInFlight(key: string): boolean { return this.inFlight.has(key); }
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+  isInFlight(key: string): boolean {
+    return this.inFlight.has(key);
+  }
 
   private pump(): void {
     while (this.inFlight.size < this.maxInFlight && this.pending.size > 0) {
       let bestKey = '';
       let best = Infinity;
-      for (const [k, v] of this.pending) if (v.priority < best) { best = v.priority; bestKey = k; }
+      for (const [k, v] of this.pending)
+        if (v.priority < best) {
+          best = v.priority;
+          bestKey = k;
+        }
       const job = this.pending.get(bestKey)!;
       this.pending.delete(bestKey);
       this.inFlight.add(bestKey);
-      const done = (): void => { this.inFlight.delete(bestKey); this.pump(); };
+      const done = (): void => {
+        this.inFlight.delete(bestKey);
+        this.pump();
+      };
       job.start().then(done, done);
     }
   }

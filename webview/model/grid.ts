@@ -10,7 +10,10 @@ export function gridOffset(valuesLength: number, info: Pick<TraceInfo, 'seqLen' 
 }
 
 /** The S grid values (a copy when the prefix is dropped, so the response buffer can be released). */
-export function gridValues(values: Float32Array, info: Pick<TraceInfo, 'seqLen' | 'puzzleEmbLen'>): Float32Array | string {
+export function gridValues(
+  values: Float32Array,
+  info: Pick<TraceInfo, 'seqLen' | 'puzzleEmbLen'>,
+): Float32Array | string {
   const off = gridOffset(values.length, info);
   if (typeof off === 'string') return off;
   return off === 0 ? values : values.slice(off, off + info.seqLen);
@@ -27,6 +30,10 @@ export function diffValues(a: Float32Array, b: Float32Array): Float32Array {
 /** Cells (indices) set in a list, as a membership mask of length n; out-of-range indices are ignored. */
 export function cellMask(cells: ArrayLike<number> | undefined, n: number): Uint8Array {
   const m = new Uint8Array(n);
-  if (cells) for (let i = 0; i < cells.length; i++) { const c = cells[i]; if (c >= 0 && c < n) m[c] = 1; }
+  if (cells)
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i];
+      if (c >= 0 && c < n) m[c] = 1;
+    }
   return m;
 }

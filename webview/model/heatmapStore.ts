@@ -4,8 +4,16 @@
 import type { HeatmapView, TensorName } from '../../src/protocol/timeline';
 import { absMaxOf, widenDomain, type ColorDomain } from './colors';
 
-export interface CellAddress { step: number; ordinal: number; layer?: number }
-export interface ViewKey { tensor: TensorName; view: HeatmapView; channel: number }
+export interface CellAddress {
+  step: number;
+  ordinal: number;
+  layer?: number;
+}
+export interface ViewKey {
+  tensor: TensorName;
+  view: HeatmapView;
+  channel: number;
+}
 
 export const cellKey = (v: ViewKey, a: CellAddress): string =>
   `${v.tensor}|${v.view}|${v.view === 'channel' ? v.channel : '-'}|${a.step}|${a.ordinal}|${a.layer ?? ''}`;
@@ -13,7 +21,11 @@ export const domainKey = (v: ViewKey, diff: boolean): string =>
   `${v.tensor}|${v.view}|${v.view === 'channel' ? v.channel : '-'}|${diff ? 'diff' : 'raw'}`;
 
 /** `id` is unique per stored value set: painted cells remember it to know when to repaint. */
-export interface CachedHeatmap { id: number; values: Float32Array; absMax: number }
+export interface CachedHeatmap {
+  id: number;
+  values: Float32Array;
+  absMax: number;
+}
 
 export class HeatmapStore {
   private readonly entries = new Map<string, CachedHeatmap>();
@@ -25,16 +37,27 @@ export class HeatmapStore {
 
   constructor(private readonly capacity = 4000) {}
 
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 
   get(key: string): CachedHeatmap | undefined {
     const e = this.entries.get(key);
-    if (e) { this.entries.delete(key); this.entries.set(key, e); }   // most recently used last
+    if (e) {
+      this.entries.delete(key);
+      this.entries.set(key, e);
+    } // most recently used last
     return e;
   }
-  peek(key: string): CachedHeatmap | undefined { return this.entries.get(key); }
-  has(key: string): boolean { return this.entries.has(key); }
-  error(key: string): string | undefined { return this.errors.get(key); }
+  peek(key: string): CachedHeatmap | undefined {
+    return this.entries.get(key);
+  }
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+  error(key: string): string | undefined {
+    return this.errors.get(key);
+  }
 
   put(key: string, values: Float32Array): CachedHeatmap {
     const e = { id: this.nextId++, values, absMax: absMaxOf(values) };
@@ -44,11 +67,13 @@ export class HeatmapStore {
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return e;
   }
-  putError(key: string, message: string): void { this.errors.set(key, message); }
+  putError(key: string, message: string): void {
+    this.errors.set(key, message);
+  }
 
   /** The view's domain, widened to cover `absMax` (a norm view is sequential unless diffed). */
   domain(key: string, sequential: boolean, absMax = 0): ColorDomain {
-    const cur = this.domains.get(key) ?? { kind: sequential ? 'sequential' : 'diverging', max: 0 } as ColorDomain;
+    const cur = this.domains.get(key) ?? { kind: sequential ? 'sequential' : 'diverging', max: 0 };
     const next = widenDomain(cur, absMax);
     if (next !== cur || !this.domains.has(key)) {
       const fixed = next.max > 0 ? next : { ...next, max: 1 };
@@ -59,5 +84,10 @@ export class HeatmapStore {
     return cur;
   }
 
-  clear(): void { this.entries.clear(); this.errors.clear(); this.domains.clear(); this.domainVersion++; }
+  clear(): void {
+    this.entries.clear();
+    this.errors.clear();
+    this.domains.clear();
+    this.domainVersion++;
+  }
 }

@@ -4,13 +4,13 @@
 import type { Granularity, TraceInfo } from '../../src/protocol/timeline';
 
 export interface Column {
-  index: number;          // 0-based column in the current granularity
-  ordinal: number;        // 0-based update inside the step (0..T*(n+1)-1)
-  layer?: number;         // 1..L_layers (layer granularity only)
-  cycle: number;          // 1-based H cycle
-  kind: 'z' | 'y';        // the state this update writes: z = z_L, y = z_H
-  zIndex: number;         // z: 1..n, y: 0
-  label: string;          // short header label: "z3", "y", "z3·2"
+  index: number; // 0-based column in the current granularity
+  ordinal: number; // 0-based update inside the step (0..T*(n+1)-1)
+  layer?: number; // 1..L_layers (layer granularity only)
+  cycle: number; // 1-based H cycle
+  kind: 'z' | 'y'; // the state this update writes: z = z_L, y = z_H
+  zIndex: number; // z: 1..n, y: 0
+  label: string; // short header label: "z3", "y", "z3·2"
 }
 
 export type Sizes = Pick<TraceInfo, 'hCycles' | 'lCycles' | 'lLayers'>;
@@ -29,8 +29,14 @@ export function columnsFor(s: Sizes, granularity: Granularity): Column[] {
     const zIndex = kind === 'z' ? j + 1 : 0;
     const base = kind === 'z' ? `z${zIndex}` : 'y';
     for (let l = 1; l <= layers; l++) {
-      cols.push({ index: cols.length, ordinal, cycle, kind, zIndex,
-        ...(granularity === 'layer' ? { layer: l, label: `${base}·${l}` } : { label: base }) });
+      cols.push({
+        index: cols.length,
+        ordinal,
+        cycle,
+        kind,
+        zIndex,
+        ...(granularity === 'layer' ? { layer: l, label: `${base}·${l}` } : { label: base }),
+      });
     }
   }
   return cols;
@@ -45,7 +51,7 @@ export function columnOf(cols: readonly Column[], ordinal: number, layer?: numbe
   for (const c of cols) {
     if (c.ordinal !== ordinal) continue;
     if (c.layer === undefined || c.layer === layer) return c.index;
-    best = c.index;     // the last layer of this ordinal, when no layer (or an unknown one) is asked for
+    best = c.index; // the last layer of this ordinal, when no layer (or an unknown one) is asked for
   }
   return best;
 }
@@ -57,21 +63,28 @@ export function describeColumn(c: Column): string {
 }
 
 export interface RowGeometry {
-  gridW: number; gridH: number;  // data pixels per cell (one per sequence position)
-  gap: number;                   // data pixels between cells
-  pitch: number;                 // gridW + gap
-  dataWidth: number;             // canvas width attribute of a row
-  scale: number;                 // CSS px per data px
-  cellCss: number;               // CSS width of one cell
-  rowHeightCss: number;          // canvas CSS height
-  rowPitchCss: number;           // distance between row tops
+  gridW: number;
+  gridH: number; // data pixels per cell (one per sequence position)
+  gap: number; // data pixels between cells
+  pitch: number; // gridW + gap
+  dataWidth: number; // canvas width attribute of a row
+  scale: number; // CSS px per data px
+  cellCss: number; // CSS width of one cell
+  rowHeightCss: number; // canvas CSS height
+  rowPitchCss: number; // distance between row tops
 }
 
 export const ROW_PADDING_CSS = 6;
 
 /** Picks the scale that fits all columns in `availableCss`, within [minScale, maxScale]. */
-export function rowGeometry(gridH: number, gridW: number, columns: number, availableCss: number,
-  minScale = 1, maxScale = 6): RowGeometry {
+export function rowGeometry(
+  gridH: number,
+  gridW: number,
+  columns: number,
+  availableCss: number,
+  minScale = 1,
+  maxScale = 6,
+): RowGeometry {
   if (columns < 1) throw new Error(`a timeline row needs at least one column, got ${columns}`);
   const gap = 1;
   const pitch = gridW + gap;
@@ -79,13 +92,27 @@ export function rowGeometry(gridH: number, gridW: number, columns: number, avail
   const fit = availableCss / dataWidth;
   const scale = Math.max(minScale, Math.min(maxScale, Number.isFinite(fit) ? fit : minScale));
   const rowHeightCss = gridH * scale;
-  return { gridW, gridH, gap, pitch, dataWidth, scale, cellCss: gridW * scale, rowHeightCss,
-    rowPitchCss: Math.ceil(rowHeightCss) + ROW_PADDING_CSS };
+  return {
+    gridW,
+    gridH,
+    gap,
+    pitch,
+    dataWidth,
+    scale,
+    cellCss: gridW * scale,
+    rowHeightCss,
+    rowPitchCss: Math.ceil(rowHeightCss) + ROW_PADDING_CSS,
+  };
 }
 
 /** 1-based inclusive step range intersecting the viewport, widened by `overscan` rows. */
-export function visibleRows(scrollTop: number, viewportHeight: number, rowPitchCss: number, rowCount: number,
-  overscan = 1): { first: number; last: number } {
+export function visibleRows(
+  scrollTop: number,
+  viewportHeight: number,
+  rowPitchCss: number,
+  rowCount: number,
+  overscan = 1,
+): { first: number; last: number } {
   if (rowCount < 1) return { first: 1, last: 0 };
   const first = Math.max(1, Math.floor(scrollTop / rowPitchCss) + 1 - overscan);
   const last = Math.min(rowCount, Math.ceil((scrollTop + Math.max(0, viewportHeight)) / rowPitchCss) + overscan);

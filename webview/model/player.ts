@@ -3,13 +3,24 @@
 // fetches) and pausing cancels the token, so a loop that is mid-await never takes another step.
 export class CancellationToken {
   private cancelledFlag = false;
-  get cancelled(): boolean { return this.cancelledFlag; }
-  cancel(): void { this.cancelledFlag = true; }
+  get cancelled(): boolean {
+    return this.cancelledFlag;
+  }
+  cancel(): void {
+    this.cancelledFlag = true;
+  }
 }
 
 /** Resolves after `ms` (or at once when cancelled meanwhile). */
-export function delay(ms: number, token: CancellationToken, setTimer: (f: () => void, ms: number) => unknown = setTimeout): Promise<void> {
-  return new Promise((resolve) => { if (token.cancelled) resolve(); else setTimer(resolve, ms); });
+export function delay(
+  ms: number,
+  token: CancellationToken,
+  setTimer: (f: () => void, ms: number) => unknown = setTimeout,
+): Promise<void> {
+  return new Promise((resolve) => {
+    if (token.cancelled) resolve();
+    else setTimer(resolve, ms);
+  });
 }
 
 export class Player {
@@ -22,7 +33,9 @@ export class Player {
     public intervalMs = 250,
   ) {}
 
-  get playing(): boolean { return this.token !== null; }
+  get playing(): boolean {
+    return this.token !== null;
+  }
 
   play(): void {
     if (this.token) return;
@@ -38,19 +51,28 @@ export class Player {
     this.onStop('paused');
   }
 
-  toggle(): void { if (this.playing) this.pause(); else this.play(); }
+  toggle(): void {
+    if (this.playing) this.pause();
+    else this.play();
+  }
 
   private async loop(token: CancellationToken): Promise<void> {
     try {
       while (!token.cancelled) {
         const more = await this.tick(token);
-        if (token.cancelled) return;           // paused while the tick awaited data: onStop already ran
+        if (token.cancelled) return; // paused while the tick awaited data: onStop already ran
         if (!more) break;
         await delay(this.intervalMs, token);
       }
-      if (!token.cancelled) { this.token = null; this.onStop('end'); }
+      if (!token.cancelled) {
+        this.token = null;
+        this.onStop('end');
+      }
     } catch (e) {
-      if (this.token === token) { this.token = null; this.onStop('error', e); }
+      if (this.token === token) {
+        this.token = null;
+        this.onStop('error', e);
+      }
     }
   }
 }

@@ -29,16 +29,24 @@ export class DetailView {
   }
 
   configure(gridH: number, gridW: number, boxes: number): void {
-    this.canvas.width = gridW; this.canvas.height = gridH;
+    this.canvas.width = gridW;
+    this.canvas.height = gridH;
     const scale = DETAIL_CSS / Math.max(gridW, gridH);
-    const w = gridW * scale; const hh = gridH * scale;
-    this.canvas.style.width = `${w}px`; this.canvas.style.height = `${hh}px`;
+    const w = gridW * scale;
+    const hh = gridH * scale;
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${hh}px`;
     const ov = select(this.overlay).attr('width', w).attr('height', hh).attr('viewBox', `0 0 ${gridW} ${gridH}`);
     const lines: { x1: number; y1: number; x2: number; y2: number }[] = [];
     if (boxes > 1) for (let k = boxes; k < gridW; k += boxes) lines.push({ x1: k, y1: 0, x2: k, y2: gridH });
     if (boxes > 1) for (let k = boxes; k < gridH; k += boxes) lines.push({ x1: 0, y1: k, x2: gridW, y2: k });
-    ov.selectAll('line').data(lines).join('line').attr('x1', (d) => d.x1).attr('y1', (d) => d.y1)
-      .attr('x2', (d) => d.x2).attr('y2', (d) => d.y2);
+    ov.selectAll('line')
+      .data(lines)
+      .join('line')
+      .attr('x1', (d) => d.x1)
+      .attr('y1', (d) => d.y1)
+      .attr('x2', (d) => d.x2)
+      .attr('y2', (d) => d.y2);
     this.legendDrawn = '';
   }
 
@@ -57,18 +65,45 @@ export class DetailView {
     // The ramp is compared by identity (a theme change builds new ramps): no per-frame join of 1000 numbers.
     const sig = `${d.kind}|${d.max}|${title}`;
     if (sig === this.legendDrawn && ramp === this.legendRamp) return;
-    this.legendDrawn = sig; this.legendRamp = ramp;
+    this.legendDrawn = sig;
+    this.legendRamp = ramp;
     const bins = ramp.length / 4;
-    const width = DETAIL_CSS; const left = 8; const right = 8;
-    const x = scaleLinear().domain(d.kind === 'diverging' ? [-d.max, d.max] : [0, d.max]).range([left, width - right]);
+    const width = DETAIL_CSS;
+    const left = 8;
+    const right = 8;
+    const x = scaleLinear()
+      .domain(d.kind === 'diverging' ? [-d.max, d.max] : [0, d.max])
+      .range([left, width - right]);
     const svg = select(this.legend).attr('width', width).attr('height', 44);
     const bw = (width - left - right) / bins;
-    const rects = svg.selectAll<SVGRectElement, number>('rect').data(Array.from({ length: bins }, (_, i) => i)).join('rect')
-      .attr('x', (b) => left + b * bw).attr('y', 14).attr('width', bw + 0.5).attr('height', 10)
+    const rects = svg
+      .selectAll<SVGRectElement, number>('rect')
+      .data(Array.from({ length: bins }, (_, i) => i))
+      .join('rect')
+      .attr('x', (b) => left + b * bw)
+      .attr('y', 14)
+      .attr('width', bw + 0.5)
+      .attr('height', 10)
       .attr('fill', (b) => cssOf([ramp[b * 4], ramp[b * 4 + 1], ramp[b * 4 + 2], ramp[b * 4 + 3]]));
-    rects.selectAll<SVGTitleElement, number>('title').data((b) => [b]).join('title').text((b) => binCentre(b, d, bins).toPrecision(3));
-    svg.selectAll<SVGTextElement, string>('text.title').data([title]).join('text').attr('class', 'title').attr('x', left).attr('y', 10).text((t) => t);
-    svg.selectAll<SVGGElement, number>('g.axis').data([0]).join('g').attr('class', 'axis').attr('transform', 'translate(0, 24)')
+    rects
+      .selectAll<SVGTitleElement, number>('title')
+      .data((b) => [b])
+      .join('title')
+      .text((b) => binCentre(b, d, bins).toPrecision(3));
+    svg
+      .selectAll<SVGTextElement, string>('text.title')
+      .data([title])
+      .join('text')
+      .attr('class', 'title')
+      .attr('x', left)
+      .attr('y', 10)
+      .text((t) => t);
+    svg
+      .selectAll<SVGGElement, number>('g.axis')
+      .data([0])
+      .join('g')
+      .attr('class', 'axis')
+      .attr('transform', 'translate(0, 24)')
       .call(axisBottom(x).ticks(5).tickSizeOuter(0));
   }
 }

@@ -38,24 +38,45 @@ export class TimelineGrid {
   private gridW = 1;
   geometry: RowGeometry | null = null;
 
-  constructor(private readonly onCell: (step: number, col: number) => void, onScroll: () => void) {
+  constructor(
+    private readonly onCell: (step: number, col: number) => void,
+    onScroll: () => void,
+  ) {
     this.header = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     this.header.classList.add('tl-colheader');
     this.header.setAttribute('aria-hidden', 'true');
     this.rowsEl = h('div', { class: 'tl-rows' });
     this.cursorEl = h('div', { class: 'tl-cursor', attrs: { 'aria-hidden': 'true' } });
-    this.stoppedEl = h('div', { class: 'tl-stopped', title: 'where the debug session is stopped', attrs: { 'aria-hidden': 'true' } });
+    this.stoppedEl = h('div', {
+      class: 'tl-stopped',
+      title: 'where the debug session is stopped',
+      attrs: { 'aria-hidden': 'true' },
+    });
     this.rowsEl.append(this.cursorEl, this.stoppedEl);
     this.scroller = h('div', { class: 'tl-scroll' }, [this.rowsEl]);
-    this.root = h('section', { class: 'tl-timeline', attrs: { tabindex: '0', role: 'grid', 'aria-label': 'Recursion timeline: rows are supervision steps, columns are updates. Arrow keys move, space plays.' } },
-      [this.header as unknown as Node, this.scroller]);
+    this.root = h(
+      'section',
+      {
+        class: 'tl-timeline',
+        attrs: {
+          tabindex: '0',
+          role: 'grid',
+          'aria-label':
+            'Recursion timeline: rows are supervision steps, columns are updates. Arrow keys move, space plays.',
+        },
+      },
+      [this.header as unknown as Node, this.scroller],
+    );
     this.scroller.addEventListener('scroll', onScroll, { passive: true });
     this.rowsEl.addEventListener('click', (e) => this.click(e));
   }
 
   /** New sizes or columns: recompute geometry and drop every row (they are rebuilt on demand). */
   configure(gridH: number, gridW: number, columns: Column[], rowCount: number): void {
-    this.gridH = gridH; this.gridW = gridW; this.columns = columns; this.rowCount = rowCount;
+    this.gridH = gridH;
+    this.gridW = gridW;
+    this.columns = columns;
+    this.rowCount = rowCount;
     for (const r of this.rows.values()) r.el.remove();
     this.rows.clear();
     this.relayout();
@@ -65,7 +86,7 @@ export class TimelineGrid {
   relayout(): boolean {
     if (this.columns.length === 0) return false;
     const avail = Math.max(100, this.scroller.clientWidth - LABEL_CSS - ANSWER_GAP_CSS - 16);
-    const g = rowGeometry(this.gridH, this.gridW, this.columns.length + 1, avail, 0.75, 6);   // +1: the answer column
+    const g = rowGeometry(this.gridH, this.gridW, this.columns.length + 1, avail, 0.75, 6); // +1: the answer column
     const next = { ...g, dataWidth: this.columns.length * g.pitch - g.gap };
     const changed = !this.geometry || next.scale !== this.geometry.scale || next.dataWidth !== this.geometry.dataWidth;
     this.geometry = next;
@@ -84,27 +105,49 @@ export class TimelineGrid {
   /** Ensures DOM rows exist exactly for the visible range; returns them in step order. */
   syncRows(): RowView[] {
     const { first, last } = this.visibleRange();
-    for (const [step, r] of this.rows) if (step < first || step > last) { r.el.remove(); this.rows.delete(step); }
+    for (const [step, r] of this.rows)
+      if (step < first || step > last) {
+        r.el.remove();
+        this.rows.delete(step);
+      }
     const out: RowView[] = [];
     for (let step = first; step <= last; step++) {
       let r = this.rows.get(step);
-      if (!r) { r = this.createRow(step); this.rows.set(step, r); }
+      if (!r) {
+        r = this.createRow(step);
+        this.rows.set(step, r);
+      }
       out.push(r);
     }
     return out;
   }
 
   /** Invalidate all painted cells (theme, domain or view changed). */
-  invalidate(): void { for (const r of this.rows.values()) { r.drawn.fill(null); r.answerDrawn = null; r.labelDrawn = null; } }
+  invalidate(): void {
+    for (const r of this.rows.values()) {
+      r.drawn.fill(null);
+      r.answerDrawn = null;
+      r.labelDrawn = null;
+    }
+  }
 
   cellCssBox(step: number, col: number): { left: number; top: number; width: number; height: number } | null {
     const g = this.geometry;
     if (!g) return null;
-    return { left: LABEL_CSS + col * g.pitch * g.scale, top: (step - 1) * g.rowPitchCss + 3, width: g.cellCss, height: g.rowHeightCss };
+    return {
+      left: LABEL_CSS + col * g.pitch * g.scale,
+      top: (step - 1) * g.rowPitchCss + 3,
+      width: g.cellCss,
+      height: g.rowHeightCss,
+    };
   }
 
-  placeCursor(step: number | null, col: number): void { this.place(this.cursorEl, step, col); }
-  placeStopped(step: number | null, col: number): void { this.place(this.stoppedEl, step, col); }
+  placeCursor(step: number | null, col: number): void {
+    this.place(this.cursorEl, step, col);
+  }
+  placeStopped(step: number | null, col: number): void {
+    this.place(this.stoppedEl, step, col);
+  }
 
   /** Scrolls the cursor's row into view; true when the scroll position changed. */
   reveal(step: number): boolean {
@@ -126,10 +169,18 @@ export class TimelineGrid {
 
   private createRow(step: number): RowView {
     const label = h('div', { class: 'tl-rowlabel' });
-    const cells = h('canvas', { class: 'tl-cells', attrs: { 'data-step': String(step), role: 'row', 'aria-label': `step ${step}` } });
-    const answer = h('canvas', { class: 'tl-ans', title: `decoded answer y (z_H) after step ${step}`, attrs: { 'data-step': String(step) } });
+    const cells = h('canvas', {
+      class: 'tl-cells',
+      attrs: { 'data-step': String(step), role: 'row', 'aria-label': `step ${step}` },
+    });
+    const answer = h('canvas', {
+      class: 'tl-ans',
+      title: `decoded answer y (z_H) after step ${step}`,
+      attrs: { 'data-step': String(step) },
+    });
     const el = h('div', { class: 'tl-row', attrs: { 'data-step': String(step) } }, [label, cells, answer]);
-    const ctx = cells.getContext('2d'); const actx = answer.getContext('2d');
+    const ctx = cells.getContext('2d');
+    const actx = answer.getContext('2d');
     if (!ctx || !actx) throw new Error('canvas 2d context unavailable');
     const r: RowView = { step, el, label, cells, ctx, answer, actx, drawn: [], answerDrawn: null, labelDrawn: null };
     this.sizeRow(r);
@@ -142,39 +193,82 @@ export class TimelineGrid {
     r.el.style.transform = `translateY(${(r.step - 1) * g.rowPitchCss + 3}px)`;
     r.el.style.height = `${g.rowHeightCss}px`;
     r.label.style.width = `${LABEL_CSS}px`;
-    r.cells.width = g.dataWidth; r.cells.height = g.gridH;
-    r.cells.style.width = `${g.dataWidth * g.scale}px`; r.cells.style.height = `${g.rowHeightCss}px`;
-    r.answer.width = g.gridW; r.answer.height = g.gridH;
-    r.answer.style.width = `${g.cellCss}px`; r.answer.style.height = `${g.rowHeightCss}px`;
+    r.cells.width = g.dataWidth;
+    r.cells.height = g.gridH;
+    r.cells.style.width = `${g.dataWidth * g.scale}px`;
+    r.cells.style.height = `${g.rowHeightCss}px`;
+    r.answer.width = g.gridW;
+    r.answer.height = g.gridH;
+    r.answer.style.width = `${g.cellCss}px`;
+    r.answer.style.height = `${g.rowHeightCss}px`;
     r.answer.style.marginLeft = `${ANSWER_GAP_CSS}px`;
     r.drawn = new Array<string | null>(this.columns.length).fill(null);
-    r.answerDrawn = null; r.labelDrawn = null;
+    r.answerDrawn = null;
+    r.labelDrawn = null;
   }
 
   private drawHeader(): void {
     const g = this.geometry!;
-    const width = LABEL_CSS + (g.dataWidth * g.scale) + ANSWER_GAP_CSS + g.cellCss + 4;
+    const width = LABEL_CSS + g.dataWidth * g.scale + ANSWER_GAP_CSS + g.cellCss + 4;
     const svg = select(this.header).attr('width', width).attr('height', 34);
     const cycles = [...new Set(this.columns.map((c) => c.cycle))].map((cycle) => {
       const cols = this.columns.filter((c) => c.cycle === cycle);
-      return { cycle, x0: LABEL_CSS + cols[0].index * g.pitch * g.scale, x1: LABEL_CSS + (cols[cols.length - 1].index * g.pitch + g.gridW) * g.scale };
+      return {
+        cycle,
+        x0: LABEL_CSS + cols[0].index * g.pitch * g.scale,
+        x1: LABEL_CSS + (cols[cols.length - 1].index * g.pitch + g.gridW) * g.scale,
+      };
     });
-    svg.selectAll<SVGTextElement, (typeof cycles)[number]>('text.cyc').data(cycles, (d) => String(d.cycle)).join('text')
-      .attr('class', 'cyc').attr('x', (d) => (d.x0 + d.x1) / 2).attr('y', 11).attr('text-anchor', 'middle')
-      .text((d) => (d.x1 - d.x0 >= 170 ? `cycle ${d.cycle} (of T = H_cycles)` : `cycle ${d.cycle}`));   // short when cells are small
-    svg.selectAll<SVGLineElement, (typeof cycles)[number]>('line.cyc').data(cycles, (d) => String(d.cycle)).join('line')
-      .attr('class', 'cyc').attr('x1', (d) => d.x0).attr('x2', (d) => d.x1).attr('y1', 15).attr('y2', 15);
+    svg
+      .selectAll<SVGTextElement, (typeof cycles)[number]>('text.cyc')
+      .data(cycles, (d) => String(d.cycle))
+      .join('text')
+      .attr('class', 'cyc')
+      .attr('x', (d) => (d.x0 + d.x1) / 2)
+      .attr('y', 11)
+      .attr('text-anchor', 'middle')
+      .text((d) => (d.x1 - d.x0 >= 170 ? `cycle ${d.cycle} (of T = H_cycles)` : `cycle ${d.cycle}`)); // short when cells are small
+    svg
+      .selectAll<SVGLineElement, (typeof cycles)[number]>('line.cyc')
+      .data(cycles, (d) => String(d.cycle))
+      .join('line')
+      .attr('class', 'cyc')
+      .attr('x1', (d) => d.x0)
+      .attr('x2', (d) => d.x1)
+      .attr('y1', 15)
+      .attr('y2', 15);
     const narrow = g.cellCss < 24;
     // Tiny cells: only every y column and the first z of each cycle get a label, so labels never overlap.
     const tiny = g.cellCss < 16;
-    const labels = this.columns.filter((c) => (!narrow || c.layer === undefined || c.layer === 1) && (!tiny || c.kind === 'y' || c.zIndex === 1));
-    svg.selectAll<SVGTextElement, Column>('text.col').data(labels, (d) => String(d.index)).join('text')
-      .attr('class', (d) => `col ${d.kind}`).attr('x', (d) => LABEL_CSS + (d.index * g.pitch + g.gridW / 2) * g.scale)
-      .attr('y', 29).attr('text-anchor', 'middle').text((d) => (narrow && d.layer !== undefined ? d.label.replace(/·1$/, '') : d.label));
-    svg.selectAll<SVGTextElement, number>('text.ans').data([0]).join('text').attr('class', 'ans')
-      .attr('x', LABEL_CSS + g.dataWidth * g.scale + ANSWER_GAP_CSS + g.cellCss / 2).attr('y', 29).attr('text-anchor', 'middle').text('ŷ');
-    svg.selectAll<SVGTextElement, number>('text.steps').data([0]).join('text').attr('class', 'steps')
-      .attr('x', 4).attr('y', 29).text('step (N_sup)');
+    const labels = this.columns.filter(
+      (c) => (!narrow || c.layer === undefined || c.layer === 1) && (!tiny || c.kind === 'y' || c.zIndex === 1),
+    );
+    svg
+      .selectAll<SVGTextElement, Column>('text.col')
+      .data(labels, (d) => String(d.index))
+      .join('text')
+      .attr('class', (d) => `col ${d.kind}`)
+      .attr('x', (d) => LABEL_CSS + (d.index * g.pitch + g.gridW / 2) * g.scale)
+      .attr('y', 29)
+      .attr('text-anchor', 'middle')
+      .text((d) => (narrow && d.layer !== undefined ? d.label.replace(/·1$/, '') : d.label));
+    svg
+      .selectAll<SVGTextElement, number>('text.ans')
+      .data([0])
+      .join('text')
+      .attr('class', 'ans')
+      .attr('x', LABEL_CSS + g.dataWidth * g.scale + ANSWER_GAP_CSS + g.cellCss / 2)
+      .attr('y', 29)
+      .attr('text-anchor', 'middle')
+      .text('ŷ');
+    svg
+      .selectAll<SVGTextElement, number>('text.steps')
+      .data([0])
+      .join('text')
+      .attr('class', 'steps')
+      .attr('x', 4)
+      .attr('y', 29)
+      .text('step (N_sup)');
   }
 
   private click(e: MouseEvent): void {

@@ -4,34 +4,91 @@
 import type { DiffMode, Granularity, HeatmapView, TensorName, ViewState } from '../../src/protocol/timeline';
 import { h } from './dom';
 
-function select<T extends string>(id: string, label: string, options: [T, string][], title: string): { wrap: HTMLElement; el: HTMLSelectElement } {
-  const el = h('select', { attrs: { id, 'aria-label': label }, title }, options.map(([v, text]) => h('option', { text, attrs: { value: v } })));
+function select<T extends string>(
+  id: string,
+  label: string,
+  options: [T, string][],
+  title: string,
+): { wrap: HTMLElement; el: HTMLSelectElement } {
+  const el = h(
+    'select',
+    { attrs: { id, 'aria-label': label }, title },
+    options.map(([v, text]) => h('option', { text, attrs: { value: v } })),
+  );
   return { wrap: h('label', { class: 'tl-field' }, [h('span', { text: label }), el]), el };
 }
 
 export class Toolbar {
   readonly root: HTMLElement;
   readonly play: HTMLButtonElement;
-  private readonly tensor; private readonly view; private readonly diff; private readonly granularity;
+  private readonly tensor;
+  private readonly view;
+  private readonly diff;
+  private readonly granularity;
   private readonly channel: HTMLInputElement;
   private readonly channelWrap: HTMLElement;
   private written = '';
 
   constructor(onChange: (v: ViewState) => void, onPlay: () => void) {
-    this.tensor = select<TensorName>('tl-tensor', 'state', [['z', 'z (z_L, latent)'], ['y', 'y (z_H, answer)']], 'which recursion state the heatmaps show');
-    this.view = select<HeatmapView>('tl-view', 'show', [['norm', '‖·‖ per position'], ['channel', 'one channel'], ['pca', 'PCA (1st component)']],
-      'how each position\'s D-dimensional state becomes one value');
-    this.diff = select<DiffMode>('tl-diff', 'diff', [['none', 'none'], ['previous', 'vs previous update'], ['label', 'vs label (answer)']],
-      'heatmaps: difference to the previous update; answers: cells changed since the previous step, or wrong against the label');
-    this.granularity = select<Granularity>('tl-granularity', 'columns', [['update', 'updates'], ['layer', 'layers']],
-      'one column per network call, or per layer inside it');
-    this.channel = h('input', { attrs: { id: 'tl-channel', type: 'number', min: '0', step: '1', value: '0', 'aria-label': 'channel' } });
+    this.tensor = select<TensorName>(
+      'tl-tensor',
+      'state',
+      [
+        ['z', 'z (z_L, latent)'],
+        ['y', 'y (z_H, answer)'],
+      ],
+      'which recursion state the heatmaps show',
+    );
+    this.view = select<HeatmapView>(
+      'tl-view',
+      'show',
+      [
+        ['norm', '‖·‖ per position'],
+        ['channel', 'one channel'],
+        ['pca', 'PCA (1st component)'],
+      ],
+      "how each position's D-dimensional state becomes one value",
+    );
+    this.diff = select<DiffMode>(
+      'tl-diff',
+      'diff',
+      [
+        ['none', 'none'],
+        ['previous', 'vs previous update'],
+        ['label', 'vs label (answer)'],
+      ],
+      'heatmaps: difference to the previous update; answers: cells changed since the previous step, or wrong against the label',
+    );
+    this.granularity = select<Granularity>(
+      'tl-granularity',
+      'columns',
+      [
+        ['update', 'updates'],
+        ['layer', 'layers'],
+      ],
+      'one column per network call, or per layer inside it',
+    );
+    this.channel = h('input', {
+      attrs: { id: 'tl-channel', type: 'number', min: '0', step: '1', value: '0', 'aria-label': 'channel' },
+    });
     this.channelWrap = h('label', { class: 'tl-field' }, [h('span', { text: 'channel' }), this.channel]);
-    this.play = h('button', { class: 'tl-play', text: '▶ Play', title: 'play / pause (space)', attrs: { type: 'button', id: 'tl-play' } });
-    this.root = h('div', { class: 'tl-toolbar', attrs: { role: 'toolbar', 'aria-label': 'timeline view' } },
-      [this.play, this.tensor.wrap, this.view.wrap, this.channelWrap, this.diff.wrap, this.granularity.wrap]);
+    this.play = h('button', {
+      class: 'tl-play',
+      text: '▶ Play',
+      title: 'play / pause (space)',
+      attrs: { type: 'button', id: 'tl-play' },
+    });
+    this.root = h('div', { class: 'tl-toolbar', attrs: { role: 'toolbar', 'aria-label': 'timeline view' } }, [
+      this.play,
+      this.tensor.wrap,
+      this.view.wrap,
+      this.channelWrap,
+      this.diff.wrap,
+      this.granularity.wrap,
+    ]);
     const changed = (): void => onChange(this.read());
-    for (const s of [this.tensor.el, this.view.el, this.diff.el, this.granularity.el]) s.addEventListener('change', changed);
+    for (const s of [this.tensor.el, this.view.el, this.diff.el, this.granularity.el])
+      s.addEventListener('change', changed);
     this.channel.addEventListener('change', changed);
     this.play.addEventListener('click', onPlay);
   }
@@ -40,9 +97,11 @@ export class Toolbar {
   read(): ViewState {
     const ch = Number(this.channel.value);
     return {
-      tensor: this.tensor.el.value as TensorName, view: this.view.el.value as HeatmapView,
+      tensor: this.tensor.el.value as TensorName,
+      view: this.view.el.value as HeatmapView,
       channel: Number.isInteger(ch) && ch >= 0 ? ch : 0,
-      diff: this.diff.el.value as DiffMode, granularity: this.granularity.el.value as Granularity,
+      diff: this.diff.el.value as DiffMode,
+      granularity: this.granularity.el.value as Granularity,
     };
   }
 
@@ -51,7 +110,10 @@ export class Toolbar {
     const sig = `${JSON.stringify(v)}|${hiddenSize}`;
     if (sig === this.written) return;
     this.written = sig;
-    this.tensor.el.value = v.tensor; this.view.el.value = v.view; this.diff.el.value = v.diff; this.granularity.el.value = v.granularity;
+    this.tensor.el.value = v.tensor;
+    this.view.el.value = v.view;
+    this.diff.el.value = v.diff;
+    this.granularity.el.value = v.granularity;
     this.channel.value = String(v.channel);
     if (hiddenSize !== null) this.channel.max = String(hiddenSize - 1);
     this.channelWrap.hidden = v.view !== 'channel';
@@ -63,6 +125,9 @@ export class Toolbar {
   }
 
   setEnabled(enabled: boolean): void {
-    for (const el of this.root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>('select, input, button')) el.disabled = !enabled;
+    for (const el of this.root.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLButtonElement>(
+      'select, input, button',
+    ))
+      el.disabled = !enabled;
   }
 }

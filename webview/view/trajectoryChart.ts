@@ -10,15 +10,24 @@ import type { TrajectoryMessage } from '../../src/protocol/timeline';
 import { cssOf, type Rgba } from '../model/colors';
 import { svgEl } from './dom';
 
-const W = 340; const H = 170; const PAD = 12;
+const W = 340;
+const H = 170;
+const PAD = 12;
 
-export interface TrajPoint { i: number; step: number; ordinal: number; x: number; y: number }
+export interface TrajPoint {
+  i: number;
+  step: number;
+  ordinal: number;
+  x: number;
+  y: number;
+}
 
 /** Points of a trajectory message with finite coordinates (a diverged state cannot be placed). */
 export function trajectoryPoints(t: Pick<TrajectoryMessage, 'steps' | 'ordinals' | 'xs' | 'ys'>): TrajPoint[] {
   const pts: TrajPoint[] = [];
   for (let i = 0; i < t.steps.length; i++) {
-    if (Number.isFinite(t.xs[i]) && Number.isFinite(t.ys[i])) pts.push({ i, step: t.steps[i], ordinal: t.ordinals[i], x: t.xs[i], y: t.ys[i] });
+    if (Number.isFinite(t.xs[i]) && Number.isFinite(t.ys[i]))
+      pts.push({ i, step: t.steps[i], ordinal: t.ordinals[i], x: t.xs[i], y: t.ys[i] });
   }
   return pts;
 }
@@ -39,14 +48,23 @@ export class TrajectoryChart {
     });
   }
 
-  invalidate(): void { this.drawn = ''; this.cursorDrawn = null; }
+  invalidate(): void {
+    this.drawn = '';
+    this.cursorDrawn = null;
+  }
 
   /**
    * Redraws the points only when the data, colours or message change; a cursor move (every arrow
    * key, every play tick) only moves the ring, so it stays cheap with hundreds of points.
    */
-  draw(t: TrajectoryMessage | null, isYUpdate: (ordinal: number) => boolean, cursor: { step: number; ordinal: number } | null,
-    from: Rgba, to: Rgba, message: string): void {
+  draw(
+    t: TrajectoryMessage | null,
+    isYUpdate: (ordinal: number) => boolean,
+    cursor: { step: number; ordinal: number } | null,
+    from: Rgba,
+    to: Rgba,
+    message: string,
+  ): void {
     const sig = `${t ? t.id : -1}|${cssOf(from)}|${cssOf(to)}|${message}`;
     if (sig !== this.drawn) {
       this.drawn = sig;
@@ -56,33 +74,83 @@ export class TrajectoryChart {
     if (cursorSig === this.cursorDrawn) return;
     this.cursorDrawn = cursorSig;
     const p = cursor ? this.byKey.get(cursorSig) : undefined;
-    select(this.root).selectAll<SVGCircleElement, TrajPoint>('circle.cursor').data(p ? [p] : []).join('circle').attr('class', 'cursor')
-      .attr('cx', (d) => this.x(d.x)).attr('cy', (d) => this.y(d.y)).attr('r', 7).raise();
+    select(this.root)
+      .selectAll<SVGCircleElement, TrajPoint>('circle.cursor')
+      .data(p ? [p] : [])
+      .join('circle')
+      .attr('class', 'cursor')
+      .attr('cx', (d) => this.x(d.x))
+      .attr('cy', (d) => this.y(d.y))
+      .attr('r', 7)
+      .raise();
   }
 
-  private drawPoints(t: TrajectoryMessage | null, isYUpdate: (ordinal: number) => boolean, from: Rgba, to: Rgba, message: string): void {
+  private drawPoints(
+    t: TrajectoryMessage | null,
+    isYUpdate: (ordinal: number) => boolean,
+    from: Rgba,
+    to: Rgba,
+    message: string,
+  ): void {
     const svg = select(this.root);
     const pts = t ? trajectoryPoints(t) : [];
     this.byKey = new Map(pts.map((p) => [`${p.step}:${p.ordinal}`, p]));
     this.cursorDrawn = null;
-    svg.selectAll<SVGTextElement, string>('text.msg').data(pts.length ? [] : [message || 'no trajectory yet']).join('text')
-      .attr('class', 'msg').attr('x', W / 2).attr('y', H / 2).attr('text-anchor', 'middle').text((d) => d);
+    svg
+      .selectAll<SVGTextElement, string>('text.msg')
+      .data(pts.length ? [] : [message || 'no trajectory yet'])
+      .join('text')
+      .attr('class', 'msg')
+      .attr('x', W / 2)
+      .attr('y', H / 2)
+      .attr('text-anchor', 'middle')
+      .text((d) => d);
     const xe = extent(pts, (p) => p.x) as [number, number] | [undefined, undefined];
     const ye = extent(pts, (p) => p.y) as [number, number] | [undefined, undefined];
-    const x = scaleLinear().domain(xe[0] === undefined ? [0, 1] : [xe[0], xe[1]]).nice().range([PAD, W - PAD]);
-    const y = scaleLinear().domain(ye[0] === undefined ? [0, 1] : [ye[0], ye[1]]).nice().range([H - PAD, PAD]);
-    this.x = x; this.y = y;
+    const x = scaleLinear()
+      .domain(xe[0] === undefined ? [0, 1] : [xe[0], xe[1]])
+      .nice()
+      .range([PAD, W - PAD]);
+    const y = scaleLinear()
+      .domain(ye[0] === undefined ? [0, 1] : [ye[0], ye[1]])
+      .nice()
+      .range([H - PAD, PAD]);
+    this.x = x;
+    this.y = y;
     const maxStep = Math.max(1, ...pts.map((p) => p.step));
     const colour = scaleSequential(interpolateLab(cssOf(from), cssOf(to))).domain([1, Math.max(2, maxStep)]);
-    svg.attr('aria-label', `latent trajectory (PCA of mean ${t?.tensor ?? 'z'} after each update): ${pts.length} points over ${maxStep} steps`);
-    svg.selectAll<SVGPathElement, number>('path.traj').data([0]).join('path').attr('class', 'traj')
-      .attr('d', line<TrajPoint>().x((p) => x(p.x)).y((p) => y(p.y))(pts) ?? '');
-    const marks = svg.selectAll<SVGRectElement, TrajPoint>('rect.pt').data(pts, (p) => `${p.step}:${p.ordinal}`).join('rect')
+    svg.attr(
+      'aria-label',
+      `latent trajectory (PCA of mean ${t?.tensor ?? 'z'} after each update): ${pts.length} points over ${maxStep} steps`,
+    );
+    svg
+      .selectAll<SVGPathElement, number>('path.traj')
+      .data([0])
+      .join('path')
+      .attr('class', 'traj')
+      .attr(
+        'd',
+        line<TrajPoint>()
+          .x((p) => x(p.x))
+          .y((p) => y(p.y))(pts) ?? '',
+      );
+    const marks = svg
+      .selectAll<SVGRectElement, TrajPoint>('rect.pt')
+      .data(pts, (p) => `${p.step}:${p.ordinal}`)
+      .join('rect')
       .attr('class', (p) => `pt${isYUpdate(p.ordinal) ? ' y' : ''}`)
-      .attr('data-step', (p) => String(p.step)).attr('data-ordinal', (p) => String(p.ordinal))
-      .attr('x', (p) => x(p.x) - (isYUpdate(p.ordinal) ? 4 : 2.5)).attr('y', (p) => y(p.y) - (isYUpdate(p.ordinal) ? 4 : 2.5))
-      .attr('width', (p) => (isYUpdate(p.ordinal) ? 8 : 5)).attr('height', (p) => (isYUpdate(p.ordinal) ? 8 : 5))
-      .attr('rx', (p) => (isYUpdate(p.ordinal) ? 1 : 2.5)).attr('fill', (p) => colour(p.step));
-    marks.selectAll<SVGTitleElement, TrajPoint>('title').data((p) => [p]).join('title').text((p) => `step ${p.step}, update ${p.ordinal + 1}`);
+      .attr('data-step', (p) => String(p.step))
+      .attr('data-ordinal', (p) => String(p.ordinal))
+      .attr('x', (p) => x(p.x) - (isYUpdate(p.ordinal) ? 4 : 2.5))
+      .attr('y', (p) => y(p.y) - (isYUpdate(p.ordinal) ? 4 : 2.5))
+      .attr('width', (p) => (isYUpdate(p.ordinal) ? 8 : 5))
+      .attr('height', (p) => (isYUpdate(p.ordinal) ? 8 : 5))
+      .attr('rx', (p) => (isYUpdate(p.ordinal) ? 1 : 2.5))
+      .attr('fill', (p) => colour(p.step));
+    marks
+      .selectAll<SVGTitleElement, TrajPoint>('title')
+      .data((p) => [p])
+      .join('title')
+      .text((p) => `step ${p.step}, update ${p.ordinal + 1}`);
   }
 }

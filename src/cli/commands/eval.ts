@@ -22,7 +22,13 @@ const SPEC = {
 
 export async function runEval(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    console.log(usage('eval --checkpoint <file> --data <dir> [--out results.json]', 'Evaluate a checkpoint: exact accuracy, cell accuracy, q-halt accuracy, mean halting step (ARC: pass@K with voting).', SPEC));
+    console.log(
+      usage(
+        'eval --checkpoint <file> --data <dir> [--out results.json]',
+        'Evaluate a checkpoint: exact accuracy, cell accuracy, q-halt accuracy, mean halting step (ARC: pass@K with voting).',
+        SPEC,
+      ),
+    );
     return 0;
   }
   const args = parseArgs(argv, SPEC, 'eval');
@@ -36,7 +42,9 @@ export async function runEval(argv: string[]): Promise<number> {
     if (c[k] !== meta[k]) throw new Error(`the checkpoint has ${k} = ${c[k]} but ${dataDir} has ${k} = ${meta[k]}`);
   }
   if (meta.num_puzzle_identifiers > c.num_puzzle_identifiers) {
-    throw new Error(`${dataDir} uses ${meta.num_puzzle_identifiers} puzzle identifiers but the checkpoint's embedding table has ${c.num_puzzle_identifiers} rows`);
+    throw new Error(
+      `${dataDir} uses ${meta.num_puzzle_identifiers} puzzle identifiers but the checkpoint's embedding table has ${c.num_puzzle_identifiers} rows`,
+    );
   }
   await startBackend(args);
   const model = TrmModel.fromWeights(c, loaded.weights, { source: loaded.path });
@@ -45,10 +53,15 @@ export async function runEval(argv: string[]): Promise<number> {
   let result;
   try {
     result = evaluateSplit(model, set, meta, {
-      batchSize: int(args, 'batch-size', 1) ?? 64, maxExamples: limit, perPuzzle: true, identifiers: ds.identifiers,
+      batchSize: int(args, 'batch-size', 1) ?? 64,
+      maxExamples: limit,
+      perPuzzle: true,
+      identifiers: ds.identifiers,
       onChunk: (done, total) => process.stderr.write(`\reval ${done}/${total}`),
     });
-  } finally { model.dispose(); }
+  } finally {
+    model.dispose();
+  }
   process.stderr.write('\n');
   const seconds = (Date.now() - t0) / 1000;
   const m = result.metrics;

@@ -18,10 +18,15 @@ export interface IdentifierChoice {
 /** Parses an identifiers.json text: a list of names (strings). */
 export function parseIdentifiers(text: string, file: string): string[] {
   let v: unknown;
-  try { v = JSON.parse(text); } catch (e) { throw new Error(`${file}: not valid JSON (${(e as Error).message})`); }
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
+  }
   if (!Array.isArray(v)) throw new Error(`${file}: expected a JSON list of puzzle names (index = puzzle identifier)`);
   const bad = v.findIndex((x) => typeof x !== 'string');
-  if (bad >= 0) throw new Error(`${file}: entry ${bad} is ${JSON.stringify(v[bad])}; every entry must be a puzzle name string`);
+  if (bad >= 0)
+    throw new Error(`${file}: entry ${bad} is ${JSON.stringify(v[bad])}; every entry must be a puzzle name string`);
   return v as string[];
 }
 
@@ -29,25 +34,45 @@ export function parseIdentifiers(text: string, file: string): string[] {
 export function findIdentifiersFile(checkpoint: string, explicit?: string): string | undefined {
   if (explicit) return explicit;
   const dir = path.dirname(checkpoint);
-  for (const f of [path.join(dir, 'identifiers.json'), path.join(dir, '..', 'identifiers.json')]) if (fs.existsSync(f)) return f;
+  for (const f of [path.join(dir, 'identifiers.json'), path.join(dir, '..', 'identifiers.json')])
+    if (fs.existsSync(f)) return f;
   return undefined;
 }
 
-export function chooseIdentifier(mode: IdentifierMode, taskName: string | undefined, names: readonly string[] | undefined, rows: number): IdentifierChoice {
+export function chooseIdentifier(
+  mode: IdentifierMode,
+  taskName: string | undefined,
+  names: readonly string[] | undefined,
+  rows: number,
+): IdentifierChoice {
   if (typeof mode === 'number') {
     if (!Number.isInteger(mode) || mode < 0 || mode >= rows) {
-      return { id: 0, warning: `puzzle identifier ${mode} is outside the model's ${rows} embedding rows; using identifier 0 (blank embedding)` };
+      return {
+        id: 0,
+        warning: `puzzle identifier ${mode} is outside the model's ${rows} embedding rows; using identifier 0 (blank embedding)`,
+      };
     }
     return { id: mode };
   }
   if (mode === 'blank' || rows <= 1) return { id: 0 };
   if (!names) {
-    return { id: 0, warning: 'no identifiers.json found for this model (set trmLens.modelIdentifiers); using identifier 0, the blank puzzle embedding: predictions may be poor' };
+    return {
+      id: 0,
+      warning:
+        'no identifiers.json found for this model (set trmLens.modelIdentifiers); using identifier 0, the blank puzzle embedding: predictions may be poor',
+    };
   }
   const id = taskName === undefined ? -1 : names.indexOf(taskName);
   if (id <= 0) {
-    return { id: 0, warning: `task "${taskName}" is not among the model's ${names.length} puzzle identifiers; using identifier 0, the blank (untrained) puzzle embedding: predictions may be poor` };
+    return {
+      id: 0,
+      warning: `task "${taskName}" is not among the model's ${names.length} puzzle identifiers; using identifier 0, the blank (untrained) puzzle embedding: predictions may be poor`,
+    };
   }
-  if (id >= rows) return { id: 0, warning: `identifiers.json gives "${taskName}" row ${id}, but the model has ${rows} embedding rows: wrong identifiers.json? Using identifier 0` };
+  if (id >= rows)
+    return {
+      id: 0,
+      warning: `identifiers.json gives "${taskName}" row ${id}, but the model has ${rows} embedding rows: wrong identifiers.json? Using identifier 0`,
+    };
   return { id };
 }

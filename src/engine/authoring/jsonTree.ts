@@ -17,9 +17,7 @@ export interface JsonSyntaxError extends TextSpan {
   message: string;
 }
 
-export type ParsedJson =
-  | { ok: true; root: JsonNode }
-  | { ok: false; errors: JsonSyntaxError[] };
+export type ParsedJson = { ok: true; root: JsonNode } | { ok: false; errors: JsonSyntaxError[] };
 
 /**
  * Parses strict JSON (no comments, no trailing commas, as ARC files are read by every tool).
@@ -29,7 +27,10 @@ export function parseJson(text: string): ParsedJson {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length || !root) {
-    return { ok: false, errors: errors.map((e) => ({ offset: e.offset, length: e.length, message: printParseErrorCode(e.error) })) };
+    return {
+      ok: false,
+      errors: errors.map((e) => ({ offset: e.offset, length: e.length, message: printParseErrorCode(e.error) })),
+    };
   }
   return { ok: true, root };
 }

@@ -31,7 +31,8 @@ export interface Judgement {
 
 export function decodePrediction(kind: TaskKind, tokens: Int32Array): DecodedGrid {
   switch (kind) {
-    case 'sudoku': return { height: 9, width: 9, cells: decodeSudoku(tokens).split('') };
+    case 'sudoku':
+      return { height: 9, width: 9, cells: decodeSudoku(tokens).split('') };
     case 'maze': {
       const side = Math.round(Math.sqrt(tokens.length));
       return { height: side, width: side, cells: decodeMaze(tokens).split('') };
@@ -47,7 +48,8 @@ export function decodePrediction(kind: TaskKind, tokens: Int32Array): DecodedGri
 export function wrongCells(predicted: DecodedGrid, label: LocatedGrid): number[] | undefined {
   if (predicted.height !== label.height || predicted.width !== label.width) return undefined;
   const out: number[] = [];
-  for (let i = 0; i < label.cells.length; i++) if (label.cells[i] !== '.' && label.cells[i] !== predicted.cells[i]) out.push(i);
+  for (let i = 0; i < label.cells.length; i++)
+    if (label.cells[i] !== '.' && label.cells[i] !== predicted.cells[i]) out.push(i);
   return out;
 }
 
@@ -60,14 +62,24 @@ function haltText(p: PuzzlePrediction): string {
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Judges a prediction of `puzzle` against its label (if any). */
-export function judge(puzzle: LocatedPuzzle, p: PuzzlePrediction, label: LocatedGrid | undefined = puzzle.label): Judgement {
+export function judge(
+  puzzle: LocatedPuzzle,
+  p: PuzzlePrediction,
+  label: LocatedGrid | undefined = puzzle.label,
+): Judgement {
   if (p.error) return { status: 'error', wrongCells: [], solvedAtStep: null, text: `⚠ ${p.error}` };
   const seqLen = seqLenOf(p);
   const predicted = decodePrediction(puzzle.kind, predictionAt(p, p.usedStep, seqLen));
   const halt = haltText(p);
   if (!label || puzzle.labelProblem) {
     const why = puzzle.labelProblem ? `expected output not judged: ${puzzle.labelProblem}` : 'no expected output';
-    return { status: 'unlabelled', predicted, wrongCells: [], solvedAtStep: null, text: `◇ predicted ${predicted.height}×${predicted.width} (${why}) · ${halt}` };
+    return {
+      status: 'unlabelled',
+      predicted,
+      wrongCells: [],
+      solvedAtStep: null,
+      text: `◇ predicted ${predicted.height}×${predicted.width} (${why}) · ${halt}`,
+    };
   }
   let solvedAtStep: number | null = null;
   for (let s = 1; s <= p.steps.length && solvedAtStep === null; s++) {
@@ -76,15 +88,36 @@ export function judge(puzzle: LocatedPuzzle, p: PuzzlePrediction, label: Located
   }
   const wrong = wrongCells(predicted, label);
   if (wrong === undefined) {
-    const sizeMismatch = { predicted: [predicted.height, predicted.width] as [number, number], expected: [label.height, label.width] as [number, number] };
-    return { status: 'wrong', predicted, wrongCells: [], sizeMismatch, solvedAtStep,
-      text: `✗ wrong size: predicted ${predicted.height}×${predicted.width}, expected ${label.height}×${label.width} · ${halt}` };
+    const sizeMismatch = {
+      predicted: [predicted.height, predicted.width] as [number, number],
+      expected: [label.height, label.width] as [number, number],
+    };
+    return {
+      status: 'wrong',
+      predicted,
+      wrongCells: [],
+      sizeMismatch,
+      solvedAtStep,
+      text: `✗ wrong size: predicted ${predicted.height}×${predicted.width}, expected ${label.height}×${label.width} · ${halt}`,
+    };
   }
   if (wrong.length === 0) {
-    return { status: 'correct', predicted, wrongCells: [], solvedAtStep, text: `✓ solved at step ${solvedAtStep ?? p.usedStep}, ${halt}` };
+    return {
+      status: 'correct',
+      predicted,
+      wrongCells: [],
+      solvedAtStep,
+      text: `✓ solved at step ${solvedAtStep ?? p.usedStep}, ${halt}`,
+    };
   }
   const was = solvedAtStep !== null ? ` (right at step ${solvedAtStep})` : '';
-  return { status: 'wrong', predicted, wrongCells: wrong, solvedAtStep, text: `✗ ${plural(wrong.length, 'cell')} wrong${was} · ${halt}` };
+  return {
+    status: 'wrong',
+    predicted,
+    wrongCells: wrong,
+    solvedAtStep,
+    text: `✗ ${plural(wrong.length, 'cell')} wrong${was} · ${halt}`,
+  };
 }
 
 /** Sequence length of a prediction: the largest cell index any delta touches bounds it; confidence has one entry per cell. */

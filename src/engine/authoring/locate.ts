@@ -75,7 +75,7 @@ export function locateArcGrid(node: JsonNode | undefined, what: string): GridOrP
   if (node.type !== 'array' || !node.children?.length) return { problem: `${what} must be a non-empty list of rows` };
   const rows = node.children;
   if (rows.length > ARC_MAX) return { problem: `${what} has ${rows.length} rows; ARC grids have at most ${ARC_MAX}` };
-  const width = rows[0].type === 'array' ? rows[0].children?.length ?? 0 : 0;
+  const width = rows[0].type === 'array' ? (rows[0].children?.length ?? 0) : 0;
   if (width === 0 || width > ARC_MAX) return { problem: `${what} row 0 must be a list of 1..${ARC_MAX} colours` };
   const cells: string[] = [];
   const spans: TextSpan[] = [];
@@ -87,7 +87,9 @@ export function locateArcGrid(node: JsonNode | undefined, what: string): GridOrP
     for (let c = 0; c < width; c++) {
       const v = items[c];
       if (v.type !== 'number' || !Number.isInteger(v.value) || v.value < 0 || v.value > 9) {
-        return { problem: `${what} cell [${r}][${c}] is ${v.type === 'number' ? v.value : v.type}; colours are integers 0-9` };
+        return {
+          problem: `${what} cell [${r}][${c}] is ${v.type === 'number' ? v.value : v.type}; colours are integers 0-9`,
+        };
       }
       cells.push(String(v.value));
       spans.push(span(v));
@@ -97,15 +99,26 @@ export function locateArcGrid(node: JsonNode | undefined, what: string): GridOrP
 }
 
 /** Characters of a string, or of a list of row strings, with their text ranges. */
-function textCells(text: string, node: JsonNode, what: string): { rows: { ch: string; span: TextSpan }[][] } | { problem: string } {
-  const toRow = (n: JsonNode) => stringChars(text, n).map((c) => ({ ch: c.ch, span: { offset: c.offset, length: c.length } }));
+function textCells(
+  text: string,
+  node: JsonNode,
+  what: string,
+): { rows: { ch: string; span: TextSpan }[][] } | { problem: string } {
+  const toRow = (n: JsonNode) =>
+    stringChars(text, n).map((c) => ({ ch: c.ch, span: { offset: c.offset, length: c.length } }));
   if (node.type === 'string') return { rows: [toRow(node)] };
-  if (node.type === 'array' && node.children?.length && node.children.every((c) => c.type === 'string')) return { rows: node.children.map(toRow) };
+  if (node.type === 'array' && node.children?.length && node.children.every((c) => c.type === 'string'))
+    return { rows: node.children.map(toRow) };
   return { problem: `${what} must be a string or a list of row strings` };
 }
 
 /** Sudoku: 81 cells of 1-9 or blank ('.' / '0'); whitespace and '|' '-' '+' separators are ignored. */
-export function locateSudoku(text: string, node: JsonNode | undefined, what: string, requireFull = false): GridOrProblem {
+export function locateSudoku(
+  text: string,
+  node: JsonNode | undefined,
+  what: string,
+  requireFull = false,
+): GridOrProblem {
   if (!node) return { problem: `${what} is missing` };
   const t = textCells(text, node, what);
   if ('problem' in t) return t;
@@ -116,9 +129,15 @@ export function locateSudoku(text: string, node: JsonNode | undefined, what: str
       if (/[\s|+-]/.test(ch)) continue;
       if (ch >= '1' && ch <= '9') cells.push(ch);
       else if (ch === '.' || ch === '0') {
-        if (requireFull) return { problem: `${what} cell ${cells.length} (r${Math.floor(cells.length / 9) + 1}c${(cells.length % 9) + 1}) is blank; an answer gives all 81 digits` };
+        if (requireFull)
+          return {
+            problem: `${what} cell ${cells.length} (r${Math.floor(cells.length / 9) + 1}c${(cells.length % 9) + 1}) is blank; an answer gives all 81 digits`,
+          };
         cells.push('.');
-      } else return { problem: `${what} cell ${cells.length} has invalid character ${JSON.stringify(ch)}; use 1-9, '.' or '0'` };
+      } else
+        return {
+          problem: `${what} cell ${cells.length} has invalid character ${JSON.stringify(ch)}; use 1-9, '.' or '0'`,
+        };
       spans.push(s);
     }
   }
@@ -134,12 +153,25 @@ export function locateMaze(text: string, node: JsonNode | undefined, what: strin
   const flat = t.rows.flat();
   const side = t.rows.length > 1 ? t.rows.length : Math.round(Math.sqrt(flat.length));
   if (side * side !== flat.length || (t.rows.length > 1 && t.rows.some((r) => r.length !== side))) {
-    return { problem: `${what} must be square: ${t.rows.length > 1 ? `${t.rows.length} rows of lengths ${[...new Set(t.rows.map((r) => r.length))].join('/')}` : `${flat.length} characters`}` };
+    return {
+      problem: `${what} must be square: ${t.rows.length > 1 ? `${t.rows.length} rows of lengths ${[...new Set(t.rows.map((r) => r.length))].join('/')}` : `${flat.length} characters`}`,
+    };
   }
   if (side > ARC_MAX) return { problem: `${what} is ${side}x${side}; mazes are at most ${ARC_MAX}x${ARC_MAX}` };
   const bad = flat.findIndex((c) => !MAZE_CHARS.includes(c.ch) || c.ch.length !== 1);
-  if (bad >= 0) return { problem: `${what} cell ${bad} has invalid character ${JSON.stringify(flat[bad].ch)}; use '#', ' ', 'S', 'G' or 'o'` };
-  return { grid: { height: side, width: side, cells: flat.map((c) => c.ch), spans: flat.map((c) => c.span), value: span(node) } };
+  if (bad >= 0)
+    return {
+      problem: `${what} cell ${bad} has invalid character ${JSON.stringify(flat[bad].ch)}; use '#', ' ', 'S', 'G' or 'o'`,
+    };
+  return {
+    grid: {
+      height: side,
+      width: side,
+      cells: flat.map((c) => c.ch),
+      spans: flat.map((c) => c.span),
+      value: span(node),
+    },
+  };
 }
 
 function withGrid(p: LocatedPuzzle, key: 'input' | 'label', g: GridOrProblem, present: boolean): void {
@@ -151,7 +183,15 @@ function withGrid(p: LocatedPuzzle, key: 'input' | 'label', g: GridOrProblem, pr
 function arcPairs(node: JsonNode | undefined, task: string, split: 'train' | 'test', out: LocatedPuzzle[]): void {
   if (!node || node.type !== 'array') return;
   (node.children ?? []).forEach((pair, k) => {
-    const p: LocatedPuzzle = { id: `${task}/${split}/${k}`, index: out.length, kind: 'arc', taskName: task, split, pairIndex: k, span: span(pair) };
+    const p: LocatedPuzzle = {
+      id: `${task}/${split}/${k}`,
+      index: out.length,
+      kind: 'arc',
+      taskName: task,
+      split,
+      pairIndex: k,
+      span: span(pair),
+    };
     if (pair.type !== 'object') p.problem = `${split}[${k}] must be an object {"input": grid, "output": grid}`;
     else {
       withGrid(p, 'input', locateArcGrid(property(pair, 'input'), `${split}[${k}].input`), true);
@@ -165,7 +205,9 @@ function arcPairs(node: JsonNode | undefined, task: string, split: 'train' | 'te
 /** A file may list "test" before "train": puzzles are kept in text order so lookups can bisect. */
 function inTextOrder(puzzles: LocatedPuzzle[]): LocatedPuzzle[] {
   puzzles.sort((a, b) => a.span.offset - b.span.offset);
-  puzzles.forEach((p, i) => { p.index = i; });
+  puzzles.forEach((p, i) => {
+    p.index = i;
+  });
   return puzzles;
 }
 
@@ -176,7 +218,10 @@ function isArcTask(node: JsonNode): boolean {
 }
 
 function isGridList(node: JsonNode): boolean {
-  return node.type === 'array' && (node.children ?? []).every((g) => g.type === 'array' && (g.children ?? []).every((r) => r.type === 'array'));
+  return (
+    node.type === 'array' &&
+    (node.children ?? []).every((g) => g.type === 'array' && (g.children ?? []).every((r) => r.type === 'array'))
+  );
 }
 
 function headSpan(root: JsonNode): TextSpan {
@@ -255,10 +300,13 @@ export function locateDataset(text: string, fileName: string): LocateResult {
   if (items.every(([, v]) => isGridList(v))) {
     const solutions: SolutionGrids = new Map();
     for (const [task, v] of items) {
-      solutions.set(task, (v.children ?? []).map((g, k) => {
-        const r = locateArcGrid(g, `${task}[${k}]`);
-        return 'grid' in r ? r.grid : undefined;
-      }));
+      solutions.set(
+        task,
+        (v.children ?? []).map((g, k) => {
+          const r = locateArcGrid(g, `${task}[${k}]`);
+          return 'grid' in r ? r.grid : undefined;
+        }),
+      );
     }
     return { status: 'ok', doc: { kind: 'arc-solutions', puzzles: [], solutions, head } };
   }
@@ -272,7 +320,8 @@ export function solutionsFileFor(fileName: string): string | undefined {
 
 /** Index of the puzzle whose object contains `offset` (puzzles are sorted by offset), or -1. */
 export function puzzleAt(puzzles: readonly LocatedPuzzle[], offset: number): number {
-  let lo = 0, hi = puzzles.length - 1;
+  let lo = 0,
+    hi = puzzles.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const s = puzzles[mid].span;

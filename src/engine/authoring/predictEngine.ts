@@ -34,7 +34,11 @@ export interface PredictOptions {
 }
 
 const TASK_BY_VOCAB: Record<number, TaskKind> = { 11: 'sudoku', 6: 'maze', 12: 'arc' };
-const TASK_NAMES: Record<TaskKind, string> = { sudoku: 'Sudoku (81 cells)', maze: 'maze (30x30)', arc: 'ARC (30x30 canvas)' };
+const TASK_NAMES: Record<TaskKind, string> = {
+  sudoku: 'Sudoku (81 cells)',
+  maze: 'maze (30x30)',
+  arc: 'ARC (30x30 canvas)',
+};
 
 /** Why the early stop happened: every row halted (policy 'first'); not an error. */
 const ALL_HALTED = Symbol('all rows halted');
@@ -42,15 +46,24 @@ const ALL_HALTED = Symbol('all rows halted');
 export class PredictSession {
   private readonly models = new Map<number, TrmModel>();
 
-  private constructor(private readonly loaded: LoadedCheckpoint, readonly info: ModelInfo) {}
+  private constructor(
+    private readonly loaded: LoadedCheckpoint,
+    readonly info: ModelInfo,
+  ) {}
 
   static load(checkpoint: string, configPath?: string): PredictSession {
     const loaded = loadCheckpoint(checkpoint, { configPath });
     const c = loaded.config;
     return new PredictSession(loaded, {
-      checkpoint: loaded.path, configSource: loaded.configSource, seqLen: c.seq_len, vocabSize: c.vocab_size,
-      numPuzzleIdentifiers: c.num_puzzle_identifiers, haltMaxSteps: c.halt_max_steps,
-      task: TASK_BY_VOCAB[c.vocab_size] ?? 'unknown', parameterCount: loaded.parameterCount, warnings: loaded.warnings,
+      checkpoint: loaded.path,
+      configSource: loaded.configSource,
+      seqLen: c.seq_len,
+      vocabSize: c.vocab_size,
+      numPuzzleIdentifiers: c.num_puzzle_identifiers,
+      haltMaxSteps: c.halt_max_steps,
+      task: TASK_BY_VOCAB[c.vocab_size] ?? 'unknown',
+      parameterCount: loaded.parameterCount,
+      warnings: loaded.warnings,
     });
   }
 
@@ -58,12 +71,18 @@ export class PredictSession {
   mismatch(req: PredictRequest): string | undefined {
     const { seqLen, vocabSize, numPuzzleIdentifiers, task } = this.info;
     const trained = task === 'unknown' ? '' : ` (trained on ${TASK_NAMES[task]})`;
-    if (seqLen > 0 && req.inputs.length !== seqLen) return `model expects ${seqLen} tokens per puzzle${trained}, this puzzle has ${req.inputs.length}`;
+    if (seqLen > 0 && req.inputs.length !== seqLen)
+      return `model expects ${seqLen} tokens per puzzle${trained}, this puzzle has ${req.inputs.length}`;
     for (let i = 0; i < req.inputs.length; i++) {
       const v = req.inputs[i];
-      if (v < 0 || v >= vocabSize) return `token ${v} at position ${i} is outside the model's vocabulary of ${vocabSize}${trained}`;
+      if (v < 0 || v >= vocabSize)
+        return `token ${v} at position ${i} is outside the model's vocabulary of ${vocabSize}${trained}`;
     }
-    if (!Number.isInteger(req.puzzleIdentifier) || req.puzzleIdentifier < 0 || req.puzzleIdentifier >= numPuzzleIdentifiers) {
+    if (
+      !Number.isInteger(req.puzzleIdentifier) ||
+      req.puzzleIdentifier < 0 ||
+      req.puzzleIdentifier >= numPuzzleIdentifiers
+    ) {
       return `puzzle identifier ${req.puzzleIdentifier} is outside the model's ${numPuzzleIdentifiers} embedding rows`;
     }
     return undefined;
@@ -86,10 +105,18 @@ export class PredictSession {
       return why ? errorPrediction(r.key, why) : undefined;
     });
     const byLen = new Map<number, number[]>();
-    reqs.forEach((r, i) => { if (!out[i]) byLen.set(r.inputs.length, [...(byLen.get(r.inputs.length) ?? []), i]); });
+    reqs.forEach((r, i) => {
+      if (!out[i]) byLen.set(r.inputs.length, [...(byLen.get(r.inputs.length) ?? []), i]);
+    });
     for (const [S, rows] of byLen) {
-      const results = await this.runBatch(rows.map((i) => reqs[i]), S, opts);
-      rows.forEach((i, k) => { out[i] = results[k]; });
+      const results = await this.runBatch(
+        rows.map((i) => reqs[i]),
+        S,
+        opts,
+      );
+      rows.forEach((i, k) => {
+        out[i] = results[k];
+      });
     }
     return out as PuzzlePrediction[];
   }
@@ -101,46 +128,61 @@ export class PredictSession {
     const B = reqs.length;
     const inputs = new Int32Array(B * S);
     reqs.forEach((r, b) => inputs.set(r.inputs, b * S));
-    const rows = reqs.map(() => ({ steps: [] as StepSummary[], deltas: [] as Int32Array[], prev: undefined as Int32Array | undefined,
-      haltStep: null as number | null, done: false, confidence: new Float32Array(S) as Float32Array }));
+    const rows = reqs.map(() => ({
+      steps: [] as StepSummary[],
+      deltas: [] as Int32Array[],
+      prev: undefined as Int32Array | undefined,
+      haltStep: null as number | null,
+      done: false,
+      confidence: new Float32Array(S) as Float32Array,
+    }));
     const stop = new AbortController();
     const onOuterAbort = () => stop.abort(opts.signal?.reason ?? new Error('prediction cancelled'));
     if (opts.signal?.aborted) onOuterAbort();
     opts.signal?.addEventListener('abort', onOuterAbort);
     try {
-      await runEpisode(model, { inputs, puzzleIdentifiers: Int32Array.from(reqs.map((r) => r.puzzleIdentifier)) }, {
-        keepLogits: false, signal: stop.signal,
-        onStep: async (info) => {
-          for (let b = 0; b < B; b++) {
-            const row = rows[b];
-            if (row.done) continue;
-            const preds = info.preds.slice(b * S, (b + 1) * S);
-            const delta = encodeDelta(row.prev, preds);
-            const qHalt = info.qHalt[b];
-            row.steps.push({ step: info.step, qHalt, changed: delta.length / 2 });
-            row.deltas.push(delta);
-            row.prev = preds;
-            if (row.haltStep === null && qHalt > 0) row.haltStep = info.step;
-            const last = info.step === K || (opts.policy === 'first' && row.haltStep !== null);
-            if (last) {
-              row.done = true;
-              row.confidence = confidences(info.logits, b, S, V);
+      await runEpisode(
+        model,
+        { inputs, puzzleIdentifiers: Int32Array.from(reqs.map((r) => r.puzzleIdentifier)) },
+        {
+          keepLogits: false,
+          signal: stop.signal,
+          onStep: async (info) => {
+            for (let b = 0; b < B; b++) {
+              const row = rows[b];
+              if (row.done) continue;
+              const preds = info.preds.slice(b * S, (b + 1) * S);
+              const delta = encodeDelta(row.prev, preds);
+              const qHalt = info.qHalt[b];
+              row.steps.push({ step: info.step, qHalt, changed: delta.length / 2 });
+              row.deltas.push(delta);
+              row.prev = preds;
+              if (row.haltStep === null && qHalt > 0) row.haltStep = info.step;
+              const last = info.step === K || (opts.policy === 'first' && row.haltStep !== null);
+              if (last) {
+                row.done = true;
+                row.confidence = confidences(info.logits, b, S, V);
+              }
             }
-          }
-          opts.onStep?.(info.step, K);
-          // Yield to the event loop so a cancel message reaches the worker between steps.
-          await new Promise((r) => setImmediate(r));
-          if (rows.every((r) => r.done) && info.step < K) stop.abort(ALL_HALTED);
+            opts.onStep?.(info.step, K);
+            // Yield to the event loop so a cancel message reaches the worker between steps.
+            await new Promise((r) => setImmediate(r));
+            if (rows.every((r) => r.done) && info.step < K) stop.abort(ALL_HALTED);
+          },
         },
-      });
+      );
     } catch (e) {
       if (e !== ALL_HALTED) throw e;
     } finally {
       opts.signal?.removeEventListener('abort', onOuterAbort);
     }
     return reqs.map((r, b) => ({
-      key: r.key, steps: rows[b].steps, haltStep: rows[b].haltStep, usedStep: rows[b].steps.length,
-      deltas: rows[b].deltas, confidence: rows[b].confidence,
+      key: r.key,
+      steps: rows[b].steps,
+      haltStep: rows[b].haltStep,
+      usedStep: rows[b].steps.length,
+      deltas: rows[b].deltas,
+      confidence: rows[b].confidence,
     }));
   }
 

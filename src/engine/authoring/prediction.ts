@@ -42,7 +42,8 @@ export function encodeDelta(prev: Int32Array | undefined, next: Int32Array): Int
 
 /** Predicted tokens [S] after `step` (1-based). */
 export function predictionAt(p: PuzzlePrediction, step: number, seqLen: number): Int32Array {
-  if (step < 1 || step > p.deltas.length) throw new Error(`prediction has steps 1..${p.deltas.length}, asked for step ${step}`);
+  if (step < 1 || step > p.deltas.length)
+    throw new Error(`prediction has steps 1..${p.deltas.length}, asked for step ${step}`);
   const out = new Int32Array(seqLen);
   for (let s = 0; s < step; s++) {
     const d = p.deltas[s];

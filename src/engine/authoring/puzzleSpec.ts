@@ -17,11 +17,14 @@ export interface PredictRequest {
 /** Token ids of a located grid, with the official encodings (ARC: 30x30 canvas at offset (0, 0), as the test split). */
 export function encodeGrid(kind: TaskKind, grid: LocatedGrid): Int32Array {
   switch (kind) {
-    case 'sudoku': return encodeSudoku(grid.cells.join(''));
-    case 'maze': return encodeMaze(grid.cells.join(''));
+    case 'sudoku':
+      return encodeSudoku(grid.cells.join(''));
+    case 'maze':
+      return encodeMaze(grid.cells.join(''));
     case 'arc': {
       const rows: number[][] = [];
-      for (let r = 0; r < grid.height; r++) rows.push(grid.cells.slice(r * grid.width, (r + 1) * grid.width).map(Number));
+      for (let r = 0; r < grid.height; r++)
+        rows.push(grid.cells.slice(r * grid.width, (r + 1) * grid.width).map(Number));
       return encodeArcGrid(rows);
     }
   }

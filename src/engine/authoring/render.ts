@@ -7,7 +7,16 @@ import type { LocatedGrid, LocatedPuzzle, TextSpan } from './locate';
 
 /** ARC colours 0..9 (the official visualiser's palette; the timeline webview uses the same). */
 export const ARC_COLORS: readonly string[] = [
-  '#000000', '#0074d9', '#ff4136', '#2ecc40', '#ffdc00', '#aaaaaa', '#f012be', '#ff851b', '#7fdbff', '#870c25',
+  '#000000',
+  '#0074d9',
+  '#ff4136',
+  '#2ecc40',
+  '#ffdc00',
+  '#aaaaaa',
+  '#f012be',
+  '#ff851b',
+  '#7fdbff',
+  '#870c25',
 ];
 
 export type GridLike = Pick<DecodedGrid, 'height' | 'width' | 'cells'>;
@@ -15,16 +24,23 @@ export type GridLike = Pick<DecodedGrid, 'height' | 'width' | 'cells'>;
 /** An ARC grid as SVG: one square per cell, wrong cells outlined. */
 export function arcGridSvg(g: GridLike, wrong: ReadonlySet<number> = new Set(), maxPx = 150): string {
   const cell = Math.max(4, Math.min(16, Math.floor(maxPx / Math.max(g.height, g.width, 1))));
-  const w = g.width * cell, h = g.height * cell;
+  const w = g.width * cell,
+    h = g.height * cell;
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`];
   for (let i = 0; i < g.cells.length; i++) {
-    const x = (i % g.width) * cell, y = Math.floor(i / g.width) * cell;
+    const x = (i % g.width) * cell,
+      y = Math.floor(i / g.width) * cell;
     const fill = ARC_COLORS[Number(g.cells[i])] ?? '#808080';
-    parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#555" stroke-width="0.5"/>`);
+    parts.push(
+      `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#555" stroke-width="0.5"/>`,
+    );
   }
   for (const i of wrong) {
-    const x = (i % g.width) * cell, y = Math.floor(i / g.width) * cell;
-    parts.push(`<rect x="${x + 1}" y="${y + 1}" width="${cell - 2}" height="${cell - 2}" fill="none" stroke="#ffffff" stroke-width="2"/>`);
+    const x = (i % g.width) * cell,
+      y = Math.floor(i / g.width) * cell;
+    parts.push(
+      `<rect x="${x + 1}" y="${y + 1}" width="${cell - 2}" height="${cell - 2}" fill="none" stroke="#ffffff" stroke-width="2"/>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('');
@@ -83,10 +99,24 @@ export interface TextEdit extends TextSpan {
  * The edit that writes `predicted` as the puzzle's expected output: replaces the label in place, or,
  * when there is none, inserts `"output"` (ARC) / `"answer"` (list) right after the input value.
  */
-export function predictionEdit(text: string, puzzle: LocatedPuzzle, predicted: GridLike, label: LocatedGrid | undefined = puzzle.label): TextEdit | undefined {
-  if (label) return { offset: label.value.offset, length: label.value.length, newText: formatGridJson(puzzle.kind, predicted, text, label.value) };
+export function predictionEdit(
+  text: string,
+  puzzle: LocatedPuzzle,
+  predicted: GridLike,
+  label: LocatedGrid | undefined = puzzle.label,
+): TextEdit | undefined {
+  if (label)
+    return {
+      offset: label.value.offset,
+      length: label.value.length,
+      newText: formatGridJson(puzzle.kind, predicted, text, label.value),
+    };
   if (!puzzle.input) return undefined;
   const at = puzzle.input.value.offset + puzzle.input.value.length;
   const key = puzzle.kind === 'arc' ? 'output' : 'answer';
-  return { offset: at, length: 0, newText: `, "${key}": ${formatGridJson(puzzle.kind, predicted, text, puzzle.input.value)}` };
+  return {
+    offset: at,
+    length: 0,
+    newText: `, "${key}": ${formatGridJson(puzzle.kind, predicted, text, puzzle.input.value)}`,
+  };
 }

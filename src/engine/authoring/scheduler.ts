@@ -23,7 +23,11 @@ export const realClock: Clock = {
 
 export interface Predictor {
   /** Runs one batch. Rejects on failure; after `signal` aborts it may resolve or reject (either is ignored). */
-  run(batch: PredictRequest[], signal: AbortSignal, onStep: (step: number, of: number) => void): Promise<PuzzlePrediction[]>;
+  run(
+    batch: PredictRequest[],
+    signal: AbortSignal,
+    onStep: (step: number, of: number) => void,
+  ): Promise<PuzzlePrediction[]>;
 }
 
 export interface SchedulerProgress {
@@ -187,17 +191,22 @@ export class PredictionScheduler {
     const onStep = (step: number, of: number) => {
       if (this.running === run) this.opts.onProgress?.({ ...this.progress(), step: { step, of } });
     };
-    predictor.run(batch, run.ctrl.signal, onStep).then(
-      (results) => { if (!run.ctrl.signal.aborted && !this.disposed) this.store(results); },
-      (e: unknown) => {
-        if (run.ctrl.signal.aborted || this.disposed) return;
-        const msg = e instanceof Error ? e.message : String(e);
-        this.opts.onError?.(msg);
-        this.store(batch.map((r) => errorPrediction(r.key, `prediction failed: ${msg}`)));
-      },
-    ).finally(() => {
-      if (this.running === run) this.running = undefined;
-      this.pump();
-    });
+    predictor
+      .run(batch, run.ctrl.signal, onStep)
+      .then(
+        (results) => {
+          if (!run.ctrl.signal.aborted && !this.disposed) this.store(results);
+        },
+        (e: unknown) => {
+          if (run.ctrl.signal.aborted || this.disposed) return;
+          const msg = e instanceof Error ? e.message : String(e);
+          this.opts.onError?.(msg);
+          this.store(batch.map((r) => errorPrediction(r.key, `prediction failed: ${msg}`)));
+        },
+      )
+      .finally(() => {
+        if (this.running === run) this.running = undefined;
+        this.pump();
+      });
   }
 }

@@ -9,9 +9,7 @@ import * as path from 'node:path';
 
 export type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
-export type NativeLoad =
-  | { ok: true; resolvedPath: string }
-  | { ok: false; reason: string };
+export type NativeLoad = { ok: true; resolvedPath: string } | { ok: false; reason: string };
 
 /** Where the package is looked for: next to the running bundle (extension/CLI install), then the cwd. */
 export function nativeSearchBases(): string[] {
@@ -20,7 +18,7 @@ export function nativeSearchBases(): string[] {
 }
 
 function errorCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+  return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
 }
 
 function firstLine(e: unknown): string {

@@ -3,7 +3,7 @@
 // the glue script, which node's worker_threads cannot load. This shim swaps them for real files
 // next to the bundle (esbuild.mjs writes them) for the duration of the backend's initialisation
 // only: the VS Code extension host is shared with other extensions, so every patched global is
-// restored as soon as init settles. See shared/docs/vscode-e2e.md section 6.
+// restored as soon as init settles.
 
 import * as fs from 'node:fs';
 // `import =` keeps the real module object: a bundler's ESM namespace wrapper would be a copy
@@ -18,8 +18,9 @@ export const THREADED_WASM_FILE = 'tfjs-backend-wasm-threaded-simd.wasm';
 
 /** Why threads cannot be used from `wasmDir`, or undefined when all files are there. */
 export function missingThreadFiles(wasmDir: string): string | undefined {
-  const missing = [PTHREAD_WORKER_FILE, THREADED_GLUE_FILE, THREADED_WASM_FILE]
-    .filter((f) => !fs.existsSync(path.join(wasmDir, f)));
+  const missing = [PTHREAD_WORKER_FILE, THREADED_GLUE_FILE, THREADED_WASM_FILE].filter(
+    (f) => !fs.existsSync(path.join(wasmDir, f)),
+  );
   return missing.length ? `${missing.join(', ')} not found in ${wasmDir}` : undefined;
 }
 
@@ -78,7 +79,10 @@ const GUARDED_EVENTS: ProcessEvent[] = ['uncaughtException', 'unhandledRejection
  */
 export function guardProcessListeners(): () => void {
   // Typed loosely on purpose: node's overloads are per event name, the handling here is not.
-  const proc = process as unknown as { listeners(ev: string): Listener[]; removeListener(ev: string, l: Listener): void };
+  const proc = process as unknown as {
+    listeners(ev: string): Listener[];
+    removeListener(ev: string, l: Listener): void;
+  };
   const before = new Map(GUARDED_EVENTS.map((ev) => [ev, new Set(proc.listeners(ev))]));
   return () => {
     for (const ev of GUARDED_EVENTS) {
@@ -89,8 +93,13 @@ export function guardProcessListeners(): () => void {
   };
 }
 
-interface EmscriptenWorker { unref?: () => void }
-interface EmscriptenPThread { runningWorkers?: EmscriptenWorker[]; unusedWorkers?: EmscriptenWorker[] }
+interface EmscriptenWorker {
+  unref?: () => void;
+}
+interface EmscriptenPThread {
+  runningWorkers?: EmscriptenWorker[];
+  unusedWorkers?: EmscriptenWorker[];
+}
 
 /**
  * XNNPACK's pool threads run for the life of the process and Emscripten keeps them ref'd, so a
@@ -101,7 +110,10 @@ export function unrefWasmWorkers(wasmModule: unknown): number {
   const pthread = (wasmModule as { PThread?: EmscriptenPThread } | undefined)?.PThread;
   let n = 0;
   for (const w of [...(pthread?.runningWorkers ?? []), ...(pthread?.unusedWorkers ?? [])]) {
-    if (typeof w.unref === 'function') { w.unref(); n++; }
+    if (typeof w.unref === 'function') {
+      w.unref();
+      n++;
+    }
   }
   return n;
 }

@@ -18,13 +18,19 @@ export interface PlacedGrid {
 export function locateArcGrid(ids: ArrayLike<number>): PlacedGrid | string {
   const N = ARC_CANVAS;
   if (ids.length !== N * N) return `canvas has ${ids.length} cells, expected ${N * N}`;
-  let rMin = N, rMax = -1, cMin = N, cMax = -1;
+  let rMin = N,
+    rMax = -1,
+    cMin = N,
+    cMax = -1;
   for (let i = 0; i < N * N; i++) {
     const v = ids[i];
     if (v >= 2 && v <= 11) {
-      const r = Math.floor(i / N); const c = i % N;
-      if (r < rMin) rMin = r; if (r > rMax) rMax = r;
-      if (c < cMin) cMin = c; if (c > cMax) cMax = c;
+      const r = Math.floor(i / N);
+      const c = i % N;
+      if (r < rMin) rMin = r;
+      if (r > rMax) rMax = r;
+      if (c < cMin) cMin = c;
+      if (c > cMax) cMax = c;
     }
   }
   if (rMax < 0) return 'no colour cells on the canvas';
@@ -40,7 +46,8 @@ export function locateArcGrid(ids: ArrayLike<number>): PlacedGrid | string {
   }
   const expect = encodeArcGrid(grid, rMin, cMin);
   for (let i = 0; i < N * N; i++) {
-    if (expect[i] !== ids[i]) return `cell (${Math.floor(i / N)}, ${i % N}) holds id ${ids[i]}, the encoder would write ${expect[i]} (misplaced EOS or stray token)`;
+    if (expect[i] !== ids[i])
+      return `cell (${Math.floor(i / N)}, ${i % N}) holds id ${ids[i]}, the encoder would write ${expect[i]} (misplaced EOS or stray token)`;
   }
   return { grid, r0: rMin, c0: cMin };
 }

@@ -1,4 +1,4 @@
-// Augmentations of the official builders (reference section 14, dataset/common.py and the builders):
+// Augmentations of the official builders (dataset/common.py `dihedral_transform` and the builders):
 // the 8 dihedral transforms with their inverses, ARC colour permutations and variant names, the
 // Sudoku validity-preserving shuffle, and the inverse mapping used to vote over ARC variants.
 // Random plans draw from NumPy's legacy RNG in the official order, so seeded builds match upstream.
@@ -20,20 +20,46 @@ export function isDihedralId(t: number): t is DihedralId {
  */
 export function dihedralIndexMap(h: number, w: number, t: DihedralId): { oh: number; ow: number; src: Int32Array } {
   const swap = t === 1 || t === 3 || t === 6 || t === 7;
-  const oh = swap ? w : h; const ow = swap ? h : w;
+  const oh = swap ? w : h;
+  const ow = swap ? h : w;
   const src = new Int32Array(h * w);
   for (let i = 0; i < oh; i++) {
     for (let j = 0; j < ow; j++) {
-      let r: number; let c: number;
+      let r: number;
+      let c: number;
       switch (t) {
-        case 0: r = i; c = j; break;
-        case 1: r = j; c = w - 1 - i; break; // np.rot90(a, 1)
-        case 2: r = h - 1 - i; c = w - 1 - j; break;
-        case 3: r = h - 1 - j; c = i; break; // np.rot90(a, 3)
-        case 4: r = i; c = w - 1 - j; break; // np.fliplr
-        case 5: r = h - 1 - i; c = j; break; // np.flipud
-        case 6: r = j; c = i; break; // a.T
-        default: r = h - 1 - j; c = w - 1 - i; break; // np.fliplr(np.rot90(a, 1))
+        case 0:
+          r = i;
+          c = j;
+          break;
+        case 1:
+          r = j;
+          c = w - 1 - i;
+          break; // np.rot90(a, 1)
+        case 2:
+          r = h - 1 - i;
+          c = w - 1 - j;
+          break;
+        case 3:
+          r = h - 1 - j;
+          c = i;
+          break; // np.rot90(a, 3)
+        case 4:
+          r = i;
+          c = w - 1 - j;
+          break; // np.fliplr
+        case 5:
+          r = h - 1 - i;
+          c = j;
+          break; // np.flipud
+        case 6:
+          r = j;
+          c = i;
+          break; // a.T
+        default:
+          r = h - 1 - j;
+          c = w - 1 - i;
+          break; // np.fliplr(np.rot90(a, 1))
       }
       src[i * ow + j] = r * w + c;
     }
@@ -42,12 +68,16 @@ export function dihedralIndexMap(h: number, w: number, t: DihedralId): { oh: num
 }
 
 export function dihedralGrid(grid: Grid, t: DihedralId): Grid {
-  const h = grid.length; const w = grid[0].length;
+  const h = grid.length;
+  const w = grid[0].length;
   const { oh, ow, src } = dihedralIndexMap(h, w, t);
   const out: Grid = [];
   for (let i = 0; i < oh; i++) {
     const row: number[] = [];
-    for (let j = 0; j < ow; j++) { const s = src[i * ow + j]; row.push(grid[Math.floor(s / w)][s % w]); }
+    for (let j = 0; j < ow; j++) {
+      const s = src[i * ow + j];
+      row.push(grid[Math.floor(s / w)][s % w]);
+    }
     out.push(row);
   }
   return out;
@@ -95,7 +125,9 @@ export function variantName(v: ArcVariant): string {
  */
 export function parseVariantName(name: string): ArcVariant | undefined {
   if (name === '<blank>' || name.length === 0) return undefined;
-  let task: string; let t: string; let perm: string;
+  let task: string;
+  let t: string;
+  let perm: string;
   const parts = name.split(VARIANT_SEPARATOR);
   if (parts.length !== 1 && parts.length !== 3) return undefined;
   if (parts.length === 3) {
@@ -108,18 +140,29 @@ export function parseVariantName(name: string): ArcVariant | undefined {
     t = `t${t}`;
   }
   const colours = [...perm].map(Number);
-  if (colours.length !== 10 || colours[0] !== 0 || new Set(colours).size !== 10 || colours.some((c) => !(c >= 0 && c <= 9))) return undefined;
+  if (
+    colours.length !== 10 ||
+    colours[0] !== 0 ||
+    new Set(colours).size !== 10 ||
+    colours.some((c) => !(c >= 0 && c <= 9))
+  )
+    return undefined;
   return { task, transform: Number(t.slice(1)) as DihedralId, colours };
 }
 
 /** Forward: colours mapped first, then the dihedral transform (official `_map_grid`). */
 export function applyArcVariant(grid: Grid, v: ArcVariant): Grid {
-  return dihedralGrid(grid.map((row) => row.map((c) => v.colours[c])), v.transform);
+  return dihedralGrid(
+    grid.map((row) => row.map((c) => v.colours[c])),
+    v.transform,
+  );
 }
 
 export function inverseColours(m: ColourMap): number[] {
   const inv = new Array<number>(m.length).fill(0);
-  m.forEach((to, from) => { inv[to] = from; });
+  m.forEach((to, from) => {
+    inv[to] = from;
+  });
   return inv;
 }
 
@@ -167,7 +210,13 @@ export function randomSudokuShuffle(rng: NumpyRandomState): SudokuShuffle {
 
 /** Inverse plan: applying `s` then `invertSudokuShuffle(s)` gives the original ids back. */
 export function invertSudokuShuffle(s: SudokuShuffle): SudokuShuffle {
-  const inv = (p: number[]): number[] => { const o = new Array<number>(p.length); p.forEach((v, i) => { o[v] = i; }); return o; };
+  const inv = (p: number[]): number[] => {
+    const o = new Array<number>(p.length);
+    p.forEach((v, i) => {
+      o[v] = i;
+    });
+    return o;
+  };
   const digitMap = inv(s.digitMap);
   // Forward: out[i][j] = digit(T(x)[rowPerm[i]][colPerm[j]]). Inverse un-permutes first, then un-transposes:
   // with transpose, rows of the result index columns of the source, so the permutations swap roles.
@@ -185,7 +234,8 @@ export function applySudokuShuffle(ids: ArrayLike<number>, s: SudokuShuffle): In
   const out = new Int32Array(81);
   for (let i = 0; i < 9; i++) {
     for (let j = 0; j < 9; j++) {
-      const r = s.rowPerm[i]; const c = s.colPerm[j];
+      const r = s.rowPerm[i];
+      const c = s.colPerm[j];
       const v = s.transpose ? ids[c * 9 + r] : ids[r * 9 + c];
       out[i * 9 + j] = v >= 1 && v <= 10 ? s.digitMap[v - 1] + 1 : v;
     }

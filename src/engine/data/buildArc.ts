@@ -28,7 +28,10 @@ export interface ArcBuildOptions {
 }
 
 type Pair = [Grid, Grid];
-interface Puzzle { id: string; examples: Pair[] }
+interface Puzzle {
+  id: string;
+  examples: Pair[];
+}
 type Dest = 'train' | 'test';
 
 const RETRIES_FACTOR = 5;
@@ -49,7 +52,10 @@ function gridKey(g: Grid): string {
 export function buildArcDataset(subsets: ArcSubset[], o: ArcBuildOptions): BuiltDataset {
   if (!Number.isInteger(o.numAug) || o.numAug < 0) throw new Error(`numAug must be an integer >= 0 (got ${o.numAug})`);
   const rng = new NumpyRandomState(o.seed);
-  const data = new Map<Dest, Puzzle[][]>([['train', []], ['test', []]]);
+  const data = new Map<Dest, Puzzle[][]>([
+    ['train', []],
+    ['test', []],
+  ]);
   const testPuzzles: Record<string, unknown> = {};
   const seen = new Set<string>();
 
@@ -57,7 +63,10 @@ export function buildArcDataset(subsets: ArcSubset[], o: ArcBuildOptions): Built
     const order = rng.shuffle(subset.tasks.slice());
     const testDest: Dest = o.testSets.includes(subset.name) ? 'test' : 'train';
     for (const task of order) {
-      if (seen.has(task.name)) throw new Error(`task ${JSON.stringify(task.name)} appears twice (subset ${subset.name}); task names must be unique`);
+      if (seen.has(task.name))
+        throw new Error(
+          `task ${JSON.stringify(task.name)} appears twice (subset ${subset.name}); task names must be unique`,
+        );
       seen.add(task.name);
       // Missing test outputs are filled with a dummy [[0]], as upstream does.
       const filled: ArcTask = { ...task, test: task.test.map((p) => ({ input: p.input, output: p.output ?? [[0]] })) };
@@ -77,10 +86,16 @@ export function buildArcDataset(subsets: ArcSubset[], o: ArcBuildOptions): Built
           const name = variantName(v);
           const augmented = new Map<Dest, Puzzle>();
           for (const [d, p] of converted) {
-            augmented.set(d, { id: name, examples: p.examples.map(([i, out]) => [applyArcVariant(i, v), applyArcVariant(out, v)] as Pair) });
+            augmented.set(d, {
+              id: name,
+              examples: p.examples.map(([i, out]) => [applyArcVariant(i, v), applyArcVariant(out, v)] as Pair),
+            });
           }
           const h = puzzleKey(augmented);
-          if (!hashes.has(h)) { hashes.add(h); group.push(augmented); }
+          if (!hashes.has(h)) {
+            hashes.add(h);
+            group.push(augmented);
+          }
           if (group.length >= o.numAug + 1) break;
         }
       }
@@ -91,7 +106,8 @@ export function buildArcDataset(subsets: ArcSubset[], o: ArcBuildOptions): Built
   // Identifiers in order of first appearance, train split first.
   let next = o.identifiersStart ?? 1;
   const idMap = new Map<string, number>();
-  for (const groups of data.values()) for (const g of groups) for (const p of g) if (!idMap.has(p.id)) idMap.set(p.id, next++);
+  for (const groups of data.values())
+    for (const g of groups) for (const p of g) if (!idMap.has(p.id)) idMap.set(p.id, next++);
   const identifiers = Array.from({ length: next }, () => '<blank>');
   for (const [name, id] of idMap) identifiers[id] = name;
 
@@ -103,20 +119,30 @@ export function buildArcDataset(subsets: ArcSubset[], o: ArcBuildOptions): Built
   return ds;
 }
 
-function encodeSplit(groups: Puzzle[][], translate: boolean, idMap: Map<string, number>, numIds: number, rng: NumpyRandomState): BuiltSplit {
+function encodeSplit(
+  groups: Puzzle[][],
+  translate: boolean,
+  idMap: Map<string, number>,
+  numIds: number,
+  rng: NumpyRandomState,
+): BuiltSplit {
   const b = new SetBuilder(ARC_CANVAS * ARC_CANVAS);
   for (const g of groups) {
     for (const p of g) {
       if (!p.examples.length) throw new Error(`task variant ${JSON.stringify(p.id)} has no examples for this split`);
       const noAug = rng.randint(0, p.examples.length);
-      b.addPuzzle(idMap.get(p.id) as number, p.examples.map(([i, out], k) => {
-        let r0 = 0; let c0 = 0;
-        if (translate && k !== noAug) {
-          r0 = rng.randint(0, ARC_CANVAS - Math.max(i.length, out.length) + 1);
-          c0 = rng.randint(0, ARC_CANVAS - Math.max(i[0].length, out[0].length) + 1);
-        }
-        return { input: encodeArcGrid(i, r0, c0), label: encodeArcGrid(out, r0, c0) };
-      }));
+      b.addPuzzle(
+        idMap.get(p.id) as number,
+        p.examples.map(([i, out], k) => {
+          let r0 = 0;
+          let c0 = 0;
+          if (translate && k !== noAug) {
+            r0 = rng.randint(0, ARC_CANVAS - Math.max(i.length, out.length) + 1);
+            c0 = rng.randint(0, ARC_CANVAS - Math.max(i[0].length, out[0].length) + 1);
+          }
+          return { input: encodeArcGrid(i, r0, c0), label: encodeArcGrid(out, r0, c0) };
+        }),
+      );
     }
     b.endGroup();
   }

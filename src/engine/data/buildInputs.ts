@@ -17,7 +17,11 @@ import { solveSudoku } from './sudokuSolver';
 import { RawFormatError, splitLines } from './textLines';
 
 function readText(file: string): string {
-  try { return fs.readFileSync(file, 'utf8'); } catch (e) { throw new RawFormatError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RawFormatError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 /** Sudoku CSV, tdoku `puzzle:count[:solution]` list or 81-character lines; missing solutions are computed. */
@@ -30,7 +34,10 @@ export function readSudokuRecords(file: string): SudokuRecord[] {
   else recs = parseSudokuLines(text, file);
   for (const r of recs) {
     if (r.answer) continue;
-    const res = solveSudoku(Array.from(r.question, (v) => v - 1), 2);
+    const res = solveSudoku(
+      Array.from(r.question, (v) => v - 1),
+      2,
+    );
     if (res.count === 0) throw new RawFormatError(`${file}:${r.line}: puzzle has no solution`);
     if (res.count > 1) throw new RawFormatError(`${file}:${r.line}: puzzle has more than one solution`);
     r.answer = Int32Array.from(res.solution as Int8Array, (d) => d + 1);
@@ -42,7 +49,13 @@ export function generatedSudokuRecords(count: number, givens: number, rng: DataR
   const out: SudokuRecord[] = [];
   for (let k = 0; k < count; k++) {
     const g = generateSudoku(rng, givens);
-    out.push({ line: k + 1, source: 'generated', question: encodeSudoku(digitsToString(g.puzzle)), answer: encodeSudoku(digitsToString(g.solution)), rating: g.guesses });
+    out.push({
+      line: k + 1,
+      source: 'generated',
+      question: encodeSudoku(digitsToString(g.puzzle)),
+      answer: encodeSudoku(digitsToString(g.solution)),
+      rating: g.guesses,
+    });
   }
   return out;
 }
@@ -55,7 +68,14 @@ export function generatedMazeRecords(count: number, size: number, braid: number,
   const out: MazeRecord[] = [];
   for (let k = 0; k < count; k++) {
     const m = generateMaze(rng, { size, braid });
-    out.push({ line: k + 1, side: size, question: encodeMaze(m.question), answer: encodeMaze(m.answer), source: 'generated', rating: m.pathLength });
+    out.push({
+      line: k + 1,
+      side: size,
+      question: encodeMaze(m.question),
+      answer: encodeMaze(m.answer),
+      source: 'generated',
+      rating: m.pathLength,
+    });
   }
   return out;
 }
@@ -64,7 +84,8 @@ export function generatedMazeRecords(count: number, size: number, braid: number,
 export function arcSubsetsFromPrefix(prefix: string, subsets: string[]): ArcSubset[] {
   return subsets.map((name) => {
     const file = `${prefix}_${name}_challenges.json`;
-    if (!fs.existsSync(file)) throw new RawFormatError(`${file}: not found (subset ${JSON.stringify(name)} of --input-prefix ${prefix})`);
+    if (!fs.existsSync(file))
+      throw new RawFormatError(`${file}: not found (subset ${JSON.stringify(name)} of --input-prefix ${prefix})`);
     return { name, tasks: readArcFile(file) };
   });
 }
@@ -75,9 +96,16 @@ export function arcSubsetsFromPrefix(prefix: string, subsets: string[]): ArcSubs
  */
 export function arcSubsetFromPath(p: string): ArcSubset {
   let st: fs.Stats;
-  try { st = fs.statSync(p); } catch { throw new RawFormatError(`${p}: not found`); }
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw new RawFormatError(`${p}: not found`);
+  }
   if (st.isDirectory()) {
-    const files = fs.readdirSync(p).filter((f) => f.toLowerCase().endsWith('.json')).sort();
+    const files = fs
+      .readdirSync(p)
+      .filter((f) => f.toLowerCase().endsWith('.json'))
+      .sort();
     if (!files.length) throw new RawFormatError(`${p}: no .json task files in this folder`);
     const tasks: ArcTask[] = files.flatMap((f) => readArcFile(path.join(p, f)));
     return { name: path.basename(path.resolve(p)), tasks };

@@ -17,7 +17,10 @@ export function buildMazeSplit(records: MazeRecord[], o: MazeSubsetOptions, rng:
   if (!records.length) throw new Error('no mazes to build from');
   const side = records[0].side;
   const bad = records.find((r) => r.side !== side);
-  if (bad) throw new Error(`line ${bad.line}: maze is ${bad.side}x${bad.side} but the first is ${side}x${side}; a dataset has one size`);
+  if (bad)
+    throw new Error(
+      `line ${bad.line}: maze is ${bad.side}x${bad.side} but the first is ${side}x${side}; a dataset has one size`,
+    );
   let rows = records;
   if (o.split === 'train' && o.subsampleSize !== undefined && o.subsampleSize < rows.length) {
     rows = rng.choiceNoReplace(rows.length, o.subsampleSize).map((i) => records[i]);
@@ -26,11 +29,19 @@ export function buildMazeSplit(records: MazeRecord[], o: MazeSubsetOptions, rng:
   const b = new SetBuilder(side * side);
   for (const r of rows) {
     for (let t = 0; t < transforms; t++) {
-      b.addPuzzle(0, [{ input: dihedralSquare(r.question, side, t as DihedralId), label: dihedralSquare(r.answer, side, t as DihedralId) }]);
+      b.addPuzzle(0, [
+        {
+          input: dihedralSquare(r.question, side, t as DihedralId),
+          label: dihedralSquare(r.answer, side, t as DihedralId),
+        },
+      ]);
     }
     b.endGroup();
   }
   const set = b.build('all');
   const groups = set.groupIndices.length - 1;
-  return { meta: metadataFor(set, { vocabSize: 6, numPuzzleIdentifiers: 1, totalPuzzles: groups, meanPuzzleExamples: 1 }), sets: [set] };
+  return {
+    meta: metadataFor(set, { vocabSize: 6, numPuzzleIdentifiers: 1, totalPuzzles: groups, meanPuzzleExamples: 1 }),
+    sets: [set],
+  };
 }

@@ -19,10 +19,20 @@ export interface SudokuSubsetOptions {
 }
 
 /** One split from puzzles with solutions. `rng` is shared across splits like NumPy's global RNG. */
-export function buildSudokuSplit(records: SudokuRecord[], o: SudokuSubsetOptions, rng: NumpyRandomState, where = 'input'): BuiltSplit {
-  let rows = records.filter((r) => o.minDifficulty === undefined || r.rating === undefined || r.rating >= o.minDifficulty);
+export function buildSudokuSplit(
+  records: SudokuRecord[],
+  o: SudokuSubsetOptions,
+  rng: NumpyRandomState,
+  where = 'input',
+): BuiltSplit {
+  let rows = records.filter(
+    (r) => o.minDifficulty === undefined || r.rating === undefined || r.rating >= o.minDifficulty,
+  );
   rows.forEach((r) => {
-    if (!r.answer) throw new Error(`${where}:${r.line}: puzzle has no solution; a training set needs labels (generate or solve them first)`);
+    if (!r.answer)
+      throw new Error(
+        `${where}:${r.line}: puzzle has no solution; a training set needs labels (generate or solve them first)`,
+      );
   });
   if (o.split === 'train' && o.subsampleSize !== undefined && o.subsampleSize < rows.length) {
     rows = rng.choiceNoReplace(rows.length, o.subsampleSize).map((i) => rows[i]);
@@ -33,7 +43,9 @@ export function buildSudokuSplit(records: SudokuRecord[], o: SudokuSubsetOptions
     b.addPuzzle(0, [{ input: r.question, label: r.answer as Int32Array }]);
     for (let k = 0; k < numAug; k++) {
       const s = randomSudokuShuffle(rng);
-      b.addPuzzle(0, [{ input: applySudokuShuffle(r.question, s), label: applySudokuShuffle(r.answer as Int32Array, s) }]);
+      b.addPuzzle(0, [
+        { input: applySudokuShuffle(r.question, s), label: applySudokuShuffle(r.answer as Int32Array, s) },
+      ]);
     }
     b.endGroup();
   }
@@ -41,5 +53,8 @@ export function buildSudokuSplit(records: SudokuRecord[], o: SudokuSubsetOptions
   // Upstream concatenates uint8 originals with int64 shuffled copies: NumPy promotes to int64.
   if (numAug > 0) set.fileDtypes = { inputs: 'int64', labels: 'int64' };
   const groups = set.groupIndices.length - 1;
-  return { meta: metadataFor(set, { vocabSize: 11, numPuzzleIdentifiers: 1, totalPuzzles: groups, meanPuzzleExamples: 1 }), sets: [set] };
+  return {
+    meta: metadataFor(set, { vocabSize: 11, numPuzzleIdentifiers: 1, totalPuzzles: groups, meanPuzzleExamples: 1 }),
+    sets: [set],
+  };
 }

@@ -1,4 +1,4 @@
-// Built-dataset layout of the official TRM/HRM builders (reference section 13): a root with
+// Built-dataset layout of the official TRM/HRM builders (dataset/common.py `PuzzleDatasetMetadata`, puzzle_dataset.py): a root with
 // identifiers.json (+ test_puzzles.json for ARC) and split folders holding dataset.json and
 // `<set>__{inputs,labels,puzzle_identifiers,puzzle_indices,group_indices}.npy`. The reader accepts
 // every integer dtype the builders emit and validates the whole structure; the writer emits exactly
@@ -57,8 +57,15 @@ export interface BuiltDataset {
 }
 
 const ARRAY_NAMES = ['inputs', 'labels', 'puzzle_identifiers', 'puzzle_indices', 'group_indices'] as const;
-type ArrayName = typeof ARRAY_NAMES[number];
-const INT_KEYS = ['pad_id', 'blank_identifier_id', 'vocab_size', 'seq_len', 'num_puzzle_identifiers', 'total_groups'] as const;
+type ArrayName = (typeof ARRAY_NAMES)[number];
+const INT_KEYS = [
+  'pad_id',
+  'blank_identifier_id',
+  'vocab_size',
+  'seq_len',
+  'num_puzzle_identifiers',
+  'total_groups',
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -69,20 +76,28 @@ export function readBuiltDataset(dir: string): BuiltDataset {
   if (fs.existsSync(path.join(dir, 'dataset.json'))) {
     return { splits: { [path.basename(path.resolve(dir))]: readBuiltSplit(dir) } };
   }
-  const splitNames = fs.readdirSync(dir).filter((n) => isDir(path.join(dir, n)) && fs.existsSync(path.join(dir, n, 'dataset.json'))).sort();
+  const splitNames = fs
+    .readdirSync(dir)
+    .filter((n) => isDir(path.join(dir, n)) && fs.existsSync(path.join(dir, n, 'dataset.json')))
+    .sort();
   if (!splitNames.length) {
-    throw new DatasetFormatError(`${dir}: not a built dataset: no dataset.json in it nor in any sub-folder (expected train/dataset.json and/or test/dataset.json)`);
+    throw new DatasetFormatError(
+      `${dir}: not a built dataset: no dataset.json in it nor in any sub-folder (expected train/dataset.json and/or test/dataset.json)`,
+    );
   }
   const ds: BuiltDataset = { splits: {} };
   for (const name of splitNames) ds.splits[name] = readBuiltSplit(path.join(dir, name));
   const idFile = path.join(dir, 'identifiers.json');
   if (fs.existsSync(idFile)) {
     const ids = readJson(idFile);
-    if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) throw new DatasetFormatError(`${idFile}: expected a JSON list of strings`);
+    if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string'))
+      throw new DatasetFormatError(`${idFile}: expected a JSON list of strings`);
     ds.identifiers = ids as string[];
     for (const [name, split] of Object.entries(ds.splits)) {
       if (split.meta.num_puzzle_identifiers !== ids.length) {
-        throw new DatasetFormatError(`${idFile}: has ${ids.length} names but ${name}/dataset.json says num_puzzle_identifiers = ${split.meta.num_puzzle_identifiers}`);
+        throw new DatasetFormatError(
+          `${idFile}: has ${ids.length} names but ${name}/dataset.json says num_puzzle_identifiers = ${split.meta.num_puzzle_identifiers}`,
+        );
       }
     }
   }
@@ -100,26 +115,50 @@ export function readBuiltSplit(dir: string): BuiltSplit {
 }
 
 function parseMetadata(raw: unknown, file: string): DatasetMetadata {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DatasetFormatError(`${file}: expected a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new DatasetFormatError(`${file}: expected a JSON object`);
   const o = raw as Record<string, unknown>;
   for (const k of INT_KEYS) {
-    if (!Number.isInteger(o[k])) throw new DatasetFormatError(`${file}: key "${k}" must be an integer (got ${JSON.stringify(o[k])})`);
+    if (!Number.isInteger(o[k]))
+      throw new DatasetFormatError(`${file}: key "${k}" must be an integer (got ${JSON.stringify(o[k])})`);
   }
-  if (o.ignore_label_id !== null && !Number.isInteger(o.ignore_label_id)) throw new DatasetFormatError(`${file}: key "ignore_label_id" must be an integer or null (got ${JSON.stringify(o.ignore_label_id)})`);
-  if (typeof o.mean_puzzle_examples !== 'number') throw new DatasetFormatError(`${file}: key "mean_puzzle_examples" must be a number (got ${JSON.stringify(o.mean_puzzle_examples)})`);
-  if (o.total_puzzles !== undefined && !Number.isInteger(o.total_puzzles)) throw new DatasetFormatError(`${file}: key "total_puzzles" must be an integer (got ${JSON.stringify(o.total_puzzles)})`);
-  if (!Array.isArray(o.sets) || !o.sets.length || o.sets.some((s) => typeof s !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(s))) {
-    throw new DatasetFormatError(`${file}: key "sets" must be a non-empty list of set names like ["all"] (got ${JSON.stringify(o.sets)})`);
+  if (o.ignore_label_id !== null && !Number.isInteger(o.ignore_label_id))
+    throw new DatasetFormatError(
+      `${file}: key "ignore_label_id" must be an integer or null (got ${JSON.stringify(o.ignore_label_id)})`,
+    );
+  if (typeof o.mean_puzzle_examples !== 'number')
+    throw new DatasetFormatError(
+      `${file}: key "mean_puzzle_examples" must be a number (got ${JSON.stringify(o.mean_puzzle_examples)})`,
+    );
+  if (o.total_puzzles !== undefined && !Number.isInteger(o.total_puzzles))
+    throw new DatasetFormatError(
+      `${file}: key "total_puzzles" must be an integer (got ${JSON.stringify(o.total_puzzles)})`,
+    );
+  if (
+    !Array.isArray(o.sets) ||
+    !o.sets.length ||
+    o.sets.some((s) => typeof s !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(s))
+  ) {
+    throw new DatasetFormatError(
+      `${file}: key "sets" must be a non-empty list of set names like ["all"] (got ${JSON.stringify(o.sets)})`,
+    );
   }
   const meta: DatasetMetadata = {
-    pad_id: o.pad_id as number, ignore_label_id: o.ignore_label_id as number | null, blank_identifier_id: o.blank_identifier_id as number,
-    vocab_size: o.vocab_size as number, seq_len: o.seq_len as number, num_puzzle_identifiers: o.num_puzzle_identifiers as number,
-    total_groups: o.total_groups as number, mean_puzzle_examples: o.mean_puzzle_examples, sets: o.sets as string[],
+    pad_id: o.pad_id as number,
+    ignore_label_id: o.ignore_label_id as number | null,
+    blank_identifier_id: o.blank_identifier_id as number,
+    vocab_size: o.vocab_size as number,
+    seq_len: o.seq_len as number,
+    num_puzzle_identifiers: o.num_puzzle_identifiers as number,
+    total_groups: o.total_groups as number,
+    mean_puzzle_examples: o.mean_puzzle_examples,
+    sets: o.sets as string[],
   };
   if (o.total_puzzles !== undefined) meta.total_puzzles = o.total_puzzles as number;
   if (meta.vocab_size < 1) throw new DatasetFormatError(`${file}: vocab_size must be >= 1 (got ${meta.vocab_size})`);
   if (meta.seq_len < 1) throw new DatasetFormatError(`${file}: seq_len must be >= 1 (got ${meta.seq_len})`);
-  if (meta.num_puzzle_identifiers < 1) throw new DatasetFormatError(`${file}: num_puzzle_identifiers must be >= 1 (got ${meta.num_puzzle_identifiers})`);
+  if (meta.num_puzzle_identifiers < 1)
+    throw new DatasetFormatError(`${file}: num_puzzle_identifiers must be >= 1 (got ${meta.num_puzzle_identifiers})`);
   return meta;
 }
 
@@ -129,12 +168,24 @@ function readSet(dir: string, name: string, meta: DatasetMetadata): BuiltSet {
   const load = (a: ArrayName): HostTensor => {
     const file = path.join(dir, `${name}__${a}.npy`);
     let bytes: Uint8Array;
-    try { bytes = fs.readFileSync(file); } catch (e) { throw new DatasetFormatError(`${rel(a)}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-    try { return parseNpy(bytes, rel(a)); } catch (e) { throw new DatasetFormatError((e as Error).message); }
+    try {
+      bytes = fs.readFileSync(file);
+    } catch (e) {
+      throw new DatasetFormatError(
+        `${rel(a)}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+    try {
+      return parseNpy(bytes, rel(a));
+    } catch (e) {
+      throw new DatasetFormatError((e as Error).message);
+    }
   };
   const t: Record<ArrayName, HostTensor> = {} as Record<ArrayName, HostTensor>;
   for (const a of ARRAY_NAMES) t[a] = load(a);
-  const fail = (a: ArrayName, msg: string): never => { throw new DatasetFormatError(`${rel(a)}: ${msg}`); };
+  const fail = (a: ArrayName, msg: string): never => {
+    throw new DatasetFormatError(`${rel(a)}: ${msg}`);
+  };
 
   // Shapes
   const inp = t.inputs;
@@ -148,13 +199,21 @@ function readSet(dir: string, name: string, meta: DatasetMetadata): BuiltSet {
     if (t[a].shape.length !== 1) fail(a, `expected a 1-D array, got shape [${t[a].shape.join(', ')}]`);
   }
   const Pz = t.puzzle_identifiers.shape[0];
-  if (t.puzzle_indices.shape[0] !== Pz + 1) fail('puzzle_indices', `has ${t.puzzle_indices.shape[0]} entries; expected puzzles + 1 = ${Pz + 1} (puzzle_identifiers has ${Pz})`);
+  if (t.puzzle_indices.shape[0] !== Pz + 1)
+    fail(
+      'puzzle_indices',
+      `has ${t.puzzle_indices.shape[0]} entries; expected puzzles + 1 = ${Pz + 1} (puzzle_identifiers has ${Pz})`,
+    );
   const G = t.group_indices.shape[0] - 1;
   if (G < 0) fail('group_indices', 'is empty; expected groups + 1 entries starting with 0');
-  if (G !== meta.total_groups) fail('group_indices', `describes ${G} groups but dataset.json says total_groups = ${meta.total_groups}`);
+  if (G !== meta.total_groups)
+    fail('group_indices', `describes ${G} groups but dataset.json says total_groups = ${meta.total_groups}`);
   // The Sudoku/Maze builders write total_puzzles = number of original puzzles (= groups), ARC the real count.
   if (meta.total_puzzles !== undefined && meta.total_puzzles !== Pz && meta.total_puzzles !== G) {
-    fail('puzzle_identifiers', `has ${Pz} puzzles (${G} groups) but dataset.json says total_puzzles = ${meta.total_puzzles}`);
+    fail(
+      'puzzle_identifiers',
+      `has ${Pz} puzzles (${G} groups) but dataset.json says total_puzzles = ${meta.total_puzzles}`,
+    );
   }
 
   const ints: Record<ArrayName, Int32Array> = {} as Record<ArrayName, Int32Array>;
@@ -163,15 +222,39 @@ function readSet(dir: string, name: string, meta: DatasetMetadata): BuiltSet {
   // Token ranges
   checkRange(ints.inputs, 0, meta.vocab_size - 1, rel('inputs'), S, 'token id', `vocab_size = ${meta.vocab_size}`);
   // -100 is accepted too: some pipelines store the loss's ignore index directly.
-  checkRange(ints.labels, 0, meta.vocab_size - 1, rel('labels'), S, 'token id', `vocab_size = ${meta.vocab_size}`, -100);
-  checkRange(ints.puzzle_identifiers, 0, meta.num_puzzle_identifiers - 1, rel('puzzle_identifiers'), 0, 'identifier', `num_puzzle_identifiers = ${meta.num_puzzle_identifiers}`);
+  checkRange(
+    ints.labels,
+    0,
+    meta.vocab_size - 1,
+    rel('labels'),
+    S,
+    'token id',
+    `vocab_size = ${meta.vocab_size}`,
+    -100,
+  );
+  checkRange(
+    ints.puzzle_identifiers,
+    0,
+    meta.num_puzzle_identifiers - 1,
+    rel('puzzle_identifiers'),
+    0,
+    'identifier',
+    `num_puzzle_identifiers = ${meta.num_puzzle_identifiers}`,
+  );
   // Index arrays: start at 0, non-decreasing, end at the size of what they index.
   checkIndexArray(ints.puzzle_indices, E, rel('puzzle_indices'), 'examples');
   checkIndexArray(ints.group_indices, Pz, rel('group_indices'), 'puzzles');
 
   return {
-    name, numExamples: E, seqLen: S, inputs: ints.inputs, labels: ints.labels, puzzleIdentifiers: ints.puzzle_identifiers,
-    puzzleIndices: ints.puzzle_indices, groupIndices: ints.group_indices, fileDtypes: { inputs: inp.dtype, labels: t.labels.dtype },
+    name,
+    numExamples: E,
+    seqLen: S,
+    inputs: ints.inputs,
+    labels: ints.labels,
+    puzzleIdentifiers: ints.puzzle_identifiers,
+    puzzleIndices: ints.puzzle_indices,
+    groupIndices: ints.group_indices,
+    fileDtypes: { inputs: inp.dtype, labels: t.labels.dtype },
   };
 }
 
@@ -184,12 +267,18 @@ function toInt32Checked(t: HostTensor, file: string): Int32Array {
     const out = new Int32Array(d.length);
     for (let i = 0; i < d.length; i++) {
       const lo = w[2 * i];
-      if (w[2 * i + 1] !== lo >> 31) throw new DatasetFormatError(`${file}: element ${i} is ${d[i]}, outside the int32 range`);
+      if (w[2 * i + 1] !== lo >> 31)
+        throw new DatasetFormatError(`${file}: element ${i} is ${d[i]}, outside the int32 range`);
       out[i] = lo;
     }
     return out;
   }
-  if (d instanceof Uint8Array || d instanceof Int8Array || d instanceof Int16Array || (d instanceof Uint16Array && t.dtype === 'uint16')) {
+  if (
+    d instanceof Uint8Array ||
+    d instanceof Int8Array ||
+    d instanceof Int16Array ||
+    (d instanceof Uint16Array && t.dtype === 'uint16')
+  ) {
     if (t.dtype === 'bool') throw new DatasetFormatError(`${file}: dtype bool is not an integer array`);
     return Int32Array.from(d);
   }
@@ -204,7 +293,16 @@ function toInt32Checked(t: HostTensor, file: string): Int32Array {
   throw new DatasetFormatError(`${file}: dtype ${t.dtype} is not an integer type (expected uint8, int32 or int64)`);
 }
 
-function checkRange(a: Int32Array, lo: number, hi: number, file: string, rowLen: number, what: string, limit: string, extra?: number): void {
+function checkRange(
+  a: Int32Array,
+  lo: number,
+  hi: number,
+  file: string,
+  rowLen: number,
+  what: string,
+  limit: string,
+  extra?: number,
+): void {
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
     if ((v < lo || v > hi) && v !== extra) {
@@ -217,20 +315,38 @@ function checkRange(a: Int32Array, lo: number, hi: number, file: string, rowLen:
 function checkIndexArray(a: Int32Array, end: number, file: string, what: string): void {
   if (a[0] !== 0) throw new DatasetFormatError(`${file}: index 0 is ${a[0]}; it must be 0`);
   for (let i = 1; i < a.length; i++) {
-    if (a[i] < a[i - 1]) throw new DatasetFormatError(`${file}: index ${i} is ${a[i]}, smaller than index ${i - 1} (${a[i - 1]}); the array must be non-decreasing`);
+    if (a[i] < a[i - 1])
+      throw new DatasetFormatError(
+        `${file}: index ${i} is ${a[i]}, smaller than index ${i - 1} (${a[i - 1]}); the array must be non-decreasing`,
+      );
     if (a[i] > end) throw new DatasetFormatError(`${file}: index ${i} is ${a[i]}, past the end (${end} ${what})`);
   }
-  if (a[a.length - 1] !== end) throw new DatasetFormatError(`${file}: last entry (index ${a.length - 1}) is ${a[a.length - 1]}; it must equal the number of ${what} (${end})`);
+  if (a[a.length - 1] !== end)
+    throw new DatasetFormatError(
+      `${file}: last entry (index ${a.length - 1}) is ${a[a.length - 1]}; it must equal the number of ${what} (${end})`,
+    );
 }
 
 function readJson(file: string): unknown {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new DatasetFormatError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-  try { return JSON.parse(text); } catch (e) { throw new DatasetFormatError(`${file}: invalid JSON: ${jsonErrorMessage(text, e as Error)}`); }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DatasetFormatError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new DatasetFormatError(`${file}: invalid JSON: ${jsonErrorMessage(text, e as Error)}`);
+  }
 }
 
 function isDir(p: string): boolean {
-  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,8 +367,13 @@ export class SetBuilder {
     const need = rows * this.seqLen;
     if (need <= this.inBuf.length) return;
     const size = Math.max(need, this.inBuf.length * 2, 64 * this.seqLen);
-    const grow = (a: Int32Array): Int32Array => { const b = new Int32Array(size); b.set(a.subarray(0, this.rows * this.seqLen)); return b; };
-    this.inBuf = grow(this.inBuf); this.outBuf = grow(this.outBuf);
+    const grow = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(size);
+      b.set(a.subarray(0, this.rows * this.seqLen));
+      return b;
+    };
+    this.inBuf = grow(this.inBuf);
+    this.outBuf = grow(this.outBuf);
   }
 
   addPuzzle(identifier: number, examples: Array<{ input: Int32Array; label: Int32Array }>): void {
@@ -271,32 +392,54 @@ export class SetBuilder {
     this.ids.push(identifier);
   }
 
-  endGroup(): void { this.gIdx.push(this.ids.length); }
+  endGroup(): void {
+    this.gIdx.push(this.ids.length);
+  }
 
-  get numPuzzles(): number { return this.ids.length; }
-  get numGroups(): number { return this.gIdx.length - 1; }
-  get numExamples(): number { return this.rows; }
+  get numPuzzles(): number {
+    return this.ids.length;
+  }
+  get numGroups(): number {
+    return this.gIdx.length - 1;
+  }
+  get numExamples(): number {
+    return this.rows;
+  }
 
   build(name = 'all'): BuiltSet {
-    if (this.gIdx[this.gIdx.length - 1] !== this.ids.length) throw new Error('SetBuilder: the last puzzles are not closed by endGroup()');
+    if (this.gIdx[this.gIdx.length - 1] !== this.ids.length)
+      throw new Error('SetBuilder: the last puzzles are not closed by endGroup()');
     const n = this.rows * this.seqLen;
     return {
-      name, numExamples: this.rows, seqLen: this.seqLen,
+      name,
+      numExamples: this.rows,
+      seqLen: this.seqLen,
       inputs: this.inBuf.length === n ? this.inBuf : this.inBuf.slice(0, n),
       labels: this.outBuf.length === n ? this.outBuf : this.outBuf.slice(0, n),
-      puzzleIdentifiers: Int32Array.from(this.ids), puzzleIndices: Int32Array.from(this.pIdx), groupIndices: Int32Array.from(this.gIdx),
+      puzzleIdentifiers: Int32Array.from(this.ids),
+      puzzleIndices: Int32Array.from(this.pIdx),
+      groupIndices: Int32Array.from(this.gIdx),
     };
   }
 }
 
 /** Metadata for one set as the builders compute it. `totalPuzzles` lets callers reproduce quirks. */
-export function metadataFor(set: BuiltSet, o: { vocabSize: number; numPuzzleIdentifiers: number; totalPuzzles?: number; meanPuzzleExamples?: number }): DatasetMetadata {
+export function metadataFor(
+  set: BuiltSet,
+  o: { vocabSize: number; numPuzzleIdentifiers: number; totalPuzzles?: number; meanPuzzleExamples?: number },
+): DatasetMetadata {
   const Pz = set.puzzleIdentifiers.length;
   return {
-    pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: o.vocabSize, seq_len: set.seqLen,
-    num_puzzle_identifiers: o.numPuzzleIdentifiers, total_groups: set.groupIndices.length - 1,
+    pad_id: 0,
+    ignore_label_id: 0,
+    blank_identifier_id: 0,
+    vocab_size: o.vocabSize,
+    seq_len: set.seqLen,
+    num_puzzle_identifiers: o.numPuzzleIdentifiers,
+    total_groups: set.groupIndices.length - 1,
     mean_puzzle_examples: o.meanPuzzleExamples ?? (Pz ? set.numExamples / Pz : 0),
-    total_puzzles: o.totalPuzzles ?? Pz, sets: [set.name],
+    total_puzzles: o.totalPuzzles ?? Pz,
+    sets: [set.name],
   };
 }
 
@@ -317,7 +460,8 @@ export function writeBuiltDataset(outDir: string, ds: BuiltDataset, opts: WriteO
   fs.mkdirSync(parent, { recursive: true });
   if (fs.existsSync(target)) {
     const nonEmpty = !isDir(target) || fs.readdirSync(target).length > 0;
-    if (nonEmpty && !opts.overwrite) throw new Error(`${outDir} already exists and is not empty; choose another --out or pass --overwrite`);
+    if (nonEmpty && !opts.overwrite)
+      throw new Error(`${outDir} already exists and is not empty; choose another --out or pass --overwrite`);
   }
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
   try {
@@ -327,7 +471,8 @@ export function writeBuiltDataset(outDir: string, ds: BuiltDataset, opts: WriteO
       writeSplitFiles(sdir, split, opts);
     }
     if (ds.identifiers) fs.writeFileSync(path.join(tmp, 'identifiers.json'), pyJsonStringify(ds.identifiers));
-    if (ds.testPuzzles !== undefined) fs.writeFileSync(path.join(tmp, 'test_puzzles.json'), pyJsonStringify(ds.testPuzzles as PyJsonValue));
+    if (ds.testPuzzles !== undefined)
+      fs.writeFileSync(path.join(tmp, 'test_puzzles.json'), pyJsonStringify(ds.testPuzzles as PyJsonValue));
     if (fs.existsSync(target)) {
       // Move the old folder aside first so a failure never leaves a half-replaced dataset.
       const old = `${tmp}.old`;
@@ -345,7 +490,9 @@ export function writeBuiltDataset(outDir: string, ds: BuiltDataset, opts: WriteO
 
 function writeSplitFiles(dir: string, split: BuiltSplit, opts: WriteOptions): void {
   if (split.sets.length !== split.meta.sets.length || split.sets.some((s, i) => s.name !== split.meta.sets[i])) {
-    throw new Error(`split metadata lists sets ${JSON.stringify(split.meta.sets)} but the data has ${JSON.stringify(split.sets.map((s) => s.name))}`);
+    throw new Error(
+      `split metadata lists sets ${JSON.stringify(split.meta.sets)} but the data has ${JSON.stringify(split.sets.map((s) => s.name))}`,
+    );
   }
   for (const set of split.sets) {
     const tokDtype = (which: 'inputs' | 'labels', a: Int32Array): TokenDType => {
@@ -357,7 +504,8 @@ function writeSplitFiles(dir: string, split: BuiltSplit, opts: WriteOptions): vo
       }
       return mode === 'auto' ? autoDtype(a) : mode;
     };
-    const E = set.numExamples; const S = set.seqLen;
+    const E = set.numExamples;
+    const S = set.seqLen;
     const arrays: Array<[ArrayName, HostTensor]> = [
       ['inputs', tokenTensor(set.inputs, [E, S], tokDtype('inputs', set.inputs))],
       ['labels', tokenTensor(set.labels, [E, S], tokDtype('labels', set.labels))],
@@ -373,8 +521,13 @@ function writeSplitFiles(dir: string, split: BuiltSplit, opts: WriteOptions): vo
 /** dataset.json text in the official key order and Python formatting. */
 export function metadataJson(m: DatasetMetadata): string {
   const o: Record<string, PyJsonValue> = {
-    pad_id: m.pad_id, ignore_label_id: m.ignore_label_id, blank_identifier_id: m.blank_identifier_id, vocab_size: m.vocab_size,
-    seq_len: m.seq_len, num_puzzle_identifiers: m.num_puzzle_identifiers, total_groups: m.total_groups,
+    pad_id: m.pad_id,
+    ignore_label_id: m.ignore_label_id,
+    blank_identifier_id: m.blank_identifier_id,
+    vocab_size: m.vocab_size,
+    seq_len: m.seq_len,
+    num_puzzle_identifiers: m.num_puzzle_identifiers,
+    total_groups: m.total_groups,
     mean_puzzle_examples: new PyFloat(m.mean_puzzle_examples),
   };
   if (m.total_puzzles !== undefined) o.total_puzzles = m.total_puzzles;
@@ -391,9 +544,13 @@ function tokenTensor(a: Int32Array, shape: number[], dtype: TokenDType): HostTen
   if (dtype === 'int32') return { dtype, shape, data: a };
   if (dtype === 'int64') {
     const w = new Int32Array(a.length * 2);
-    for (let i = 0; i < a.length; i++) { w[2 * i] = a[i]; w[2 * i + 1] = a[i] >> 31; }
+    for (let i = 0; i < a.length; i++) {
+      w[2 * i] = a[i];
+      w[2 * i + 1] = a[i] >> 31;
+    }
     return { dtype, shape, data: new BigInt64Array(w.buffer) };
   }
-  for (let i = 0; i < a.length; i++) if (a[i] < 0 || a[i] > 255) throw new Error(`token ${a[i]} at flat index ${i} does not fit uint8`);
+  for (let i = 0; i < a.length; i++)
+    if (a[i] < 0 || a[i] > 255) throw new Error(`token ${a[i]} at flat index ${i} does not fit uint8`);
   return { dtype, shape, data: Uint8Array.from(a) };
 }

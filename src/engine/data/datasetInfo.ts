@@ -28,7 +28,15 @@ export interface SplitInfo {
 
 export type DatasetInfo =
   | { format: 'built'; path: string; identifiers?: number; testPuzzles?: number; splits: SplitInfo[] }
-  | { format: 'raw'; path: string; kind: PuzzleExample['kind'] | 'empty'; puzzles: number; labelled: number; seqLen: number[]; names?: number };
+  | {
+      format: 'raw';
+      path: string;
+      kind: PuzzleExample['kind'] | 'empty';
+      puzzles: number;
+      labelled: number;
+      seqLen: number[];
+      names?: number;
+    };
 
 export function datasetInfo(p: string): DatasetInfo {
   const isDir = fs.existsSync(p) && fs.statSync(p).isDirectory();
@@ -41,8 +49,13 @@ export function datasetInfo(p: string): DatasetInfo {
   const lens = [...new Set(ex.map((e) => e.inputs.length))].sort((a, b) => a - b);
   const names = new Set(ex.map((e) => e.name).filter((n) => n !== undefined));
   return {
-    format: 'raw', path: p, kind: ex.length ? ex[0].kind : 'empty', puzzles: ex.length,
-    labelled: ex.filter((e) => e.labels).length, seqLen: lens, ...(names.size ? { names: names.size } : {}),
+    format: 'raw',
+    path: p,
+    kind: ex.length ? ex[0].kind : 'empty',
+    puzzles: ex.length,
+    labelled: ex.filter((e) => e.labels).length,
+    seqLen: lens,
+    ...(names.size ? { names: names.size } : {}),
   };
 }
 
@@ -53,12 +66,19 @@ function builtInfo(p: string, ds: BuiltDataset): DatasetInfo {
       splits.push({
         split: s.sets.length > 1 ? `${name}/${set.name}` : name,
         kind: builtKind(s.meta.vocab_size, s.meta.seq_len, `${p}/${name}`),
-        vocabSize: s.meta.vocab_size, seqLen: set.seqLen, examples: set.numExamples,
-        puzzles: set.puzzleIdentifiers.length, groups: set.groupIndices.length - 1,
-        meanPuzzleExamples: s.meta.mean_puzzle_examples, numPuzzleIdentifiers: s.meta.num_puzzle_identifiers,
+        vocabSize: s.meta.vocab_size,
+        seqLen: set.seqLen,
+        examples: set.numExamples,
+        puzzles: set.puzzleIdentifiers.length,
+        groups: set.groupIndices.length - 1,
+        meanPuzzleExamples: s.meta.mean_puzzle_examples,
+        numPuzzleIdentifiers: s.meta.num_puzzle_identifiers,
         shapes: {
-          inputs: [set.numExamples, set.seqLen], labels: [set.numExamples, set.seqLen],
-          puzzle_identifiers: [set.puzzleIdentifiers.length], puzzle_indices: [set.puzzleIndices.length], group_indices: [set.groupIndices.length],
+          inputs: [set.numExamples, set.seqLen],
+          labels: [set.numExamples, set.seqLen],
+          puzzle_identifiers: [set.puzzleIdentifiers.length],
+          puzzle_indices: [set.puzzleIndices.length],
+          group_indices: [set.groupIndices.length],
         },
         dtypes: { inputs: set.fileDtypes?.inputs ?? 'int32', labels: set.fileDtypes?.labels ?? 'int32' },
       });
@@ -66,8 +86,11 @@ function builtInfo(p: string, ds: BuiltDataset): DatasetInfo {
   }
   const tp = ds.testPuzzles;
   return {
-    format: 'built', path: p, identifiers: ds.identifiers?.length,
-    testPuzzles: tp && typeof tp === 'object' ? Object.keys(tp).length : undefined, splits,
+    format: 'built',
+    path: p,
+    identifiers: ds.identifiers?.length,
+    testPuzzles: tp && typeof tp === 'object' ? Object.keys(tp).length : undefined,
+    splits,
   };
 }
 

@@ -11,13 +11,14 @@ export class NumpyRandomState {
 
   /** `np.random.seed(seed)` for an integer seed in 0..2^32-1 (NumPy's `mt19937_seed`). */
   constructor(seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in 0..4294967295 (got ${seed})`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new Error(`seed must be an integer in 0..4294967295 (got ${seed})`);
     let s = seed >>> 0;
     for (let i = 0; i < N; i++) {
       this.mt[i] = s;
       const x = (s ^ (s >>> 30)) >>> 0;
       // 1812433253 * x + i + 1 (mod 2^32), split to stay exact in doubles.
-      s = ((((((x & 0xffff0000) >>> 16) * 1812433253) << 16) + (x & 0x0000ffff) * 1812433253) + i + 1) >>> 0;
+      s = (((((x & 0xffff0000) >>> 16) * 1812433253) << 16) + (x & 0x0000ffff) * 1812433253 + i + 1) >>> 0;
     }
   }
 
@@ -43,18 +44,27 @@ export class NumpyRandomState {
 
   /** `np.random.rand()`: 53-bit double from two outputs. */
   random(): number {
-    const a = this.nextU32() >>> 5; const b = this.nextU32() >>> 6;
+    const a = this.nextU32() >>> 5;
+    const b = this.nextU32() >>> 6;
     return (a * 67108864 + b) / 9007199254740992;
   }
 
   /** `random_interval(max)`: uniform in 0..max by masked rejection (max < 2^32). */
   interval(max: number): number {
     if (max === 0) return 0;
-    if (!Number.isInteger(max) || max < 0 || max > 0xffffffff) throw new Error(`interval: max must be an integer in 0..2^32-1 (got ${max})`);
+    if (!Number.isInteger(max) || max < 0 || max > 0xffffffff)
+      throw new Error(`interval: max must be an integer in 0..2^32-1 (got ${max})`);
     let mask = max;
-    mask |= mask >>> 1; mask |= mask >>> 2; mask |= mask >>> 4; mask |= mask >>> 8; mask |= mask >>> 16;
+    mask |= mask >>> 1;
+    mask |= mask >>> 2;
+    mask |= mask >>> 4;
+    mask |= mask >>> 8;
+    mask |= mask >>> 16;
     mask >>>= 0;
-    for (;;) { const v = (this.nextU32() & mask) >>> 0; if (v <= max) return v; }
+    for (;;) {
+      const v = (this.nextU32() & mask) >>> 0;
+      if (v <= max) return v;
+    }
   }
 
   /** `np.random.randint(low, high)` (high exclusive); draws nothing when the range has one value. */
@@ -65,7 +75,12 @@ export class NumpyRandomState {
 
   /** `np.random.shuffle(list)` in place (Fisher-Yates from the end). */
   shuffle<T>(x: T[]): T[] {
-    for (let i = x.length - 1; i > 0; i--) { const j = this.interval(i); const t = x[i]; x[i] = x[j]; x[j] = t; }
+    for (let i = x.length - 1; i > 0; i--) {
+      const j = this.interval(i);
+      const t = x[i];
+      x[i] = x[j];
+      x[j] = t;
+    }
     return x;
   }
 

@@ -38,7 +38,11 @@ export class PuzzleFileError extends Error {}
 /** Reads every puzzle of `file` (see the header for the formats). Throws PuzzleFileError / format errors with file and position. */
 export function readPuzzleFile(file: string): PuzzleExample[] {
   let st: fs.Stats;
-  try { st = fs.statSync(file); } catch (e) { throw new PuzzleFileError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    throw new PuzzleFileError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   if (st.isDirectory()) return readBuiltFolder(file);
   const base = path.basename(file).toLowerCase();
   const ext = path.extname(base);
@@ -51,7 +55,11 @@ export function readPuzzleFile(file: string): PuzzleExample[] {
 }
 
 function readText(file: string): string {
-  try { return fs.readFileSync(file, 'utf8'); } catch (e) { throw new PuzzleFileError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PuzzleFileError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -76,20 +84,32 @@ function fromBuiltSplit(dir: string, only: string | undefined): PuzzleExample[] 
 function readIdentifiers(file: string, expected: number): string[] | undefined {
   if (!fs.existsSync(file)) return undefined;
   const v = parseJsonText(readText(file), file);
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new DatasetFormatError(`${file}: expected a JSON list of strings`);
-  if (v.length !== expected) throw new DatasetFormatError(`${file}: has ${v.length} names but dataset.json says num_puzzle_identifiers = ${expected}`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new DatasetFormatError(`${file}: expected a JSON list of strings`);
+  if (v.length !== expected)
+    throw new DatasetFormatError(
+      `${file}: has ${v.length} names but dataset.json says num_puzzle_identifiers = ${expected}`,
+    );
   return v as string[];
 }
 
-/** Task kind from vocabulary and length (reference section 13). */
+/** Task kind from vocabulary and length (the vocabularies of dataset/build_*_dataset.py). */
 export function builtKind(vocab: number, seqLen: number, where: string): PuzzleExample['kind'] {
   if (vocab === 11 && seqLen === 81) return 'sudoku';
   if (vocab === 6 && Number.isInteger(Math.sqrt(seqLen))) return 'maze';
   if (vocab === 12 && seqLen === ARC_CANVAS * ARC_CANVAS) return 'arc';
-  throw new PuzzleFileError(`${where}: unknown task: vocab_size ${vocab} with seq_len ${seqLen} (Sudoku is 11/81, maze 6/side², ARC 12/900)`);
+  throw new PuzzleFileError(
+    `${where}: unknown task: vocab_size ${vocab} with seq_len ${seqLen} (Sudoku is 11/81, maze 6/side², ARC 12/900)`,
+  );
 }
 
-function splitExamples(sets: BuiltSet[], vocab: number, split: string, identifiers: string[] | undefined, where: string): PuzzleExample[] {
+function splitExamples(
+  sets: BuiltSet[],
+  vocab: number,
+  split: string,
+  identifiers: string[] | undefined,
+  where: string,
+): PuzzleExample[] {
   const out: PuzzleExample[] = [];
   for (const set of sets) {
     const kind = builtKind(vocab, set.seqLen, where);
@@ -98,7 +118,9 @@ function splitExamples(sets: BuiltSet[], vocab: number, split: string, identifie
       const pid = set.puzzleIdentifiers[p];
       for (let e = set.puzzleIndices[p]; e < set.puzzleIndices[p + 1]; e++) {
         const ex: PuzzleExample = {
-          id: `${prefix}/${e}`, kind, puzzleIdentifier: pid,
+          id: `${prefix}/${e}`,
+          kind,
+          puzzleIdentifier: pid,
           inputs: set.inputs.subarray(e * set.seqLen, (e + 1) * set.seqLen),
           labels: set.labels.subarray(e * set.seqLen, (e + 1) * set.seqLen),
         };
@@ -116,13 +138,18 @@ function readNpyFile(file: string): PuzzleExample[] {
   const m = /^(.+)__(inputs|labels|puzzle_identifiers|puzzle_indices|group_indices)\.npy$/i.exec(path.basename(file));
   if (m && fs.existsSync(path.join(dir, 'dataset.json'))) return fromBuiltSplit(dir, m[1]);
   const t = parseNpy(fs.readFileSync(file), file);
-  if (t.shape.length !== 2) throw new PuzzleFileError(`${file}: expected a token array of shape [examples, seq_len], got [${t.shape.join(', ')}] (and no dataset.json beside it)`);
-  if (t.dtype.startsWith('float') || t.dtype === 'bool' || t.dtype === 'bfloat16') throw new PuzzleFileError(`${file}: dtype ${t.dtype} is not an integer token array`);
+  if (t.shape.length !== 2)
+    throw new PuzzleFileError(
+      `${file}: expected a token array of shape [examples, seq_len], got [${t.shape.join(', ')}] (and no dataset.json beside it)`,
+    );
+  if (t.dtype.startsWith('float') || t.dtype === 'bool' || t.dtype === 'bfloat16')
+    throw new PuzzleFileError(`${file}: dtype ${t.dtype} is not an integer token array`);
   const [E, S] = t.shape;
   const ids = Int32Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
   let max = 0;
   for (let i = 0; i < ids.length; i++) {
-    if (ids[i] < 0) throw new PuzzleFileError(`${file}: row ${Math.floor(i / S)}, position ${i % S}: negative token ${ids[i]}`);
+    if (ids[i] < 0)
+      throw new PuzzleFileError(`${file}: row ${Math.floor(i / S)}, position ${i % S}: negative token ${ids[i]}`);
     if (ids[i] > max) max = ids[i];
   }
   let kind: PuzzleExample['kind'];
@@ -130,9 +157,13 @@ function readNpyFile(file: string): PuzzleExample[] {
   else if (S === ARC_CANVAS * ARC_CANVAS && max > 5) kind = 'arc';
   else if (Number.isInteger(Math.sqrt(S)) && max <= 5 && ids.every((v) => v >= 1)) kind = 'maze';
   else if (S === ARC_CANVAS * ARC_CANVAS && max <= 11) kind = 'arc';
-  else throw new PuzzleFileError(`${file}: cannot tell the task of [${E}, ${S}] tokens with ids up to ${max} (put dataset.json beside it)`);
+  else
+    throw new PuzzleFileError(
+      `${file}: cannot tell the task of [${E}, ${S}] tokens with ids up to ${max} (put dataset.json beside it)`,
+    );
   const out: PuzzleExample[] = [];
-  for (let e = 0; e < E; e++) out.push({ id: `row ${e}`, kind, inputs: ids.subarray(e * S, (e + 1) * S), puzzleIdentifier: 0 });
+  for (let e = 0; e < E; e++)
+    out.push({ id: `row ${e}`, kind, inputs: ids.subarray(e * S, (e + 1) * S), puzzleIdentifier: 0 });
   return out;
 }
 
@@ -145,7 +176,9 @@ function readNpyFile(file: string): PuzzleExample[] {
  * Undefined when the file has no data row.
  */
 export function csvTaskKind(text: string): 'sudoku' | 'maze' | undefined {
-  const row = splitLines(text).slice(1).find((l) => l.text.length > 0);
+  const row = splitLines(text)
+    .slice(1)
+    .find((l) => l.text.length > 0);
   if (!row) return undefined;
   const q = row.text.split(',')[1] ?? '';
   return q.length === 81 && /^[.0-9]+$/.test(q) ? 'sudoku' : 'maze';
@@ -160,14 +193,37 @@ function readTextPuzzles(file: string, text: string): PuzzleExample[] {
     const kind = csvTaskKind(text);
     if (!kind) return [];
     if (kind === 'sudoku') {
-      return parseSudokuCsv(text, file).map((r) => ({ id: `line ${r.line}`, kind: 'sudoku' as const, inputs: r.question, labels: r.answer, puzzleIdentifier: 0 }));
+      return parseSudokuCsv(text, file).map((r) => ({
+        id: `line ${r.line}`,
+        kind: 'sudoku' as const,
+        inputs: r.question,
+        labels: r.answer,
+        puzzleIdentifier: 0,
+      }));
     }
-    return parseMazeCsv(text, file).map((r) => ({ id: `line ${r.line}`, kind: 'maze' as const, inputs: r.question, labels: r.answer, puzzleIdentifier: 0 }));
+    return parseMazeCsv(text, file).map((r) => ({
+      id: `line ${r.line}`,
+      kind: 'maze' as const,
+      inputs: r.question,
+      labels: r.answer,
+      puzzleIdentifier: 0,
+    }));
   }
   if (first.text.includes(':')) {
-    return parseTdokuTests(text, file).map((r) => ({ id: `line ${r.line}`, kind: 'sudoku' as const, inputs: r.question, labels: r.answer, puzzleIdentifier: 0 }));
+    return parseTdokuTests(text, file).map((r) => ({
+      id: `line ${r.line}`,
+      kind: 'sudoku' as const,
+      inputs: r.question,
+      labels: r.answer,
+      puzzleIdentifier: 0,
+    }));
   }
-  return parseSudokuLines(text, file).map((r) => ({ id: `line ${r.line}`, kind: 'sudoku' as const, inputs: r.question, puzzleIdentifier: 0 }));
+  return parseSudokuLines(text, file).map((r) => ({
+    id: `line ${r.line}`,
+    kind: 'sudoku' as const,
+    inputs: r.question,
+    puzzleIdentifier: 0,
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,7 +232,7 @@ function readTextPuzzles(file: string, text: string): PuzzleExample[] {
 function readJsonPuzzles(file: string, text: string): PuzzleExample[] {
   const root = parseJsonText(text, file);
   if (typeof root === 'object' && root !== null && !Array.isArray(root) && 'puzzles' in root && 'kind' in root) {
-    return readPuzzleList(root as Record<string, unknown>, file);
+    return readPuzzleList(root, file);
   }
   return arcExamples(readArcFile(file));
 }
@@ -188,7 +244,13 @@ export function arcExamples(tasks: ArcTask[]): PuzzleExample[] {
     const order = t.keyOrder.length === 2 ? t.keyOrder : (['train', 'test'] as const);
     for (const split of order) {
       t[split].forEach((p, k) => {
-        const ex: PuzzleExample = { id: `${t.name}/${split}/${k}`, kind: 'arc', inputs: encodeArcGrid(p.input), puzzleIdentifier: 0, name: t.name };
+        const ex: PuzzleExample = {
+          id: `${t.name}/${split}/${k}`,
+          kind: 'arc',
+          inputs: encodeArcGrid(p.input),
+          puzzleIdentifier: 0,
+          name: t.name,
+        };
         if (p.output) ex.labels = encodeArcGrid(p.output);
         out.push(ex);
       });
@@ -204,16 +266,20 @@ export function arcExamples(tasks: ArcTask[]): PuzzleExample[] {
  */
 function readPuzzleList(root: Record<string, unknown>, file: string): PuzzleExample[] {
   const kind = root.kind;
-  if (kind !== 'sudoku' && kind !== 'maze') throw new PuzzleFileError(`${file}: "kind" is ${JSON.stringify(kind)}; a puzzle list is "sudoku" or "maze"`);
-  if (!Array.isArray(root.puzzles)) throw new PuzzleFileError(`${file}: "puzzles" must be a list of {"id", "question", "answer"}`);
+  if (kind !== 'sudoku' && kind !== 'maze')
+    throw new PuzzleFileError(`${file}: "kind" is ${JSON.stringify(kind)}; a puzzle list is "sudoku" or "maze"`);
+  if (!Array.isArray(root.puzzles))
+    throw new PuzzleFileError(`${file}: "puzzles" must be a list of {"id", "question", "answer"}`);
   return root.puzzles.map((entry: unknown, k: number) => {
     const at = `puzzles[${k}]`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new PuzzleFileError(`${file}: ${at} must be an object {"id", "question", "answer"}`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new PuzzleFileError(`${file}: ${at} must be an object {"id", "question", "answer"}`);
     const e = entry as Record<string, unknown>;
     const id = typeof e.id === 'string' || typeof e.id === 'number' ? String(e.id) : `#${k}`;
     const text = (v: unknown, what: string): string => {
       if (typeof v === 'string') return v;
-      if (Array.isArray(v) && v.length && v.every((r) => typeof r === 'string')) return (v as string[]).join(kind === 'maze' ? '' : '\n');
+      if (Array.isArray(v) && v.length && v.every((r) => typeof r === 'string'))
+        return v.join(kind === 'maze' ? '' : '\n');
       throw new PuzzleFileError(`${file}: ${at}.${what} must be a string or a list of row strings`);
     };
     const encode = (v: unknown, what: string, full: boolean): Int32Array => {
@@ -222,11 +288,20 @@ function readPuzzleList(root: Record<string, unknown>, file: string): PuzzleExam
         if (kind === 'maze') {
           const rows = Array.isArray(v) ? (v as string[]) : undefined;
           const side = rows ? rows.length : Math.round(Math.sqrt(t.length));
-          if (side * side !== t.length || (rows && rows.some((r) => r.length !== side))) throw new Error(`must be square (${rows ? `${rows.length} rows of lengths ${[...new Set(rows.map((r) => r.length))].join('/')}` : `${t.length} characters`})`);
+          if (side * side !== t.length || (rows && rows.some((r) => r.length !== side)))
+            throw new Error(
+              `must be square (${rows ? `${rows.length} rows of lengths ${[...new Set(rows.map((r) => r.length))].join('/')}` : `${t.length} characters`})`,
+            );
           return encodeMaze(t);
         }
         const ids = encodeSudoku(t.replace(/[|+-]/g, ''));
-        if (full) { const b = ids.indexOf(1); if (b >= 0) throw new Error(`cell ${b} (r${Math.floor(b / 9) + 1}c${(b % 9) + 1}) is blank; an answer gives all 81 digits`); }
+        if (full) {
+          const b = ids.indexOf(1);
+          if (b >= 0)
+            throw new Error(
+              `cell ${b} (r${Math.floor(b / 9) + 1}c${(b % 9) + 1}) is blank; an answer gives all 81 digits`,
+            );
+        }
         return ids;
       } catch (err) {
         throw new PuzzleFileError(`${file}: ${at}.${what}: ${(err as Error).message}`);
@@ -236,7 +311,10 @@ function readPuzzleList(root: Record<string, unknown>, file: string): PuzzleExam
     const ex: PuzzleExample = { id, kind, inputs: encode(e.question, 'question', false), puzzleIdentifier: 0 };
     if (e.answer !== undefined && e.answer !== null) {
       ex.labels = encode(e.answer, 'answer', true);
-      if (ex.labels.length !== ex.inputs.length) throw new PuzzleFileError(`${file}: ${at}: the answer has ${ex.labels.length} cells, the question ${ex.inputs.length}`);
+      if (ex.labels.length !== ex.inputs.length)
+        throw new PuzzleFileError(
+          `${file}: ${at}: the answer has ${ex.labels.length} cells, the question ${ex.inputs.length}`,
+        );
     }
     return ex;
   });

@@ -18,7 +18,9 @@ export function pyJsonStringify(v: PyJsonValue): string {
   if (v instanceof PyFloat) return pyFloatRepr(v.value);
   if (typeof v === 'string') return pyString(v);
   if (Array.isArray(v)) return `[${v.map(pyJsonStringify).join(', ')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${pyString(k)}: ${pyJsonStringify(x)}`).join(', ')}}`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${pyString(k)}: ${pyJsonStringify(x)}`)
+    .join(', ')}}`;
 }
 
 function pyFloatRepr(x: number): string {

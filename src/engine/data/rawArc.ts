@@ -22,12 +22,20 @@ export interface ArcTask {
 
 export function readJsonFile(file: string): unknown {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new RawFormatError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RawFormatError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   return parseJsonText(text, file);
 }
 
 export function parseJsonText(text: string, file: string): unknown {
-  try { return JSON.parse(text); } catch (e) { throw new RawFormatError(`${file}: invalid JSON: ${jsonErrorMessage(text, e as Error)}`); }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RawFormatError(`${file}: invalid JSON: ${jsonErrorMessage(text, e as Error)}`);
+  }
 }
 
 const key = (k: string): string => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`);
@@ -35,15 +43,20 @@ const key = (k: string): string => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[$
 /** Validates one grid; `at` is its JSON path for messages. */
 export function parseGrid(v: unknown, file: string, at: string): Grid {
   if (!Array.isArray(v)) throw new RawFormatError(`${file}: ${at} must be a list of rows (got ${typeName(v)})`);
-  if (v.length < 1 || v.length > ARC_CANVAS) throw new RawFormatError(`${file}: ${at} has ${v.length} rows; ARC grids have 1..${ARC_CANVAS}`);
+  if (v.length < 1 || v.length > ARC_CANVAS)
+    throw new RawFormatError(`${file}: ${at} has ${v.length} rows; ARC grids have 1..${ARC_CANVAS}`);
   let width = -1;
   v.forEach((row, r) => {
-    if (!Array.isArray(row)) throw new RawFormatError(`${file}: ${at}[${r}] must be a list of colours (got ${typeName(row)})`);
+    if (!Array.isArray(row))
+      throw new RawFormatError(`${file}: ${at}[${r}] must be a list of colours (got ${typeName(row)})`);
     if (r === 0) {
       width = row.length;
-      if (width < 1 || width > ARC_CANVAS) throw new RawFormatError(`${file}: ${at}[0] has ${width} cells; ARC grids have 1..${ARC_CANVAS} columns`);
+      if (width < 1 || width > ARC_CANVAS)
+        throw new RawFormatError(`${file}: ${at}[0] has ${width} cells; ARC grids have 1..${ARC_CANVAS} columns`);
     } else if (row.length !== width) {
-      throw new RawFormatError(`${file}: ${at}[${r}] has ${row.length} cells but ${at}[0] has ${width} (rows must have equal length)`);
+      throw new RawFormatError(
+        `${file}: ${at}[${r}] has ${row.length} cells but ${at}[0] has ${width} (rows must have equal length)`,
+      );
     }
     row.forEach((c: unknown, ci: number) => {
       if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > 9) {
@@ -55,10 +68,14 @@ export function parseGrid(v: unknown, file: string, at: string): Grid {
 }
 
 function parsePairs(v: unknown, file: string, at: string, outputRequired: boolean): ArcPair[] {
-  if (!Array.isArray(v)) throw new RawFormatError(`${file}: ${at} must be a list of {"input", "output"} pairs (got ${typeName(v)})`);
+  if (!Array.isArray(v))
+    throw new RawFormatError(`${file}: ${at} must be a list of {"input", "output"} pairs (got ${typeName(v)})`);
   return v.map((p, i) => {
     const here = `${at}[${i}]`;
-    if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new RawFormatError(`${file}: ${here} must be an object with "input"${outputRequired ? ' and "output"' : ''} (got ${typeName(p)})`);
+    if (typeof p !== 'object' || p === null || Array.isArray(p))
+      throw new RawFormatError(
+        `${file}: ${here} must be an object with "input"${outputRequired ? ' and "output"' : ''} (got ${typeName(p)})`,
+      );
     const o = p as Record<string, unknown>;
     if (!('input' in o)) throw new RawFormatError(`${file}: ${here} has no "input"`);
     if (outputRequired && !('output' in o)) throw new RawFormatError(`${file}: ${here} has no "output"`);
@@ -69,16 +86,27 @@ function parsePairs(v: unknown, file: string, at: string, outputRequired: boolea
 }
 
 /** A task object. `prefix` is its JSON path inside the file ('' for a per-task file). */
-export function parseArcTask(v: unknown, file: string, name: string, prefix = '', testOutputsRequired = false): ArcTask {
+export function parseArcTask(
+  v: unknown,
+  file: string,
+  name: string,
+  prefix = '',
+  testOutputsRequired = false,
+): ArcTask {
   const where = prefix || '(top level)';
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RawFormatError(`${file}: ${where} must be an object with "train" and "test" lists (got ${typeName(v)})`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new RawFormatError(`${file}: ${where} must be an object with "train" and "test" lists (got ${typeName(v)})`);
   const o = v as Record<string, unknown>;
   if (!('train' in o)) throw new RawFormatError(`${file}: ${where} has no "train" list`);
   if (!('test' in o)) throw new RawFormatError(`${file}: ${where} has no "test" list`);
-  if ('name' in o && typeof o.name !== 'string') throw new RawFormatError(`${file}: ${prefix}.name must be a string (got ${typeName(o.name)})`);
+  if ('name' in o && typeof o.name !== 'string')
+    throw new RawFormatError(`${file}: ${prefix}.name must be a string (got ${typeName(o.name)})`);
   const train = parsePairs(o.train, file, `${prefix}${prefix ? '.' : ''}train`, true);
   const test = parsePairs(o.test, file, `${prefix}${prefix ? '.' : ''}test`, testOutputsRequired);
-  if (!test.length) throw new RawFormatError(`${file}: ${prefix}${prefix ? '.' : ''}test is empty; a task needs at least one test input`);
+  if (!test.length)
+    throw new RawFormatError(
+      `${file}: ${prefix}${prefix ? '.' : ''}test is empty; a task needs at least one test input`,
+    );
   const keyOrder = Object.keys(o).filter((k): k is 'train' | 'test' => k === 'train' || k === 'test');
   return { name, train, test, keyOrder };
 }
@@ -89,12 +117,20 @@ export function looksLikeTask(v: unknown): boolean {
 }
 
 /** Challenges (id -> task without test outputs) merged with solutions (id -> list of output grids). */
-export function parseArcChallenges(challenges: unknown, file: string, solutions?: unknown, solutionsFile = '<solutions>', order?: string[]): ArcTask[] {
+export function parseArcChallenges(
+  challenges: unknown,
+  file: string,
+  solutions?: unknown,
+  solutionsFile = '<solutions>',
+  order?: string[],
+): ArcTask[] {
   if (typeof challenges !== 'object' || challenges === null || Array.isArray(challenges)) {
     throw new RawFormatError(`${file}: expected an object mapping task ids to tasks (got ${typeName(challenges)})`);
   }
   if (solutions !== undefined && (typeof solutions !== 'object' || solutions === null || Array.isArray(solutions))) {
-    throw new RawFormatError(`${solutionsFile}: expected an object mapping task ids to lists of output grids (got ${typeName(solutions)})`);
+    throw new RawFormatError(
+      `${solutionsFile}: expected an object mapping task ids to lists of output grids (got ${typeName(solutions)})`,
+    );
   }
   const sols = solutions as Record<string, unknown> | undefined;
   const obj = challenges as Record<string, unknown>;
@@ -102,13 +138,19 @@ export function parseArcChallenges(challenges: unknown, file: string, solutions?
   return ids.map((id) => {
     const task = parseArcTask(obj[id], file, id, key(id));
     if (sols) {
-      if (!(id in sols)) throw new RawFormatError(`${solutionsFile}: no solutions for task ${JSON.stringify(id)} (listed in ${file})`);
+      if (!(id in sols))
+        throw new RawFormatError(`${solutionsFile}: no solutions for task ${JSON.stringify(id)} (listed in ${file})`);
       const list = sols[id];
-      if (!Array.isArray(list)) throw new RawFormatError(`${solutionsFile}: ${key(id)} must be a list of output grids (got ${typeName(list)})`);
+      if (!Array.isArray(list))
+        throw new RawFormatError(`${solutionsFile}: ${key(id)} must be a list of output grids (got ${typeName(list)})`);
       if (list.length !== task.test.length) {
-        throw new RawFormatError(`${solutionsFile}: ${key(id)} has ${list.length} output grids but ${file} has ${task.test.length} test inputs for it`);
+        throw new RawFormatError(
+          `${solutionsFile}: ${key(id)} has ${list.length} output grids but ${file} has ${task.test.length} test inputs for it`,
+        );
       }
-      list.forEach((g, i) => { task.test[i].output = parseGrid(g, solutionsFile, `${key(id)}[${i}]`); });
+      list.forEach((g, i) => {
+        task.test[i].output = parseGrid(g, solutionsFile, `${key(id)}[${i}]`);
+      });
     }
     return task;
   });
@@ -116,9 +158,10 @@ export function parseArcChallenges(challenges: unknown, file: string, solutions?
 
 /** Raw JSON of a task in the shape the builder's test_puzzles.json stores (source key order kept). */
 export function taskToJson(t: ArcTask): Record<string, unknown> {
-  const pairs = (ps: ArcPair[]): unknown[] => ps.map((p) => (p.output ? { input: p.input, output: p.output } : { input: p.input }));
+  const pairs = (ps: ArcPair[]): unknown[] =>
+    ps.map((p) => (p.output ? { input: p.input, output: p.output } : { input: p.input }));
   const o: Record<string, unknown> = {};
-  for (const k of t.keyOrder.length === 2 ? t.keyOrder : ['train', 'test'] as const) o[k] = pairs(t[k]);
+  for (const k of t.keyOrder.length === 2 ? t.keyOrder : (['train', 'test'] as const)) o[k] = pairs(t[k]);
   return o;
 }
 
@@ -135,7 +178,11 @@ export function companionFile(file: string): { challenges: string; solutions: st
 }
 
 function readText(file: string): string {
-  try { return fs.readFileSync(file, 'utf8'); } catch (e) { throw new RawFormatError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RawFormatError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 /**
@@ -148,20 +195,29 @@ export function readArcFile(file: string, opts: { requireSolutions?: boolean } =
   const text = readText(file);
   const root = parseJsonText(text, file);
   if (looksLikeTask(root)) {
-    const name = typeof (root as { name?: unknown }).name === 'string' ? (root as { name: string }).name : path.basename(file).replace(/\.json$/i, '');
+    const name =
+      typeof (root as { name?: unknown }).name === 'string'
+        ? (root as { name: string }).name
+        : path.basename(file).replace(/\.json$/i, '');
     return [parseArcTask(root, file, name, '', opts.requireSolutions)];
   }
   if (typeof root !== 'object' || root === null || Array.isArray(root)) {
-    throw new RawFormatError(`${file}: not an ARC file: expected an object (a task with "train"/"test", or a map of task ids) but got ${typeName(root)}`);
+    throw new RawFormatError(
+      `${file}: not an ARC file: expected an object (a task with "train"/"test", or a map of task ids) but got ${typeName(root)}`,
+    );
   }
   const pair = companionFile(file);
   const values = Object.values(root as Record<string, unknown>);
   if (values.length && values.every((v) => Array.isArray(v))) {
     // A solutions file: only grids, no inputs. Read its challenges file instead.
-    if (!pair || !fs.existsSync(pair.challenges)) throw new RawFormatError(`${file}: holds only output grids (an ARC solutions file); its challenges file ${pair ? path.basename(pair.challenges) : '<name>_challenges.json'} is not beside it`);
+    if (!pair || !fs.existsSync(pair.challenges))
+      throw new RawFormatError(
+        `${file}: holds only output grids (an ARC solutions file); its challenges file ${pair ? path.basename(pair.challenges) : '<name>_challenges.json'} is not beside it`,
+      );
     return readArcFile(pair.challenges, opts);
   }
-  let solutions: unknown; let solutionsFile: string | undefined;
+  let solutions: unknown;
+  let solutionsFile: string | undefined;
   if (pair && path.resolve(pair.challenges) === path.resolve(file) && fs.existsSync(pair.solutions)) {
     solutionsFile = pair.solutions;
     solutions = parseJsonText(readText(solutionsFile), solutionsFile);
@@ -170,7 +226,10 @@ export function readArcFile(file: string, opts: { requireSolutions?: boolean } =
   if (opts.requireSolutions) {
     for (const t of tasks) {
       const k = t.test.findIndex((p) => !p.output);
-      if (k >= 0) throw new RawFormatError(`${file}: ${key(t.name)}.test[${k}] has no "output" and no solutions file was found beside it${pair ? ` (looked for ${path.basename(pair.solutions)})` : ''}`);
+      if (k >= 0)
+        throw new RawFormatError(
+          `${file}: ${key(t.name)}.test[${k}] has no "output" and no solutions file was found beside it${pair ? ` (looked for ${path.basename(pair.solutions)})` : ''}`,
+        );
     }
   }
   return tasks;

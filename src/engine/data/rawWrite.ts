@@ -25,15 +25,28 @@ function csvField(s: string): string {
 /** CSV text with the Sudoku-Extreme / maze header; LF line endings. Cells are never trimmed or padded. */
 export function rawCsv(rows: RawRow[]): string {
   const lines = ['source,question,answer,rating'];
-  for (const r of rows) lines.push([r.source, r.question, r.answer ?? '', r.rating === undefined ? '' : String(r.rating)].map(csvField).join(','));
+  for (const r of rows)
+    lines.push(
+      [r.source, r.question, r.answer ?? '', r.rating === undefined ? '' : String(r.rating)].map(csvField).join(','),
+    );
   return lines.join('\n') + '\n';
 }
 
-export function sudokuRow(source: string, question: ArrayLike<number>, answer?: ArrayLike<number>, rating?: number): RawRow {
+export function sudokuRow(
+  source: string,
+  question: ArrayLike<number>,
+  answer?: ArrayLike<number>,
+  rating?: number,
+): RawRow {
   return { source, question: decodeSudoku(question), answer: answer ? decodeSudoku(answer) : undefined, rating };
 }
 
-export function mazeRow(source: string, question: ArrayLike<number>, answer?: ArrayLike<number>, rating?: number): RawRow {
+export function mazeRow(
+  source: string,
+  question: ArrayLike<number>,
+  answer?: ArrayLike<number>,
+  rating?: number,
+): RawRow {
   return { source, question: decodeMaze(question), answer: answer ? decodeMaze(answer) : undefined, rating };
 }
 
@@ -42,8 +55,13 @@ export function mazeRow(source: string, question: ArrayLike<number>, answer?: Ar
  * examples under "train" and its test-split examples under "test" (grids found wherever they were
  * translated to on the canvas).
  */
-export function builtArcToTasks(ds: BuiltDataset): Record<string, { train: Array<{ input: Grid; output: Grid }>; test: Array<{ input: Grid; output: Grid }> }> {
-  const out: Record<string, { train: Array<{ input: Grid; output: Grid }>; test: Array<{ input: Grid; output: Grid }> }> = {};
+export function builtArcToTasks(
+  ds: BuiltDataset,
+): Record<string, { train: Array<{ input: Grid; output: Grid }>; test: Array<{ input: Grid; output: Grid }> }> {
+  const out: Record<
+    string,
+    { train: Array<{ input: Grid; output: Grid }>; test: Array<{ input: Grid; output: Grid }> }
+  > = {};
   for (const [splitName, split] of Object.entries(ds.splits)) {
     const key: 'train' | 'test' = splitName === 'test' ? 'test' : 'train';
     for (const set of split.sets) {
@@ -70,7 +88,8 @@ export function arcTasksJson(tasks: Record<string, unknown>): string {
 
 /** Writes a file via a temporary sibling and a rename; refuses to replace a file unless asked. */
 export function writeFileAtomic(file: string, text: string, overwrite = false): void {
-  if (fs.existsSync(file) && !overwrite) throw new Error(`${file} already exists; choose another --out or pass --overwrite`);
+  if (fs.existsSync(file) && !overwrite)
+    throw new Error(`${file} already exists; choose another --out or pass --overwrite`);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   try {

@@ -29,7 +29,9 @@ export function randomFullGrid(rng: DataRng): Int8Array {
  */
 export function generateSudoku(rng: DataRng, givens: number, attempts = 20): GeneratedSudoku {
   if (!Number.isInteger(givens) || givens < MIN_SUDOKU_GIVENS || givens > 81) {
-    throw new Error(`givens must be an integer in ${MIN_SUDOKU_GIVENS}..81 (no Sudoku with fewer than 17 clues has a unique solution); got ${givens}`);
+    throw new Error(
+      `givens must be an integer in ${MIN_SUDOKU_GIVENS}..81 (no Sudoku with fewer than 17 clues has a unique solution); got ${givens}`,
+    );
   }
   let best: GeneratedSudoku | undefined;
   for (let a = 0; a < Math.max(1, attempts); a++) {
@@ -43,7 +45,8 @@ export function generateSudoku(rng: DataRng, givens: number, attempts = 20): Gen
       if (solveSudoku(puzzle, 2).count !== 1) puzzle[cell] = keep;
       else count--;
     }
-    if (!best || count < best.givens) best = { puzzle, solution, givens: count, guesses: solveSudoku(puzzle, 2).guesses };
+    if (!best || count < best.givens)
+      best = { puzzle, solution, givens: count, guesses: solveSudoku(puzzle, 2).guesses };
     if (count <= givens) break;
   }
   return best as GeneratedSudoku;

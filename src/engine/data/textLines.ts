@@ -25,22 +25,34 @@ export function splitCsvRecord(s: string, where: string): string[] {
   let i = 0;
   for (;;) {
     if (s[i] === '"') {
-      let v = ''; i++;
+      let v = '';
+      i++;
       for (;;) {
         if (i >= s.length) throw new RawFormatError(`${where}: unterminated quoted field`);
         if (s[i] === '"') {
-          if (s[i + 1] === '"') { v += '"'; i += 2; continue; }
-          i++; break;
+          if (s[i + 1] === '"') {
+            v += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
         }
         v += s[i++];
       }
       out.push(v);
       if (i === s.length) return out;
-      if (s[i] !== ',') throw new RawFormatError(`${where}: unexpected character ${JSON.stringify(s[i])} after a quoted field (column ${i + 1})`);
+      if (s[i] !== ',')
+        throw new RawFormatError(
+          `${where}: unexpected character ${JSON.stringify(s[i])} after a quoted field (column ${i + 1})`,
+        );
       i++;
     } else {
       const j = s.indexOf(',', i);
-      if (j < 0) { out.push(s.slice(i)); return out; }
+      if (j < 0) {
+        out.push(s.slice(i));
+        return out;
+      }
       out.push(s.slice(i, j));
       i = j + 1;
     }
@@ -61,7 +73,10 @@ export function jsonErrorMessage(text: string, e: Error): string {
   if (m) return /line \d+/.test(e.message) ? e.message : `${e.message} (${at(Number(m[1]))})`;
   const errors: ParseError[] = [];
   parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const short = e.message.split('\n')[0].replace(/, ".*$/, '').slice(0, 120);
+  const short = e.message
+    .split('\n')[0]
+    .replace(/, ".*$/, '')
+    .slice(0, 120);
   if (!errors.length) return short;
   return `${short}: ${printParseErrorCode(errors[0].error)} (${at(errors[0].offset)})`;
 }
@@ -80,7 +95,10 @@ export function topLevelKeys(text: string): string[] {
     if (ch === '"') {
       let j = i + 1;
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      if (depth === 1 && expectKey) { keys.push(JSON.parse(text.slice(i, j + 1)) as string); expectKey = false; }
+      if (depth === 1 && expectKey) {
+        keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+        expectKey = false;
+      }
       i = j;
     } else if (ch === '{' || ch === '[') {
       depth++;

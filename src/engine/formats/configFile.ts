@@ -35,7 +35,9 @@ function selectArch(root: Record<string, unknown>, source: string): { arch: Reco
     return { arch: root.config, where: 'config' };
   }
   if (ARCH_HINT_FIELDS.some((k) => k in root)) return { arch: root, where: '' };
-  throw new Error(`${source}: no model configuration found: expected an \`arch\` mapping (all_config.yaml), a \`model_config\` object, or flat arch fields such as hidden_size`);
+  throw new Error(
+    `${source}: no model configuration found: expected an \`arch\` mapping (all_config.yaml), a \`model_config\` object, or flat arch fields such as hidden_size`,
+  );
 }
 
 /** Checks the type of every known arch field so that a bad value is reported with its file and key. */
@@ -51,7 +53,8 @@ function checkTypes(arch: Record<string, unknown>, source: string, where: string
   for (const key of SIZE_FIELDS) {
     const v = arch[key];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) problems.push(`${at(key)} must be a non-negative integer (got ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      problems.push(`${at(key)} must be a non-negative integer (got ${JSON.stringify(v)})`);
   }
   if (problems.length) throw new Error(`${source}: ${problems.join('; ')}`);
 }
@@ -63,9 +66,10 @@ export function parseConfigObject(root: unknown, source: string): ConfigSource {
   checkTypes(arch, source, where);
   const sizes: TaskSizes = {};
   // Zero means "unknown" in TrmConfig (our own files may store it for attention models before the inputs are known).
-  for (const key of SIZE_FIELDS) if (typeof arch[key] === 'number' && (arch[key] as number) > 0) sizes[key] = arch[key] as number;
+  for (const key of SIZE_FIELDS) if (typeof arch[key] === 'number' && arch[key] > 0) sizes[key] = arch[key];
   const picked: Record<string, unknown> = {};
-  for (const key of Object.keys(ARCH_DEFAULTS)) if (arch[key] !== undefined && arch[key] !== null) picked[key] = arch[key];
+  for (const key of Object.keys(ARCH_DEFAULTS))
+    if (arch[key] !== undefined && arch[key] !== null) picked[key] = arch[key];
   if (arch.loss !== undefined) picked.loss = arch.loss;
   return { arch: picked, sizes, source };
 }
@@ -75,7 +79,11 @@ export function parseConfigText(text: string, source: string): ConfigSource {
   let root: unknown;
   const asJson = source.toLowerCase().endsWith('.json') || text.trimStart().startsWith('{');
   if (asJson) {
-    try { root = JSON.parse(text); } catch (e) { throw new Error(`${source}: invalid JSON (${(e as Error).message})`); }
+    try {
+      root = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${source}: invalid JSON (${(e as Error).message})`, { cause: e });
+    }
   } else {
     // PyYAML writes YAML 1.1 (yes/no booleans, 1.0e-05 floats): parse with the same rules.
     const doc = YAML.parseDocument(text, { version: '1.1', prettyErrors: false });
@@ -87,7 +95,11 @@ export function parseConfigText(text: string, source: string): ConfigSource {
 
 export function readConfigFile(file: string): ConfigSource {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`cannot read config ${file}: ${(e as Error).message}`); }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read config ${file}: ${(e as Error).message}`, { cause: e });
+  }
   return parseConfigText(text, file);
 }
 

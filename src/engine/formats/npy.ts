@@ -6,16 +6,38 @@ import { HostDType, HostTensor, numel } from '../hostTensor';
 const MAGIC = '\x93NUMPY';
 
 const DESCR_TO_DTYPE: Record<string, HostDType> = {
-  '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64', '|u1': 'uint8', '<u1': 'uint8',
-  '|i1': 'int8', '<i1': 'int8', '<i2': 'int16', '<u2': 'uint16', '<u4': 'uint32', '|b1': 'bool', '<f2': 'float16',
+  '<f4': 'float32',
+  '<f8': 'float64',
+  '<i4': 'int32',
+  '<i8': 'int64',
+  '|u1': 'uint8',
+  '<u1': 'uint8',
+  '|i1': 'int8',
+  '<i1': 'int8',
+  '<i2': 'int16',
+  '<u2': 'uint16',
+  '<u4': 'uint32',
+  '|b1': 'bool',
+  '<f2': 'float16',
 };
 const DTYPE_TO_DESCR: Partial<Record<HostDType, string>> = {
-  float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8', uint8: '|u1', int8: '|i1', int16: '<i2',
-  uint16: '<u2', uint32: '<u4', bool: '|b1', float16: '<f2',
+  float32: '<f4',
+  float64: '<f8',
+  int32: '<i4',
+  int64: '<i8',
+  uint8: '|u1',
+  int8: '|i1',
+  int16: '<i2',
+  uint16: '<u2',
+  uint32: '<u4',
+  bool: '|b1',
+  float16: '<f2',
 };
 
 export class NpyFormatError extends Error {
-  constructor(file: string, message: string) { super(`${file}: not a valid .npy file: ${message}`); }
+  constructor(file: string, message: string) {
+    super(`${file}: not a valid .npy file: ${message}`);
+  }
 }
 
 /** Parses .npy bytes. `name` is used in error messages. */
@@ -25,27 +47,41 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): HostTensor {
   if (magic !== MAGIC) throw new NpyFormatError(name, 'missing \\x93NUMPY magic');
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerLen: number; let offset: number;
-  if (major === 1) { headerLen = view.getUint16(8, true); offset = 10; }
-  else if (major === 2 || major === 3) { headerLen = view.getUint32(8, true); offset = 12; }
-  else throw new NpyFormatError(name, `unsupported format version ${major}`);
-  if (offset + headerLen > bytes.length) throw new NpyFormatError(name, 'header runs past the end of the file (truncated?)');
+  let headerLen: number;
+  let offset: number;
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    offset = 10;
+  } else if (major === 2 || major === 3) {
+    headerLen = view.getUint32(8, true);
+    offset = 12;
+  } else throw new NpyFormatError(name, `unsupported format version ${major}`);
+  if (offset + headerLen > bytes.length)
+    throw new NpyFormatError(name, 'header runs past the end of the file (truncated?)');
   const header = new TextDecoder().decode(bytes.subarray(offset, offset + headerLen));
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw new NpyFormatError(name, `cannot parse header ${JSON.stringify(header.trim())}`);
+  if (!descr || !fortran || shapeText === undefined)
+    throw new NpyFormatError(name, `cannot parse header ${JSON.stringify(header.trim())}`);
   if (fortran === 'True') throw new NpyFormatError(name, 'Fortran-order arrays are not supported');
   const dtype = DESCR_TO_DTYPE[descr];
   if (!dtype) throw new NpyFormatError(name, `unsupported dtype ${descr}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new NpyFormatError(name, `bad shape (${shapeText})`);
   const dataStart = offset + headerLen;
   const itemSize = Number(descr.slice(2));
   const n = numel(shape);
   const needed = n * itemSize;
   if (bytes.length - dataStart < needed) {
-    throw new NpyFormatError(name, `data truncated: shape (${shape.join(', ')}) needs ${needed} bytes, file has ${bytes.length - dataStart}`);
+    throw new NpyFormatError(
+      name,
+      `data truncated: shape (${shape.join(', ')}) needs ${needed} bytes, file has ${bytes.length - dataStart}`,
+    );
   }
   // Copy into a fresh, aligned buffer so typed-array views are always valid. (Not bytes.slice():
   // on a Node Buffer that is a view into the shared pool, not a copy.)
@@ -54,23 +90,48 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): HostTensor {
   const buf = raw.buffer;
   let data: HostTensor['data'];
   switch (dtype) {
-    case 'float32': data = new Float32Array(buf); break;
-    case 'float64': data = new Float64Array(buf); break;
-    case 'int32': data = new Int32Array(buf); break;
-    case 'int64': data = new BigInt64Array(buf); break;
-    case 'uint8': case 'bool': data = new Uint8Array(buf); break;
-    case 'int8': data = new Int8Array(buf); break;
-    case 'int16': data = new Int16Array(buf); break;
-    case 'uint16': case 'float16': data = new Uint16Array(buf); break;
-    case 'uint32': data = new Uint32Array(buf); break;
-    default: throw new NpyFormatError(name, `unsupported dtype ${descr}`);
+    case 'float32':
+      data = new Float32Array(buf);
+      break;
+    case 'float64':
+      data = new Float64Array(buf);
+      break;
+    case 'int32':
+      data = new Int32Array(buf);
+      break;
+    case 'int64':
+      data = new BigInt64Array(buf);
+      break;
+    case 'uint8':
+    case 'bool':
+      data = new Uint8Array(buf);
+      break;
+    case 'int8':
+      data = new Int8Array(buf);
+      break;
+    case 'int16':
+      data = new Int16Array(buf);
+      break;
+    case 'uint16':
+    case 'float16':
+      data = new Uint16Array(buf);
+      break;
+    case 'uint32':
+      data = new Uint32Array(buf);
+      break;
+    default:
+      throw new NpyFormatError(name, `unsupported dtype ${descr}`);
   }
   return { dtype, shape, data };
 }
 
 export function readNpy(file: string): HostTensor {
   let bytes: Uint8Array;
-  try { bytes = fs.readFileSync(file); } catch (e) { throw new Error(`cannot read ${file}: ${(e as Error).message}`); }
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
+  }
   return parseNpy(bytes, file);
 }
 

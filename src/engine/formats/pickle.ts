@@ -19,7 +19,10 @@ export class PyDict {
 }
 /** A resolved, allowlisted global (module.name). `call` is absent for globals only used as markers (storage types). */
 export class PyGlobal {
-  constructor(readonly qualifiedName: string, readonly call?: (args: PyValue[]) => PyValue) {}
+  constructor(
+    readonly qualifiedName: string,
+    readonly call?: (args: PyValue[]) => PyValue,
+  ) {}
 }
 /** Base class for the JS objects that allowlisted handlers return (tensor and storage references). */
 export abstract class PyOpaque {
@@ -69,16 +72,41 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PyValue {
   let op = 0;
 
   const fail = (msg: string): never => {
-    throw new PickleError(`${opts.source}: bad pickle at byte ${opAt} (opcode 0x${op.toString(16).padStart(2, '0')}): ${msg}`);
+    throw new PickleError(
+      `${opts.source}: bad pickle at byte ${opAt} (opcode 0x${op.toString(16).padStart(2, '0')}): ${msg}`,
+    );
   };
   const need = (n: number): void => {
     if (n < 0 || pos + n > bytes.length) fail(`truncated: needs ${n} more bytes, ${bytes.length - pos} left`);
   };
-  const take = (n: number): Uint8Array => { need(n); const s = bytes.subarray(pos, pos + n); pos += n; return s; };
-  const u8 = (): number => { need(1); return bytes[pos++]; };
-  const u16 = (): number => { need(2); const v = view.getUint16(pos, true); pos += 2; return v; };
-  const u32 = (): number => { need(4); const v = view.getUint32(pos, true); pos += 4; return v; };
-  const i32 = (): number => { need(4); const v = view.getInt32(pos, true); pos += 4; return v; };
+  const take = (n: number): Uint8Array => {
+    need(n);
+    const s = bytes.subarray(pos, pos + n);
+    pos += n;
+    return s;
+  };
+  const u8 = (): number => {
+    need(1);
+    return bytes[pos++];
+  };
+  const u16 = (): number => {
+    need(2);
+    const v = view.getUint16(pos, true);
+    pos += 2;
+    return v;
+  };
+  const u32 = (): number => {
+    need(4);
+    const v = view.getUint32(pos, true);
+    pos += 4;
+    return v;
+  };
+  const i32 = (): number => {
+    need(4);
+    const v = view.getInt32(pos, true);
+    pos += 4;
+    return v;
+  };
   const u64 = (): number => {
     need(8);
     const v = view.getBigUint64(pos, true);
@@ -94,7 +122,11 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PyValue {
     return s;
   };
   const text = (b: Uint8Array): string => {
-    try { return utf8.decode(b); } catch { return fail('invalid UTF-8 in string'); }
+    try {
+      return utf8.decode(b);
+    } catch {
+      return fail('invalid UTF-8 in string');
+    }
   };
   const pop = (): PyValue => {
     if (stack.length === 0 || (marks.length && stack.length <= marks[marks.length - 1])) fail('stack underflow');
@@ -114,7 +146,9 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PyValue {
     const qualified = `${mod}.${name}`;
     const g = opts.globals.get(qualified);
     if (!g) {
-      throw new PickleError(`refusing to load ${opts.source}: the pickle references ${qualified}, which is not a tensor-rebuilding function; checkpoint files may only contain tensors`);
+      throw new PickleError(
+        `refusing to load ${opts.source}: the pickle references ${qualified}, which is not a tensor-rebuilding function; checkpoint files may only contain tensors`,
+      );
     }
     return g;
   };
@@ -124,7 +158,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PyValue {
     return fn.call(args);
   };
   const asKey = (k: PyValue): PyKey => {
-    if (k === null || typeof k === 'string' || typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean') return k;
+    if (k === null || typeof k === 'string' || typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean')
+      return k;
     return fail(`unsupported dict key of type ${describePy(k)}`);
   };
   const setItems = (d: PyValue, kv: PyValue[]): void => {
@@ -157,101 +192,266 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PyValue {
   };
 
   for (;;) {
-    if (pos >= bytes.length) { opAt = pos; op = 0; fail('truncated: missing STOP opcode'); }
+    if (pos >= bytes.length) {
+      opAt = pos;
+      op = 0;
+      fail('truncated: missing STOP opcode');
+    }
     opAt = pos;
     op = bytes[pos++];
     switch (op) {
-      case 0x80: { const proto = u8(); if (proto > 5) fail(`unsupported pickle protocol ${proto}`); break; } // PROTO
-      case 0x95: u64(); break; // FRAME: framing is only a read-ahead hint
-      case 0x2e: { // STOP
+      case 0x80: {
+        const proto = u8();
+        if (proto > 5) fail(`unsupported pickle protocol ${proto}`);
+        break;
+      } // PROTO
+      case 0x95:
+        u64();
+        break; // FRAME: framing is only a read-ahead hint
+      case 0x2e: {
+        // STOP
         if (stack.length !== 1 || marks.length) fail(`STOP with ${stack.length} values on the stack`);
         return stack[0];
       }
       // --- stack and memo ---
-      case 0x28: marks.push(stack.length); break; // MARK
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x70: memo.set(Number(parseIntText(line())), top()); break; // PUT
-      case 0x68: case 0x6a: case 0x67: { // BINGET, LONG_BINGET, GET
+      case 0x28:
+        marks.push(stack.length);
+        break; // MARK
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x70:
+        memo.set(Number(parseIntText(line())), top());
+        break; // PUT
+      case 0x68:
+      case 0x6a:
+      case 0x67: {
+        // BINGET, LONG_BINGET, GET
         const idx = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(parseIntText(line()));
         if (!memo.has(idx)) fail(`memo key ${idx} is not defined`);
         stack.push(memo.get(idx) as PyValue);
         break;
       }
       // --- constants ---
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4a: stack.push(i32()); break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(signedLE(take(u8()))); break; // LONG1
-      case 0x8b: { const n = i32(); if (n < 0) fail('negative LONG4 length'); stack.push(signedLE(take(n))); break; } // LONG4
-      case 0x49: stack.push(parseIntText(line())); break; // INT
-      case 0x4c: stack.push(parseIntText(line())); break; // LONG
-      case 0x47: { need(8); stack.push(view.getFloat64(pos, false)); pos += 8; break; } // BINFLOAT (big-endian)
-      case 0x46: { const s = line().trim(); const f = Number(s); if (Number.isNaN(f) && s !== 'nan') fail(`bad float ${s}`); stack.push(f); break; } // FLOAT
-      case 0x58: stack.push(text(take(u32()))); break; // BINUNICODE
-      case 0x8c: stack.push(text(take(u8()))); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(text(take(u64()))); break; // BINUNICODE8
-      case 0x54: { const n = i32(); if (n < 0) fail('negative BINSTRING length'); stack.push(text(take(n))); break; } // BINSTRING (py2 str, read as UTF-8 like torch.load)
-      case 0x55: stack.push(text(take(u8()))); break; // SHORT_BINSTRING
-      case 0x42: stack.push(new Uint8Array(take(u32()))); break; // BINBYTES
-      case 0x43: stack.push(new Uint8Array(take(u8()))); break; // SHORT_BINBYTES
-      case 0x8e: stack.push(new Uint8Array(take(u64()))); break; // BINBYTES8
-      case 0x96: stack.push(new Uint8Array(take(u64()))); break; // BYTEARRAY8 (as bytes)
+      case 0x4e:
+        stack.push(null);
+        break; // NONE
+      case 0x88:
+        stack.push(true);
+        break; // NEWTRUE
+      case 0x89:
+        stack.push(false);
+        break; // NEWFALSE
+      case 0x4a:
+        stack.push(i32());
+        break; // BININT
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x8a:
+        stack.push(signedLE(take(u8())));
+        break; // LONG1
+      case 0x8b: {
+        const n = i32();
+        if (n < 0) fail('negative LONG4 length');
+        stack.push(signedLE(take(n)));
+        break;
+      } // LONG4
+      case 0x49:
+        stack.push(parseIntText(line()));
+        break; // INT
+      case 0x4c:
+        stack.push(parseIntText(line()));
+        break; // LONG
+      case 0x47: {
+        need(8);
+        stack.push(view.getFloat64(pos, false));
+        pos += 8;
+        break;
+      } // BINFLOAT (big-endian)
+      case 0x46: {
+        const s = line().trim();
+        const f = Number(s);
+        if (Number.isNaN(f) && s !== 'nan') fail(`bad float ${s}`);
+        stack.push(f);
+        break;
+      } // FLOAT
+      case 0x58:
+        stack.push(text(take(u32())));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(text(take(u8())));
+        break; // SHORT_BINUNICODE
+      case 0x8d:
+        stack.push(text(take(u64())));
+        break; // BINUNICODE8
+      case 0x54: {
+        const n = i32();
+        if (n < 0) fail('negative BINSTRING length');
+        stack.push(text(take(n)));
+        break;
+      } // BINSTRING (py2 str, read as UTF-8 like torch.load)
+      case 0x55:
+        stack.push(text(take(u8())));
+        break; // SHORT_BINSTRING
+      case 0x42:
+        stack.push(new Uint8Array(take(u32())));
+        break; // BINBYTES
+      case 0x43:
+        stack.push(new Uint8Array(take(u8())));
+        break; // SHORT_BINBYTES
+      case 0x8e:
+        stack.push(new Uint8Array(take(u64())));
+        break; // BINBYTES8
+      case 0x96:
+        stack.push(new Uint8Array(take(u64())));
+        break; // BYTEARRAY8 (as bytes)
       // --- containers ---
-      case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
-      case 0x64: { const d = new PyDict(); setItems(d, popMark()); stack.push(d); break; } // DICT
-      case 0x5d: stack.push(new PyList()); break; // EMPTY_LIST
-      case 0x6c: stack.push(new PyList(popMark())); break; // LIST
-      case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
-      case 0x74: stack.push(new PyTuple(popMark())); break; // TUPLE
-      case 0x85: { const a = pop(); stack.push(new PyTuple([a])); break; } // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(new PyTuple([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new PyTuple([a, b, c])); break; } // TUPLE3
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x61: { const v = pop(); appendItems(top(), [v]); break; } // APPEND
-      case 0x65: { const items = popMark(); appendItems(top(), items); break; } // APPENDS
-      case 0x8f: stack.push(new PyList()); break; // EMPTY_SET (a set of tensors is never needed; kept as a list)
-      case 0x90: { const items = popMark(); appendItems(top(), items); break; } // ADDITEMS
-      case 0x91: stack.push(new PyTuple(popMark())); break; // FROZENSET
+      case 0x7d:
+        stack.push(new PyDict());
+        break; // EMPTY_DICT
+      case 0x64: {
+        const d = new PyDict();
+        setItems(d, popMark());
+        stack.push(d);
+        break;
+      } // DICT
+      case 0x5d:
+        stack.push(new PyList());
+        break; // EMPTY_LIST
+      case 0x6c:
+        stack.push(new PyList(popMark()));
+        break; // LIST
+      case 0x29:
+        stack.push(new PyTuple([]));
+        break; // EMPTY_TUPLE
+      case 0x74:
+        stack.push(new PyTuple(popMark()));
+        break; // TUPLE
+      case 0x85: {
+        const a = pop();
+        stack.push(new PyTuple([a]));
+        break;
+      } // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push(new PyTuple([a, b]));
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(new PyTuple([a, b, c]));
+        break;
+      } // TUPLE3
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const kv = popMark();
+        setItems(top(), kv);
+        break;
+      } // SETITEMS
+      case 0x61: {
+        const v = pop();
+        appendItems(top(), [v]);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        appendItems(top(), items);
+        break;
+      } // APPENDS
+      case 0x8f:
+        stack.push(new PyList());
+        break; // EMPTY_SET (a set of tensors is never needed; kept as a list)
+      case 0x90: {
+        const items = popMark();
+        appendItems(top(), items);
+        break;
+      } // ADDITEMS
+      case 0x91:
+        stack.push(new PyTuple(popMark()));
+        break; // FROZENSET
       // --- globals and calls: the only places code could be reached, all behind the allowlist ---
-      case 0x63: { const module = line(); const name = line(); stack.push(resolveGlobal(module, name)); break; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
-        const name = pop(); const module = pop();
+      case 0x63: {
+        const module = line();
+        const name = line();
+        stack.push(resolveGlobal(module, name));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
         stack.push(resolveGlobal(module as string, name as string));
         break;
       }
-      case 0x69: { const fn = resolveGlobal(line(), line()); stack.push(call(fn, popMark())); break; } // INST
-      case 0x6f: { const items = popMark(); if (!items.length) fail('OBJ without a class'); stack.push(call(items[0], items.slice(1))); break; } // OBJ
-      case 0x52: { // REDUCE
-        const args = pop(); const fn = pop();
+      case 0x69: {
+        const fn = resolveGlobal(line(), line());
+        stack.push(call(fn, popMark()));
+        break;
+      } // INST
+      case 0x6f: {
+        const items = popMark();
+        if (!items.length) fail('OBJ without a class');
+        stack.push(call(items[0], items.slice(1)));
+        break;
+      } // OBJ
+      case 0x52: {
+        // REDUCE
+        const args = pop();
+        const fn = pop();
         if (!(args instanceof PyTuple)) fail(`REDUCE arguments must be a tuple, got ${describePy(args)}`);
         stack.push(call(fn, (args as PyTuple).items));
         break;
       }
-      case 0x81: { // NEWOBJ: cls.__new__(cls, *args); only allowlisted classes
-        const args = pop(); const cls = pop();
+      case 0x81: {
+        // NEWOBJ: cls.__new__(cls, *args); only allowlisted classes
+        const args = pop();
+        const cls = pop();
         if (!(args instanceof PyTuple)) fail('NEWOBJ arguments must be a tuple');
         stack.push(call(cls, (args as PyTuple).items));
         break;
       }
-      case 0x92: { // NEWOBJ_EX
-        const kwargs = pop(); const args = pop(); const cls = pop();
+      case 0x92: {
+        // NEWOBJ_EX
+        const kwargs = pop();
+        const args = pop();
+        const cls = pop();
         if (!(args instanceof PyTuple) || !(kwargs instanceof PyDict)) fail('NEWOBJ_EX needs a tuple and a dict');
         if ((kwargs as PyDict).entries.size) fail('keyword arguments are not supported');
         stack.push(call(cls, (args as PyTuple).items));
         break;
       }
-      case 0x62: { // BUILD: obj.__setstate__(state) / obj.__dict__.update(state); only plain data is accepted
-        const state = pop(); const obj = top();
+      case 0x62: {
+        // BUILD: obj.__setstate__(state) / obj.__dict__.update(state); only plain data is accepted
+        const state = pop();
+        const obj = top();
         if (obj instanceof PyDict && state instanceof PyDict) {
           for (const [k, v] of state.entries) {
             if (typeof k !== 'string') fail('BUILD state with a non-string attribute name');
@@ -262,12 +462,24 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PyValue {
         }
         break;
       }
-      case 0x51: stack.push(persistent(pop())); break; // BINPERSID
-      case 0x50: stack.push(persistent(line())); break; // PERSID
-      case 0x97: fail('out-of-band buffers (NEXT_BUFFER) are not supported'); break;
-      case 0x98: break; // READONLY_BUFFER
-      case 0x82: case 0x83: case 0x84: fail('extension-registry opcodes (EXT1/2/4) are not supported'); break;
-      default: fail(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
+      case 0x51:
+        stack.push(persistent(pop()));
+        break; // BINPERSID
+      case 0x50:
+        stack.push(persistent(line()));
+        break; // PERSID
+      case 0x97:
+        fail('out-of-band buffers (NEXT_BUFFER) are not supported');
+        break;
+      case 0x98:
+        break; // READONLY_BUFFER
+      case 0x82:
+      case 0x83:
+      case 0x84:
+        fail('extension-registry opcodes (EXT1/2/4) are not supported');
+        break;
+      default:
+        fail(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
     }
   }
 }

@@ -5,16 +5,27 @@ import * as fs from 'node:fs';
 import { HostDType, HostTensor, numel, shapeToString } from '../hostTensor';
 
 const ST_TO_DTYPE: Record<string, { dtype: HostDType; size: number }> = {
-  F32: { dtype: 'float32', size: 4 }, F64: { dtype: 'float64', size: 8 }, BF16: { dtype: 'bfloat16', size: 2 },
-  F16: { dtype: 'float16', size: 2 }, I32: { dtype: 'int32', size: 4 }, I64: { dtype: 'int64', size: 8 },
-  U8: { dtype: 'uint8', size: 1 }, I8: { dtype: 'int8', size: 1 }, I16: { dtype: 'int16', size: 2 },
-  U16: { dtype: 'uint16', size: 2 }, U32: { dtype: 'uint32', size: 4 }, BOOL: { dtype: 'bool', size: 1 },
+  F32: { dtype: 'float32', size: 4 },
+  F64: { dtype: 'float64', size: 8 },
+  BF16: { dtype: 'bfloat16', size: 2 },
+  F16: { dtype: 'float16', size: 2 },
+  I32: { dtype: 'int32', size: 4 },
+  I64: { dtype: 'int64', size: 8 },
+  U8: { dtype: 'uint8', size: 1 },
+  I8: { dtype: 'int8', size: 1 },
+  I16: { dtype: 'int16', size: 2 },
+  U16: { dtype: 'uint16', size: 2 },
+  U32: { dtype: 'uint32', size: 4 },
+  BOOL: { dtype: 'bool', size: 1 },
 };
 const DTYPE_TO_ST: Partial<Record<HostDType, string>> = Object.fromEntries(
-  Object.entries(ST_TO_DTYPE).map(([k, v]) => [v.dtype, k]));
+  Object.entries(ST_TO_DTYPE).map(([k, v]) => [v.dtype, k]),
+);
 
 export class SafetensorsError extends Error {
-  constructor(file: string, message: string) { super(`${file}: invalid safetensors file: ${message}`); }
+  constructor(file: string, message: string) {
+    super(`${file}: invalid safetensors file: ${message}`);
+  }
 }
 
 export interface SafetensorsFile {
@@ -24,16 +35,29 @@ export interface SafetensorsFile {
 
 function allocate(dtype: HostDType, n: number): HostTensor['data'] {
   switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint8': case 'bool': return new Uint8Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'uint16': case 'bfloat16': case 'float16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
-    default: throw new Error(`unsupported dtype ${dtype}`);
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(n);
+    case 'int8':
+      return new Int8Array(n);
+    case 'int16':
+      return new Int16Array(n);
+    case 'uint16':
+    case 'bfloat16':
+    case 'float16':
+      return new Uint16Array(n);
+    case 'uint32':
+      return new Uint32Array(n);
+    default:
+      throw new Error(`unsupported dtype ${String(dtype)}`);
   }
 }
 
@@ -47,21 +71,32 @@ export function readSafetensors(file: string): SafetensorsFile {
     fs.readSync(fd, lenBuf, 0, 8, 0);
     const headerLen = Number(lenBuf.readBigUInt64LE(0));
     if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > size) {
-      throw new SafetensorsError(file, `header length ${headerLen} does not fit in a ${size}-byte file (truncated or not safetensors)`);
+      throw new SafetensorsError(
+        file,
+        `header length ${headerLen} does not fit in a ${size}-byte file (truncated or not safetensors)`,
+      );
     }
     const headerBuf = Buffer.alloc(headerLen);
     fs.readSync(fd, headerBuf, 0, headerLen, 8);
     let header: Record<string, unknown>;
-    try { header = JSON.parse(headerBuf.toString('utf8')); } catch (e) {
+    try {
+      header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>;
+    } catch (e) {
       throw new SafetensorsError(file, `header is not valid JSON (${(e as Error).message})`);
     }
-    if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(file, 'header is not a JSON object');
+    if (typeof header !== 'object' || header === null || Array.isArray(header))
+      throw new SafetensorsError(file, 'header is not a JSON object');
     const dataStart = 8 + headerLen;
     const tensors = new Map<string, HostTensor>();
     let metadata: Record<string, string> = {};
     for (const [name, info] of Object.entries(header)) {
       if (name === '__metadata__') {
-        if (info === null || typeof info !== 'object' || Array.isArray(info) || !Object.values(info).every((v) => typeof v === 'string')) {
+        if (
+          info === null ||
+          typeof info !== 'object' ||
+          Array.isArray(info) ||
+          !Object.values(info).every((v) => typeof v === 'string')
+        ) {
           throw new SafetensorsError(file, '__metadata__ must map strings to strings');
         }
         metadata = info as Record<string, string>;
@@ -69,15 +104,26 @@ export function readSafetensors(file: string): SafetensorsFile {
       }
       const entry = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       const st = typeof entry?.dtype === 'string' ? ST_TO_DTYPE[entry.dtype] : undefined;
-      if (!st) throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${JSON.stringify(entry?.dtype)}`);
+      if (!st)
+        throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${JSON.stringify(entry?.dtype)}`);
       const shape = entry.shape;
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(file, `tensor "${name}" has a bad shape`);
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+        throw new SafetensorsError(file, `tensor "${name}" has a bad shape`);
       const offs = entry.data_offsets;
-      if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(file, `tensor "${name}" has bad data_offsets`);
+      if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isInteger(d) && d >= 0))
+        throw new SafetensorsError(file, `tensor "${name}" has bad data_offsets`);
       const [begin, end] = offs as number[];
       const n = numel(shape as number[]);
-      if (end - begin !== n * st.size) throw new SafetensorsError(file, `tensor "${name}" ${shapeToString(shape as number[])} ${entry.dtype} needs ${n * st.size} bytes but data_offsets span ${end - begin}`);
-      if (dataStart + end > size) throw new SafetensorsError(file, `tensor "${name}" ends at byte ${dataStart + end} but the file has ${size} bytes (truncated)`);
+      if (end - begin !== n * st.size)
+        throw new SafetensorsError(
+          file,
+          `tensor "${name}" ${shapeToString(shape as number[])} ${String(entry.dtype)} needs ${n * st.size} bytes but data_offsets span ${end - begin}`,
+        );
+      if (dataStart + end > size)
+        throw new SafetensorsError(
+          file,
+          `tensor "${name}" ends at byte ${dataStart + end} but the file has ${size} bytes (truncated)`,
+        );
       const data = allocate(st.dtype, n);
       const target = new Uint8Array(data.buffer);
       let done = 0;
@@ -96,18 +142,26 @@ export function readSafetensors(file: string): SafetensorsFile {
 }
 
 /** Writes tensors (in the given order) as a .safetensors file, atomically (temp file + rename). */
-export function writeSafetensors(file: string, tensors: Map<string, HostTensor> | [string, HostTensor][], metadata?: Record<string, string>): void {
+export function writeSafetensors(
+  file: string,
+  tensors: Map<string, HostTensor> | [string, HostTensor][],
+  metadata?: Record<string, string>,
+): void {
   const entries = Array.isArray(tensors) ? tensors : [...tensors.entries()];
   // No prototype: a tensor named "__proto__" must become a key, not change the object's prototype.
   const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of entries) {
-    if (name === '__metadata__') throw new Error('cannot write a tensor named "__metadata__" to safetensors (reserved key)');
+    if (name === '__metadata__')
+      throw new Error('cannot write a tensor named "__metadata__" to safetensors (reserved key)');
     if (name in header) throw new Error(`cannot write tensor "${name}" twice to safetensors`);
     const st = DTYPE_TO_ST[t.dtype];
     if (!st) throw new Error(`cannot write dtype ${t.dtype} (tensor "${name}") to safetensors`);
-    if (t.data.length !== numel(t.shape)) throw new Error(`cannot write tensor "${name}": shape ${shapeToString(t.shape)} needs ${numel(t.shape)} values, data has ${t.data.length}`);
+    if (t.data.length !== numel(t.shape))
+      throw new Error(
+        `cannot write tensor "${name}": shape ${shapeToString(t.shape)} needs ${numel(t.shape)} values, data has ${t.data.length}`,
+      );
     const bytes = t.data.byteLength;
     header[name] = { dtype: st, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;

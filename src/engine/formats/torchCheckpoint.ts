@@ -9,7 +9,10 @@ import { HostData, HostDType, HostTensor, numel, shapeToString } from '../hostTe
 import { PyDict, PyGlobal, PyList, PyOpaque, PyTuple, PyValue, describePy, unpickle } from './pickle';
 import { ZipEntry, ZipReader, looksLikeZip } from './zip';
 
-interface StorageDType { dtype: HostDType; itemSize: number }
+interface StorageDType {
+  dtype: HostDType;
+  itemSize: number;
+}
 
 /** torch.<X>Storage globals (and UntypedStorage, which newer torch can reference) and the element types they denote. */
 const STORAGE_TYPES: Record<string, StorageDType> = {
@@ -31,39 +34,69 @@ const LEGACY_MAGIC = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19
 
 class StorageRef extends PyOpaque {
   readonly pyType = 'torch storage';
-  constructor(readonly key: string, readonly type: StorageDType, readonly typeName: string, readonly numel: number, readonly location: string) { super(); }
+  constructor(
+    readonly key: string,
+    readonly type: StorageDType,
+    readonly typeName: string,
+    readonly numel: number,
+    readonly location: string,
+  ) {
+    super();
+  }
 }
 
 class TensorRef extends PyOpaque {
   readonly pyType = 'torch.Tensor';
-  constructor(readonly storage: StorageRef, readonly offset: number, readonly shape: number[], readonly stride: number[]) { super(); }
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+  ) {
+    super();
+  }
 }
 
-function isInt(v: PyValue): v is number { return typeof v === 'number' && Number.isInteger(v); }
+function isInt(v: PyValue): v is number {
+  return typeof v === 'number' && Number.isInteger(v);
+}
 
 function intTuple(v: PyValue, what: string, source: string): number[] {
-  if (!(v instanceof PyTuple) && !(v instanceof PyList)) throw new Error(`${source}: ${what} must be a tuple of ints, got ${describePy(v)}`);
+  if (!(v instanceof PyTuple) && !(v instanceof PyList))
+    throw new Error(`${source}: ${what} must be a tuple of ints, got ${describePy(v)}`);
   const items = v.items;
-  if (!items.every((d) => isInt(d) && d >= 0)) throw new Error(`${source}: ${what} must be a tuple of non-negative ints`);
+  if (!items.every((d) => isInt(d) && d >= 0))
+    throw new Error(`${source}: ${what} must be a tuple of non-negative ints`);
   return items as number[];
 }
 
 /** The allowlist: everything a torch.save'd state dict needs, nothing that can do anything else. */
 function torchGlobals(source: string): Map<string, PyGlobal> {
   const globals = new Map<string, PyGlobal>();
-  const add = (name: string, call?: (args: PyValue[]) => PyValue): void => { globals.set(name, new PyGlobal(name, call)); };
-  const rebuildTensor = (fn: string) => (args: PyValue[]): PyValue => {
-    const [storage, offset, size, stride] = args;
-    if (!(storage instanceof StorageRef)) throw new Error(`${source}: ${fn} expects a storage, got ${describePy(storage)}`);
-    if (!isInt(offset) || offset < 0) throw new Error(`${source}: ${fn}: bad storage offset ${String(offset)}`);
-    return new TensorRef(storage, offset, intTuple(size, `${fn} size`, source), intTuple(stride, `${fn} stride`, source));
+  const add = (name: string, call?: (args: PyValue[]) => PyValue): void => {
+    globals.set(name, new PyGlobal(name, call));
   };
+  const rebuildTensor =
+    (fn: string) =>
+    (args: PyValue[]): PyValue => {
+      const [storage, offset, size, stride] = args;
+      if (!(storage instanceof StorageRef))
+        throw new Error(`${source}: ${fn} expects a storage, got ${describePy(storage)}`);
+      if (!isInt(offset) || offset < 0) throw new Error(`${source}: ${fn}: bad storage offset ${describePy(offset)}`);
+      return new TensorRef(
+        storage,
+        offset,
+        intTuple(size, `${fn} size`, source),
+        intTuple(stride, `${fn} stride`, source),
+      );
+    };
   add('collections.OrderedDict', (args) => {
     const d = new PyDict('collections.OrderedDict');
     const init = args[0];
     if (init instanceof PyList || init instanceof PyTuple) {
       for (const pair of init.items) {
-        if (!(pair instanceof PyTuple) || pair.items.length !== 2 || typeof pair.items[0] !== 'string') throw new Error(`${source}: OrderedDict initialiser must hold (str, value) pairs`);
+        if (!(pair instanceof PyTuple) || pair.items.length !== 2 || typeof pair.items[0] !== 'string')
+          throw new Error(`${source}: OrderedDict initialiser must hold (str, value) pairs`);
         d.entries.set(pair.items[0], pair.items[1]);
       }
     } else if (init !== undefined && !(init instanceof PyDict && init.entries.size === 0)) {
@@ -77,7 +110,8 @@ function torchGlobals(source: string): Map<string, PyGlobal> {
   add('torch._utils._rebuild_tensor', rebuildTensor('_rebuild_tensor'));
   // nn.Parameter wrappers around a tensor (when a module's parameters rather than its state_dict were saved).
   const unwrap = (args: PyValue[]): PyValue => {
-    if (!(args[0] instanceof TensorRef)) throw new Error(`${source}: _rebuild_parameter expects a tensor, got ${describePy(args[0])}`);
+    if (!(args[0] instanceof TensorRef))
+      throw new Error(`${source}: _rebuild_parameter expects a tensor, got ${describePy(args[0])}`);
     return args[0];
   };
   add('torch._utils._rebuild_parameter', unwrap);
@@ -92,14 +126,20 @@ function persistentLoader(source: string): (pid: PyValue) => PyValue {
     // ('storage', storage_type, key, location, numel)
     const items = pid instanceof PyTuple ? pid.items : [];
     const [tag, type, key, location, count] = items;
-    if (items.length < 5 || tag !== 'storage') throw new Error(`${source}: unsupported persistent id (${describePy(pid)}); expected ('storage', type, key, location, numel)`);
-    if (!(type instanceof PyGlobal) || !STORAGE_TYPES[type.qualifiedName]) throw new Error(`${source}: persistent id names an unknown storage type ${describePy(type)}`);
-    if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) throw new Error(`${source}: bad storage key ${JSON.stringify(key)}`);
+    if (items.length < 5 || tag !== 'storage')
+      throw new Error(
+        `${source}: unsupported persistent id (${describePy(pid)}); expected ('storage', type, key, location, numel)`,
+      );
+    if (!(type instanceof PyGlobal) || !STORAGE_TYPES[type.qualifiedName])
+      throw new Error(`${source}: persistent id names an unknown storage type ${describePy(type)}`);
+    if (typeof key !== 'string' || !/^[\w.-]+$/.test(key))
+      throw new Error(`${source}: bad storage key ${JSON.stringify(key)}`);
     if (typeof location !== 'string') throw new Error(`${source}: bad storage location for storage ${key}`);
     if (!isInt(count) || count < 0) throw new Error(`${source}: bad element count for storage ${key}`);
     const seen = storages.get(key);
     if (seen) {
-      if (seen.typeName !== type.qualifiedName) throw new Error(`${source}: storage ${key} is referenced as both ${seen.typeName} and ${type.qualifiedName}`);
+      if (seen.typeName !== type.qualifiedName)
+        throw new Error(`${source}: storage ${key} is referenced as both ${seen.typeName} and ${type.qualifiedName}`);
       return seen;
     }
     const ref = new StorageRef(key, STORAGE_TYPES[type.qualifiedName], type.qualifiedName, count, location);
@@ -110,22 +150,37 @@ function persistentLoader(source: string): (pid: PyValue) => PyValue {
 
 function allocate(dtype: HostDType, n: number): HostData {
   switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'uint8': case 'bool': return new Uint8Array(n);
-    case 'float16': case 'bfloat16': case 'uint16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'int16':
+      return new Int16Array(n);
+    case 'int8':
+      return new Int8Array(n);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(n);
+    case 'float16':
+    case 'bfloat16':
+    case 'uint16':
+      return new Uint16Array(n);
+    case 'uint32':
+      return new Uint32Array(n);
   }
 }
 
 function contiguousStrides(shape: number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
   return s;
 }
 
@@ -134,18 +189,23 @@ function isContiguous(shape: number[], stride: number[]): boolean {
   return shape.every((d, i) => d <= 1 || stride[i] === expected[i]);
 }
 
-function bytesOf(data: HostData): Uint8Array { return new Uint8Array(data.buffer, data.byteOffset, data.byteLength); }
+function bytesOf(data: HostData): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
 
 function readTensor(zip: ZipReader, entry: ZipEntry, name: string, t: TensorRef, source: string): HostTensor {
   const { dtype, itemSize } = t.storage.type;
-  if (t.stride.length !== t.shape.length) throw new Error(`${source}: tensor ${name} has shape ${shapeToString(t.shape)} but ${t.stride.length} strides`);
+  if (t.stride.length !== t.shape.length)
+    throw new Error(`${source}: tensor ${name} has shape ${shapeToString(t.shape)} but ${t.stride.length} strides`);
   const n = numel(t.shape);
   const data = allocate(dtype, n);
   if (n === 0) return { dtype, shape: t.shape, data };
   // Highest element index the view touches (torch strides are non-negative).
   const last = t.offset + t.shape.reduce((acc, d, i) => acc + (d - 1) * t.stride[i], 0);
   if (last >= t.storage.numel || (last + 1) * itemSize > entry.size) {
-    throw new Error(`${source}: tensor ${name} ${shapeToString(t.shape)} at offset ${t.offset} needs ${last + 1} elements of storage ${t.storage.key}, which has ${Math.min(t.storage.numel, Math.floor(entry.size / itemSize))}`);
+    throw new Error(
+      `${source}: tensor ${name} ${shapeToString(t.shape)} at offset ${t.offset} needs ${last + 1} elements of storage ${t.storage.key}, which has ${Math.min(t.storage.numel, Math.floor(entry.size / itemSize))}`,
+    );
   }
   if (isContiguous(t.shape, t.stride)) {
     zip.readInto(entry, bytesOf(data), t.offset * itemSize); // one copy: file -> this tensor's own array
@@ -161,7 +221,10 @@ function readTensor(zip: ZipReader, entry: ZipEntry, name: string, t: TensorRef,
     let src = 0;
     for (let i = 0; i < idx.length; i++) src += idx[i] * t.stride[i];
     outBytes.set(spanBytes.subarray(src * itemSize, (src + 1) * itemSize), k * itemSize);
-    for (let i = idx.length - 1; i >= 0; i--) { if (++idx[i] < t.shape[i]) break; idx[i] = 0; }
+    for (let i = idx.length - 1; i >= 0; i--) {
+      if (++idx[i] < t.shape[i]) break;
+      idx[i] = 0;
+    }
   }
   return { dtype, shape: t.shape, data };
 }
@@ -174,17 +237,27 @@ export function readTorchCheckpoint(file: string): Map<string, HostTensor> {
     if (pkls.length === 0) {
       throw new Error(`${file}: zip archive is not a torch.save checkpoint (no <archive>/data.pkl member)`);
     }
-    if (pkls.length > 1) throw new Error(`${file}: zip archive has several data.pkl members (${pkls.map((e) => e.name).join(', ')})`);
+    if (pkls.length > 1)
+      throw new Error(`${file}: zip archive has several data.pkl members (${pkls.map((e) => e.name).join(', ')})`);
     const prefix = pkls[0].name.slice(0, -'data.pkl'.length);
     if (zip.get(`${prefix}constants.pkl`) || zip.entries.some((e) => e.name.startsWith(`${prefix}code/`))) {
-      throw new Error(`${file}: this is a TorchScript archive (torch.jit.save), not a torch.save state dict; save model.state_dict() with torch.save instead`);
+      throw new Error(
+        `${file}: this is a TorchScript archive (torch.jit.save), not a torch.save state dict; save model.state_dict() with torch.save instead`,
+      );
     }
     const byteorder = zip.get(`${prefix}byteorder`);
     if (byteorder) {
       const order = new TextDecoder().decode(zip.read(byteorder)).trim();
-      if (order !== 'little') throw new Error(`${file}: storages are stored in ${order}-endian byte order; only little-endian checkpoints are supported`);
+      if (order !== 'little')
+        throw new Error(
+          `${file}: storages are stored in ${order}-endian byte order; only little-endian checkpoints are supported`,
+        );
     }
-    const root = unpickle(zip.read(pkls[0]), { source: file, globals: torchGlobals(file), persistentLoad: persistentLoader(file) });
+    const root = unpickle(zip.read(pkls[0]), {
+      source: file,
+      globals: torchGlobals(file),
+      persistentLoad: persistentLoader(file),
+    });
     if (!(root instanceof PyDict)) {
       throw new Error(`${file}: the checkpoint holds a ${describePy(root)}, not a state dict (a dict of tensors)`);
     }
@@ -192,11 +265,16 @@ export function readTorchCheckpoint(file: string): Map<string, HostTensor> {
     for (const [key, value] of root.entries) {
       if (typeof key !== 'string') throw new Error(`${file}: state dict key ${String(key)} is not a string`);
       if (!(value instanceof TensorRef)) {
-        throw new Error(`${file}: state dict entry "${key}" has type ${describePy(value)}, not a tensor (is this a training checkpoint with optimizer state? save model.state_dict())`);
+        throw new Error(
+          `${file}: state dict entry "${key}" has type ${describePy(value)}, not a tensor (is this a training checkpoint with optimizer state? save model.state_dict())`,
+        );
       }
       const member = `${prefix}data/${value.storage.key}`;
       const entry = zip.get(member);
-      if (!entry) throw new Error(`${file}: tensor ${key} refers to storage ${value.storage.key}, but the archive has no member ${member}`);
+      if (!entry)
+        throw new Error(
+          `${file}: tensor ${key} refers to storage ${value.storage.key}, but the archive has no member ${member}`,
+        );
       out.set(key, readTensor(zip, entry, key, value, file));
     }
     return out;
@@ -228,8 +306,11 @@ export function classifyTorchHead(head: Uint8Array): TorchFileKind {
 export function rejectBarePickle(file: string): never {
   const bytes = fs.readFileSync(file);
   unpickle(bytes, { source: file, globals: torchGlobals(file), persistentLoad: persistentLoader(file) });
-  throw new Error(`${file}: is a bare pickle stream, not a torch.save zip archive; save the state dict with torch.save (torch >= 1.6) or as safetensors`);
+  throw new Error(
+    `${file}: is a bare pickle stream, not a torch.save zip archive; save the state dict with torch.save (torch >= 1.6) or as safetensors`,
+  );
 }
 
-export const LEGACY_TORCH_MESSAGE = 'uses the legacy (pre-1.6) torch.save format, which is not supported: re-save it with a recent torch '
-  + '(torch.save(torch.load(f), f_new)) or convert it to safetensors';
+export const LEGACY_TORCH_MESSAGE =
+  'uses the legacy (pre-1.6) torch.save format, which is not supported: re-save it with a recent torch ' +
+  '(torch.save(torch.load(f), f_new)) or convert it to safetensors';

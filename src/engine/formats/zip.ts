@@ -25,13 +25,19 @@ export interface ZipEntry {
 }
 
 export class ZipFormatError extends Error {
-  constructor(file: string, message: string) { super(`${file}: ${message}`); }
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+  }
 }
 
 /** True when the bytes start like a zip archive (a local file header or an empty archive's EOCD). */
 export function looksLikeZip(head: Uint8Array): boolean {
-  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b &&
-    ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6));
+  return (
+    head.length >= 4 &&
+    head[0] === 0x50 &&
+    head[1] === 0x4b &&
+    ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6))
+  );
 }
 
 function readExactly(fd: number, target: Uint8Array, position: number): number {
@@ -48,7 +54,8 @@ function readExactly(fd: number, target: Uint8Array, position: number): number {
 /** 64-bit little-endian read that fails rather than lose precision (offsets beyond 2^53 are nonsense here). */
 function u64(view: DataView, at: number, file: string, what: string): number {
   const v = view.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipFormatError(file, `corrupt zip archive: ${what} ${v} is too large`);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ZipFormatError(file, `corrupt zip archive: ${what} ${v} is too large`);
   return Number(v);
 }
 
@@ -57,7 +64,12 @@ export class ZipReader {
   private readonly byName: Map<string, ZipEntry>;
   private fd: number | undefined;
 
-  private constructor(readonly file: string, fd: number, readonly fileSize: number, entries: ZipEntry[]) {
+  private constructor(
+    readonly file: string,
+    fd: number,
+    readonly fileSize: number,
+    entries: ZipEntry[],
+  ) {
     this.fd = fd;
     this.entries = entries;
     this.byName = new Map(entries.map((e) => [e.name, e]));
@@ -66,7 +78,11 @@ export class ZipReader {
   /** Opens an archive and reads its central directory. Call close() when done. */
   static open(file: string): ZipReader {
     let fd: number;
-    try { fd = fs.openSync(file, 'r'); } catch (e) { throw new Error(`cannot open ${file}: ${(e as Error).message}`); }
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (e) {
+      throw new Error(`cannot open ${file}: ${(e as Error).message}`, { cause: e });
+    }
     try {
       const size = fs.fstatSync(fd).size;
       return new ZipReader(file, fd, size, readCentralDirectory(file, fd, size));
@@ -76,10 +92,15 @@ export class ZipReader {
     }
   }
 
-  get(name: string): ZipEntry | undefined { return this.byName.get(name); }
+  get(name: string): ZipEntry | undefined {
+    return this.byName.get(name);
+  }
 
   close(): void {
-    if (this.fd !== undefined) { fs.closeSync(this.fd); this.fd = undefined; }
+    if (this.fd !== undefined) {
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+    }
   }
 
   private handle(): number {
@@ -92,13 +113,20 @@ export class ZipReader {
     const fd = this.handle();
     const head = new Uint8Array(30);
     if (entry.localHeaderOffset + 30 > this.fileSize || readExactly(fd, head, entry.localHeaderOffset) < 30) {
-      throw new ZipFormatError(this.file, `truncated: the local header of member ${entry.name} lies past the end of the file`);
+      throw new ZipFormatError(
+        this.file,
+        `truncated: the local header of member ${entry.name} lies past the end of the file`,
+      );
     }
     const view = new DataView(head.buffer);
-    if (view.getUint32(0, true) !== SIG_LOCAL) throw new ZipFormatError(this.file, `corrupt zip archive: bad local header signature for member ${entry.name}`);
+    if (view.getUint32(0, true) !== SIG_LOCAL)
+      throw new ZipFormatError(this.file, `corrupt zip archive: bad local header signature for member ${entry.name}`);
     const start = entry.localHeaderOffset + 30 + view.getUint16(26, true) + view.getUint16(28, true);
     if (start + entry.compressedSize > this.fileSize) {
-      throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file (needs bytes ${start}..${start + entry.compressedSize}, file has ${this.fileSize}; truncated?)`);
+      throw new ZipFormatError(
+        this.file,
+        `member ${entry.name} extends past end of file (needs bytes ${start}..${start + entry.compressedSize}, file has ${this.fileSize}; truncated?)`,
+      );
     }
     return start;
   }
@@ -107,9 +135,11 @@ export class ZipReader {
   read(entry: ZipEntry): Uint8Array {
     const start = this.dataOffset(entry);
     const raw = new Uint8Array(entry.compressedSize);
-    if (readExactly(this.handle(), raw, start) !== raw.length) throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
+    if (readExactly(this.handle(), raw, start) !== raw.length)
+      throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
     const data = this.decode(entry, raw);
-    if (zlib.crc32(data) !== entry.crc32) throw new ZipFormatError(this.file, `corrupt zip archive: CRC-32 mismatch in member ${entry.name}`);
+    if (zlib.crc32(data) !== entry.crc32)
+      throw new ZipFormatError(this.file, `corrupt zip archive: CRC-32 mismatch in member ${entry.name}`);
     return data;
   }
 
@@ -120,7 +150,10 @@ export class ZipReader {
    */
   readInto(entry: ZipEntry, target: Uint8Array, memberOffset = 0): void {
     if (memberOffset < 0 || memberOffset + target.length > entry.size) {
-      throw new ZipFormatError(this.file, `member ${entry.name} has ${entry.size} bytes; cannot read ${target.length} bytes at offset ${memberOffset}`);
+      throw new ZipFormatError(
+        this.file,
+        `member ${entry.name} has ${entry.size} bytes; cannot read ${target.length} bytes at offset ${memberOffset}`,
+      );
     }
     const start = this.dataOffset(entry);
     if (entry.method === 0) {
@@ -130,18 +163,29 @@ export class ZipReader {
       return;
     }
     const raw = new Uint8Array(entry.compressedSize);
-    if (readExactly(this.handle(), raw, start) !== raw.length) throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
+    if (readExactly(this.handle(), raw, start) !== raw.length)
+      throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
     target.set(this.decode(entry, raw).subarray(memberOffset, memberOffset + target.length));
   }
 
   private decode(entry: ZipEntry, raw: Uint8Array): Uint8Array {
     if (entry.method === 0) return raw;
-    if (entry.method !== 8) throw new ZipFormatError(this.file, `member ${entry.name} uses unsupported compression method ${entry.method}`);
+    if (entry.method !== 8)
+      throw new ZipFormatError(this.file, `member ${entry.name} uses unsupported compression method ${entry.method}`);
     let out: Buffer;
-    try { out = zlib.inflateRawSync(raw); } catch (e) {
-      throw new ZipFormatError(this.file, `corrupt zip archive: cannot inflate member ${entry.name} (${(e as Error).message})`);
+    try {
+      out = zlib.inflateRawSync(raw);
+    } catch (e) {
+      throw new ZipFormatError(
+        this.file,
+        `corrupt zip archive: cannot inflate member ${entry.name} (${(e as Error).message})`,
+      );
     }
-    if (out.length !== entry.size) throw new ZipFormatError(this.file, `corrupt zip archive: member ${entry.name} inflates to ${out.length} bytes, directory says ${entry.size}`);
+    if (out.length !== entry.size)
+      throw new ZipFormatError(
+        this.file,
+        `corrupt zip archive: member ${entry.name} inflates to ${out.length} bytes, directory says ${entry.size}`,
+      );
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
 }
@@ -161,7 +205,10 @@ function findEocd(file: string, fd: number, size: number): { at: number; view: D
   const first = new Uint8Array(4);
   readExactly(fd, first, 0);
   if (looksLikeZip(first)) {
-    throw new ZipFormatError(file, 'truncated: no end-of-central-directory record (the zip archive was cut short or is corrupt)');
+    throw new ZipFormatError(
+      file,
+      'truncated: no end-of-central-directory record (the zip archive was cut short or is corrupt)',
+    );
   }
   throw new ZipFormatError(file, 'not a zip archive (no PK signature)');
 }
@@ -170,7 +217,8 @@ function readCentralDirectory(file: string, fd: number, size: number): ZipEntry[
   if (size < EOCD_SIZE) {
     const first = new Uint8Array(Math.min(size, 4));
     readExactly(fd, first, 0);
-    if (size >= 2 && first[0] === 0x50 && first[1] === 0x4b) throw new ZipFormatError(file, `truncated: only ${size} bytes`);
+    if (size >= 2 && first[0] === 0x50 && first[1] === 0x4b)
+      throw new ZipFormatError(file, `truncated: only ${size} bytes`);
     throw new ZipFormatError(file, 'not a zip archive (no PK signature)');
   }
   const eocd = findEocd(file, fd, size);
@@ -184,19 +232,25 @@ function readCentralDirectory(file: string, fd: number, size: number): ZipEntry[
     const loc = new Uint8Array(20);
     readExactly(fd, loc, locAt);
     const lv = new DataView(loc.buffer);
-    if (lv.getUint32(0, true) !== SIG_ZIP64_LOCATOR) throw new ZipFormatError(file, 'corrupt zip archive: zip64 locator missing');
+    if (lv.getUint32(0, true) !== SIG_ZIP64_LOCATOR)
+      throw new ZipFormatError(file, 'corrupt zip archive: zip64 locator missing');
     const recAt = u64(lv, 8, file, 'zip64 record offset');
-    if (recAt + 56 > size) throw new ZipFormatError(file, 'truncated: zip64 end-of-central-directory record lies past the end of the file');
+    if (recAt + 56 > size)
+      throw new ZipFormatError(file, 'truncated: zip64 end-of-central-directory record lies past the end of the file');
     const rec = new Uint8Array(56);
     readExactly(fd, rec, recAt);
     const rv = new DataView(rec.buffer);
-    if (rv.getUint32(0, true) !== SIG_ZIP64_EOCD) throw new ZipFormatError(file, 'corrupt zip archive: bad zip64 end-of-central-directory signature');
+    if (rv.getUint32(0, true) !== SIG_ZIP64_EOCD)
+      throw new ZipFormatError(file, 'corrupt zip archive: bad zip64 end-of-central-directory signature');
     count = u64(rv, 32, file, 'entry count');
     cdSize = u64(rv, 40, file, 'central directory size');
     cdOffset = u64(rv, 48, file, 'central directory offset');
   }
   if (cdOffset + cdSize > size) {
-    throw new ZipFormatError(file, `truncated: central directory (bytes ${cdOffset}..${cdOffset + cdSize}) lies past the end of the ${size}-byte file`);
+    throw new ZipFormatError(
+      file,
+      `truncated: central directory (bytes ${cdOffset}..${cdOffset + cdSize}) lies past the end of the ${size}-byte file`,
+    );
   }
   const cd = new Uint8Array(cdSize);
   readExactly(fd, cd, cdOffset);
@@ -216,7 +270,8 @@ function readCentralDirectory(file: string, fd: number, size: number): ZipEntry[
     const extraLen = v.getUint16(p + 30, true);
     const commentLen = v.getUint16(p + 32, true);
     let localHeaderOffset = v.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen + commentLen > cdSize) throw new ZipFormatError(file, `corrupt zip archive: central directory entry ${k} runs past the directory`);
+    if (p + 46 + nameLen + extraLen + commentLen > cdSize)
+      throw new ZipFormatError(file, `corrupt zip archive: central directory entry ${k} runs past the directory`);
     const name = decoder.decode(cd.subarray(p + 46, p + 46 + nameLen));
     // zip64 extended information: present fields replace the 0xffffffff placeholders, in this order.
     let e = p + 46 + nameLen;
@@ -227,7 +282,8 @@ function readCentralDirectory(file: string, fd: number, size: number): ZipEntry[
       if (id === 0x0001) {
         let q = e + 4;
         const take = (): number => {
-          if (q + 8 > e + 4 + len) throw new ZipFormatError(file, `corrupt zip archive: short zip64 field for member ${name}`);
+          if (q + 8 > e + 4 + len)
+            throw new ZipFormatError(file, `corrupt zip archive: short zip64 field for member ${name}`);
           const val = u64(v, q, file, `zip64 field of ${name}`);
           q += 8;
           return val;
@@ -239,7 +295,10 @@ function readCentralDirectory(file: string, fd: number, size: number): ZipEntry[
       e += 4 + len;
     }
     if (method === 0 && compressedSize !== uncompressedSize) {
-      throw new ZipFormatError(file, `corrupt zip archive: stored member ${name} has compressed size ${compressedSize} but size ${uncompressedSize}`);
+      throw new ZipFormatError(
+        file,
+        `corrupt zip archive: stored member ${name} has compressed size ${compressedSize} but size ${uncompressedSize}`,
+      );
     }
     if (localHeaderOffset + 30 + compressedSize > size) {
       throw new ZipFormatError(file, `member ${name} extends past end of file (truncated?)`);

@@ -11,7 +11,15 @@
 // up to float32 summation order.
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { DataId, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  DataId,
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { stockSliceKernel } from './wasmSliceMemo';
 
 interface WasmBackendLike extends KernelBackend {
@@ -51,12 +59,22 @@ export function clearWasmMatMulCache(): void {
 }
 
 /** [batch(outerX), r, c] tiled along the broadcast axes to [batch(outer), r, c]. */
-function tileTo(backend: KernelBackend, x3: TensorInfo, outerX: number[], outer: number[], r: number, c: number): TensorInfo {
+function tileTo(
+  backend: KernelBackend,
+  x3: TensorInfo,
+  outerX: number[],
+  outer: number[],
+  r: number,
+  c: number,
+): TensorInfo {
   const padded = [...new Array<number>(outer.length - outerX.length).fill(1), ...outerX];
   const reshape = kernel(backend, 'Reshape');
   const xr = reshape({ x: x3 }, { shape: [...padded, r, c] });
   try {
-    const tiled = kernel(backend, 'Tile')({ x: xr }, { reps: [...outer.map((d, i) => (padded[i] === d ? 1 : d)), 1, 1] });
+    const tiled = kernel(backend, 'Tile')(
+      { x: xr },
+      { reps: [...outer.map((d, i) => (padded[i] === d ? 1 : d)), 1, 1] },
+    );
     const out = reshape({ x: tiled }, { shape: [sizeOf(outer), r, c] });
     backend.disposeData(tiled.dataId);
     return out;
@@ -65,7 +83,11 @@ function tileTo(backend: KernelBackend, x3: TensorInfo, outerX: number[], outer:
   }
 }
 
-function fastBatchMatMul(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs?: NamedAttrMap }): TensorInfo {
+function fastBatchMatMul(args: {
+  inputs: NamedTensorInfoMap;
+  backend: KernelBackend;
+  attrs?: NamedAttrMap;
+}): TensorInfo {
   const orig = original as KernelConfig;
   const { backend } = args;
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
@@ -102,7 +124,10 @@ function fastBatchMatMul(args: { inputs: NamedTensorInfoMap; backend: KernelBack
   const matmul2d = (x: TensorInfo, y: TensorInfo): TensorInfo =>
     orig.kernelFunc({ inputs: { a: x, b: y }, backend, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
   const temps: TensorInfo[] = [];
-  const tmp = (t: TensorInfo): TensorInfo => { temps.push(t); return t; };
+  const tmp = (t: TensorInfo): TensorInfo => {
+    temps.push(t);
+    return t;
+  };
   try {
     // A as [batchA, M, K], row-major.
     let a3 = tmp(reshape({ x: a }, { shape: transposeA ? [batchA, K, M] : [batchA, M, K] }));
@@ -119,7 +144,7 @@ function fastBatchMatMul(args: { inputs: NamedTensorInfoMap; backend: KernelBack
         const src = reshape({ x: b }, { shape: [batchB, N, K] });
         cached = transpose({ x: src }, { perm: [0, 2, 1] });
         backend.disposeData(src.dataId);
-        if (!byShape) transposeCache.set(b.dataId, byShape = new Map());
+        if (!byShape) transposeCache.set(b.dataId, (byShape = new Map<string, TensorInfo>()));
         byShape.set(key, cached);
       }
       b3 = cached;
@@ -151,7 +176,9 @@ function fastBatchMatMul(args: { inputs: NamedTensorInfoMap; backend: KernelBack
       for (let i = 0; i < batch; i++) {
         const ai = tmp(slice({ x: a3 }, { begin: [i, 0, 0], size: [1, M, K] }));
         const bi = tmp(slice({ x: b3 }, { begin: [i, 0, 0], size: [1, K, N] }));
-        const prod = tmp(matmul2d(tmp(reshape({ x: ai }, { shape: [M, K] })), tmp(reshape({ x: bi }, { shape: [K, N] }))));
+        const prod = tmp(
+          matmul2d(tmp(reshape({ x: ai }, { shape: [M, K] })), tmp(reshape({ x: bi }, { shape: [K, N] }))),
+        );
         parts.push(tmp(reshape({ x: prod }, { shape: [1, M, N] })));
       }
       // Concat takes its inputs as an array (tfjs-core passes the list cast to a map).

@@ -13,12 +13,18 @@ interface WasmBackendLike {
 }
 
 /** Host implementation: out[seg[i], ...] += x[i, ...]; ids outside 0..numSegments-1 are dropped (like TF). */
-export function unsortedSegmentSumHost(x: ArrayLike<number>, segmentIds: ArrayLike<number>, inner: number, numSegments: number): Float32Array {
+export function unsortedSegmentSumHost(
+  x: ArrayLike<number>,
+  segmentIds: ArrayLike<number>,
+  inner: number,
+  numSegments: number,
+): Float32Array {
   const out = new Float32Array(numSegments * inner);
   for (let i = 0; i < segmentIds.length; i++) {
     const s = segmentIds[i];
     if (s < 0 || s >= numSegments) continue;
-    const o = s * inner, xi = i * inner;
+    const o = s * inner,
+      xi = i * inner;
     for (let k = 0; k < inner; k++) out[o + k] += x[xi + k];
   }
   return out;
@@ -27,16 +33,19 @@ export function unsortedSegmentSumHost(x: ArrayLike<number>, segmentIds: ArrayLi
 export function registerTrainingWasmKernels(): void {
   if (tf.getKernel('UnsortedSegmentSum', 'wasm')) return;
   tf.registerKernel({
-    kernelName: 'UnsortedSegmentSum', backendName: 'wasm',
+    kernelName: 'UnsortedSegmentSum',
+    backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendLike;
-      const x = inputs.x as TensorInfo, ids = inputs.segmentIds as TensorInfo;
+      const x = inputs.x as TensorInfo,
+        ids = inputs.segmentIds as TensorInfo;
       const numSegments = Number((attrs as { numSegments: number }).numSegments);
       const n = ids.shape.reduce((a, d) => a * d, 1);
       const rest = x.shape.slice(ids.shape.length);
       const inner = rest.reduce((a, d) => a * d, 1);
       const result = unsortedSegmentSumHost(b.readSync(x.dataId), b.readSync(ids.dataId), inner, numSegments);
-      if (n * inner !== x.shape.reduce((a, d) => a * d, 1)) throw new Error('UnsortedSegmentSum: segmentIds must be a prefix of x\'s shape');
+      if (n * inner !== x.shape.reduce((a, d) => a * d, 1))
+        throw new Error("UnsortedSegmentSum: segmentIds must be a prefix of x's shape");
       const out = b.makeOutput([numSegments, ...rest], x.dtype);
       b.typedArrayFromHeap(out).set(result);
       return out;

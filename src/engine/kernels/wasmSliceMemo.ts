@@ -10,7 +10,15 @@
 // is freed (swept on the next call) or with clearWasmSliceMemo().
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { DataId, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  DataId,
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 interface WasmBackendLike extends KernelBackend {
   dataIdMap: { has(dataId: DataId): boolean };
@@ -84,7 +92,7 @@ function memoSlice(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; a
     return { dataId: held.dataId, shape: [...held.shape], dtype: held.dtype };
   }
   const out = stock.kernelFunc(args) as TensorInfo;
-  if (!byKey) memo.set(x.dataId, byKey = new Map());
+  if (!byKey) memo.set(x.dataId, (byKey = new Map<string, TensorInfo | null>()));
   if (held === null) {
     // Second identical slice of this source: keep it (one extra reference, owned by the memo).
     backend.incRef(out.dataId);

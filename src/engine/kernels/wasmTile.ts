@@ -6,7 +6,14 @@
 // doubled with copyWithin along every tiled axis: memcpy speed. Values are bit-identical (a copy).
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 interface WasmBackendLike extends KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
@@ -20,10 +27,18 @@ let original: KernelConfig | undefined;
  * innermost: the block for axis d is src's sub-block copied (recursively), then repeated reps[d]
  * times by doubling copies within dst.
  */
-export function tileInto<A extends Float32Array | Int32Array | Uint8Array>(src: A, shape: readonly number[], reps: readonly number[], dst: A): void {
+export function tileInto<A extends Float32Array | Int32Array | Uint8Array>(
+  src: A,
+  shape: readonly number[],
+  reps: readonly number[],
+  dst: A,
+): void {
   const rank = shape.length;
   if (dst.length === 0) return; // a zero rep or axis: nothing to write
-  if (rank === 0) { dst.set(src.subarray(0, 1)); return; }
+  if (rank === 0) {
+    dst.set(src.subarray(0, 1));
+    return;
+  }
   // outInner[d] = elements of one output block below axis d (product of out dims d+1..).
   const outInner = new Array<number>(rank + 1).fill(1);
   const srcInner = new Array<number>(rank + 1).fill(1);
@@ -53,8 +68,12 @@ function fastTile(args: { inputs: NamedTensorInfoMap; backend: KernelBackend; at
   const stock = original as KernelConfig;
   const { x } = args.inputs as { x: TensorInfo };
   const reps = (args.attrs as { reps: number[] }).reps;
-  if (!['float32', 'int32', 'bool'].includes(x.dtype) || !Array.isArray(reps) || reps.length !== x.shape.length
-    || reps.some((r) => !Number.isInteger(r) || r < 0)) {
+  if (
+    !['float32', 'int32', 'bool'].includes(x.dtype) ||
+    !Array.isArray(reps) ||
+    reps.length !== x.shape.length ||
+    reps.some((r) => !Number.isInteger(r) || r < 0)
+  ) {
     return stock.kernelFunc(args) as TensorInfo; // the stock kernel handles (or reports) the rest
   }
   const backend = args.backend as WasmBackendLike;

@@ -1,4 +1,4 @@
-// The ACT wrapper (TinyRecursiveReasoningModel_ACTV1, reference section 7): a carry of recursion
+// The ACT wrapper (TinyRecursiveReasoningModel_ACTV1 in models/recursive_reasoning/trm.py): a carry of recursion
 // state, step counters, halted flags and the data each batch slot works on. One call = one
 // supervision step: reset halted slots (fresh rows, y = H_init, z = L_init), run the inner model,
 // count the step, decide halting. Evaluation never halts early (every slot runs halt_max_steps);
@@ -12,16 +12,16 @@ import type { RecursionTensors, StepHooks, TrmModel } from './trm';
 
 /** A batch as the data loader yields it (row-major, B rows). */
 export interface ActBatch {
-  inputs: Int32Array;            // [B, S] token ids
+  inputs: Int32Array; // [B, S] token ids
   puzzleIdentifiers: Int32Array; // [B]
-  labels?: Int32Array;           // [B, S] as stored in the datasets (ignore_label_id, 0 = PAD, ignored)
+  labels?: Int32Array; // [B, S] as stored in the datasets (ignore_label_id, 0 = PAD, ignored)
 }
 
 export interface ActCarry {
-  state: RecursionTensors;       // y (z_H) and z (z_L), [B, T, D]
-  steps: Int32Array;             // [B] supervision steps taken by the example in each slot
-  halted: Uint8Array;            // [B] 1 = the slot takes a fresh example at the next call
-  data: ActBatch;                // current_data: the example each slot works on
+  state: RecursionTensors; // y (z_H) and z (z_L), [B, T, D]
+  steps: Int32Array; // [B] supervision steps taken by the example in each slot
+  halted: Uint8Array; // [B] 1 = the slot takes a fresh example at the next call
+  data: ActBatch; // current_data: the example each slot works on
 }
 
 export type ActMode = 'eval' | 'train';
@@ -36,9 +36,9 @@ export interface ActStepOptions {
 
 export interface ActStepResult {
   carry: ActCarry;
-  logits: tf.Tensor3D;           // [B, S, V]; the caller disposes it
-  qHalt: Float32Array;           // [B]
-  qContinue: Float32Array;       // [B]
+  logits: tf.Tensor3D; // [B, S, V]; the caller disposes it
+  qHalt: Float32Array; // [B]
+  qContinue: Float32Array; // [B]
 }
 
 /** Checks shapes and id ranges of a batch; one error naming the field, row and value. */
@@ -46,8 +46,10 @@ export function validateBatch(config: TrmConfig, batch: ActBatch, what = 'batch'
   const S = config.seq_len;
   const B = batch.puzzleIdentifiers.length;
   if (B < 1) throw new Error(`${what}: empty batch (no puzzle identifiers)`);
-  if (batch.inputs.length !== B * S) throw new Error(`${what}: inputs have ${batch.inputs.length} ids, expected ${B} rows x seq_len ${S} = ${B * S}`);
-  if (batch.labels && batch.labels.length !== B * S) throw new Error(`${what}: labels have ${batch.labels.length} ids, expected ${B * S}`);
+  if (batch.inputs.length !== B * S)
+    throw new Error(`${what}: inputs have ${batch.inputs.length} ids, expected ${B} rows x seq_len ${S} = ${B * S}`);
+  if (batch.labels && batch.labels.length !== B * S)
+    throw new Error(`${what}: labels have ${batch.labels.length} ids, expected ${B * S}`);
   const V = config.vocab_size;
   const check = (arr: Int32Array, field: string, lo: number, hi: number, okExtra?: number) => {
     for (let i = 0; i < arr.length; i++) {
@@ -72,7 +74,11 @@ export function initialCarry(model: TrmModel, batchSize: number): ActCarry {
     state: model.initialState(batchSize),
     steps: new Int32Array(batchSize),
     halted: new Uint8Array(batchSize).fill(1),
-    data: { inputs: new Int32Array(batchSize * S), puzzleIdentifiers: new Int32Array(batchSize), labels: new Int32Array(batchSize * S) },
+    data: {
+      inputs: new Int32Array(batchSize * S),
+      puzzleIdentifiers: new Int32Array(batchSize),
+      labels: new Int32Array(batchSize * S),
+    },
   };
 }
 
@@ -86,7 +92,8 @@ export interface ResetResult {
 export function resetCarry(model: TrmModel, carry: ActCarry, batch: ActBatch): ResetResult {
   const B = carry.halted.length;
   const S = model.config.seq_len;
-  if (validateBatch(model.config, batch) !== B) throw new Error(`batch has ${batch.puzzleIdentifiers.length} rows, the carry has ${B} slots`);
+  if (validateBatch(model.config, batch) !== B)
+    throw new Error(`batch has ${batch.puzzleIdentifiers.length} rows, the carry has ${B} slots`);
   const steps = Int32Array.from(carry.steps);
   const inputs = Int32Array.from(carry.data.inputs);
   const puzzleIdentifiers = Int32Array.from(carry.data.puzzleIdentifiers);
@@ -102,9 +109,16 @@ export function resetCarry(model: TrmModel, carry: ActCarry, batch: ActBatch): R
   const state = tf.tidy(() => {
     const mask = tf.reshape(tf.tensor1d(carry.halted, 'bool'), [B, 1, 1]);
     const init = model.initialState(B);
-    return { y: tf.where(mask, init.y, carry.state.y) as tf.Tensor3D, z: tf.where(mask, init.z, carry.state.z) as tf.Tensor3D };
+    return {
+      y: tf.where(mask, init.y, carry.state.y) as tf.Tensor3D,
+      z: tf.where(mask, init.z, carry.state.z) as tf.Tensor3D,
+    };
   });
-  return { state, steps, data: { inputs, puzzleIdentifiers, labels: batch.labels || carry.data.labels ? labels : undefined } };
+  return {
+    state,
+    steps,
+    data: { inputs, puzzleIdentifiers, labels: batch.labels || carry.data.labels ? labels : undefined },
+  };
 }
 
 /**
@@ -114,8 +128,14 @@ export function resetCarry(model: TrmModel, carry: ActCarry, batch: ActBatch): R
  * drawn per example (all uniforms first, then all integers, like torch's two calls) and halting
  * is delayed until it is reached.
  */
-export function haltingDecision(config: TrmConfig, steps: Int32Array, qHalt: Float32Array, qContinue: Float32Array,
-  mode: ActMode, rng?: Rng): Uint8Array {
+export function haltingDecision(
+  config: TrmConfig,
+  steps: Int32Array,
+  qHalt: Float32Array,
+  qContinue: Float32Array,
+  mode: ActMode,
+  rng?: Rng,
+): Uint8Array {
   const B = steps.length;
   const K = config.halt_max_steps;
   const halted = new Uint8Array(B);
@@ -147,9 +167,17 @@ export function actStep(model: TrmModel, carry: ActCarry, batch: ActBatch, opts:
   carry.state.z.dispose();
   let out;
   try {
-    const x = tf.tidy(() => model.embed(
-      tf.tensor2d(reset.data.inputs, [B, model.config.seq_len], 'int32'), tf.tensor1d(reset.data.puzzleIdentifiers, 'int32')));
-    try { out = model.step(reset.state, x, opts.hooks); } finally { x.dispose(); }
+    const x = tf.tidy(() =>
+      model.embed(
+        tf.tensor2d(reset.data.inputs, [B, model.config.seq_len], 'int32'),
+        tf.tensor1d(reset.data.puzzleIdentifiers, 'int32'),
+      ),
+    );
+    try {
+      out = model.step(reset.state, x, opts.hooks);
+    } finally {
+      x.dispose();
+    }
   } finally {
     reset.state.y.dispose();
     reset.state.z.dispose();
@@ -160,7 +188,12 @@ export function actStep(model: TrmModel, carry: ActCarry, batch: ActBatch, opts:
   out.qContinue.dispose();
   const steps = reset.steps.map((s) => s + 1);
   const halted = haltingDecision(model.config, steps, qHalt, qContinue, opts.mode, opts.rng);
-  return { carry: { state: out.state, steps, halted, data: reset.data }, logits: out.logits, qHalt: Float32Array.from(qHalt), qContinue: Float32Array.from(qContinue) };
+  return {
+    carry: { state: out.state, steps, halted, data: reset.data },
+    logits: out.logits,
+    qHalt: Float32Array.from(qHalt),
+    qContinue: Float32Array.from(qContinue),
+  };
 }
 
 export function disposeCarry(carry: ActCarry): void {

@@ -1,4 +1,4 @@
-// Official initialisation (reference section 10): truncated normal "with exact std" (models/common.py
+// Official initialisation (the module constructors of trm.py and models/layers.py): truncated normal "with exact std" (models/common.py
 // trunc_normal_init_, a port of JAX's initializer), LeCun std for linear layers, q_head zeros with
 // bias -5, zero puzzle embeddings. Draws come from our seeded RNG, not torch's generator.
 
@@ -10,7 +10,8 @@ import { Rng, createRng } from './rng';
 
 /** erf by its Maclaurin series (|x| <= 3 here), accurate to double precision. */
 function erf(x: number): number {
-  let term = x, sum = x;
+  let term = x,
+    sum = x;
   for (let n = 1; n < 200; n++) {
     term *= (-x * x) / n;
     const add = term / (2 * n + 1);
@@ -28,13 +29,21 @@ export function erfinv(y: number): number {
   let x: number;
   if (w < 5) {
     w -= 2.5;
-    let p = 2.81022636e-08;
-    for (const c of [3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = c + p * w;
+    let p = 2.81022636e-8;
+    for (const c of [
+      3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+      1.50140941,
+    ])
+      p = c + p * w;
     x = p * y;
   } else {
     w = Math.sqrt(w) - 3;
     let p = -0.000200214257;
-    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = c + p * w;
+    for (const c of [
+      0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+      2.83297682,
+    ])
+      p = c + p * w;
     x = p * y;
   }
   for (let i = 0; i < 2; i++) x -= (erf(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
@@ -49,7 +58,8 @@ export function truncatedNormal(n: number, std: number, rng: Rng): Float32Array 
   const out = new Float32Array(n);
   if (std === 0) return out;
   const sqrt2 = Math.SQRT2;
-  const a = erf(LOWER / sqrt2), b = erf(UPPER / sqrt2);
+  const a = erf(LOWER / sqrt2),
+    b = erf(UPPER / sqrt2);
   const z = (b - a) / 2;
   const c = 1 / Math.sqrt(2 * Math.PI);
   const pdfU = c * Math.exp(-0.5 * LOWER * LOWER);

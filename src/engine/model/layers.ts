@@ -1,5 +1,5 @@
 // The TRM building pieces on TF.js ops, written to follow models/layers.py operation by operation
-// (reference section 4.1): bias-free CastedLinear, RMSNorm without scale, SwiGLU, RoPE (half-split
+// (models/layers.py): bias-free CastedLinear, RMSNorm without scale, SwiGLU, RoPE (half-split
 // convention) and non-causal multi-head attention. Every function is pure: weights come in as
 // tensors, nothing is cached, so the same code serves inference and autodiff.
 
@@ -13,7 +13,8 @@ import type { Precision } from './precision';
 export function linear(u: tf.Tensor, w: tf.Tensor2D, p: Precision, bias?: tf.Tensor1D): tf.Tensor {
   return tf.tidy(() => {
     const inDim = u.shape[u.shape.length - 1];
-    if (inDim !== w.shape[1]) throw new Error(`linear: input width ${inDim} does not match weight [${w.shape.join(', ')}]`);
+    if (inDim !== w.shape[1])
+      throw new Error(`linear: input width ${inDim} does not match weight [${w.shape.join(', ')}]`);
     const lead = u.shape.slice(0, -1);
     const flat = tf.reshape(u, [-1, inDim]) as tf.Tensor2D;
     let out: tf.Tensor = tf.matMul(flat, p.round(w), false, true);
@@ -82,9 +83,12 @@ export function ropeTables(headDim: number, positions: number, theta: number): R
   for (let pos = 0; pos < positions; pos++) {
     for (let i = 0; i < half; i++) {
       const a = f(pos * invFreq[i]);
-      const c = Math.cos(a), s = Math.sin(a);
-      cos[pos * headDim + i] = c; cos[pos * headDim + i + half] = c;
-      sin[pos * headDim + i] = s; sin[pos * headDim + i + half] = s;
+      const c = Math.cos(a),
+        s = Math.sin(a);
+      cos[pos * headDim + i] = c;
+      cos[pos * headDim + i + half] = c;
+      sin[pos * headDim + i] = s;
+      sin[pos * headDim + i + half] = s;
     }
   }
   return { cos: tf.tensor2d(cos, [positions, headDim]), sin: tf.tensor2d(sin, [positions, headDim]) };
@@ -113,17 +117,28 @@ export function applyRope(x: tf.Tensor4D, rope: RopeTables, p: Precision): tf.Te
  * heads concatenated back to [B, T, D]; o_proj. In bf16 the scores, probabilities and head outputs
  * are rounded (an approximation of torch's fused SDPA kernels, whose internals are not bf16-exact).
  */
-export function attention(h: tf.Tensor3D, qkvW: tf.Tensor2D, oW: tf.Tensor2D, numHeads: number,
-  rope: RopeTables | undefined, p: Precision): tf.Tensor3D {
+export function attention(
+  h: tf.Tensor3D,
+  qkvW: tf.Tensor2D,
+  oW: tf.Tensor2D,
+  numHeads: number,
+  rope: RopeTables | undefined,
+  p: Precision,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T] = h.shape;
     const d = qkvW.shape[0] / (3 * numHeads);
     const width = numHeads * d;
     // Rows [0, D) of qkv_proj produce the queries, [D, 2D) the keys, [2D, 3D) the values.
-    const proj = (part: number) => tf.reshape(linear(h, weightRows(qkvW, part * width, width), p), [B, T, numHeads, d]) as tf.Tensor4D;
-    let q = proj(0), k = proj(1);
+    const proj = (part: number) =>
+      tf.reshape(linear(h, weightRows(qkvW, part * width, width), p), [B, T, numHeads, d]) as tf.Tensor4D;
+    let q = proj(0),
+      k = proj(1);
     const v = proj(2);
-    if (rope) { q = applyRope(q, rope, p); k = applyRope(k, rope, p); }
+    if (rope) {
+      q = applyRope(q, rope, p);
+      k = applyRope(k, rope, p);
+    }
     const qh = tf.transpose(q, [0, 2, 1, 3]); // [B, nh, T, d]
     const kh = tf.transpose(k, [0, 2, 1, 3]);
     const vh = tf.transpose(v, [0, 2, 1, 3]);

@@ -1,4 +1,4 @@
-// ACTLossHead (reference section 8, models/losses.py): stablemax or softmax cross-entropy on the
+// ACTLossHead (models/losses.py): stablemax or softmax cross-entropy on the
 // grid cells, q_halt BCE against "whole sequence correct", total = lm + 0.5 q_halt, and the halted-
 // example metrics. Two implementations with one meaning:
 //  - *Host functions compute on plain arrays in float64 exactly like the official evaluation
@@ -27,12 +27,19 @@ export function argmaxRows(logits: Float32Array, vocab: number): Int32Array {
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     const o = r * vocab;
-    let best = 0, bv = logits[o];
+    let best = 0,
+      bv = logits[o];
     if (!Number.isNaN(bv)) {
       for (let k = 1; k < vocab; k++) {
         const v = logits[o + k];
-        if (Number.isNaN(v)) { best = k; break; }
-        if (v > bv) { bv = v; best = k; }
+        if (Number.isNaN(v)) {
+          best = k;
+          break;
+        }
+        if (v > bv) {
+          bv = v;
+          best = k;
+        }
       }
     }
     out[r] = best;
@@ -43,7 +50,10 @@ export function argmaxRows(logits: Float32Array, vocab: number): Int32Array {
 function checkLabelRange(labels: Int32Array, vocab: number): void {
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
-    if (l !== IGNORE_LABEL_ID && (l < 0 || l >= vocab)) throw new Error(`label ${l} at index ${i} is outside the vocabulary 0..${vocab - 1} (and is not the ignore id ${IGNORE_LABEL_ID})`);
+    if (l !== IGNORE_LABEL_ID && (l < 0 || l >= vocab))
+      throw new Error(
+        `label ${l} at index ${i} is outside the vocabulary 0..${vocab - 1} (and is not the ignore id ${IGNORE_LABEL_ID})`,
+      );
   }
 }
 
@@ -91,11 +101,11 @@ export function bceWithLogits(x: number, target: number): number {
 }
 
 export interface ActLossInput {
-  logits: Float32Array;       // [B, S, V]
-  labels: Int32Array;         // [B, S], loss convention (-100 ignored)
-  qHalt: Float32Array;        // [B]
+  logits: Float32Array; // [B, S, V]
+  labels: Int32Array; // [B, S], loss convention (-100 ignored)
+  qHalt: Float32Array; // [B]
   halted: ArrayLike<boolean | number>; // [B] after this step
-  steps: Int32Array;          // [B] step counters after this step
+  steps: Int32Array; // [B] step counters after this step
   batchSize: number;
   seqLen: number;
   vocabSize: number;
@@ -104,11 +114,11 @@ export interface ActLossInput {
 
 /** Batch sums, as ACTLossHead reports them before any division. */
 export interface ActMetrics {
-  count: number;            // halted examples with at least one label
-  accuracy: number;         // sum of their per-example token accuracies
-  exact_accuracy: number;   // how many of them are entirely correct
-  q_halt_accuracy: number;  // how many have (q_halt >= 0) == seq_correct
-  steps: number;            // sum of their step counters
+  count: number; // halted examples with at least one label
+  accuracy: number; // sum of their per-example token accuracies
+  exact_accuracy: number; // how many of them are entirely correct
+  q_halt_accuracy: number; // how many have (q_halt >= 0) == seq_correct
+  steps: number; // sum of their step counters
   lm_loss: number;
   q_halt_loss: number;
 }
@@ -116,36 +126,56 @@ export interface ActMetrics {
 export interface ActLossResult {
   lmLoss: number;
   qHaltLoss: number;
-  totalLoss: number;                 // lm + 0.5 q_halt (q_continue loss is 0 with no_ACT_continue)
-  lmLossPerExample: Float64Array;    // [B] sum_t CE_bt / max(count_b, 1)
-  seqIsCorrect: Uint8Array;          // [B] every labelled cell right (true when nothing is labelled)
-  tokenCorrect: Uint8Array;          // [B, S] labelled and right
-  labelCounts: Int32Array;           // [B]
-  preds: Int32Array;                 // [B, S]
+  totalLoss: number; // lm + 0.5 q_halt (q_continue loss is 0 with no_ACT_continue)
+  lmLossPerExample: Float64Array; // [B] sum_t CE_bt / max(count_b, 1)
+  seqIsCorrect: Uint8Array; // [B] every labelled cell right (true when nothing is labelled)
+  tokenCorrect: Uint8Array; // [B, S] labelled and right
+  labelCounts: Int32Array; // [B]
+  preds: Int32Array; // [B, S]
   metrics: ActMetrics;
 }
 
 /** ACTLossHead.forward in float64 on host arrays. */
 export function actLossHost(input: ActLossInput): ActLossResult {
   const { logits, labels, qHalt, halted, steps, batchSize: B, seqLen: S, vocabSize: V } = input;
-  if (logits.length !== B * S * V) throw new Error(`actLossHost: logits have ${logits.length} values, expected B*S*V = ${B}*${S}*${V}`);
-  if (labels.length !== B * S) throw new Error(`actLossHost: labels have ${labels.length} values, expected B*S = ${B}*${S}`);
-  if (qHalt.length !== B || halted.length !== B || steps.length !== B) throw new Error(`actLossHost: qHalt, halted and steps must have ${B} entries`);
-  const ce = input.lossType === 'softmax_cross_entropy' ? softmaxCrossEntropyHost(logits, labels, V) : stablemaxCrossEntropyHost(logits, labels, V);
+  if (logits.length !== B * S * V)
+    throw new Error(`actLossHost: logits have ${logits.length} values, expected B*S*V = ${B}*${S}*${V}`);
+  if (labels.length !== B * S)
+    throw new Error(`actLossHost: labels have ${labels.length} values, expected B*S = ${B}*${S}`);
+  if (qHalt.length !== B || halted.length !== B || steps.length !== B)
+    throw new Error(`actLossHost: qHalt, halted and steps must have ${B} entries`);
+  const ce =
+    input.lossType === 'softmax_cross_entropy'
+      ? softmaxCrossEntropyHost(logits, labels, V)
+      : stablemaxCrossEntropyHost(logits, labels, V);
   const preds = argmaxRows(logits, V);
   const lmLossPerExample = new Float64Array(B);
   const seqIsCorrect = new Uint8Array(B);
   const tokenCorrect = new Uint8Array(B * S);
   const labelCounts = new Int32Array(B);
-  const metrics: ActMetrics = { count: 0, accuracy: 0, exact_accuracy: 0, q_halt_accuracy: 0, steps: 0, lm_loss: 0, q_halt_loss: 0 };
-  let lmLoss = 0, qHaltLoss = 0;
+  const metrics: ActMetrics = {
+    count: 0,
+    accuracy: 0,
+    exact_accuracy: 0,
+    q_halt_accuracy: 0,
+    steps: 0,
+    lm_loss: 0,
+    q_halt_loss: 0,
+  };
+  let lmLoss = 0,
+    qHaltLoss = 0;
   for (let b = 0; b < B; b++) {
-    let count = 0, correct = 0, ceSum = 0;
+    let count = 0,
+      correct = 0,
+      ceSum = 0;
     for (let t = b * S; t < (b + 1) * S; t++) {
       if (labels[t] === IGNORE_LABEL_ID) continue;
       count++;
       ceSum += ce[t];
-      if (preds[t] === labels[t]) { correct++; tokenCorrect[t] = 1; }
+      if (preds[t] === labels[t]) {
+        correct++;
+        tokenCorrect[t] = 1;
+      }
     }
     const div = Math.max(count, 1);
     labelCounts[b] = count;
@@ -158,13 +188,23 @@ export function actLossHost(input: ActLossInput): ActLossResult {
       metrics.count++;
       metrics.accuracy += correct / div;
       if (seqCorrect) metrics.exact_accuracy++;
-      if ((qHalt[b] >= 0) === seqCorrect) metrics.q_halt_accuracy++;
+      if (qHalt[b] >= 0 === seqCorrect) metrics.q_halt_accuracy++;
       metrics.steps += steps[b];
     }
   }
   metrics.lm_loss = lmLoss;
   metrics.q_halt_loss = qHaltLoss;
-  return { lmLoss, qHaltLoss, totalLoss: lmLoss + Q_HALT_LOSS_WEIGHT * qHaltLoss, lmLossPerExample, seqIsCorrect, tokenCorrect, labelCounts, preds, metrics };
+  return {
+    lmLoss,
+    qHaltLoss,
+    totalLoss: lmLoss + Q_HALT_LOSS_WEIGHT * qHaltLoss,
+    lmLossPerExample,
+    seqIsCorrect,
+    tokenCorrect,
+    labelCounts,
+    preds,
+    metrics,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,24 +240,35 @@ function pickLabel(logProbs: tf.Tensor, labels: tf.Tensor, V: number): tf.Tensor
 }
 
 export interface ActLossTensors {
-  total: tf.Scalar;       // lm + 0.5 q_halt (what the trainer divides by the global batch size)
+  total: tf.Scalar; // lm + 0.5 q_halt (what the trainer divides by the global batch size)
   lmLoss: tf.Scalar;
   qHaltLoss: tf.Scalar;
   seqIsCorrect: tf.Tensor1D; // bool [B], no gradient
 }
 
 /** ACTLossHead as differentiable float32 TF.js ops. logits [B, S, V], qHalt [B], labels int32 [B, S] (-100 ignored). */
-export function actLossTf(logits: tf.Tensor3D, qHalt: tf.Tensor1D, labels: tf.Tensor2D, lossType: LossType): ActLossTensors {
+export function actLossTf(
+  logits: tf.Tensor3D,
+  qHalt: tf.Tensor1D,
+  labels: tf.Tensor2D,
+  lossType: LossType,
+): ActLossTensors {
   return tf.tidy(() => {
     const mask = tf.notEqual(labels, IGNORE_LABEL_ID);
     const counts = tf.sum(tf.cast(mask, 'float32'), -1);
     const div = tf.expandDims(tf.maximum(counts, 1), -1);
-    const ce = lossType === 'softmax_cross_entropy' ? softmaxCrossEntropyTf(logits, labels) : stablemaxCrossEntropyTf(logits, labels);
+    const ce =
+      lossType === 'softmax_cross_entropy'
+        ? softmaxCrossEntropyTf(logits, labels)
+        : stablemaxCrossEntropyTf(logits, labels);
     const lmLoss = tf.sum(tf.div(ce, div)) as tf.Scalar;
     // The BCE target (whole sequence right) carries no gradient. It is built only from ops with
     // registered gradients (argMax's is zero), because TF.js refuses to differentiate through
     // comparison ops such as equal even when their contribution is zero.
-    const wrong = tf.mul(tf.minimum(tf.abs(tf.sub(tf.cast(tf.argMax(logits, -1), 'float32'), tf.cast(labels, 'float32'))), 1), tf.cast(mask, 'float32'));
+    const wrong = tf.mul(
+      tf.minimum(tf.abs(tf.sub(tf.cast(tf.argMax(logits, -1), 'float32'), tf.cast(labels, 'float32'))), 1),
+      tf.cast(mask, 'float32'),
+    );
     const target = tf.sub(1, tf.minimum(tf.sum(wrong, -1), 1));
     const seqIsCorrect = tf.greater(target, 0.5) as tf.Tensor1D;
     const bce = tf.add(tf.sub(tf.relu(qHalt), tf.mul(qHalt, target)), tf.log1p(tf.exp(tf.neg(tf.abs(qHalt)))));

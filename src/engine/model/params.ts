@@ -28,14 +28,19 @@ export const HOST_PUZZLE_TABLE_MIN_ELEMENTS = 16 * 1024 * 1024;
 
 /** A puzzle-embedding table [rows, dim] kept on the host; rows are gathered per batch. */
 export class HostPuzzleTable {
-  constructor(readonly rows: number, readonly dim: number, readonly data: Float32Array) {}
+  constructor(
+    readonly rows: number,
+    readonly dim: number,
+    readonly data: Float32Array,
+  ) {}
 
   /** Rows for the given identifiers, [ids.length, dim] row-major (a fresh array). */
   gather(ids: ArrayLike<number>): Float32Array {
     const out = new Float32Array(ids.length * this.dim);
     for (let i = 0; i < ids.length; i++) {
       const r = ids[i];
-      if (!Number.isInteger(r) || r < 0 || r >= this.rows) throw new Error(`puzzle identifier ${r} is outside the embedding table 0..${this.rows - 1}`);
+      if (!Number.isInteger(r) || r < 0 || r >= this.rows)
+        throw new Error(`puzzle identifier ${r} is outside the embedding table 0..${this.rows - 1}`);
       out.set(this.data.subarray(r * this.dim, (r + 1) * this.dim), i * this.dim);
     }
     return out;
@@ -64,7 +69,9 @@ export class TrmParams {
     }
     const source = opts.source ?? 'weights';
     const { weights: valid, warnings } = validateWeights(decoded, config, {
-      source, configSource: 'the model config', allowNonFinite: opts.allowNonFinite,
+      source,
+      configSource: 'the model config',
+      allowNonFinite: opts.allowNonFinite,
     });
     const vars = new Map<string, tf.Variable>();
     let hostTable: HostPuzzleTable | undefined;
@@ -85,7 +92,10 @@ export class TrmParams {
 
   get(name: string): tf.Variable {
     const v = this.vars.get(name);
-    if (!v) throw new Error(`model has no tensor named ${name} (this configuration has: ${[...this.vars.keys()].join(', ')})`);
+    if (!v)
+      throw new Error(
+        `model has no tensor named ${name} (this configuration has: ${[...this.vars.keys()].join(', ')})`,
+      );
     return v;
   }
 
@@ -119,7 +129,8 @@ export class TrmParams {
         continue;
       }
       const v = this.vars.get(k);
-      if (v) out.set(k, { dtype: 'float32', shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
+      if (v)
+        out.set(k, { dtype: 'float32', shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
     }
     return out;
   }

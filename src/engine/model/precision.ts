@@ -1,6 +1,6 @@
 // forward_dtype emulation. TF.js has no bfloat16, so a 'bfloat16' model computes in float32 and
 // rounds to the nearest bf16 value at the points where the official bf16 model materialises a
-// bf16 tensor (reference section 11: embeddings, every linear / activation output, every residual
+// bf16 tensor (trm.py and models/layers.py cast to `forward_dtype` there: embeddings, every linear / activation output, every residual
 // sum, RMSNorm results, the RoPE output, logits). 'float32' (the parity target) rounds nowhere.
 
 import * as tf from '@tensorflow/tfjs-core';

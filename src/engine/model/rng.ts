@@ -21,7 +21,10 @@ export function splitmixWords(seed: number, salt: number): [number, number, numb
 
 /** sfc32: fast, 128-bit state, good statistical quality; the state is plain words (checkpointable). */
 export class Sfc32 {
-  protected a: number; protected b: number; protected c: number; protected d: number;
+  protected a: number;
+  protected b: number;
+  protected c: number;
+  protected d: number;
 
   constructor(words: readonly number[]) {
     [this.a, this.b, this.c, this.d] = words;
@@ -44,7 +47,12 @@ export class Sfc32 {
 
 /** A seeded uniform generator on [0, 1) (sfc32 seeded through splitmix32). */
 export function createRng(seed: number): Rng {
-  const g = new (class extends Sfc32 { constructor() { super(splitmixWords(seed, 0x9e3779b9)); this.warmUp(); } })();
+  const g = new (class extends Sfc32 {
+    constructor() {
+      super(splitmixWords(seed, 0x9e3779b9));
+      this.warmUp();
+    }
+  })();
   return () => g.nextU32() / 4294967296;
 }
 

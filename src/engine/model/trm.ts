@@ -1,6 +1,7 @@
 // The Tiny Recursive Model (TinyRecursiveReasoningModel_ACTV1_Inner) on TF.js ops: input embedding
-// (reference section 3), the shared post-norm network `L_level` (section 4), one supervision step of
-// the recursion (section 5) and the output / Q heads (section 6). One code path for every backend
+// (`_input_embeddings`), the shared post-norm network `L_level` (`..._ACTV1ReasoningModule` of
+// `..._ACTV1Block`s), one supervision step of the recursion (`_Inner.forward`) and the output / Q
+// heads (`lm_head`, `q_head`), all in models/recursive_reasoning/trm.py. One code path for every backend
 // (cpu, wasm, tfjs-node). Paper names next to code names: y = z_H, z = z_L, n = L_cycles,
 // T = H_cycles, N_sup = halt_max_steps.
 //
@@ -48,8 +49,8 @@ export interface StepHooks {
 }
 
 export interface HeadOutputs {
-  logits: tf.Tensor3D;   // [B, S, V], puzzle-prefix positions dropped
-  qHalt: tf.Tensor1D;    // [B] float32
+  logits: tf.Tensor3D; // [B, S, V], puzzle-prefix positions dropped
+  qHalt: tf.Tensor1D; // [B] float32
   qContinue: tf.Tensor1D;
 }
 
@@ -74,16 +75,31 @@ export class TrmModel {
   private readonly rope?: RopeTables;
   private disposed = false;
 
-  private constructor(readonly config: TrmConfig, readonly params: TrmParams) {
+  private constructor(
+    readonly config: TrmConfig,
+    readonly params: TrmParams,
+  ) {
     this.derived = derive(config);
     this.precision = precisionFor(config.forward_dtype);
     this.blocks = [];
     for (let l = 0; l < config.L_layers; l++) {
       const pre = `L_level.layers.${l}`;
       const w = (k: string) => params.get(`${pre}.${k}`) as unknown as tf.Tensor2D;
-      this.blocks.push(config.mlp_t
-        ? { tokenGateUp: w('mlp_t.gate_up_proj.weight'), tokenDown: w('mlp_t.down_proj.weight'), gateUp: w('mlp.gate_up_proj.weight'), down: w('mlp.down_proj.weight') }
-        : { qkv: w('self_attn.qkv_proj.weight'), o: w('self_attn.o_proj.weight'), gateUp: w('mlp.gate_up_proj.weight'), down: w('mlp.down_proj.weight') });
+      this.blocks.push(
+        config.mlp_t
+          ? {
+              tokenGateUp: w('mlp_t.gate_up_proj.weight'),
+              tokenDown: w('mlp_t.down_proj.weight'),
+              gateUp: w('mlp.gate_up_proj.weight'),
+              down: w('mlp.down_proj.weight'),
+            }
+          : {
+              qkv: w('self_attn.qkv_proj.weight'),
+              o: w('self_attn.o_proj.weight'),
+              gateUp: w('mlp.gate_up_proj.weight'),
+              down: w('mlp.down_proj.weight'),
+            },
+      );
     }
     // RoPE tables are deterministic, non-persistent buffers (never in checkpoints).
     if (!config.mlp_t && config.pos_encodings === 'rope') {
@@ -102,7 +118,10 @@ export class TrmModel {
   static initialise(config: TrmConfig, seed: number): TrmModel {
     validateConfig(config);
     checkSeqLen(config);
-    return new TrmModel(config, TrmParams.fromWeights(config, initialWeights(config, seed), { source: 'initialisation' }));
+    return new TrmModel(
+      config,
+      TrmParams.fromWeights(config, initialWeights(config, seed), { source: 'initialisation' }),
+    );
   }
 
   private w(name: string): tf.Variable {
@@ -111,7 +130,7 @@ export class TrmModel {
   }
 
   /**
-   * Input embedding x [B, T, D] (section 3): token rows, puzzle prefix (row padded to P*D, reshaped
+   * Input embedding x [B, T, D] (trm.py `_Inner._input_embeddings`): token rows, puzzle prefix (row padded to P*D, reshaped
    * row-major to [P, D]) FIRST, learned positions if configured (0.707106781 (e + E_pos)), times sqrt(D).
    */
   embed(inputs: tf.Tensor2D, puzzleIds: tf.Tensor1D, opts: EmbedOptions = {}): tf.Tensor3D {
@@ -120,7 +139,8 @@ export class TrmModel {
     const D = c.hidden_size;
     const [B, S] = inputs.shape;
     if (S !== c.seq_len) throw new Error(`embed: inputs have ${S} positions, the model expects seq_len ${c.seq_len}`);
-    if (puzzleIds.shape[0] !== B) throw new Error(`embed: ${puzzleIds.shape[0]} puzzle identifiers for a batch of ${B}`);
+    if (puzzleIds.shape[0] !== B)
+      throw new Error(`embed: ${puzzleIds.shape[0]} puzzle identifiers for a batch of ${B}`);
     const p = this.precision;
     return tf.tidy(() => {
       let e: tf.Tensor = tf.gather(p.round(this.w('embed_tokens.embedding_weight')), tf.cast(inputs, 'int32'));
@@ -128,7 +148,8 @@ export class TrmModel {
         let rows: tf.Tensor;
         if (opts.puzzleRows) {
           const [rb, rn] = opts.puzzleRows.shape;
-          if (rb !== B || rn !== c.puzzle_emb_ndim) throw new Error(`embed: puzzleRows must be [${B}, ${c.puzzle_emb_ndim}], got [${rb}, ${rn}]`);
+          if (rb !== B || rn !== c.puzzle_emb_ndim)
+            throw new Error(`embed: puzzleRows must be [${B}, ${c.puzzle_emb_ndim}], got [${rb}, ${rn}]`);
           rows = p.round(opts.puzzleRows);
         } else {
           const host = this.params.hostPuzzleTable;
@@ -137,7 +158,11 @@ export class TrmModel {
             : p.round(tf.gather(this.w('puzzle_emb.weights'), tf.cast(puzzleIds, 'int32')));
         }
         const pad = P * D - c.puzzle_emb_ndim;
-        if (pad > 0) rows = tf.pad(rows, [[0, 0], [0, pad]]);
+        if (pad > 0)
+          rows = tf.pad(rows, [
+            [0, 0],
+            [0, pad],
+          ]);
         e = tf.concat([tf.reshape(rows, [B, P, D]), e], 1);
       }
       if (c.pos_encodings === 'learned') {
@@ -148,7 +173,7 @@ export class TrmModel {
     });
   }
 
-  /** One post-norm block (section 4.2 / 4.3). `layer` is 0-based. */
+  /** One post-norm block (trm.py `TinyRecursiveReasoningModel_ACTV1Block.forward`). `layer` is 0-based. */
   block(layer: number, h: tf.Tensor3D): tf.Tensor3D {
     const bw = this.blocks[layer];
     if (!bw) throw new Error(`block: layer ${layer} out of range 0..${this.blocks.length - 1}`);
@@ -183,7 +208,11 @@ export class TrmModel {
   /** z update: z = net(z, y + x); inside net the sum is z + (y + x), y + x formed first. */
   zUpdate(z: tf.Tensor3D, y: tf.Tensor3D, x: tf.Tensor3D, onLayer?: LayerHook): tf.Tensor3D {
     const inj = tf.tidy(() => this.precision.round(tf.add(y, x)) as tf.Tensor3D);
-    try { return this.net(z, inj, onLayer); } finally { inj.dispose(); }
+    try {
+      return this.net(z, inj, onLayer);
+    } finally {
+      inj.dispose();
+    }
   }
 
   /** y update: y = net(y, z); x is never given to the y update. */
@@ -198,9 +227,21 @@ export class TrmModel {
     const S = this.config.seq_len;
     const p = this.precision;
     return tf.tidy(() => {
-      const logits = linear(tf.slice(y, [0, P, 0], [B, S, D]), this.w('lm_head.weight') as unknown as tf.Tensor2D, p) as tf.Tensor3D;
+      const logits = linear(
+        tf.slice(y, [0, P, 0], [B, S, D]),
+        this.w('lm_head.weight') as unknown as tf.Tensor2D,
+        p,
+      ) as tf.Tensor3D;
       const first = tf.reshape(tf.slice(y, [0, 0, 0], [B, 1, D]), [B, D]);
-      const q = tf.cast(linear(first, this.w('q_head.weight') as unknown as tf.Tensor2D, p, this.w('q_head.bias') as unknown as tf.Tensor1D), 'float32');
+      const q = tf.cast(
+        linear(
+          first,
+          this.w('q_head.weight') as unknown as tf.Tensor2D,
+          p,
+          this.w('q_head.bias') as unknown as tf.Tensor1D,
+        ),
+        'float32',
+      );
       const [qh, qc] = tf.split(q, 2, 1);
       return { logits, qHalt: tf.reshape(qh, [B]) as tf.Tensor1D, qContinue: tf.reshape(qc, [B]) as tf.Tensor1D };
     });
@@ -253,7 +294,10 @@ export class TrmModel {
     let s = state;
     for (let c = 1; c <= this.config.H_cycles; c++) {
       const next = this.cycle(s, x, c, hooks);
-      if (s !== state) { s.y.dispose(); s.z.dispose(); }
+      if (s !== state) {
+        s.y.dispose();
+        s.z.dispose();
+      }
       s = next;
     }
     return s;
@@ -289,5 +333,6 @@ export class TrmModel {
 }
 
 function checkSeqLen(c: TrmConfig): void {
-  if (!(c.seq_len > 0)) throw new Error('TRM model needs seq_len (the grid length S, without the puzzle prefix); set it from the inputs');
+  if (!(c.seq_len > 0))
+    throw new Error('TRM model needs seq_len (the grid length S, without the puzzle prefix); set it from the inputs');
 }

@@ -8,7 +8,8 @@ export function encodeMaze(text: string): Int32Array {
   const ids = new Int32Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const k = CHARSET.indexOf(text[i]);
-    if (k < 0) throw new Error(`maze cell ${i} has invalid character ${JSON.stringify(text[i])}; use '#', ' ', 'S', 'G' or 'o'`);
+    if (k < 0)
+      throw new Error(`maze cell ${i} has invalid character ${JSON.stringify(text[i])}; use '#', ' ', 'S', 'G' or 'o'`);
     ids[i] = k + 1;
   }
   return ids;

@@ -12,7 +12,10 @@ export function encodeSudoku(text: string): Int32Array {
     const ch = chars[i];
     if (ch === '.' || ch === '0') ids[i] = 1;
     else if (ch >= '1' && ch <= '9') ids[i] = Number(ch) + 1;
-    else throw new Error(`Sudoku cell ${i} (r${Math.floor(i / 9) + 1}c${(i % 9) + 1}) has invalid character ${JSON.stringify(ch)}; use 1-9, '.' or '0'`);
+    else
+      throw new Error(
+        `Sudoku cell ${i} (r${Math.floor(i / 9) + 1}c${(i % 9) + 1}) has invalid character ${JSON.stringify(ch)}; use 1-9, '.' or '0'`,
+      );
   }
   return ids;
 }

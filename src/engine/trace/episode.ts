@@ -1,4 +1,4 @@
-// Batch evaluation episodes, the way the official evaluation runs a batch (reference sections 7, 12):
+// Batch evaluation episodes, the way the official evaluation runs a batch (pretrain.py `evaluate`, the ACT wrapper in eval mode):
 // a fresh ACT carry, then N_sup (halt_max_steps) wrapper calls in eval mode on the same batch. Returns
 // per-step host arrays (logits, predictions, q values, halted flags, step counters, correctness,
 // losses) for `trm eval` / `trm trace`, and optionally records every z / y update (and every layer)
@@ -29,10 +29,10 @@ export interface EpisodeOptions {
 }
 
 export interface EpisodeStepInfo {
-  step: number;                 // 1-based
-  logits: Float32Array;         // [B, S, V]
-  preds: Int32Array;            // [B, S]
-  qHalt: Float32Array;          // [B]
+  step: number; // 1-based
+  logits: Float32Array; // [B, S, V]
+  preds: Int32Array; // [B, S]
+  qHalt: Float32Array; // [B]
   qContinue: Float32Array;
   halted: Uint8Array;
   stepCounts: Int32Array;
@@ -50,43 +50,58 @@ export interface EpisodeStepLoss {
 }
 
 export interface EpisodeResult {
-  steps: number; batchSize: number; seqLen: number; vocabSize: number; totalSeqLen: number; hiddenSize: number;
-  logits?: Float32Array;         // [K, B, S, V]
-  preds: Int32Array;             // [K, B, S]
-  qHalt: Float32Array;           // [K, B]
-  qContinue: Float32Array;       // [K, B]
-  halted: Uint8Array;            // [K, B]
-  stepCounts: Int32Array;        // [K, B]
+  steps: number;
+  batchSize: number;
+  seqLen: number;
+  vocabSize: number;
+  totalSeqLen: number;
+  hiddenSize: number;
+  logits?: Float32Array; // [K, B, S, V]
+  preds: Int32Array; // [K, B, S]
+  qHalt: Float32Array; // [K, B]
+  qContinue: Float32Array; // [K, B]
+  halted: Uint8Array; // [K, B]
+  stepCounts: Int32Array; // [K, B]
   // With labels:
-  seqIsCorrect?: Uint8Array;     // [K, B]
-  lossSums?: Float64Array;       // [K, 3]: lm_loss, q_halt_loss, total (batch sums)
+  seqIsCorrect?: Uint8Array; // [K, B]
+  lossSums?: Float64Array; // [K, 3]: lm_loss, q_halt_loss, total (batch sums)
   lmLossPerExample?: Float64Array; // [K, B]
-  metrics?: ActMetrics[];        // per step
+  metrics?: ActMetrics[]; // per step
   // keepStates:
-  yStates?: Float32Array;        // [K, B, T, D]
+  yStates?: Float32Array; // [K, B, T, D]
   zStates?: Float32Array;
   // traceRows (R rows, H = H_cycles, n = L_cycles, L = L_layers):
   traceRows: number[];
-  traceX?: Float32Array;         // [R, T, D]
-  traceZ?: Float32Array;         // [K, H, n, R, T, D]
-  traceY?: Float32Array;         // [K, H, R, T, D]
-  traceZLayers?: Float32Array;   // [K, H, n, L, R, T, D]
-  traceYLayers?: Float32Array;   // [K, H, L, R, T, D]
+  traceX?: Float32Array; // [R, T, D]
+  traceZ?: Float32Array; // [K, H, n, R, T, D]
+  traceY?: Float32Array; // [K, H, R, T, D]
+  traceZLayers?: Float32Array; // [K, H, n, L, R, T, D]
+  traceYLayers?: Float32Array; // [K, H, L, R, T, D]
 }
 
-interface Pending { offset: number; target: Float32Array; tensor: tf.Tensor }
+interface Pending {
+  offset: number;
+  target: Float32Array;
+  tensor: tf.Tensor;
+}
 
 /** Runs one evaluation episode on a batch. */
 export async function runEpisode(model: TrmModel, batch: ActBatch, opts: EpisodeOptions = {}): Promise<EpisodeResult> {
   const c = model.config;
   const B = validateBatch(c, batch);
-  const S = c.seq_len, V = c.vocab_size, D = c.hidden_size;
+  const S = c.seq_len,
+    V = c.vocab_size,
+    D = c.hidden_size;
   const T = model.derived.totalSeqLen;
-  const H = c.H_cycles, n = c.L_cycles, L = c.L_layers;
+  const H = c.H_cycles,
+    n = c.L_cycles,
+    L = c.L_layers;
   const K = opts.steps ?? c.halt_max_steps;
-  if (!Number.isInteger(K) || K < 1 || K > c.halt_max_steps) throw new Error(`episode steps must be an integer in 1..${c.halt_max_steps} (halt_max_steps), got ${K}`);
+  if (!Number.isInteger(K) || K < 1 || K > c.halt_max_steps)
+    throw new Error(`episode steps must be an integer in 1..${c.halt_max_steps} (halt_max_steps), got ${K}`);
   const rows = opts.traceRows ?? [];
-  for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= B) throw new Error(`trace row ${r} is outside the batch 0..${B - 1}`);
+  for (const r of rows)
+    if (!Number.isInteger(r) || r < 0 || r >= B) throw new Error(`trace row ${r} is outside the batch 0..${B - 1}`);
   if (new Set(rows).size !== rows.length) throw new Error(`trace rows repeat a row: ${rows.join(', ')}`);
   const R = rows.length;
   const TD = T * D;
@@ -94,16 +109,30 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
   const labels = batch.labels ? toLossLabels(batch.labels, opts.ignoreLabelId ?? 0) : undefined;
 
   const res: EpisodeResult = {
-    steps: K, batchSize: B, seqLen: S, vocabSize: V, totalSeqLen: T, hiddenSize: D,
+    steps: K,
+    batchSize: B,
+    seqLen: S,
+    vocabSize: V,
+    totalSeqLen: T,
+    hiddenSize: D,
     logits: keepLogits ? new Float32Array(K * B * S * V) : undefined,
-    preds: new Int32Array(K * B * S), qHalt: new Float32Array(K * B), qContinue: new Float32Array(K * B),
-    halted: new Uint8Array(K * B), stepCounts: new Int32Array(K * B), traceRows: [...rows],
+    preds: new Int32Array(K * B * S),
+    qHalt: new Float32Array(K * B),
+    qContinue: new Float32Array(K * B),
+    halted: new Uint8Array(K * B),
+    stepCounts: new Int32Array(K * B),
+    traceRows: [...rows],
   };
   if (labels) {
-    res.seqIsCorrect = new Uint8Array(K * B); res.lossSums = new Float64Array(K * 3);
-    res.lmLossPerExample = new Float64Array(K * B); res.metrics = [];
+    res.seqIsCorrect = new Uint8Array(K * B);
+    res.lossSums = new Float64Array(K * 3);
+    res.lmLossPerExample = new Float64Array(K * B);
+    res.metrics = [];
   }
-  if (opts.keepStates) { res.yStates = new Float32Array(K * B * TD); res.zStates = new Float32Array(K * B * TD); }
+  if (opts.keepStates) {
+    res.yStates = new Float32Array(K * B * TD);
+    res.zStates = new Float32Array(K * B * TD);
+  }
 
   let rowIdx: tf.Tensor1D | undefined;
   const pending: Pending[] = [];
@@ -112,7 +141,10 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
   if (R > 0) {
     res.traceZ = new Float32Array(K * H * n * R * TD);
     res.traceY = new Float32Array(K * H * R * TD);
-    if (opts.traceLayers) { res.traceZLayers = new Float32Array(K * H * n * L * R * TD); res.traceYLayers = new Float32Array(K * H * L * R * TD); }
+    if (opts.traceLayers) {
+      res.traceZLayers = new Float32Array(K * H * n * L * R * TD);
+      res.traceYLayers = new Float32Array(K * H * L * R * TD);
+    }
     rowIdx = tf.tensor1d(rows, 'int32');
     const idx = rowIdx;
     // Hooks run synchronously inside the step; they keep gathered rows and the download happens after the step.
@@ -121,21 +153,31 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
     hooks = {
       onUpdate: (u, st) => {
         const cyc = u.cycle - 1;
-        if (u.kind === 'z') grab(st.z, res.traceZ as Float32Array, (((stepIndex * H + cyc) * n + (u.index - 1)) * R) * TD);
-        else grab(st.y, res.traceY as Float32Array, ((stepIndex * H + cyc) * R) * TD);
+        if (u.kind === 'z')
+          grab(st.z, res.traceZ as Float32Array, ((stepIndex * H + cyc) * n + (u.index - 1)) * R * TD);
+        else grab(st.y, res.traceY as Float32Array, (stepIndex * H + cyc) * R * TD);
       },
-      onLayer: opts.traceLayers ? (u, layer, h) => {
-        const cyc = u.cycle - 1;
-        if (u.kind === 'z') grab(h, res.traceZLayers as Float32Array, ((((stepIndex * H + cyc) * n + (u.index - 1)) * L + (layer - 1)) * R) * TD);
-        else grab(h, res.traceYLayers as Float32Array, (((stepIndex * H + cyc) * L + (layer - 1)) * R) * TD);
-      } : undefined,
+      onLayer: opts.traceLayers
+        ? (u, layer, h) => {
+            const cyc = u.cycle - 1;
+            if (u.kind === 'z')
+              grab(
+                h,
+                res.traceZLayers as Float32Array,
+                (((stepIndex * H + cyc) * n + (u.index - 1)) * L + (layer - 1)) * R * TD,
+              );
+            else grab(h, res.traceYLayers as Float32Array, ((stepIndex * H + cyc) * L + (layer - 1)) * R * TD);
+          }
+        : undefined,
     };
     const sub: ActBatch = {
       inputs: Int32Array.from(rows.flatMap((r) => [...batch.inputs.subarray(r * S, (r + 1) * S)])),
       puzzleIdentifiers: Int32Array.from(rows.map((r) => batch.puzzleIdentifiers[r])),
     };
-    const x = tf.tidy(() => model.embed(tf.tensor2d(sub.inputs, [R, S], 'int32'), tf.tensor1d(sub.puzzleIdentifiers, 'int32')));
-    res.traceX = Float32Array.from(await x.data() as Float32Array);
+    const x = tf.tidy(() =>
+      model.embed(tf.tensor2d(sub.inputs, [R, S], 'int32'), tf.tensor1d(sub.puzzleIdentifiers, 'int32')),
+    );
+    res.traceX = Float32Array.from((await x.data()) as Float32Array);
     x.dispose();
   }
 
@@ -147,12 +189,16 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
       carry = out.carry;
       let logits: Float32Array;
       try {
-        logits = await out.logits.data() as Float32Array;
+        logits = (await out.logits.data()) as Float32Array;
       } finally {
         out.logits.dispose();
       }
       for (const p of pending.splice(0)) {
-        try { p.target.set(await p.tensor.data() as Float32Array, p.offset); } finally { p.tensor.dispose(); }
+        try {
+          p.target.set(await p.tensor.data(), p.offset);
+        } finally {
+          p.tensor.dispose();
+        }
       }
       const k = stepIndex;
       const preds = argmaxRows(logits, V);
@@ -163,21 +209,46 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
       res.halted.set(carry.halted, k * B);
       res.stepCounts.set(carry.steps, k * B);
       if (res.yStates && res.zStates) {
-        res.yStates.set(await carry.state.y.data() as Float32Array, k * B * TD);
-        res.zStates.set(await carry.state.z.data() as Float32Array, k * B * TD);
+        res.yStates.set(await carry.state.y.data(), k * B * TD);
+        res.zStates.set(await carry.state.z.data(), k * B * TD);
       }
       let loss: EpisodeStepLoss | undefined;
       if (labels) {
-        const l = actLossHost({ logits, labels, qHalt: out.qHalt, halted: carry.halted, steps: carry.steps,
-          batchSize: B, seqLen: S, vocabSize: V, lossType: c.loss_type });
-        loss = { lmLoss: l.lmLoss, qHaltLoss: l.qHaltLoss, totalLoss: l.totalLoss, lmLossPerExample: l.lmLossPerExample, seqIsCorrect: l.seqIsCorrect, metrics: l.metrics };
+        const l = actLossHost({
+          logits,
+          labels,
+          qHalt: out.qHalt,
+          halted: carry.halted,
+          steps: carry.steps,
+          batchSize: B,
+          seqLen: S,
+          vocabSize: V,
+          lossType: c.loss_type,
+        });
+        loss = {
+          lmLoss: l.lmLoss,
+          qHaltLoss: l.qHaltLoss,
+          totalLoss: l.totalLoss,
+          lmLossPerExample: l.lmLossPerExample,
+          seqIsCorrect: l.seqIsCorrect,
+          metrics: l.metrics,
+        };
         res.seqIsCorrect?.set(l.seqIsCorrect, k * B);
         res.lmLossPerExample?.set(l.lmLossPerExample, k * B);
         res.lossSums?.set([l.lmLoss, l.qHaltLoss, l.totalLoss], k * 3);
         res.metrics?.push(l.metrics);
       }
-      await opts.onStep?.({ step: k + 1, logits, preds, qHalt: out.qHalt, qContinue: out.qContinue, halted: carry.halted,
-        stepCounts: carry.steps, loss, state: carry.state });
+      await opts.onStep?.({
+        step: k + 1,
+        logits,
+        preds,
+        qHalt: out.qHalt,
+        qContinue: out.qContinue,
+        halted: carry.halted,
+        stepCounts: carry.steps,
+        loss,
+        state: carry.state,
+      });
     }
   } finally {
     for (const p of pending.splice(0)) p.tensor.dispose();

@@ -10,7 +10,13 @@ import { validateBatch } from '../model/act';
 import { argmaxRows } from '../model/losses';
 import type { RecursionTensors, TrmModel } from '../model/trm';
 import {
-  PuzzleInput, PuzzleTrace, RecursionState, StepOutputs, UpdateRef, describeUpdate, updateOrdinal,
+  PuzzleInput,
+  PuzzleTrace,
+  RecursionState,
+  StepOutputs,
+  UpdateRef,
+  describeUpdate,
+  updateOrdinal,
 } from './types';
 
 export interface PuzzleTraceOptions {
@@ -20,7 +26,7 @@ export interface PuzzleTraceOptions {
 
 interface Boundary {
   state: RecursionState;
-  outputs?: StepOutputs;   // absent for the initial state
+  outputs?: StepOutputs; // absent for the initial state
 }
 
 /** One expanded step: the output of every update, in order (a z update's new z, a y update's new y). */
@@ -43,17 +49,37 @@ class LazyPuzzleTrace implements PuzzleTrace {
   private readonly cachedSteps: number;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly model: TrmModel, puzzle: PuzzleInput, opts: PuzzleTraceOptions) {
+  constructor(
+    private readonly model: TrmModel,
+    puzzle: PuzzleInput,
+    opts: PuzzleTraceOptions,
+  ) {
     this.config = model.config;
     this.derived = model.derived;
     const S = this.config.seq_len;
-    if (puzzle.labels && puzzle.labels.length !== S) throw new Error(`puzzle labels have ${puzzle.labels.length} cells, the model expects seq_len ${S}`);
-    validateBatch(this.config, { inputs: puzzle.inputs, puzzleIdentifiers: Int32Array.of(puzzle.puzzleIdentifier), labels: puzzle.labels }, 'puzzle');
-    this.puzzle = { inputs: Int32Array.from(puzzle.inputs), puzzleIdentifier: puzzle.puzzleIdentifier, labels: puzzle.labels ? Int32Array.from(puzzle.labels) : undefined };
+    if (puzzle.labels && puzzle.labels.length !== S)
+      throw new Error(`puzzle labels have ${puzzle.labels.length} cells, the model expects seq_len ${S}`);
+    validateBatch(
+      this.config,
+      { inputs: puzzle.inputs, puzzleIdentifiers: Int32Array.of(puzzle.puzzleIdentifier), labels: puzzle.labels },
+      'puzzle',
+    );
+    this.puzzle = {
+      inputs: Int32Array.from(puzzle.inputs),
+      puzzleIdentifier: puzzle.puzzleIdentifier,
+      labels: puzzle.labels ? Int32Array.from(puzzle.labels) : undefined,
+    };
     this.cachedSteps = Math.max(1, opts.cachedSteps ?? 2);
-    this.xTensor = tf.tidy(() => model.embed(tf.tensor2d(this.puzzle.inputs, [1, S], 'int32'), tf.tensor1d([puzzle.puzzleIdentifier], 'int32')));
+    this.xTensor = tf.tidy(() =>
+      model.embed(tf.tensor2d(this.puzzle.inputs, [1, S], 'int32'), tf.tensor1d([puzzle.puzzleIdentifier], 'int32')),
+    );
     const init = model.initialState(1);
-    this.boundaries.push({ state: { y: Float32Array.from(init.y.dataSync() as Float32Array), z: Float32Array.from(init.z.dataSync() as Float32Array) } });
+    this.boundaries.push({
+      state: {
+        y: Float32Array.from(init.y.dataSync() as Float32Array),
+        z: Float32Array.from(init.z.dataSync() as Float32Array),
+      },
+    });
     init.y.dispose();
     init.z.dispose();
   }
@@ -64,7 +90,10 @@ class LazyPuzzleTrace implements PuzzleTrace {
 
   /** Serialises work: callers may interleave awaits, the caches must not. */
   private run<R>(fn: () => Promise<R>): Promise<R> {
-    const guarded = () => { if (!this.xTensor) throw new Error('puzzle trace used after dispose()'); return fn(); };
+    const guarded = () => {
+      if (!this.xTensor) throw new Error('puzzle trace used after dispose()');
+      return fn();
+    };
     const next = this.queue.then(guarded, guarded);
     this.queue = next.catch(() => undefined);
     return next;
@@ -77,11 +106,12 @@ class LazyPuzzleTrace implements PuzzleTrace {
 
   private checkStep(step: number): void {
     const K = this.config.halt_max_steps;
-    if (!Number.isInteger(step) || step < 1 || step > K) throw new Error(`step ${step} is outside 1..${K} (halt_max_steps)`);
+    if (!Number.isInteger(step) || step < 1 || step > K)
+      throw new Error(`step ${step} is outside 1..${K} (halt_max_steps)`);
   }
 
   x(): Promise<Float32Array> {
-    return this.run(async () => Float32Array.from(await this.xT.data() as Float32Array));
+    return this.run(async () => Float32Array.from((await this.xT.data()) as Float32Array));
   }
 
   initialState(): Promise<RecursionState> {
@@ -129,21 +159,26 @@ class LazyPuzzleTrace implements PuzzleTrace {
     this.checkStep(ref.step);
     const c = this.config;
     const where = describeUpdate(ref);
-    if (!Number.isInteger(ref.cycle) || ref.cycle < 1 || ref.cycle > c.H_cycles) throw new Error(`${where}: cycle must be in 1..${c.H_cycles} (H_cycles)`);
-    if (ref.kind === 'z' && (!Number.isInteger(ref.index) || ref.index < 1 || ref.index > c.L_cycles)) throw new Error(`${where}: z index must be in 1..${c.L_cycles} (L_cycles)`);
+    if (!Number.isInteger(ref.cycle) || ref.cycle < 1 || ref.cycle > c.H_cycles)
+      throw new Error(`${where}: cycle must be in 1..${c.H_cycles} (H_cycles)`);
+    if (ref.kind === 'z' && (!Number.isInteger(ref.index) || ref.index < 1 || ref.index > c.L_cycles))
+      throw new Error(`${where}: z index must be in 1..${c.L_cycles} (L_cycles)`);
     if (ref.kind === 'y' && ref.index !== 0) throw new Error(`${where}: a y update has index 0`);
     if (ref.kind !== 'z' && ref.kind !== 'y') throw new Error(`${where}: kind must be "z" or "y"`);
-    if (ref.layer !== undefined && (!Number.isInteger(ref.layer) || ref.layer < 1 || ref.layer > c.L_layers)) throw new Error(`${where}: layer must be in 1..${c.L_layers} (L_layers)`);
+    if (ref.layer !== undefined && (!Number.isInteger(ref.layer) || ref.layer < 1 || ref.layer > c.L_layers))
+      throw new Error(`${where}: layer must be in 1..${c.L_layers} (L_layers)`);
     return updateOrdinal(c, ref);
   }
 
   /** State after update `ordinal` of `step` (-1 = the boundary before the step). */
   private stateInside(step: number, exp: ExpandedStep, ordinal: number): RecursionState {
     const start = this.boundaries[step - 1].state;
-    let y = start.y, z = start.z;
+    let y = start.y,
+      z = start.z;
     const per = this.config.L_cycles + 1;
     for (let k = 0; k <= ordinal; k++) {
-      if (k % per === this.config.L_cycles) y = exp.outputs[k]; else z = exp.outputs[k];
+      if (k % per === this.config.L_cycles) y = exp.outputs[k];
+      else z = exp.outputs[k];
     }
     return { y, z };
   }
@@ -174,10 +209,18 @@ class LazyPuzzleTrace implements PuzzleTrace {
     const kept: tf.Tensor[] = [];
     let out;
     try {
-      out = this.model.step(start, this.xT, record ? {
-        // Clones share the data: the download happens after the (synchronous) step.
-        onUpdate: (u, st) => { kept.push(tf.keep(tf.clone(u.kind === 'z' ? st.z : st.y))); },
-      } : {});
+      out = this.model.step(
+        start,
+        this.xT,
+        record
+          ? {
+              // Clones share the data: the download happens after the (synchronous) step.
+              onUpdate: (u, st) => {
+                kept.push(tf.keep(tf.clone(u.kind === 'z' ? st.z : st.y)));
+              },
+            }
+          : {},
+      );
     } catch (e) {
       kept.forEach((t) => t.dispose());
       throw e;
@@ -186,9 +229,9 @@ class LazyPuzzleTrace implements PuzzleTrace {
       start.z.dispose();
     }
     try {
-      const y = Float32Array.from(await out.state.y.data() as Float32Array);
-      const z = Float32Array.from(await out.state.z.data() as Float32Array);
-      const logits = Float32Array.from(await out.logits.data() as Float32Array);
+      const y = Float32Array.from((await out.state.y.data()) as Float32Array);
+      const z = Float32Array.from((await out.state.z.data()) as Float32Array);
+      const logits = Float32Array.from((await out.logits.data()) as Float32Array);
       const qHalt = (await out.qHalt.data())[0];
       const qContinue = (await out.qContinue.data())[0];
       if (this.boundaries.length === step) {
@@ -196,14 +239,18 @@ class LazyPuzzleTrace implements PuzzleTrace {
       }
       if (!record) return undefined;
       const outputs: Float32Array[] = [];
-      for (const t of kept) outputs.push(Float32Array.from(await t.data() as Float32Array));
+      for (const t of kept) outputs.push(Float32Array.from((await t.data()) as Float32Array));
       const exp = { outputs };
       this.expanded.set(step, exp);
       while (this.expanded.size > this.cachedSteps) this.expanded.delete(this.expanded.keys().next().value as number);
       return exp;
     } finally {
       kept.forEach((t) => t.dispose());
-      out.state.y.dispose(); out.state.z.dispose(); out.logits.dispose(); out.qHalt.dispose(); out.qContinue.dispose();
+      out.state.y.dispose();
+      out.state.z.dispose();
+      out.logits.dispose();
+      out.qHalt.dispose();
+      out.qContinue.dispose();
     }
   }
 
@@ -213,12 +260,17 @@ class LazyPuzzleTrace implements PuzzleTrace {
     if (this.layerCache?.key === key) return this.layerCache.layers;
     const input = this.toTensors(this.stateInside(ref.step, exp, ordinal - 1));
     const kept: tf.Tensor[] = [];
-    const hook = (_layer: number, h: tf.Tensor3D) => { kept.push(tf.keep(tf.clone(h))); };
+    const hook = (_layer: number, h: tf.Tensor3D) => {
+      kept.push(tf.keep(tf.clone(h)));
+    };
     let result: tf.Tensor3D | undefined;
     try {
-      result = ref.kind === 'z' ? this.model.zUpdate(input.z, input.y, this.xT, hook) : this.model.yUpdate(input.y, input.z, hook);
+      result =
+        ref.kind === 'z'
+          ? this.model.zUpdate(input.z, input.y, this.xT, hook)
+          : this.model.yUpdate(input.y, input.z, hook);
       const layers: Float32Array[] = [];
-      for (const t of kept) layers.push(Float32Array.from(await t.data() as Float32Array));
+      for (const t of kept) layers.push(Float32Array.from((await t.data()) as Float32Array));
       this.layerCache = { key, layers };
       return layers;
     } finally {
@@ -229,7 +281,14 @@ class LazyPuzzleTrace implements PuzzleTrace {
     }
   }
 
-  private outputsFor(step: number, logits: Float32Array, qHalt: number, qContinue: number, y: Float32Array, z: Float32Array): StepOutputs {
+  private outputsFor(
+    step: number,
+    logits: Float32Array,
+    qHalt: number,
+    qContinue: number,
+    y: Float32Array,
+    z: Float32Array,
+  ): StepOutputs {
     const V = this.config.vocab_size;
     const S = this.config.seq_len;
     const preds = argmaxRows(logits, V);
@@ -248,11 +307,17 @@ class LazyPuzzleTrace implements PuzzleTrace {
       if (prev ? prev[i] !== preds[i] : this.puzzle.inputs[i] !== 0) changedCells.push(i);
     }
     const out: StepOutputs = {
-      step, logits, preds, confidence, qHalt, qContinue,
+      step,
+      logits,
+      preds,
+      confidence,
+      qHalt,
+      qContinue,
       haltProbability: 1 / (1 + Math.exp(-qHalt)),
       wouldHalt: qHalt > 0,
       changedCells,
-      nonFinite: !allFinite(y) || !allFinite(z) || !allFinite(logits) || !Number.isFinite(qHalt) || !Number.isFinite(qContinue),
+      nonFinite:
+        !allFinite(y) || !allFinite(z) || !allFinite(logits) || !Number.isFinite(qHalt) || !Number.isFinite(qContinue),
     };
     const labels = this.puzzle.labels;
     if (labels) {
@@ -284,7 +349,10 @@ function copyState(s: RecursionState): RecursionState {
 
 function copyOutputs(o: StepOutputs): StepOutputs {
   const copy: StepOutputs = {
-    ...o, logits: Float32Array.from(o.logits), preds: Int32Array.from(o.preds), confidence: Float32Array.from(o.confidence),
+    ...o,
+    logits: Float32Array.from(o.logits),
+    preds: Int32Array.from(o.preds),
+    confidence: Float32Array.from(o.confidence),
     changedCells: [...o.changedCells],
   };
   if (o.wrongCells) copy.wrongCells = [...o.wrongCells];

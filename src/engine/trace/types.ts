@@ -5,9 +5,9 @@ import type { DerivedSizes, TrmConfig } from '../config';
 
 /** One example to run: token ids, its puzzle identifier (embedding row) and optional labels (0 = ignore). */
 export interface PuzzleInput {
-  inputs: Int32Array;          // [S]
+  inputs: Int32Array; // [S]
   puzzleIdentifier: number;
-  labels?: Int32Array;         // [S], 0 = ignored cell (PAD), as stored in the datasets
+  labels?: Int32Array; // [S], 0 = ignored cell (PAD), as stored in the datasets
 }
 
 export type UpdateKind = 'z' | 'y';
@@ -32,19 +32,19 @@ export interface RecursionState {
 }
 
 export interface StepOutputs {
-  step: number;                // 1-based supervision step
-  logits: Float32Array;        // [S, V] (prefix positions dropped)
-  preds: Int32Array;           // [S] argmax (first index on ties)
-  confidence: Float32Array;    // [S] softmax probability of the predicted id
+  step: number; // 1-based supervision step
+  logits: Float32Array; // [S, V] (prefix positions dropped)
+  preds: Int32Array; // [S] argmax (first index on ties)
+  confidence: Float32Array; // [S] softmax probability of the predicted id
   qHalt: number;
   qContinue: number;
-  haltProbability: number;     // sigmoid(q_halt)
-  wouldHalt: boolean;          // q_halt > 0: the training-time halting rule
-  changedCells: number[];      // cells whose prediction differs from the previous step (all non-PAD at step 1)
-  correct?: boolean;           // every labelled cell right (labels known)
-  accuracy?: number;           // fraction of labelled cells right
-  wrongCells?: number[];       // labelled cells predicted wrong
-  nonFinite: boolean;          // any NaN/Inf in y, z, logits or q
+  haltProbability: number; // sigmoid(q_halt)
+  wouldHalt: boolean; // q_halt > 0: the training-time halting rule
+  changedCells: number[]; // cells whose prediction differs from the previous step (all non-PAD at step 1)
+  correct?: boolean; // every labelled cell right (labels known)
+  accuracy?: number; // fraction of labelled cells right
+  wrongCells?: number[]; // labelled cells predicted wrong
+  nonFinite: boolean; // any NaN/Inf in y, z, logits or q
 }
 
 /** Deterministic addressing helpers shared by all consumers. */

@@ -17,14 +17,20 @@ function checkShape(state: Float32Array, positions: number, width: number): void
     throw new Error(`state view: invalid shape [${positions}, ${width}]`);
   }
   if (state.length !== positions * width) {
-    throw new Error(`state view: state has ${state.length} values, expected ${positions} x ${width} = ${positions * width}`);
+    throw new Error(
+      `state view: state has ${state.length} values, expected ${positions} x ${width} = ${positions * width}`,
+    );
   }
 }
 
 function finiteRange(values: Float32Array): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
-  for (const v of values) if (Number.isFinite(v)) { if (v < min) min = v; if (v > max) max = v; }
+  for (const v of values)
+    if (Number.isFinite(v)) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   return min === Infinity ? { min: 0, max: 0 } : { min, max };
 }
 
@@ -34,7 +40,10 @@ export function positionNorms(state: Float32Array, positions: number, width: num
   const out = new Float32Array(positions);
   for (let t = 0; t < positions; t++) {
     let s = 0;
-    for (let d = 0; d < width; d++) { const v = state[t * width + d]; s += v * v; }
+    for (let d = 0; d < width; d++) {
+      const v = state[t * width + d];
+      s += v * v;
+    }
     out[t] = Math.sqrt(s);
   }
   return out;
@@ -56,7 +65,13 @@ export function channelValues(state: Float32Array, positions: number, width: num
  * iteration on X^T X without forming it; later components are kept orthogonal to earlier ones.
  * Each direction's largest-magnitude entry is made positive so the result does not flip sign.
  */
-export function principalDirections(rowsData: Float64Array, rows: number, width: number, k: number, iterations = 500): Float64Array[] {
+export function principalDirections(
+  rowsData: Float64Array,
+  rows: number,
+  width: number,
+  k: number,
+  iterations = 500,
+): Float64Array[] {
   const dirs: Float64Array[] = [];
   const xv = new Float64Array(rows);
   for (let c = 0; c < k; c++) {
@@ -75,7 +90,10 @@ export function principalDirections(rowsData: Float64Array, rows: number, width:
         if (a === 0) continue;
         for (let d = 0; d < width; d++) next[d] += a * rowsData[r * width + d];
       }
-      if (!orthonormalise(next, dirs)) { v = next; break; } // rank exhausted: a zero direction
+      if (!orthonormalise(next, dirs)) {
+        v = next;
+        break;
+      } // rank exhausted: a zero direction
       let delta = 0;
       for (let d = 0; d < width; d++) delta = Math.max(delta, Math.abs(next[d] - v[d]));
       v = next;
@@ -99,7 +117,10 @@ function orthonormalise(v: Float64Array, basis: Float64Array[]): boolean {
   let n = 0;
   for (const x of v) n += x * x;
   n = Math.sqrt(n);
-  if (!(n > 1e-300) || !Number.isFinite(n)) { v.fill(0); return false; }
+  if (!(n > 1e-300) || !Number.isFinite(n)) {
+    v.fill(0);
+    return false;
+  }
   for (let d = 0; d < v.length; d++) v[d] /= n;
   return true;
 }
@@ -130,15 +151,27 @@ export function firstComponentValues(state: Float32Array, positions: number, wid
 }
 
 /** The heatmap values of one state for one view. */
-export function stateView(state: Float32Array, positions: number, width: number, view: StateView, channel?: number): ViewValues {
+export function stateView(
+  state: Float32Array,
+  positions: number,
+  width: number,
+  view: StateView,
+  channel?: number,
+): ViewValues {
   let values: Float32Array;
   switch (view) {
-    case 'norm': values = positionNorms(state, positions, width); break;
+    case 'norm':
+      values = positionNorms(state, positions, width);
+      break;
     case 'channel':
       if (channel === undefined) throw new Error("the 'channel' view needs a channel index");
-      values = channelValues(state, positions, width, channel); break;
-    case 'pca': values = firstComponentValues(state, positions, width); break;
-    default: throw new Error(`unknown state view ${JSON.stringify(view)}; expected norm, channel or pca`);
+      values = channelValues(state, positions, width, channel);
+      break;
+    case 'pca':
+      values = firstComponentValues(state, positions, width);
+      break;
+    default:
+      throw new Error(`unknown state view ${JSON.stringify(view)}; expected norm, channel or pca`);
   }
   return { values, ...finiteRange(values) };
 }
@@ -160,7 +193,8 @@ export function meanState(state: Float32Array, positions: number, width: number)
 export function trajectoryPca(points: readonly Float64Array[]): { x: number; y: number }[] {
   if (points.length === 0) return [];
   const width = points[0].length;
-  for (const p of points) if (p.length !== width) throw new Error(`trajectory: points have different widths (${p.length} vs ${width})`);
+  for (const p of points)
+    if (p.length !== width) throw new Error(`trajectory: points have different widths (${p.length} vs ${width})`);
   const finite = points.map((p) => p.every((v) => Number.isFinite(v)));
   const kept = points.filter((_, i) => finite[i]);
   if (kept.length === 0) return points.map(() => ({ x: NaN, y: NaN }));
@@ -174,7 +208,11 @@ export function trajectoryPca(points: readonly Float64Array[]): { x: number; y: 
     if (!finite[i]) return { x: NaN, y: NaN };
     let sx = 0;
     let sy = 0;
-    for (let d = 0; d < width; d++) { const c = p[d] - mean[d]; sx += c * a[d]; sy += c * b[d]; }
+    for (let d = 0; d < width; d++) {
+      const c = p[d] - mean[d];
+      sx += c * a[d];
+      sy += c * b[d];
+    }
     return { x: sx, y: sy };
   });
 }

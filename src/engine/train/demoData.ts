@@ -56,7 +56,8 @@ export function generateSudokuDataset(o: SudokuDemoDataOptions): BuiltDataset {
   const rng = new DataRng(o.seed);
   const train = setOf(puzzles(rng, o.trainPuzzles, o.minGivens, o.maxGivens), o.augment, rng);
   const test = setOf(puzzles(rng, o.testPuzzles, o.minGivens, o.maxGivens), 0, rng);
-  const meta = (s: BuiltSet) => metadataFor(s, { vocabSize: 11, numPuzzleIdentifiers: 1, totalPuzzles: s.groupIndices.length - 1 });
+  const meta = (s: BuiltSet) =>
+    metadataFor(s, { vocabSize: 11, numPuzzleIdentifiers: 1, totalPuzzles: s.groupIndices.length - 1 });
   return {
     identifiers: ['<blank>'],
     splits: { train: { meta: meta(train), sets: [train] }, test: { meta: meta(test), sets: [test] } },
@@ -66,7 +67,13 @@ export function generateSudokuDataset(o: SudokuDemoDataOptions): BuiltDataset {
 /** A test-only dataset from (question, answer) id rows (e.g. a CSV of hard puzzles). */
 export function sudokuTestDataset(rows: Array<{ question: Int32Array; answer: Int32Array }>): BuiltDataset {
   const b = new SetBuilder(81);
-  for (const r of rows) { b.addPuzzle(0, [{ input: r.question, label: r.answer }]); b.endGroup(); }
+  for (const r of rows) {
+    b.addPuzzle(0, [{ input: r.question, label: r.answer }]);
+    b.endGroup();
+  }
   const set = b.build('all');
-  return { identifiers: ['<blank>'], splits: { test: { meta: metadataFor(set, { vocabSize: 11, numPuzzleIdentifiers: 1 }), sets: [set] } } };
+  return {
+    identifiers: ['<blank>'],
+    splits: { test: { meta: metadataFor(set, { vocabSize: 11, numPuzzleIdentifiers: 1 }), sets: [set] } },
+  };
 }

@@ -1,4 +1,4 @@
-// Evaluation as pretrain.py does it (reference sections 12 and 15): the test split in order, chunks
+// Evaluation as pretrain.py does it (pretrain.py `evaluate`): the test split in order, chunks
 // of the batch size (short last chunk padded), a fresh carry per chunk, exactly halt_max_steps ACT
 // steps in eval mode, metrics from the last step: exact accuracy, cell accuracy, q-halt accuracy.
 // Also "mean steps": the first step at which q_halt > 0 (where training would halt; N_sup if never),
@@ -49,7 +49,9 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 export function evaluateSplit(model: TrmModel, set: BuiltSet, meta: DatasetMetadata, opts: EvalOptions): EvalResult {
   const c = model.config;
-  const S = c.seq_len, V = c.vocab_size, K = c.halt_max_steps;
+  const S = c.seq_len,
+    V = c.vocab_size,
+    K = c.halt_max_steps;
   const total = opts.maxExamples ? Math.min(opts.maxExamples, set.numExamples) : set.numExamples;
   if (total < 1) throw new Error('evaluation split has no examples');
   const B = Math.max(1, Math.min(opts.batchSize, total));
@@ -72,8 +74,17 @@ export function evaluateSplit(model: TrmModel, set: BuiltSet, meta: DatasetMetad
         carry = r.carry;
         const logits = r.logits.dataSync() as Float32Array;
         r.logits.dispose();
-        const loss = actLossHost({ logits, labels: carry.data.labels!, qHalt: r.qHalt, halted: carry.halted, steps: carry.steps,
-          batchSize: B, seqLen: S, vocabSize: V, lossType: c.loss_type });
+        const loss = actLossHost({
+          logits,
+          labels: carry.data.labels!,
+          qHalt: r.qHalt,
+          halted: carry.halted,
+          steps: carry.steps,
+          batchSize: B,
+          seqLen: S,
+          vocabSize: V,
+          lossType: c.loss_type,
+        });
         for (let b = 0; b < B; b++) {
           if (haltStep[b] === K && r.qHalt[b] > 0 && k < K) haltStep[b] = k;
           if (!firstCorrect[b] && loss.seqIsCorrect[b] && loss.labelCounts[b] > 0) firstCorrect[b] = k;
@@ -84,35 +95,53 @@ export function evaluateSplit(model: TrmModel, set: BuiltSet, meta: DatasetMetad
           }
         }
         prevPreds = loss.preds;
-        last = loss; lastQ = r.qHalt;
+        last = loss;
+        lastQ = r.qHalt;
       }
     } finally {
       disposeCarry(carry);
     }
-    const L = last!, q = lastQ!;
+    const L = last!,
+      q = lastQ!;
     for (let b = 0; b < B; b++) {
       if (rows[b] < 0 || L.labelCounts[b] === 0) continue;
       const cnt = L.labelCounts[b];
       let right = 0;
       for (let t = b * S; t < (b + 1) * S; t++) right += L.tokenCorrect[t];
       const exact = L.seqIsCorrect[b] === 1;
-      sums.count++; sums.accuracy += right / cnt; sums.exact += exact ? 1 : 0;
-      sums.qHalt += (q[b] >= 0) === exact ? 1 : 0; sums.haltStep += haltStep[b];
+      sums.count++;
+      sums.accuracy += right / cnt;
+      sums.exact += exact ? 1 : 0;
+      sums.qHalt += q[b] >= 0 === exact ? 1 : 0;
+      sums.haltStep += haltStep[b];
       sums.lmLoss += L.lmLossPerExample[b];
       if (opts.perPuzzle || opts.identifiers) {
-        puzzles.push({ row: rows[b], puzzleIdentifier: batch.puzzleIdentifiers[b], exact, cellAccuracy: right / cnt,
-          haltProbability: sigmoid(q[b]), haltStep: haltStep[b], firstCorrectStep: firstCorrect[b], revisions: revisions[b],
-          prediction: Array.from(L.preds.subarray(b * S, (b + 1) * S)) });
+        puzzles.push({
+          row: rows[b],
+          puzzleIdentifier: batch.puzzleIdentifiers[b],
+          exact,
+          cellAccuracy: right / cnt,
+          haltProbability: sigmoid(q[b]),
+          haltStep: haltStep[b],
+          firstCorrectStep: firstCorrect[b],
+          revisions: revisions[b],
+          prediction: Array.from(L.preds.subarray(b * S, (b + 1) * S)),
+        });
       }
     }
     opts.onChunk?.(Math.min(start + B, total), total);
   }
   const n = Math.max(1, sums.count);
   const metrics: Record<string, number> = {
-    count: sums.count, exact_accuracy: sums.exact / n, accuracy: sums.accuracy / n, q_halt_accuracy: sums.qHalt / n,
-    mean_steps: sums.haltStep / n, lm_loss: sums.lmLoss / n,
+    count: sums.count,
+    exact_accuracy: sums.exact / n,
+    accuracy: sums.accuracy / n,
+    q_halt_accuracy: sums.qHalt / n,
+    mean_steps: sums.haltStep / n,
+    lm_loss: sums.lmLoss / n,
   };
-  if (opts.identifiers && isArcVariantData(opts.identifiers)) Object.assign(metrics, arcPassAtK(puzzles, set, meta, opts.identifiers));
+  if (opts.identifiers && isArcVariantData(opts.identifiers))
+    Object.assign(metrics, arcPassAtK(puzzles, set, meta, opts.identifiers));
   if (!opts.perPuzzle) for (const p of puzzles) p.prediction = [];
   return { metrics, puzzles: opts.perPuzzle ? puzzles : [] };
 }
@@ -133,7 +162,13 @@ export function isArcVariantData(identifiers: string[]): boolean {
  * input); per test input, vote over variants (count, then mean sigmoid(q_halt)); pass@K = a correct
  * grid among the top K; task score = mean over its inputs; result = mean over tasks.
  */
-export function arcPassAtK(puzzles: PuzzleResult[], set: BuiltSet, meta: DatasetMetadata, identifiers: string[], ks = [1, 2, 5, 10]): Record<string, number> {
+export function arcPassAtK(
+  puzzles: PuzzleResult[],
+  set: BuiltSet,
+  meta: DatasetMetadata,
+  identifiers: string[],
+  ks = [1, 2, 5, 10],
+): Record<string, number> {
   const S = set.seqLen;
   if (S !== ARC_CANVAS * ARC_CANVAS) return {};
   type Cand = { count: number; qSum: number; grid: Grid };
@@ -148,18 +183,26 @@ export function arcPassAtK(puzzles: PuzzleResult[], set: BuiltSet, meta: Dataset
       invIn = invertPrediction(decodeArcGrid(set.inputs.subarray(row * S, (row + 1) * S)), name);
       invLabel = invertPrediction(decodeArcGrid(set.labels.subarray(row * S, (row + 1) * S)), name);
       inv = invertPrediction(decodeArcGrid(p.prediction), name);
-    } catch { continue; }
+    } catch {
+      continue;
+    }
     const key = `${invIn.task}|${JSON.stringify(invIn.grid)}`;
     let e = inputs.get(key);
-    if (!e) { e = { task: invIn.task, truth: JSON.stringify(invLabel.grid), cands: new Map() }; inputs.set(key, e); }
+    if (!e) {
+      e = { task: invIn.task, truth: JSON.stringify(invLabel.grid), cands: new Map() };
+      inputs.set(key, e);
+    }
     const gk = JSON.stringify(inv.grid);
     const cand = e.cands.get(gk) ?? { count: 0, qSum: 0, grid: inv.grid };
-    cand.count++; cand.qSum += p.haltProbability;
+    cand.count++;
+    cand.qSum += p.haltProbability;
     e.cands.set(gk, cand);
   }
   const perTask = new Map<string, number[][]>();
   for (const e of inputs.values()) {
-    const ranked = [...e.cands.entries()].sort((a, b) => b[1].count - a[1].count || b[1].qSum / b[1].count - a[1].qSum / a[1].count);
+    const ranked = [...e.cands.entries()].sort(
+      (a, b) => b[1].count - a[1].count || b[1].qSum / b[1].count - a[1].qSum / a[1].count,
+    );
     const hits = ks.map((k) => (ranked.slice(0, k).some(([g]) => g === e.truth) ? 1 : 0));
     const list = perTask.get(e.task) ?? [];
     list.push(hits);

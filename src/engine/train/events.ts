@@ -2,32 +2,74 @@
 // dashboard: plain JSON objects that survive postMessage, with a runtime validator for the receiver.
 
 export interface TrainMetrics {
-  lmLoss: number; qHaltLoss: number; totalLoss: number; accuracy: number; exactAccuracy: number;
-  qHaltAccuracy: number; meanSteps: number;
+  lmLoss: number;
+  qHaltLoss: number;
+  totalLoss: number;
+  accuracy: number;
+  exactAccuracy: number;
+  qHaltAccuracy: number;
+  meanSteps: number;
   /** Optional: examples that halted in the window (accuracy, exactAccuracy, qHaltAccuracy, meanSteps are over these; 0 = not yet meaningful). */
   haltedCount?: number;
 }
 
 export type TrainEvent =
-  | { type: 'started'; runDir: string; preset?: string; totalSteps: number; startStep: number; backend: string; resumed: boolean;
-    /** Optional: parameter count of the model being trained. */ parameters?: number; examplesPerStep?: number }
-  | { type: 'progress'; step: number; totalSteps: number; lr: number; metrics: TrainMetrics; examplesPerSec: number; elapsedSec: number }
+  | {
+      type: 'started';
+      runDir: string;
+      preset?: string;
+      totalSteps: number;
+      startStep: number;
+      backend: string;
+      resumed: boolean;
+      /** Optional: parameter count of the model being trained. */ parameters?: number;
+      examplesPerStep?: number;
+    }
+  | {
+      type: 'progress';
+      step: number;
+      totalSteps: number;
+      lr: number;
+      metrics: TrainMetrics;
+      examplesPerSec: number;
+      elapsedSec: number;
+    }
   | { type: 'eval'; step: number; metrics: Record<string, number> }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'finished'; step: number; reason: 'done' | 'cancelled' }
   | { type: 'error'; message: string };
 
 export interface TrainRequest {
-  preset?: string; configPath?: string; data: string; out: string; resume: boolean; steps?: number; batchSize?: number;
-  lr?: number; evalEvery?: number; checkpointEvery?: number; seed?: number; backend?: string;
+  preset?: string;
+  configPath?: string;
+  data: string;
+  out: string;
+  resume: boolean;
+  steps?: number;
+  batchSize?: number;
+  lr?: number;
+  evalEvery?: number;
+  checkpointEvery?: number;
+  seed?: number;
+  backend?: string;
 }
 
 /** Messages the worker thread accepts. */
 export type TrainWorkerCommand = { type: 'start'; request: TrainRequest } | { type: 'cancel' };
 
-const METRIC_KEYS: readonly (keyof TrainMetrics)[] = ['lmLoss', 'qHaltLoss', 'totalLoss', 'accuracy', 'exactAccuracy', 'qHaltAccuracy', 'meanSteps'];
+const METRIC_KEYS: readonly (keyof TrainMetrics)[] = [
+  'lmLoss',
+  'qHaltLoss',
+  'totalLoss',
+  'accuracy',
+  'exactAccuracy',
+  'qHaltAccuracy',
+  'meanSteps',
+];
 
-function isObj(v: unknown): v is Record<string, unknown> { return typeof v === 'object' && v !== null && !Array.isArray(v); }
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 const isNum = (v: unknown): v is number => typeof v === 'number';
 const isInt = (v: unknown): v is number => Number.isInteger(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
@@ -41,10 +83,23 @@ export function isTrainEvent(v: unknown): v is TrainEvent {
   if (!isObj(v) || !isStr(v.type)) return false;
   switch (v.type) {
     case 'started':
-      return isStr(v.runDir) && (v.preset === undefined || isStr(v.preset)) && isInt(v.totalSteps) && isInt(v.startStep)
-        && isStr(v.backend) && typeof v.resumed === 'boolean';
+      return (
+        isStr(v.runDir) &&
+        (v.preset === undefined || isStr(v.preset)) &&
+        isInt(v.totalSteps) &&
+        isInt(v.startStep) &&
+        isStr(v.backend) &&
+        typeof v.resumed === 'boolean'
+      );
     case 'progress':
-      return isInt(v.step) && isInt(v.totalSteps) && isNum(v.lr) && isMetrics(v.metrics) && isNum(v.examplesPerSec) && isNum(v.elapsedSec);
+      return (
+        isInt(v.step) &&
+        isInt(v.totalSteps) &&
+        isNum(v.lr) &&
+        isMetrics(v.metrics) &&
+        isNum(v.examplesPerSec) &&
+        isNum(v.elapsedSec)
+      );
     case 'eval':
       return isInt(v.step) && isObj(v.metrics) && Object.values(v.metrics).every(isNum);
     case 'checkpoint':
@@ -62,5 +117,11 @@ export function isTrainEvent(v: unknown): v is TrainEvent {
 export function isTrainWorkerCommand(v: unknown): v is TrainWorkerCommand {
   if (!isObj(v)) return false;
   if (v.type === 'cancel') return true;
-  return v.type === 'start' && isObj(v.request) && isStr(v.request.data) && isStr(v.request.out) && typeof v.request.resume === 'boolean';
+  return (
+    v.type === 'start' &&
+    isObj(v.request) &&
+    isStr(v.request.data) &&
+    isStr(v.request.out) &&
+    typeof v.request.resume === 'boolean'
+  );
 }

@@ -58,7 +58,7 @@ export function weightsFor(p: HostParams, which: 'live' | 'ema'): Map<string, Ho
 export function syncVariables(model: TrmModel, p: HostParams, keys: Iterable<string>): void {
   for (const k of keys) {
     const v = model.params.get(k);
-    const t = tf.tensor(p.values.get(k)!, p.shapes.get(k)!, 'float32');
+    const t = tf.tensor(p.values.get(k)!, p.shapes.get(k), 'float32');
     v.assign(t);
     t.dispose();
   }

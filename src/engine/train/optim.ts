@@ -1,4 +1,4 @@
-// Optimisers of the official recipe (reference section 9) on host float32 arrays, one array per
+// Optimisers of the official recipe (pretrain.py `create_model`'s optimisers) on host float32 arrays, one array per
 // parameter tensor: AdamATan2 (decoupled decay, no epsilon, atan2 of the bias-corrected moments),
 // AdamW (the torch formula, for comparison runs), SignSGD for the sparse puzzle-embedding rows, and
 // the EMA of the weights. Keeping the maths on the host makes it exact, testable by hand and trivially
@@ -36,12 +36,14 @@ export function adamAtan2Step(p: Float32Array, g: Float32Array, s: AdamState, lr
   const bc2Sqrt = Math.sqrt(1 - h.beta2 ** s.t);
   const decay = 1 - lr * h.weightDecay;
   const { m, v } = s;
-  const a1 = 1 - h.beta1, a2 = 1 - h.beta2;
+  const a1 = 1 - h.beta1,
+    a2 = 1 - h.beta2;
   for (let i = 0; i < p.length; i++) {
     const gi = g[i];
     const mi = m[i] + a1 * (gi - m[i]);
     const vi = v[i] + a2 * (gi * gi - v[i]);
-    m[i] = mi; v[i] = vi;
+    m[i] = mi;
+    v[i] = vi;
     p[i] = p[i] * decay - lr * Math.atan2(mi / bc1, Math.sqrt(vi) / bc2Sqrt);
   }
 }
@@ -56,24 +58,35 @@ export function adamWStep(p: Float32Array, g: Float32Array, s: AdamState, lr: nu
   const stepSize = lr / bc1;
   const decay = 1 - lr * h.weightDecay;
   const { m, v } = s;
-  const a1 = 1 - h.beta1, a2 = 1 - h.beta2;
+  const a1 = 1 - h.beta1,
+    a2 = 1 - h.beta2;
   for (let i = 0; i < p.length; i++) {
     const gi = g[i];
     const mi = m[i] + a1 * (gi - m[i]);
     const vi = v[i] + a2 * (gi * gi - v[i]);
-    m[i] = mi; v[i] = vi;
+    m[i] = mi;
+    v[i] = vi;
     p[i] = p[i] * decay - stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
   }
 }
 
-export function optimizerStep(name: OptimizerName, p: Float32Array, g: Float32Array, s: AdamState, lr: number, h: AdamParams): void {
+export function optimizerStep(
+  name: OptimizerName,
+  p: Float32Array,
+  g: Float32Array,
+  s: AdamState,
+  lr: number,
+  h: AdamParams,
+): void {
   if (name === 'adamw') adamWStep(p, g, s, lr, h);
   else adamAtan2Step(p, g, s, lr, h);
 }
 
 function checkLengths(p: Float32Array, g: Float32Array, s: AdamState): void {
   if (g.length !== p.length || s.m.length !== p.length || s.v.length !== p.length) {
-    throw new Error(`optimizer: parameter has ${p.length} values, gradient ${g.length}, moments ${s.m.length}/${s.v.length}`);
+    throw new Error(
+      `optimizer: parameter has ${p.length} values, gradient ${g.length}, moments ${s.m.length}/${s.v.length}`,
+    );
   }
 }
 
@@ -82,15 +95,27 @@ function checkLengths(p: Float32Array, g: Float32Array, s: AdamState): void {
  * share an id are summed first, then for each distinct id only: w <- w (1 - lr wd) - lr sign(g).
  * `table` is [N, ndim] row-major; `rowGrads` is [B, ndim] for the batch's `ids`. Returns the distinct ids touched.
  */
-export function signSgdSparseStep(table: Float32Array, ndim: number, ids: ArrayLike<number>, rowGrads: Float32Array, lr: number, weightDecay: number): number[] {
-  if (rowGrads.length !== ids.length * ndim) throw new Error(`signSGD: ${rowGrads.length} gradient values for ${ids.length} rows of ${ndim}`);
+export function signSgdSparseStep(
+  table: Float32Array,
+  ndim: number,
+  ids: ArrayLike<number>,
+  rowGrads: Float32Array,
+  lr: number,
+  weightDecay: number,
+): number[] {
+  if (rowGrads.length !== ids.length * ndim)
+    throw new Error(`signSGD: ${rowGrads.length} gradient values for ${ids.length} rows of ${ndim}`);
   const rows = table.length / ndim;
   const summed = new Map<number, Float64Array>();
   for (let b = 0; b < ids.length; b++) {
     const id = ids[b];
-    if (!Number.isInteger(id) || id < 0 || id >= rows) throw new Error(`signSGD: puzzle id ${id} outside the table (0..${rows - 1})`);
+    if (!Number.isInteger(id) || id < 0 || id >= rows)
+      throw new Error(`signSGD: puzzle id ${id} outside the table (0..${rows - 1})`);
     let acc = summed.get(id);
-    if (!acc) { acc = new Float64Array(ndim); summed.set(id, acc); }
+    if (!acc) {
+      acc = new Float64Array(ndim);
+      summed.set(id, acc);
+    }
     for (let k = 0; k < ndim; k++) acc[k] += rowGrads[b * ndim + k];
   }
   const decay = 1 - lr * weightDecay;
@@ -103,7 +128,8 @@ export function signSgdSparseStep(table: Float32Array, ndim: number, ids: ArrayL
 
 /** EMA (models/ema.py): shadow = rate x shadow + (1 - rate) x param, in place. */
 export function emaUpdate(shadow: Float32Array, param: Float32Array, rate: number): void {
-  if (shadow.length !== param.length) throw new Error(`EMA: shadow has ${shadow.length} values, parameter ${param.length}`);
+  if (shadow.length !== param.length)
+    throw new Error(`EMA: shadow has ${shadow.length} values, parameter ${param.length}`);
   const a = 1 - rate;
   for (let i = 0; i < shadow.length; i++) shadow[i] = rate * shadow[i] + a * param[i];
 }

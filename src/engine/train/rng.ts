@@ -20,7 +20,9 @@ export class TrainRng extends Sfc32 {
   }
 
   /** Uniform in [0, 1). */
-  random(): number { return this.nextU32() / 4294967296; }
+  random(): number {
+    return this.nextU32() / 4294967296;
+  }
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
@@ -30,12 +32,21 @@ export class TrainRng extends Sfc32 {
 
   /** In-place Fisher-Yates shuffle. */
   shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) { const j = this.int(i + 1); const t = items[i]; items[i] = items[j]; items[j] = t; }
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
+    }
     return items;
   }
 
-  state(): RngState { return [this.a, this.b, this.c, this.d]; }
+  state(): RngState {
+    return [this.a, this.b, this.c, this.d];
+  }
 
   /** A `() => number` view for APIs that take a plain generator (ACT exploration). */
-  fn(): () => number { return () => this.random(); }
+  fn(): () => number {
+    return () => this.random();
+  }
 }

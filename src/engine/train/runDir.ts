@@ -27,8 +27,14 @@ const TENSORS_FILE = 'train_state.safetensors';
 const FORMAT = 'trm-lens-train-state/1';
 
 export interface CarrySnapshot {
-  y: Float32Array; z: Float32Array; shape: [number, number, number];
-  steps: Int32Array; halted: Uint8Array; inputs: Int32Array; labels: Int32Array; puzzleIdentifiers: Int32Array;
+  y: Float32Array;
+  z: Float32Array;
+  shape: [number, number, number];
+  steps: Int32Array;
+  halted: Uint8Array;
+  inputs: Int32Array;
+  labels: Int32Array;
+  puzzleIdentifiers: Int32Array;
 }
 
 export interface CheckpointState {
@@ -55,7 +61,12 @@ export interface CheckpointData {
 
 function writeFileSynced(file: string, text: string): void {
   const fd = fs.openSync(file, 'w');
-  try { fs.writeSync(fd, text); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Atomic small-file write: temp file in the same folder, fsync, rename. */
@@ -72,14 +83,29 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 }
 
 function fsyncDir(dir: string): void {
-  try { const fd = fs.openSync(dir, 'r'); try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); } } catch { /* not supported everywhere */ }
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    /* not supported everywhere */
+  }
 }
 
 const f32 = (shape: number[], data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data });
 const i32 = (shape: number[], data: Int32Array): HostTensor => ({ dtype: 'int32', shape, data });
 
 /** Writes one checkpoint and moves `latest.json` to it. Returns the checkpoint folder. */
-export function writeCheckpoint(outDir: string, config: TrmConfig, evalWeights: Map<string, HostTensor>, ck: CheckpointData, keep = 2): string {
+export function writeCheckpoint(
+  outDir: string,
+  config: TrmConfig,
+  evalWeights: Map<string, HostTensor>,
+  ck: CheckpointData,
+  keep = 2,
+): string {
   const name = `step_${ck.state.step}`;
   const finalDir = path.join(outDir, name);
   const tmp = fs.mkdtempSync(path.join(outDir, `.tmp-${name}-`));
@@ -94,9 +120,15 @@ export function writeCheckpoint(outDir: string, config: TrmConfig, evalWeights: 
     if (ck.carry) {
       const c = ck.carry;
       const B = c.shape[0];
-      tensors.push(['carry/y', f32([...c.shape], c.y)], ['carry/z', f32([...c.shape], c.z)], ['carry/steps', i32([B], c.steps)],
-        ['carry/halted', { dtype: 'uint8', shape: [B], data: c.halted }], ['carry/inputs', i32([B, c.inputs.length / B], c.inputs)],
-        ['carry/labels', i32([B, c.labels.length / B], c.labels)], ['carry/puzzle_identifiers', i32([B], c.puzzleIdentifiers)]);
+      tensors.push(
+        ['carry/y', f32([...c.shape], c.y)],
+        ['carry/z', f32([...c.shape], c.z)],
+        ['carry/steps', i32([B], c.steps)],
+        ['carry/halted', { dtype: 'uint8', shape: [B], data: c.halted }],
+        ['carry/inputs', i32([B, c.inputs.length / B], c.inputs)],
+        ['carry/labels', i32([B, c.labels.length / B], c.labels)],
+        ['carry/puzzle_identifiers', i32([B], c.puzzleIdentifiers)],
+      );
     }
     writeSafetensors(path.join(tmp, TENSORS_FILE), tensors, { format: FORMAT });
     writeFileSynced(path.join(tmp, STATE_FILE), JSON.stringify({ format: FORMAT, ...ck.state }, null, 2) + '\n');
@@ -121,7 +153,10 @@ export function writeCheckpoint(outDir: string, config: TrmConfig, evalWeights: 
 
 /** Removes temp folders and all but the `keep` newest step_N folders (never the latest). */
 export function pruneCheckpoints(outDir: string, latest: string, keep: number): void {
-  const steps = fs.readdirSync(outDir).filter((n) => /^step_\d+$/.test(n)).sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
+  const steps = fs
+    .readdirSync(outDir)
+    .filter((n) => /^step_\d+$/.test(n))
+    .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
   const keepSet = new Set([latest, ...steps.slice(0, Math.max(1, keep))]);
   for (const n of steps) {
     if (keepSet.has(n)) continue;
@@ -136,7 +171,8 @@ export function pruneCheckpoints(outDir: string, latest: string, keep: number): 
 /** Leftovers of a killed writer: hidden temp folders and temp files. */
 export function removeStaleTemps(outDir: string): void {
   for (const n of fs.readdirSync(outDir)) {
-    if (n.startsWith('.tmp-') || /\.tmp-\d+-\d+$/.test(n)) fs.rmSync(path.join(outDir, n), { recursive: true, force: true });
+    if (n.startsWith('.tmp-') || /\.tmp-\d+-\d+$/.test(n))
+      fs.rmSync(path.join(outDir, n), { recursive: true, force: true });
   }
 }
 
@@ -144,9 +180,14 @@ export function latestCheckpointDir(outDir: string): string | undefined {
   const file = path.join(outDir, LATEST_FILE);
   if (!fs.existsSync(file)) return undefined;
   let v: unknown;
-  try { v = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: invalid JSON (${(e as Error).message})`); }
+  try {
+    v = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: invalid JSON (${(e as Error).message})`, { cause: e });
+  }
   const dir = (v as { dir?: unknown }).dir;
-  if (typeof dir !== 'string' || !/^step_\d+$/.test(dir)) throw new Error(`${file}: expected {"step": N, "dir": "step_N"}`);
+  if (typeof dir !== 'string' || !/^step_\d+$/.test(dir))
+    throw new Error(`${file}: expected {"step": N, "dir": "step_N"}`);
   const full = path.join(outDir, dir);
   if (!fs.existsSync(full)) throw new Error(`${file} points to ${dir}, which does not exist`);
   return full;
@@ -156,8 +197,15 @@ export function latestCheckpointDir(outDir: string): string | undefined {
 export function readCheckpoint(dir: string): CheckpointData {
   const stateFile = path.join(dir, STATE_FILE);
   let state: CheckpointState & { format?: string };
-  try { state = JSON.parse(fs.readFileSync(stateFile, 'utf8')); } catch (e) { throw new Error(`${stateFile}: cannot read training state: ${(e as Error).message}`); }
-  if (state.format !== FORMAT) throw new Error(`${stateFile}: not a TRM Lens training state (format ${JSON.stringify(state.format)}, expected ${FORMAT})`);
+  try {
+    state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as CheckpointState & { format?: string };
+  } catch (e) {
+    throw new Error(`${stateFile}: cannot read training state: ${(e as Error).message}`, { cause: e });
+  }
+  if (state.format !== FORMAT)
+    throw new Error(
+      `${stateFile}: not a TRM Lens training state (format ${JSON.stringify(state.format)}, expected ${FORMAT})`,
+    );
   const { tensors } = readSafetensors(path.join(dir, TENSORS_FILE));
   const weights = new Map<string, HostTensor>();
   const adamM = new Map<string, Float32Array>();
@@ -166,7 +214,8 @@ export function readCheckpoint(dir: string): CheckpointData {
   const carry: Partial<Record<string, HostTensor>> = {};
   for (const [k, t] of tensors) {
     const slash = k.indexOf('/');
-    const kind = k.slice(0, slash), name = k.slice(slash + 1);
+    const kind = k.slice(0, slash),
+      name = k.slice(slash + 1);
     if (kind === 'param') weights.set(name, t);
     else if (kind === 'adam_m') adamM.set(name, t.data as Float32Array);
     else if (kind === 'adam_v') adamV.set(name, t.data as Float32Array);
@@ -176,9 +225,14 @@ export function readCheckpoint(dir: string): CheckpointData {
   let carrySnap: CarrySnapshot | undefined;
   if (carry.y && carry.z && carry.steps && carry.halted && carry.inputs && carry.labels && carry.puzzle_identifiers) {
     carrySnap = {
-      y: carry.y.data as Float32Array, z: carry.z.data as Float32Array, shape: carry.y.shape as [number, number, number],
-      steps: carry.steps.data as Int32Array, halted: carry.halted.data as Uint8Array, inputs: carry.inputs.data as Int32Array,
-      labels: carry.labels.data as Int32Array, puzzleIdentifiers: carry.puzzle_identifiers.data as Int32Array,
+      y: carry.y.data as Float32Array,
+      z: carry.z.data as Float32Array,
+      shape: carry.y.shape as [number, number, number],
+      steps: carry.steps.data as Int32Array,
+      halted: carry.halted.data as Uint8Array,
+      inputs: carry.inputs.data as Int32Array,
+      labels: carry.labels.data as Int32Array,
+      puzzleIdentifiers: carry.puzzle_identifiers.data as Int32Array,
     };
   }
   return { state, weights, adamM, adamV, ema: state.ema ? ema : undefined, carry: carrySnap };

@@ -1,5 +1,5 @@
-// Training batches from a built split, in the spirit of PuzzleDataset's train mode (reference
-// section 12): groups are visited in a fresh random order every epoch; for each group one random
+// Training batches from a built split, in the spirit of PuzzleDataset's train mode
+// (puzzle_dataset.py `_iter_train`): groups are visited in a fresh random order every epoch; for each group one random
 // puzzle is picked and its examples are taken in random order until the batch is full. The whole
 // position (epoch, cursor, rng state) is plain JSON so a checkpoint resumes the exact same stream.
 // Dataset labels equal to ignore_label_id become -100 (the loss's ignore index) here.
@@ -23,14 +23,23 @@ export class TrainSampler {
   private rng: TrainRng;
   private pos: SamplerPosition;
 
-  constructor(private readonly set: BuiltSet, private readonly meta: DatasetMetadata, private readonly seed: number, position?: SamplerPosition) {
+  constructor(
+    private readonly set: BuiltSet,
+    private readonly meta: DatasetMetadata,
+    private readonly seed: number,
+    position?: SamplerPosition,
+  ) {
     if (set.groupIndices.length < 2) throw new Error('training split has no groups (empty dataset)');
     if (set.numExamples < 1) throw new Error('training split has no examples');
-    this.pos = position ? { ...position, pending: [...position.pending] } : { epoch: 0, cursor: 0, rng: new TrainRng(seed ^ 0x2545f491).state(), pending: [] };
+    this.pos = position
+      ? { ...position, pending: [...position.pending] }
+      : { epoch: 0, cursor: 0, rng: new TrainRng(seed ^ 0x2545f491).state(), pending: [] };
     this.rng = new TrainRng(this.pos.rng);
   }
 
-  get numGroups(): number { return this.set.groupIndices.length - 1; }
+  get numGroups(): number {
+    return this.set.groupIndices.length - 1;
+  }
 
   position(): SamplerPosition {
     return { ...this.pos, rng: this.rng.state(), pending: [...this.pos.pending] };
@@ -51,12 +60,18 @@ export class TrainSampler {
     while (rows.length < B) {
       if (!this.pos.pending.length) {
         const order = this.groupOrder();
-        if (this.pos.cursor >= order.length) { this.pos.epoch++; this.pos.cursor = 0; continue; }
+        if (this.pos.cursor >= order.length) {
+          this.pos.epoch++;
+          this.pos.cursor = 0;
+          continue;
+        }
         const g = order[this.pos.cursor++];
-        const p0 = this.set.groupIndices[g], p1 = this.set.groupIndices[g + 1];
+        const p0 = this.set.groupIndices[g],
+          p1 = this.set.groupIndices[g + 1];
         if (p1 <= p0) continue;
         const puzzle = p0 + this.rng.int(p1 - p0);
-        const e0 = this.set.puzzleIndices[puzzle], e1 = this.set.puzzleIndices[puzzle + 1];
+        const e0 = this.set.puzzleIndices[puzzle],
+          e1 = this.set.puzzleIndices[puzzle + 1];
         if (e1 <= e0) continue;
         this.pos.pending = this.rng.shuffle(Array.from({ length: e1 - e0 }, (_, i) => e0 + i));
       }
@@ -80,7 +95,10 @@ const idCache = new WeakMap<BuiltSet, Int32Array>();
 /** A batch of the given rows; `-1` rows are padding (PAD inputs, ignored labels, identifier 0). */
 export function batchFromRows(set: BuiltSet, meta: DatasetMetadata, rows: number[]): ActBatch {
   let ids = idCache.get(set);
-  if (!ids) { ids = exampleIdentifiers(set); idCache.set(set, ids); }
+  if (!ids) {
+    ids = exampleIdentifiers(set);
+    idCache.set(set, ids);
+  }
   const S = set.seqLen;
   const B = rows.length;
   const inputs = new Int32Array(B * S).fill(meta.pad_id);
@@ -94,7 +112,7 @@ export function batchFromRows(set: BuiltSet, meta: DatasetMetadata, rows: number
       const l = set.labels[r * S + t];
       labels[b * S + t] = ignore !== null && l === ignore ? IGNORE_LABEL_ID : l;
     }
-    puzzleIdentifiers[b] = ids![r];
+    puzzleIdentifiers[b] = ids[r];
   });
   return { inputs, labels, puzzleIdentifiers };
 }

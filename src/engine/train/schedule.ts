@@ -1,4 +1,4 @@
-// Learning-rate schedule of pretrain.py (cosine_schedule_with_warmup_lr_lambda, reference section 9):
+// Learning-rate schedule of pretrain.py (cosine_schedule_with_warmup_lr_lambda):
 // linear warm-up, then cosine decay towards lr_min_ratio x base. `step` is the 1-based number of the
 // update being made (the official counter is incremented before use).
 

@@ -14,16 +14,30 @@ let running = false;
 
 port.on('message', (msg: unknown) => {
   if (!isTrainWorkerCommand(msg)) {
-    port.postMessage({ type: 'error', message: `trainWorker: unknown message ${JSON.stringify(msg)?.slice(0, 200)}` } satisfies TrainEvent);
+    port.postMessage({
+      type: 'error',
+      message: `trainWorker: unknown message ${JSON.stringify(msg)?.slice(0, 200)}`,
+    } satisfies TrainEvent);
     return;
   }
-  if (msg.type === 'cancel') { controller.abort(); return; }
+  if (msg.type === 'cancel') {
+    controller.abort();
+    return;
+  }
   if (running) {
-    port.postMessage({ type: 'error', message: 'trainWorker: a training run is already in progress in this worker' } satisfies TrainEvent);
+    port.postMessage({
+      type: 'error',
+      message: 'trainWorker: a training run is already in progress in this worker',
+    } satisfies TrainEvent);
     return;
   }
   running = true;
   runTraining(msg.request, (e) => port.postMessage(e), controller.signal, { wasmDir: __dirname + '/' })
-    .catch(() => { /* already reported as an error event */ })
-    .finally(() => { running = false; port.close(); });
+    .catch(() => {
+      /* already reported as an error event */
+    })
+    .finally(() => {
+      running = false;
+      port.close();
+    });
 });

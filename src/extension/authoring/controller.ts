@@ -25,7 +25,15 @@ export type ModelState =
   | { state: 'none'; reason: string }
   | { state: 'loading'; checkpoint: string }
   | { state: 'error'; checkpoint: string; message: string }
-  | { state: 'ready'; checkpoint: string; origin: string; info: ModelInfo; backend: BackendSummary; identifiersFile?: string; identifierWarning?: string };
+  | {
+      state: 'ready';
+      checkpoint: string;
+      origin: string;
+      info: ModelInfo;
+      backend: BackendSummary;
+      identifiersFile?: string;
+      identifierWarning?: string;
+    };
 
 export class AuthoringController implements vscode.Disposable {
   readonly docs: DatasetDocuments;
@@ -46,13 +54,24 @@ export class AuthoringController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private loadGeneration = 0;
 
-  constructor(private readonly extensionPath: string, private readonly log: vscode.OutputChannel) {
+  constructor(
+    private readonly extensionPath: string,
+    private readonly log: vscode.OutputChannel,
+  ) {
     this.docs = new DatasetDocuments(() => this.modelCtx);
-    this.client = new PredictWorkerClient(path.join(extensionPath, 'dist'), () => this.policy(), (l) => log.appendLine(l));
+    this.client = new PredictWorkerClient(
+      path.join(extensionPath, 'dist'),
+      () => this.policy(),
+      (l) => log.appendLine(l),
+    );
     this.scheduler = new PredictionScheduler({
-      delayMs: this.debounceMs(), batchSize: 16,
+      delayMs: this.debounceMs(),
+      batchSize: 16,
       onResults: (r) => this.onResults(r),
-      onProgress: (p) => { this.progress = p; this.progressEmitter.fire(); },
+      onProgress: (p) => {
+        this.progress = p;
+        this.progressEmitter.fire();
+      },
       onError: (m) => log.appendLine(`prediction failed: ${m}`),
     });
     this.disposables.push(
@@ -62,8 +81,13 @@ export class AuthoringController implements vscode.Disposable {
       vscode.window.onDidChangeVisibleTextEditors(() => this.updateAllWanted()),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.updateWanted(e.textEditor.document)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('trmLens.model') || e.affectsConfiguration('trmLens.modelIdentifiers') || e.affectsConfiguration('trmLens.arc.puzzleIdentifier')
-          || e.affectsConfiguration('trmLens.authoring.haltPolicy')) void this.reloadModel();
+        if (
+          e.affectsConfiguration('trmLens.model') ||
+          e.affectsConfiguration('trmLens.modelIdentifiers') ||
+          e.affectsConfiguration('trmLens.arc.puzzleIdentifier') ||
+          e.affectsConfiguration('trmLens.authoring.haltPolicy')
+        )
+          void this.reloadModel();
       }),
     );
   }
@@ -114,12 +138,31 @@ export class AuthoringController implements vscode.Disposable {
       let identifierWarning: string | undefined;
       const idsFile = findIdentifiersFile(choice.checkpoint, choice.identifiers);
       if (idsFile) {
-        try { identifierNames = parseIdentifiers(fs.readFileSync(idsFile, 'utf8'), idsFile); } catch (e) { identifierWarning = (e as Error).message; }
+        try {
+          identifierNames = parseIdentifiers(fs.readFileSync(idsFile, 'utf8'), idsFile);
+        } catch (e) {
+          identifierWarning = (e as Error).message;
+        }
       }
       const stat = fs.statSync(choice.checkpoint);
-      this.modelCtx = { key: `${choice.checkpoint}\0${stat.size}\0${stat.mtimeMs}`, numPuzzleIdentifiers: info.numPuzzleIdentifiers, identifierNames, identifierMode: this.identifierMode() };
-      this.model = { state: 'ready', checkpoint: choice.checkpoint, origin: choice.origin, info, backend: loaded.backend, identifiersFile: idsFile, identifierWarning };
-      this.log.appendLine(`TRM authoring: model ${choice.checkpoint} (${choice.origin}; ${info.task}, S=${info.seqLen}, N_sup=${info.haltMaxSteps}, ${info.numPuzzleIdentifiers} puzzle identifiers) on ${loaded.backend.description}`);
+      this.modelCtx = {
+        key: `${choice.checkpoint}\0${stat.size}\0${stat.mtimeMs}`,
+        numPuzzleIdentifiers: info.numPuzzleIdentifiers,
+        identifierNames,
+        identifierMode: this.identifierMode(),
+      };
+      this.model = {
+        state: 'ready',
+        checkpoint: choice.checkpoint,
+        origin: choice.origin,
+        info,
+        backend: loaded.backend,
+        identifiersFile: idsFile,
+        identifierWarning,
+      };
+      this.log.appendLine(
+        `TRM authoring: model ${choice.checkpoint} (${choice.origin}; ${info.task}, S=${info.seqLen}, N_sup=${info.haltMaxSteps}, ${info.numPuzzleIdentifiers} puzzle identifiers) on ${loaded.backend.description}`,
+      );
       for (const w of info.warnings) this.log.appendLine(`  warning: ${w}`);
       this.docs.recomputeAll();
       this.scheduler.setPredictor(this.client);
@@ -144,7 +187,8 @@ export class AuthoringController implements vscode.Disposable {
   stateOf(doc: vscode.TextDocument, opts: { fresh?: boolean } = {}): DocState | undefined {
     if (!isCandidate(doc)) return undefined;
     const existing = this.docs.get(doc.uri);
-    const st = existing && !opts.fresh && this.reparseTimers.has(doc.uri.toString()) ? existing : this.docs.refresh(doc);
+    const st =
+      existing && !opts.fresh && this.reparseTimers.has(doc.uri.toString()) ? existing : this.docs.refresh(doc);
     return st.status === 'not-a-dataset' ? undefined : st;
   }
 
@@ -197,14 +241,24 @@ export class AuthoringController implements vscode.Disposable {
     const t = this.reparseTimers.get(k);
     if (t) clearTimeout(t);
     // Locating is cheap but not free on a 4 MB file: wait for a short pause in typing.
-    this.reparseTimers.set(k, setTimeout(() => {
-      this.reparseTimers.delete(k);
-      if (doc.isClosed) return;
-      const st = this.docs.refresh(doc);
-      if (st.status === 'not-a-dataset') { this.scheduler.remove(k); this.changedEmitter.fire(doc.uri); return; }
-      if (st.status === 'ok') this.updateWanted(doc);
-      this.changedEmitter.fire(doc.uri);
-    }, Math.min(150, this.debounceMs())));
+    this.reparseTimers.set(
+      k,
+      setTimeout(
+        () => {
+          this.reparseTimers.delete(k);
+          if (doc.isClosed) return;
+          const st = this.docs.refresh(doc);
+          if (st.status === 'not-a-dataset') {
+            this.scheduler.remove(k);
+            this.changedEmitter.fire(doc.uri);
+            return;
+          }
+          if (st.status === 'ok') this.updateWanted(doc);
+          this.changedEmitter.fire(doc.uri);
+        },
+        Math.min(150, this.debounceMs()),
+      ),
+    );
   }
 
   private updateAllWanted(immediate = false): void {
@@ -224,7 +278,12 @@ export class AuthoringController implements vscode.Disposable {
     if (!st.located || st.status === 'not-a-dataset') return [];
     const out: PredictRequest[] = [];
     const seen = new Set<string>();
-    const add = (r: PredictRequest | undefined) => { if (r && !seen.has(r.key) && out.length < MAX_WANTED) { seen.add(r.key); out.push(r); } };
+    const add = (r: PredictRequest | undefined) => {
+      if (r && !seen.has(r.key) && out.length < MAX_WANTED) {
+        seen.add(r.key);
+        out.push(r);
+      }
+    };
     const asked = this.asked.get(doc.uri.toString());
     if (asked) for (const r of st.requests) if (r && asked.has(r.key)) add(r);
     for (const i of st.changed) add(st.requests[i]);
@@ -232,7 +291,9 @@ export class AuthoringController implements vscode.Disposable {
     for (const e of editors) {
       for (const range of e.visibleRanges) {
         const from = doc.offsetAt(new vscode.Position(Math.max(0, range.start.line - MARGIN_LINES), 0));
-        const to = doc.offsetAt(new vscode.Position(Math.min(doc.lineCount - 1, range.end.line + MARGIN_LINES), Number.MAX_SAFE_INTEGER));
+        const to = doc.offsetAt(
+          new vscode.Position(Math.min(doc.lineCount - 1, range.end.line + MARGIN_LINES), Number.MAX_SAFE_INTEGER),
+        );
         st.located.puzzles.forEach((p, i) => {
           if (p.span.offset <= to && p.span.offset + p.span.length >= from) add(st.requests[i]);
         });

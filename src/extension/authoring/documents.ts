@@ -6,7 +6,14 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { type IdentifierChoice, type IdentifierMode, chooseIdentifier } from '../../engine/authoring/identifiers';
-import { type DatasetDocument, type LocatedGrid, type LocatedPuzzle, type SolutionGrids, locateDataset, solutionsFileFor } from '../../engine/authoring/locate';
+import {
+  type DatasetDocument,
+  type LocatedGrid,
+  type LocatedPuzzle,
+  type SolutionGrids,
+  locateDataset,
+  solutionsFileFor,
+} from '../../engine/authoring/locate';
 import { type PredictRequest, requestFor } from '../../engine/authoring/puzzleSpec';
 
 /** The loaded model facts the requests depend on. */
@@ -37,7 +44,10 @@ export interface DocState {
 
 /** Only JSON documents on disk or untitled are considered; others are ignored cheaply. */
 export function isCandidate(doc: vscode.TextDocument): boolean {
-  return (doc.languageId === 'json' || doc.languageId === 'jsonc') && (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled');
+  return (
+    (doc.languageId === 'json' || doc.languageId === 'jsonc') &&
+    (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled')
+  );
 }
 
 export class DatasetDocuments {
@@ -63,7 +73,14 @@ export class DatasetDocuments {
     const prev = this.states.get(k);
     if (prev && prev.version === doc.version && !force) return prev;
     const r = locateDataset(doc.getText(), doc.uri.fsPath || doc.uri.path);
-    const st: DocState = prev ?? { uri: doc.uri, version: doc.version, status: 'not-a-dataset', requests: [], identifiers: new Map(), changed: new Set() };
+    const st: DocState = prev ?? {
+      uri: doc.uri,
+      version: doc.version,
+      status: 'not-a-dataset',
+      requests: [],
+      identifiers: new Map(),
+      changed: new Set(),
+    };
     st.version = doc.version;
     if (r.status === 'invalid-json') {
       st.status = 'invalid-json';
@@ -95,7 +112,10 @@ export class DatasetDocuments {
     const beforeKeys = new Set(before.map((r) => r?.key));
     st.identifiers = new Map();
     st.changed = new Set();
-    if (!m || !st.located) { st.requests = []; return; }
+    if (!m || !st.located) {
+      st.requests = [];
+      return;
+    }
     st.requests = st.located.puzzles.map((p, i) => {
       const id = this.identifierFor(st, p, m);
       const req = requestFor(p, id, m.key);
@@ -132,7 +152,11 @@ function readSolutions(uri: vscode.Uri): SolutionGrids | undefined {
   if (!file) return undefined;
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
   let text: string;
-  try { text = open ? open.getText() : fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+  try {
+    text = open ? open.getText() : fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
   const r = locateDataset(text, file);
   return r.status === 'ok' && r.doc.kind === 'arc-solutions' ? r.doc.solutions : undefined;
 }

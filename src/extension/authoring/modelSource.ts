@@ -26,12 +26,19 @@ export function chooseModel(extensionPath: string): ModelChoice {
   const identifiers = idsSetting ? resolvePath(idsSetting) : undefined;
   if (setting) {
     const file = resolvePath(setting);
-    if (!fs.existsSync(file)) return { ok: false, reason: `the model in setting ${MODEL_SETTING} (${file}) does not exist; run "TRM: Select Model"` };
+    if (!fs.existsSync(file))
+      return {
+        ok: false,
+        reason: `the model in setting ${MODEL_SETTING} (${file}) does not exist; run "TRM: Select Model"`,
+      };
     return { ok: true, checkpoint: file, origin: 'setting', identifiers };
   }
   const demo = path.join(extensionPath, DEMO_MODEL);
   if (fs.existsSync(demo)) return { ok: true, checkpoint: demo, origin: 'bundled demo', identifiers };
-  return { ok: false, reason: `no model is selected: set ${MODEL_SETTING} or run "TRM: Select Model" (the bundled demo model ${DEMO_MODEL} is not in this build)` };
+  return {
+    ok: false,
+    reason: `no model is selected: set ${MODEL_SETTING} or run "TRM: Select Model" (the bundled demo model ${DEMO_MODEL} is not in this build)`,
+  };
 }
 
 /** "TRM: Select Model": pick a checkpoint file and store it in the workspace (or user) settings. */
@@ -41,7 +48,9 @@ export async function selectModel(arg?: unknown): Promise<string | undefined> {
   else if (arg instanceof vscode.Uri) file = arg.fsPath;
   else {
     const picked = await vscode.window.showOpenDialog({
-      canSelectMany: false, openLabel: 'Use this model', title: 'TRM: Select Model',
+      canSelectMany: false,
+      openLabel: 'Use this model',
+      title: 'TRM: Select Model',
       filters: { 'TRM checkpoints': ['safetensors', 'pt', 'pth', 'bin', '*'] },
     });
     file = picked?.[0]?.fsPath;
@@ -51,7 +60,9 @@ export async function selectModel(arg?: unknown): Promise<string | undefined> {
     void vscode.window.showErrorMessage(`TRM: model file ${file} does not exist`);
     return undefined;
   }
-  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = vscode.workspace.workspaceFolders?.length
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration('trmLens').update('model', file, target);
   return file;
 }

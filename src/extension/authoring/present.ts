@@ -10,7 +10,13 @@ import { type DocState, labelOf } from './documents';
 import type { JudgementCache } from './judgements';
 
 export type PuzzleView =
-  | { status: 'judged'; judgement: Judgement; prediction: PuzzlePrediction; label?: { grid: LocatedGrid; inThisFile: boolean }; text: string }
+  | {
+      status: 'judged';
+      judgement: Judgement;
+      prediction: PuzzlePrediction;
+      label?: { grid: LocatedGrid; inThisFile: boolean };
+      text: string;
+    }
   | { status: 'pending' | 'idle' | 'no-model' | 'problem'; text: string };
 
 export function viewOf(c: AuthoringController, judgements: JudgementCache, st: DocState, p: LocatedPuzzle): PuzzleView {
@@ -19,7 +25,8 @@ export function viewOf(c: AuthoringController, judgements: JudgementCache, st: D
   if (c.model.state === 'error') return { status: 'no-model', text: 'TRM: the model could not be loaded' };
   if (c.model.state === 'loading') return { status: 'pending', text: '… loading model' };
   const pred = c.prediction(st, p.index);
-  if (!pred) return c.isPending(st, p.index) ? { status: 'pending', text: '… predicting' } : { status: 'idle', text: '' };
+  if (!pred)
+    return c.isPending(st, p.index) ? { status: 'pending', text: '… predicting' } : { status: 'idle', text: '' };
   const label = labelOf(st, p);
   const judgement = judgements.get(p, pred, label?.grid);
   return { status: 'judged', judgement, prediction: pred, label, text: judgement.text };

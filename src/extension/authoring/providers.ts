@@ -21,9 +21,14 @@ export class PuzzleCodeLenses implements vscode.CodeLensProvider {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
 
-  constructor(private readonly c: AuthoringController, private readonly judgements: JudgementCache) {}
+  constructor(
+    private readonly c: AuthoringController,
+    private readonly judgements: JudgementCache,
+  ) {}
 
-  changed(): void { this.emitter.fire(); }
+  changed(): void {
+    this.emitter.fire();
+  }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const st = this.c.stateOf(doc);
@@ -34,13 +39,45 @@ export class PuzzleCodeLenses implements vscode.CodeLensProvider {
       const range = new vscode.Range(at, at);
       const args = [doc.uri, p.index];
       if (!p.problem) {
-        lenses.push(new vscode.CodeLens(range, { title: '$(play) Predict', tooltip: `Run the model on ${p.id} now`, command: PREDICT_COMMAND, arguments: args }));
-        lenses.push(new vscode.CodeLens(range, { title: '$(debug-alt) Debug this puzzle', tooltip: `Start a trm debug session on ${p.id}`, command: DEBUG_PUZZLE_COMMAND, arguments: args }));
-        lenses.push(new vscode.CodeLens(range, { title: '$(graph) Show in timeline', tooltip: 'Open the recursion timeline', command: SHOW_TIMELINE_COMMAND, arguments: [] }));
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: '$(play) Predict',
+            tooltip: `Run the model on ${p.id} now`,
+            command: PREDICT_COMMAND,
+            arguments: args,
+          }),
+        );
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: '$(debug-alt) Debug this puzzle',
+            tooltip: `Start a trm debug session on ${p.id}`,
+            command: DEBUG_PUZZLE_COMMAND,
+            arguments: args,
+          }),
+        );
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: '$(graph) Show in timeline',
+            tooltip: 'Open the recursion timeline',
+            command: SHOW_TIMELINE_COMMAND,
+            arguments: [],
+          }),
+        );
       }
       const v = viewOf(this.c, this.judgements, st, p);
-      if (v.status === 'judged' && v.judgement.predicted && v.judgement.status !== 'correct' && (v.label === undefined || v.label.inThisFile)) {
-        lenses.push(new vscode.CodeLens(range, { title: v.label ? 'Copy prediction into output' : 'Copy prediction as output', command: COPY_PREDICTION_COMMAND, arguments: args }));
+      if (
+        v.status === 'judged' &&
+        v.judgement.predicted &&
+        v.judgement.status !== 'correct' &&
+        (v.label === undefined || v.label.inThisFile)
+      ) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: v.label ? 'Copy prediction into output' : 'Copy prediction as output',
+            command: COPY_PREDICTION_COMMAND,
+            arguments: args,
+          }),
+        );
       }
     }
     return lenses;
@@ -48,7 +85,12 @@ export class PuzzleCodeLenses implements vscode.CodeLensProvider {
 }
 
 /** The edit writing puzzle `index`'s current prediction as its expected output, if there is one. */
-export function copyPredictionEdit(c: AuthoringController, judgements: JudgementCache, doc: vscode.TextDocument, index: number): vscode.WorkspaceEdit | undefined {
+export function copyPredictionEdit(
+  c: AuthoringController,
+  judgements: JudgementCache,
+  doc: vscode.TextDocument,
+  index: number,
+): vscode.WorkspaceEdit | undefined {
   const st = c.stateOf(doc, { fresh: true });
   const p = st?.located?.puzzles[index];
   if (!st || !p || st.status !== 'ok') return undefined;
@@ -64,10 +106,19 @@ export function copyPredictionEdit(c: AuthoringController, judgements: Judgement
 export class PredictionQuickFixes implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
-  constructor(private readonly c: AuthoringController, private readonly judgements: JudgementCache) {}
+  constructor(
+    private readonly c: AuthoringController,
+    private readonly judgements: JudgementCache,
+  ) {}
 
-  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range, ctx: vscode.CodeActionContext): vscode.CodeAction[] {
-    const ours = ctx.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && (d.code === WRONG_CELL_CODE || d.code === WRONG_SIZE_CODE));
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    _range: vscode.Range,
+    ctx: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
+    const ours = ctx.diagnostics.filter(
+      (d) => d.source === DIAGNOSTIC_SOURCE && (d.code === WRONG_CELL_CODE || d.code === WRONG_SIZE_CODE),
+    );
     if (ours.length === 0) return [];
     const st = this.c.stateOf(doc, { fresh: true });
     if (!st?.located) return [];
@@ -75,7 +126,10 @@ export class PredictionQuickFixes implements vscode.CodeActionProvider {
     if (index < 0) return [];
     const edit = copyPredictionEdit(this.c, this.judgements, doc, index);
     if (!edit) return [];
-    const a = new vscode.CodeAction(`Copy TRM prediction into the expected output of ${st.located.puzzles[index].id}`, vscode.CodeActionKind.QuickFix);
+    const a = new vscode.CodeAction(
+      `Copy TRM prediction into the expected output of ${st.located.puzzles[index].id}`,
+      vscode.CodeActionKind.QuickFix,
+    );
     a.edit = edit;
     a.diagnostics = ours;
     a.isPreferred = true;
@@ -84,12 +138,16 @@ export class PredictionQuickFixes implements vscode.CodeActionProvider {
 }
 
 function gridMarkdown(p: LocatedPuzzle, title: string, g: GridLike, wrong: ReadonlySet<number> = new Set()): string {
-  if (p.kind === 'arc') return `**${title}** ${g.height}×${g.width}\n\n![${title}](${svgDataUri(arcGridSvg(g, wrong))})\n\n`;
+  if (p.kind === 'arc')
+    return `**${title}** ${g.height}×${g.width}\n\n![${title}](${svgDataUri(arcGridSvg(g, wrong))})\n\n`;
   return `**${title}**${wrong.size ? ' (* = wrong)' : ''}\n\n\`\`\`\n${textGrid(p.kind, g, wrong)}\n\`\`\`\n\n`;
 }
 
 export class PuzzleHovers implements vscode.HoverProvider {
-  constructor(private readonly c: AuthoringController, private readonly judgements: JudgementCache) {}
+  constructor(
+    private readonly c: AuthoringController,
+    private readonly judgements: JudgementCache,
+  ) {}
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     const st: DocState | undefined = this.c.stateOf(doc, { fresh: true });
@@ -98,7 +156,9 @@ export class PuzzleHovers implements vscode.HoverProvider {
     const index = puzzleAt(st.located.puzzles, offset);
     if (index < 0) return undefined;
     const p = st.located.puzzles[index];
-    const inValue = [p.input?.value, p.label?.value].find((s) => s && offset >= s.offset && offset <= s.offset + s.length);
+    const inValue = [p.input?.value, p.label?.value].find(
+      (s) => s && offset >= s.offset && offset <= s.offset + s.length,
+    );
     if (!inValue) return undefined;
     const v = viewOf(this.c, this.judgements, st, p);
     const md = new vscode.MarkdownString(undefined, true);
@@ -111,8 +171,20 @@ export class PuzzleHovers implements vscode.HoverProvider {
     if (p.input) md.appendMarkdown(gridMarkdown(p, 'input', p.input));
     const label = v.status === 'judged' ? v.label?.grid : p.label;
     const wrong = new Set(v.status === 'judged' ? v.judgement.wrongCells : []);
-    if (label) md.appendMarkdown(gridMarkdown(p, v.status === 'judged' && !v.label?.inThisFile ? 'expected (solutions file)' : 'expected', label, wrong));
-    if (v.status === 'judged' && v.judgement.predicted) md.appendMarkdown(gridMarkdown(p, `predicted (step ${v.prediction.usedStep})`, v.judgement.predicted, wrong));
-    return new vscode.Hover(md, new vscode.Range(doc.positionAt(inValue.offset), doc.positionAt(inValue.offset + inValue.length)));
+    if (label)
+      md.appendMarkdown(
+        gridMarkdown(
+          p,
+          v.status === 'judged' && !v.label?.inThisFile ? 'expected (solutions file)' : 'expected',
+          label,
+          wrong,
+        ),
+      );
+    if (v.status === 'judged' && v.judgement.predicted)
+      md.appendMarkdown(gridMarkdown(p, `predicted (step ${v.prediction.usedStep})`, v.judgement.predicted, wrong));
+    return new vscode.Hover(
+      md,
+      new vscode.Range(doc.positionAt(inValue.offset), doc.positionAt(inValue.offset + inValue.length)),
+    );
   }
 }

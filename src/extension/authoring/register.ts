@@ -7,7 +7,15 @@ import { AuthoringController, type ModelState } from './controller';
 import { JudgementCache } from './judgements';
 import { selectModel } from './modelSource';
 import { viewOf } from './present';
-import { COPY_PREDICTION_COMMAND, DEBUG_PUZZLE_COMMAND, PREDICT_COMMAND, PredictionQuickFixes, PuzzleCodeLenses, PuzzleHovers, copyPredictionEdit } from './providers';
+import {
+  COPY_PREDICTION_COMMAND,
+  DEBUG_PUZZLE_COMMAND,
+  PREDICT_COMMAND,
+  PredictionQuickFixes,
+  PuzzleCodeLenses,
+  PuzzleHovers,
+  copyPredictionEdit,
+} from './providers';
 import { AuthoringStatus, SELECT_MODEL_COMMAND } from './statusBar';
 import { AuthoringViews } from './views';
 
@@ -18,8 +26,14 @@ export interface AuthoringState {
   statusBar: string;
   progress: { done: number; total: number; running: number };
   stats: { runs: number; cancelled: number; predicted: number };
-  documents: { uri: string; status: string; kind?: string; version: number; decorations: { line: number; text: string }[];
-    puzzles: { id: string; status: string; text: string; wrongCells: number[] }[] }[];
+  documents: {
+    uri: string;
+    status: string;
+    kind?: string;
+    version: number;
+    decorations: { line: number; text: string }[];
+    puzzles: { id: string; status: string; text: string; wrongCells: number[] }[];
+  }[];
 }
 
 const SELECTOR: vscode.DocumentSelector = [{ language: 'json' }, { language: 'jsonc' }];
@@ -39,21 +53,42 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
   const lenses = new PuzzleCodeLenses(controller, judgements);
   const status = new AuthoringStatus(controller);
 
-  context.subscriptions.push(log, controller, views, status,
-    controller.onDidChange((uri) => { views.refresh(uri); lenses.changed(); status.update(); }),
+  context.subscriptions.push(
+    log,
+    controller,
+    views,
+    status,
+    controller.onDidChange((uri) => {
+      views.refresh(uri);
+      lenses.changed();
+      status.update();
+    }),
     controller.onDidProgress(() => status.update()),
     vscode.window.onDidChangeVisibleTextEditors(() => views.refresh()),
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
     vscode.languages.registerHoverProvider(SELECTOR, new PuzzleHovers(controller, judgements)),
-    vscode.languages.registerCodeActionsProvider(SELECTOR, new PredictionQuickFixes(controller, judgements), { providedCodeActionKinds: PredictionQuickFixes.kinds }),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, new PredictionQuickFixes(controller, judgements), {
+      providedCodeActionKinds: PredictionQuickFixes.kinds,
+    }),
     vscode.commands.registerCommand(SELECT_MODEL_COMMAND, (arg?: unknown) => selectModel(arg)),
     vscode.commands.registerCommand(PREDICT_COMMAND, async (uri?: unknown, index?: unknown) => {
       const doc = await docArg(uri);
-      if (!doc) { void vscode.window.showWarningMessage('TRM: open a dataset file to predict'); return; }
+      if (!doc) {
+        void vscode.window.showWarningMessage('TRM: open a dataset file to predict');
+        return;
+      }
       const st = controller.stateOf(doc);
-      if (!st?.located) { void vscode.window.showWarningMessage(`TRM: ${doc.uri.fsPath} is not a supported dataset file (ARC task, challenges, or a TRM puzzle list)`); return; }
+      if (!st?.located) {
+        void vscode.window.showWarningMessage(
+          `TRM: ${doc.uri.fsPath} is not a supported dataset file (ARC task, challenges, or a TRM puzzle list)`,
+        );
+        return;
+      }
       const i = typeof index === 'number' ? index : puzzleAtCursor(doc, st.located.puzzles);
-      if (i < 0) { void vscode.window.showWarningMessage('TRM: place the cursor inside a puzzle to predict it'); return; }
+      if (i < 0) {
+        void vscode.window.showWarningMessage('TRM: place the cursor inside a puzzle to predict it');
+        return;
+      }
       controller.predictNow(doc, i);
     }),
     vscode.commands.registerCommand(DEBUG_PUZZLE_COMMAND, async (uri?: unknown, index?: unknown) => {
@@ -61,13 +96,24 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
       const st = doc && controller.stateOf(doc);
       const i = doc && st?.located ? (typeof index === 'number' ? index : puzzleAtCursor(doc, st.located.puzzles)) : -1;
       const p = st?.located?.puzzles[i];
-      if (!doc || !p) { void vscode.window.showWarningMessage('TRM: place the cursor inside a puzzle of a dataset file to debug it'); return false; }
+      if (!doc || !p) {
+        void vscode.window.showWarningMessage('TRM: place the cursor inside a puzzle of a dataset file to debug it');
+        return false;
+      }
       const m = controller.model;
-      if (m.state !== 'ready') { void vscode.window.showWarningMessage('TRM: no model is loaded; run "TRM: Select Model" first'); return false; }
+      if (m.state !== 'ready') {
+        void vscode.window.showWarningMessage('TRM: no model is loaded; run "TRM: Select Model" first');
+        return false;
+      }
       if (doc.isDirty) await doc.save();
       const where = p.kind === 'arc' && p.split === 'test' ? { index: p.pairIndex } : { puzzleId: p.id };
       return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), {
-        type: 'trm', request: 'launch', name: `TRM: ${p.id}`, checkpoint: m.checkpoint, dataset: doc.uri.fsPath, ...where,
+        type: 'trm',
+        request: 'launch',
+        name: `TRM: ${p.id}`,
+        checkpoint: m.checkpoint,
+        dataset: doc.uri.fsPath,
+        ...where,
       });
     }),
     vscode.commands.registerCommand(COPY_PREDICTION_COMMAND, async (uri?: unknown, index?: unknown) => {
@@ -75,20 +121,35 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
       const st = doc && controller.stateOf(doc);
       const i = doc && st?.located ? (typeof index === 'number' ? index : puzzleAtCursor(doc, st.located.puzzles)) : -1;
       const edit = doc && i >= 0 ? copyPredictionEdit(controller, judgements, doc, i) : undefined;
-      if (!edit) { void vscode.window.showWarningMessage('TRM: this puzzle has no prediction yet'); return false; }
+      if (!edit) {
+        void vscode.window.showWarningMessage('TRM: this puzzle has no prediction yet');
+        return false;
+      }
       return vscode.workspace.applyEdit(edit);
     }),
     vscode.commands.registerCommand(AUTHORING_STATE_COMMAND, (): AuthoringState => ({
       model: controller.model,
       statusBar: status.item.text,
-      progress: { done: controller.progress.done, total: controller.progress.total, running: controller.progress.running },
+      progress: {
+        done: controller.progress.done,
+        total: controller.progress.total,
+        running: controller.progress.running,
+      },
       stats: { ...controller.scheduler.stats },
       documents: controller.docs.all().map((st) => ({
-        uri: st.uri.toString(), status: st.status, kind: st.located?.kind, version: st.version,
+        uri: st.uri.toString(),
+        status: st.status,
+        kind: st.located?.kind,
+        version: st.version,
         decorations: views.shown.get(st.uri.toString()) ?? [],
         puzzles: (st.located?.puzzles ?? []).map((p) => {
           const v = viewOf(controller, judgements, st, p);
-          return { id: p.id, status: v.status === 'judged' ? v.judgement.status : v.status, text: v.text, wrongCells: v.status === 'judged' ? v.judgement.wrongCells : [] };
+          return {
+            id: p.id,
+            status: v.status === 'judged' ? v.judgement.status : v.status,
+            text: v.text,
+            wrongCells: v.status === 'judged' ? v.judgement.wrongCells : [],
+          };
         }),
       })),
     })),
@@ -97,7 +158,10 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
   status.update();
 }
 
-function puzzleAtCursor(doc: vscode.TextDocument, puzzles: readonly { span: { offset: number; length: number } }[]): number {
+function puzzleAtCursor(
+  doc: vscode.TextDocument,
+  puzzles: readonly { span: { offset: number; length: number } }[],
+): number {
   const e = vscode.window.activeTextEditor;
   if (!e || e.document !== doc) return -1;
   const o = doc.offsetAt(e.selection.active);

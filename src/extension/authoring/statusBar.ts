@@ -18,7 +18,10 @@ export class AuthoringStatus implements vscode.Disposable {
   /** Shown only while a dataset document is open. */
   update(): void {
     const anyDataset = this.c.docs.all().some((s) => s.status !== 'not-a-dataset');
-    if (!anyDataset) { this.item.hide(); return; }
+    if (!anyDataset) {
+      this.item.hide();
+      return;
+    }
     const m = this.c.model;
     const p = this.c.progress;
     switch (m.state) {
@@ -37,14 +40,22 @@ export class AuthoringStatus implements vscode.Disposable {
       case 'ready': {
         const hw = m.backend.gpu ? 'GPU' : 'CPU';
         const name = path.basename(path.dirname(m.checkpoint)) || path.basename(m.checkpoint);
-        const prog = p.running > 0
-          ? `$(sync~spin) ${p.done}/${p.total}${p.step ? ` · step ${p.step.step}/${p.step.of}` : ''}`
-          : `${p.done}/${p.total}`;
+        const prog =
+          p.running > 0
+            ? `$(sync~spin) ${p.done}/${p.total}${p.step ? ` · step ${p.step.step}/${p.step.of}` : ''}`
+            : `${p.done}/${p.total}`;
         this.item.text = `$(beaker) TRM: ${name} · ${m.backend.name} (${hw}) · ${prog}`;
-        this.item.tooltip = [`model: ${m.checkpoint} (${m.origin})`, `task: ${m.info.task}, S = ${m.info.seqLen}, N_sup = ${m.info.haltMaxSteps}, ${m.info.parameterCount.toLocaleString('en-US')} parameters`,
-          `backend: ${m.backend.description}`, `predicted ${p.done} of ${p.total} wanted puzzles; runs ${this.c.scheduler.stats.runs}, cancelled ${this.c.scheduler.stats.cancelled}`,
-          m.identifiersFile ? `puzzle identifiers: ${m.identifiersFile}` : 'puzzle identifiers: none (identifier 0 for every puzzle)',
-          ...(m.identifierWarning ? [m.identifierWarning] : []), 'Click to select another model.'].join('\n');
+        this.item.tooltip = [
+          `model: ${m.checkpoint} (${m.origin})`,
+          `task: ${m.info.task}, S = ${m.info.seqLen}, N_sup = ${m.info.haltMaxSteps}, ${m.info.parameterCount.toLocaleString('en-US')} parameters`,
+          `backend: ${m.backend.description}`,
+          `predicted ${p.done} of ${p.total} wanted puzzles; runs ${this.c.scheduler.stats.runs}, cancelled ${this.c.scheduler.stats.cancelled}`,
+          m.identifiersFile
+            ? `puzzle identifiers: ${m.identifiersFile}`
+            : 'puzzle identifiers: none (identifier 0 for every puzzle)',
+          ...(m.identifierWarning ? [m.identifierWarning] : []),
+          'Click to select another model.',
+        ].join('\n');
         break;
       }
     }

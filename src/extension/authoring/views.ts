@@ -33,7 +33,10 @@ export class AuthoringViews implements vscode.Disposable {
   /** Decoration texts per document (for the state command and tests). */
   readonly shown = new Map<string, { line: number; text: string }[]>();
 
-  constructor(private readonly c: AuthoringController, private readonly judgements: JudgementCache) {}
+  constructor(
+    private readonly c: AuthoringController,
+    private readonly judgements: JudgementCache,
+  ) {}
 
   refresh(uri?: vscode.Uri): void {
     for (const doc of vscode.workspace.textDocuments) {
@@ -42,7 +45,8 @@ export class AuthoringViews implements vscode.Disposable {
       if (!st || st.status === 'not-a-dataset' || !st.located) {
         this.diagnostics.delete(doc.uri);
         this.shown.delete(doc.uri.toString());
-        for (const e of vscode.window.visibleTextEditors) if (e.document === doc) for (const t of Object.values(this.types)) e.setDecorations(t, []);
+        for (const e of vscode.window.visibleTextEditors)
+          if (e.document === doc) for (const t of Object.values(this.types)) e.setDecorations(t, []);
         continue;
       }
       // Mid-edit invalid JSON: keep what is shown (VS Code moves it with the edits) and wait.
@@ -65,9 +69,18 @@ export class AuthoringViews implements vscode.Disposable {
         if (!usedLines.has(line)) {
           usedLines.add(line);
           const end = doc.lineAt(line).range.end;
-          const tone: Tone = v.status === 'judged'
-            ? v.judgement.status === 'correct' ? 'correct' : v.judgement.status === 'wrong' ? 'wrong' : v.judgement.status === 'error' ? 'warning' : 'muted'
-            : v.status === 'problem' || v.status === 'no-model' ? 'warning' : 'muted';
+          const tone: Tone =
+            v.status === 'judged'
+              ? v.judgement.status === 'correct'
+                ? 'correct'
+                : v.judgement.status === 'wrong'
+                  ? 'wrong'
+                  : v.judgement.status === 'error'
+                    ? 'warning'
+                    : 'muted'
+              : v.status === 'problem' || v.status === 'no-model'
+                ? 'warning'
+                : 'muted';
           byTone[tone].push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: v.text } } });
           shown.push({ line, text: v.text });
         }
@@ -76,17 +89,24 @@ export class AuthoringViews implements vscode.Disposable {
       const j = v.judgement;
       const label = v.label.grid;
       if (j.sizeMismatch) {
-        const d = new vscode.Diagnostic(range(label.value.offset, label.value.length),
-          `TRM predicts a ${j.sizeMismatch.predicted.join('×')} grid here; the expected output is ${j.sizeMismatch.expected.join('×')}`, vscode.DiagnosticSeverity.Warning);
+        const d = new vscode.Diagnostic(
+          range(label.value.offset, label.value.length),
+          `TRM predicts a ${j.sizeMismatch.predicted.join('×')} grid here; the expected output is ${j.sizeMismatch.expected.join('×')}`,
+          vscode.DiagnosticSeverity.Warning,
+        );
         d.source = DIAGNOSTIC_SOURCE;
         d.code = WRONG_SIZE_CODE;
         diags.push(d);
       }
       for (const i of j.wrongCells) {
         const s = label.spans[i];
-        const r = Math.floor(i / label.width), col = i % label.width;
-        const d = new vscode.Diagnostic(range(s.offset, s.length),
-          `TRM predicts ${JSON.stringify(j.predicted!.cells[i])} at row ${r}, column ${col} (expected ${JSON.stringify(label.cells[i])}) · ${p.id}`, vscode.DiagnosticSeverity.Warning);
+        const r = Math.floor(i / label.width),
+          col = i % label.width;
+        const d = new vscode.Diagnostic(
+          range(s.offset, s.length),
+          `TRM predicts ${JSON.stringify(j.predicted!.cells[i])} at row ${r}, column ${col} (expected ${JSON.stringify(label.cells[i])}) · ${p.id}`,
+          vscode.DiagnosticSeverity.Warning,
+        );
         d.source = DIAGNOSTIC_SOURCE;
         d.code = WRONG_CELL_CODE;
         diags.push(d);
@@ -94,7 +114,11 @@ export class AuthoringViews implements vscode.Disposable {
     }
     for (const [task, choice] of st.identifiers) {
       if (!choice.warning) continue;
-      const d = new vscode.Diagnostic(range(st.located!.head.offset, st.located!.head.length), `TRM (${task}): ${choice.warning}`, vscode.DiagnosticSeverity.Information);
+      const d = new vscode.Diagnostic(
+        range(st.located!.head.offset, st.located!.head.length),
+        `TRM (${task}): ${choice.warning}`,
+        vscode.DiagnosticSeverity.Information,
+      );
       d.source = DIAGNOSTIC_SOURCE;
       d.code = IDENTIFIER_CODE;
       diags.push(d);
@@ -103,7 +127,8 @@ export class AuthoringViews implements vscode.Disposable {
     this.shown.set(doc.uri.toString(), shown);
     for (const e of vscode.window.visibleTextEditors) {
       if (e.document !== doc) continue;
-      for (const [tone, t] of Object.entries(this.types) as [Tone, vscode.TextEditorDecorationType][]) e.setDecorations(t, byTone[tone]);
+      for (const [tone, t] of Object.entries(this.types) as [Tone, vscode.TextEditorDecorationType][])
+        e.setDecorations(t, byTone[tone]);
     }
   }
 

@@ -8,7 +8,12 @@ import { Worker } from 'node:worker_threads';
 import type { HaltPolicy, PuzzlePrediction } from '../../engine/authoring/prediction';
 import type { PredictRequest } from '../../engine/authoring/puzzleSpec';
 import type { Predictor } from '../../engine/authoring/scheduler';
-import { type FromWorker, type LoadedMessage, type ToWorker, isFromWorker } from '../../engine/authoring/workerProtocol';
+import {
+  type FromWorker,
+  type LoadedMessage,
+  type ToWorker,
+  isFromWorker,
+} from '../../engine/authoring/workerProtocol';
 
 interface PendingRun {
   resolve: (r: PuzzlePrediction[]) => void;
@@ -22,22 +27,41 @@ export class PredictWorkerClient implements Predictor {
   private readonly runs = new Map<number, PendingRun>();
   private loading: { resolve: (m: LoadedMessage) => void; reject: (e: Error) => void } | undefined;
 
-  constructor(private readonly distDir: string, private readonly policy: () => HaltPolicy, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly distDir: string,
+    private readonly policy: () => HaltPolicy,
+    private readonly log: (line: string) => void,
+  ) {}
 
   /** Loads `checkpoint` in a fresh worker thread; resolves with the model and backend it reports. */
   load(checkpoint: string, config?: string): Promise<LoadedMessage> {
     this.dispose();
     const w = new Worker(path.join(this.distDir, 'predictWorker.js'));
     this.worker = w;
-    w.on('message', (m: unknown) => { if (this.worker === w) this.onMessage(m); });
-    w.on('error', (e) => { if (this.worker === w) this.fail(`prediction worker crashed: ${e.message}`); });
-    w.on('exit', (code) => { if (this.worker === w) { this.worker = undefined; this.fail(`prediction worker exited (code ${code})`); } });
-    const p = new Promise<LoadedMessage>((resolve, reject) => { this.loading = { resolve, reject }; });
+    w.on('message', (m: unknown) => {
+      if (this.worker === w) this.onMessage(m);
+    });
+    w.on('error', (e) => {
+      if (this.worker === w) this.fail(`prediction worker crashed: ${e.message}`);
+    });
+    w.on('exit', (code) => {
+      if (this.worker === w) {
+        this.worker = undefined;
+        this.fail(`prediction worker exited (code ${code})`);
+      }
+    });
+    const p = new Promise<LoadedMessage>((resolve, reject) => {
+      this.loading = { resolve, reject };
+    });
     this.post({ type: 'load', checkpoint, config, wasmDir: this.distDir });
     return p;
   }
 
-  run(batch: PredictRequest[], signal: AbortSignal, onStep: (step: number, of: number) => void): Promise<PuzzlePrediction[]> {
+  run(
+    batch: PredictRequest[],
+    signal: AbortSignal,
+    onStep: (step: number, of: number) => void,
+  ): Promise<PuzzlePrediction[]> {
     if (!this.worker) return Promise.reject(new Error('no model is loaded'));
     const runId = this.nextRun++;
     return new Promise<PuzzlePrediction[]>((resolve, reject) => {
@@ -66,14 +90,31 @@ export class PredictWorkerClient implements Predictor {
   }
 
   private onMessage(raw: unknown): void {
-    if (!isFromWorker(raw)) { this.log(`prediction worker sent an unrecognised message: ${JSON.stringify(raw)?.slice(0, 200)}`); return; }
+    if (!isFromWorker(raw)) {
+      this.log(`prediction worker sent an unrecognised message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
     const m: FromWorker = raw;
     switch (m.type) {
-      case 'loaded': this.loading?.resolve(m); this.loading = undefined; return;
-      case 'loadError': this.loading?.reject(new Error(m.message)); this.loading = undefined; return;
-      case 'step': this.runs.get(m.runId)?.onStep(m.step, m.of); return;
-      case 'result': this.runs.get(m.runId)?.resolve(m.results); this.runs.delete(m.runId); return;
-      case 'cancelled': this.runs.get(m.runId)?.reject(new Error('cancelled')); this.runs.delete(m.runId); return;
+      case 'loaded':
+        this.loading?.resolve(m);
+        this.loading = undefined;
+        return;
+      case 'loadError':
+        this.loading?.reject(new Error(m.message));
+        this.loading = undefined;
+        return;
+      case 'step':
+        this.runs.get(m.runId)?.onStep(m.step, m.of);
+        return;
+      case 'result':
+        this.runs.get(m.runId)?.resolve(m.results);
+        this.runs.delete(m.runId);
+        return;
+      case 'cancelled':
+        this.runs.get(m.runId)?.reject(new Error('cancelled'));
+        this.runs.delete(m.runId);
+        return;
       case 'runError':
         if (m.runId < 0) this.log(m.message);
         this.runs.get(m.runId)?.reject(new Error(m.message));

@@ -29,18 +29,34 @@ function bundledCheckpoint(extensionPath: string): string | undefined {
  * the bundled demo model when the workspace has none. Undefined (after telling the user) when the
  * user cancels or there is nothing to use.
  */
-async function pickCheckpoint(extensionPath: string, folder: vscode.WorkspaceFolder | undefined): Promise<string | undefined> {
-  const found = await vscode.workspace.findFiles(folder ? new vscode.RelativePattern(folder, CHECKPOINT_GLOB) : CHECKPOINT_GLOB, EXCLUDE_GLOB, 50);
-  const candidates = found.map((u) => u.fsPath).filter((f) => !/\.(json|ya?ml|npy|csv|txt)$/i.test(f)).sort();
+async function pickCheckpoint(
+  extensionPath: string,
+  folder: vscode.WorkspaceFolder | undefined,
+): Promise<string | undefined> {
+  const found = await vscode.workspace.findFiles(
+    folder ? new vscode.RelativePattern(folder, CHECKPOINT_GLOB) : CHECKPOINT_GLOB,
+    EXCLUDE_GLOB,
+    50,
+  );
+  const candidates = found
+    .map((u) => u.fsPath)
+    .filter((f) => !/\.(json|ya?ml|npy|csv|txt)$/i.test(f))
+    .sort();
   const bundled = bundledCheckpoint(extensionPath);
   if (candidates.length === 0) {
     if (bundled) return bundled;
-    void vscode.window.showErrorMessage('TRM: no checkpoint to debug with: the workspace has no *.safetensors or step_* file and the bundled demo model ' +
-      '(media/models/sudoku-demo/model.safetensors) is not installed. Add "checkpoint" to the launch configuration.');
+    void vscode.window.showErrorMessage(
+      'TRM: no checkpoint to debug with: the workspace has no *.safetensors or step_* file and the bundled demo model ' +
+        '(media/models/sudoku-demo/model.safetensors) is not installed. Add "checkpoint" to the launch configuration.',
+    );
     return undefined;
   }
   if (candidates.length === 1) return candidates[0];
-  const items = candidates.map((f) => ({ label: path.basename(f), description: vscode.workspace.asRelativePath(f), file: f }));
+  const items = candidates.map((f) => ({
+    label: path.basename(f),
+    description: vscode.workspace.asRelativePath(f),
+    file: f,
+  }));
   if (bundled) items.push({ label: path.basename(bundled), description: 'bundled demo model', file: bundled });
   const pick = await vscode.window.showQuickPick(items, { title: 'TRM: which checkpoint?', ignoreFocusOut: true });
   return pick?.file;
@@ -54,17 +70,22 @@ async function pickPuzzleIndex(dataset: string): Promise<number | undefined> {
     void vscode.window.showErrorMessage(`TRM: cannot read puzzles from ${dataset}: ${(e as Error).message}`);
     return undefined;
   }
-  if (examples.length === 0) { void vscode.window.showErrorMessage(`TRM: ${dataset} holds no puzzles`); return undefined; }
+  if (examples.length === 0) {
+    void vscode.window.showErrorMessage(`TRM: ${dataset} holds no puzzles`);
+    return undefined;
+  }
   if (examples.length === 1) return 0;
   const items = examples.slice(0, MAX_PICK_ITEMS).map((e, i) => ({
     label: `#${i}  ${e.id}`,
-    description: e.kind === 'sudoku' && e.inputs.length === 81 ? decodeSudoku(e.inputs) : `${e.kind}, ${e.inputs.length} cells`,
+    description:
+      e.kind === 'sudoku' && e.inputs.length === 81 ? decodeSudoku(e.inputs) : `${e.kind}, ${e.inputs.length} cells`,
     detail: e.labels ? undefined : 'no labels (correctness unknown)',
     index: i,
   }));
   const pick = await vscode.window.showQuickPick(items, {
     title: `TRM: debug which puzzle of ${path.basename(dataset)}?${examples.length > MAX_PICK_ITEMS ? ` (first ${MAX_PICK_ITEMS} of ${examples.length})` : ''}`,
-    matchOnDescription: true, ignoreFocusOut: true,
+    matchOnDescription: true,
+    ignoreFocusOut: true,
   });
   return pick?.index;
 }
@@ -75,28 +96,50 @@ export class TrmConfigurationProvider implements vscode.DebugConfigurationProvid
   /** Initial launch.json content. */
   provideDebugConfigurations(): vscode.DebugConfiguration[] {
     // No checkpoint: one is found in the workspace (or the bundled demo model) at launch.
-    return [{
-      type: 'trm', request: 'launch', name: 'Debug a puzzle of the open file (TRM)',
-      dataset: '${file}', pickPuzzle: true, haltPolicy: 'all', stopOnEntry: true,
-    }];
+    return [
+      {
+        type: 'trm',
+        request: 'launch',
+        name: 'Debug a puzzle of the open file (TRM)',
+        dataset: '${file}',
+        pickPuzzle: true,
+        haltPolicy: 'all',
+        stopOnEntry: true,
+      },
+    ];
   }
 
   /** F5 without launch.json: debug a puzzle of the dataset file open in the editor. */
-  resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.ProviderResult<vscode.DebugConfiguration> {
+  resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.ProviderResult<vscode.DebugConfiguration> {
     // F5 without launch.json (or the debugger picked from the list): no request, no name.
     if (!config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
       if (!doc || doc.uri.scheme !== 'file' || !isDatasetFile(doc.uri.fsPath)) {
-        void vscode.window.showInformationMessage('TRM: open a puzzle file (a Sudoku CSV, an ARC task JSON, …) and press F5, or add a "trm" launch configuration.');
+        void vscode.window.showInformationMessage(
+          'TRM: open a puzzle file (a Sudoku CSV, an ARC task JSON, …) and press F5, or add a "trm" launch configuration.',
+        );
         return undefined;
       }
-      return { type: 'trm', request: 'launch', name: `Debug a puzzle of ${path.basename(doc.uri.fsPath)}`, dataset: doc.uri.fsPath, pickPuzzle: true, stopOnEntry: true };
+      return {
+        type: 'trm',
+        request: 'launch',
+        name: `Debug a puzzle of ${path.basename(doc.uri.fsPath)}`,
+        dataset: doc.uri.fsPath,
+        pickPuzzle: true,
+        stopOnEntry: true,
+      };
     }
     return config;
   }
 
   /** After ${…} substitution: fill the checkpoint and the puzzle index by asking, resolve relative paths. */
-  async resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+  async resolveDebugConfigurationWithSubstitutedVariables(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
     if (config.type !== 'trm') return config;
     if (config.cwd === undefined && folder) config.cwd = folder.uri.fsPath;
     const base = typeof config.cwd === 'string' ? config.cwd : process.cwd();
@@ -105,7 +148,12 @@ export class TrmConfigurationProvider implements vscode.DebugConfigurationProvid
       if (!checkpoint) return undefined;
       config.checkpoint = checkpoint;
     }
-    if (config.pickPuzzle === true && typeof config.dataset === 'string' && config.index === undefined && config.puzzleId === undefined) {
+    if (
+      config.pickPuzzle === true &&
+      typeof config.dataset === 'string' &&
+      config.index === undefined &&
+      config.puzzleId === undefined
+    ) {
       const index = await pickPuzzleIndex(path.resolve(base, config.dataset));
       if (index === undefined) return undefined;
       config.index = index;
@@ -118,7 +166,11 @@ export class TrmConfigurationProvider implements vscode.DebugConfigurationProvid
 /** "Run and Debug › TRM…": one configuration per dataset file of the workspace, asking for the puzzle. */
 export class TrmDynamicConfigurationProvider implements vscode.DebugConfigurationProvider {
   async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
-    const files = await vscode.workspace.findFiles(folder ? new vscode.RelativePattern(folder, DATASET_GLOB) : DATASET_GLOB, EXCLUDE_GLOB, 50);
+    const files = await vscode.workspace.findFiles(
+      folder ? new vscode.RelativePattern(folder, DATASET_GLOB) : DATASET_GLOB,
+      EXCLUDE_GLOB,
+      50,
+    );
     const configs: vscode.DebugConfiguration[] = [];
     for (const uri of files) {
       const file = uri.fsPath;
@@ -130,8 +182,12 @@ export class TrmDynamicConfigurationProvider implements vscode.DebugConfiguratio
       }
       const rel = folder ? path.relative(folder.uri.fsPath, file) : file;
       configs.push({
-        type: 'trm', request: 'launch', name: `TRM: pick a puzzle from ${rel}`,
-        dataset: folder ? `\${workspaceFolder}/${rel.split(path.sep).join('/')}` : file, pickPuzzle: true, stopOnEntry: true,
+        type: 'trm',
+        request: 'launch',
+        name: `TRM: pick a puzzle from ${rel}`,
+        dataset: folder ? `\${workspaceFolder}/${rel.split(path.sep).join('/')}` : file,
+        pickPuzzle: true,
+        stopOnEntry: true,
       });
     }
     return configs;

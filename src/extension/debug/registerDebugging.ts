@@ -15,10 +15,20 @@ class InlineAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
 }
 
 /** `factory` lets tests or other hosts replace the inline adapter (e.g. with a server or executable). */
-export function registerDebugging(context: vscode.ExtensionContext, factory: vscode.DebugAdapterDescriptorFactory = new InlineAdapterFactory()): void {
+export function registerDebugging(
+  context: vscode.ExtensionContext,
+  factory: vscode.DebugAdapterDescriptorFactory = new InlineAdapterFactory(),
+): void {
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory(TRM_DEBUG_TYPE, factory),
-    vscode.debug.registerDebugConfigurationProvider(TRM_DEBUG_TYPE, new TrmConfigurationProvider(context.extensionPath)),
-    vscode.debug.registerDebugConfigurationProvider(TRM_DEBUG_TYPE, new TrmDynamicConfigurationProvider(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugConfigurationProvider(
+      TRM_DEBUG_TYPE,
+      new TrmConfigurationProvider(context.extensionPath),
+    ),
+    vscode.debug.registerDebugConfigurationProvider(
+      TRM_DEBUG_TYPE,
+      new TrmDynamicConfigurationProvider(),
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
   );
 }

@@ -4,13 +4,15 @@
 import { randomBytes } from 'node:crypto';
 
 /** 128 random bits, base64: unguessable per page load (never Math.random). */
-export function makeNonce(): string { return randomBytes(16).toString('base64'); }
+export function makeNonce(): string {
+  return randomBytes(16).toString('base64');
+}
 
 export interface TimelineHtmlParts {
-  cspSource: string;   // webview.cspSource
+  cspSource: string; // webview.cspSource
   nonce: string;
-  scriptUri: string;   // asWebviewUri(dist/webview.js)
-  styleUri: string;    // asWebviewUri(media/timeline.css)
+  scriptUri: string; // asWebviewUri(dist/webview.js)
+  styleUri: string; // asWebviewUri(media/timeline.css)
 }
 
 export function contentSecurityPolicy(p: Pick<TimelineHtmlParts, 'cspSource' | 'nonce'>): string {
@@ -23,11 +25,13 @@ export function contentSecurityPolicy(p: Pick<TimelineHtmlParts, 'cspSource' | '
   ].join('; ');
 }
 
-const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The page of one of our webviews: CSP, its stylesheet, an empty #app and its script bundle. */
 export function webviewPageHtml(p: TimelineHtmlParts, title: string, what: string): string {
-  if (!/^[A-Za-z0-9+/=]{16,}$/.test(p.nonce)) throw new Error(`${what} HTML: the CSP nonce must be base64 of at least 16 chars, got ${JSON.stringify(p.nonce)}`);
+  if (!/^[A-Za-z0-9+/=]{16,}$/.test(p.nonce))
+    throw new Error(`${what} HTML: the CSP nonce must be base64 of at least 16 chars, got ${JSON.stringify(p.nonce)}`);
   const nonce = escapeAttr(p.nonce);
   return `<!DOCTYPE html>
 <html lang="en">

@@ -14,25 +14,39 @@ export class KeepTimelineVisible implements vscode.Disposable {
   private readonly sub: vscode.Disposable;
   private moving = false;
 
-  constructor(private readonly panel: vscode.WebviewPanel, private readonly log: vscode.LogOutputChannel) {
-    this.sub = vscode.window.tabGroups.onDidChangeTabs((e) => { void this.onTabs([...e.opened, ...e.changed]); });
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.sub = vscode.window.tabGroups.onDidChangeTabs((e) => {
+      void this.onTabs([...e.opened, ...e.changed]);
+    });
   }
 
   private async onTabs(tabs: readonly vscode.Tab[]): Promise<void> {
     const column = this.panel.viewColumn;
     if (this.moving || column === undefined) return;
-    const tab = tabs.find((t) => t.input instanceof vscode.TabInputText && isTrmGridUri(t.input.uri) && t.group.viewColumn === column);
+    const tab = tabs.find(
+      (t) => t.input instanceof vscode.TabInputText && isTrmGridUri(t.input.uri) && t.group.viewColumn === column,
+    );
     if (!tab) return;
     const uri = (tab.input as vscode.TabInputText).uri;
     // Another group, preferring one that already shows grid text (the previous stop's).
     const others = vscode.window.tabGroups.all.filter((g) => g.viewColumn !== column);
-    const target = others.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && isTrmGridUri(t.input.uri))) ?? others[0];
+    const target =
+      others.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && isTrmGridUri(t.input.uri))) ??
+      others[0];
     this.moving = true;
     try {
       const doc = await vscode.workspace.openTextDocument(uri);
-      await vscode.window.showTextDocument(doc, { viewColumn: target?.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus: true, preview: true });
-      const stale = vscode.window.tabGroups.all.find((g) => g.viewColumn === column)?.tabs
-        .find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+      await vscode.window.showTextDocument(doc, {
+        viewColumn: target?.viewColumn ?? vscode.ViewColumn.Beside,
+        preserveFocus: true,
+        preview: true,
+      });
+      const stale = vscode.window.tabGroups.all
+        .find((g) => g.viewColumn === column)
+        ?.tabs.find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
       if (stale) await vscode.window.tabGroups.close(stale, true);
       this.panel.reveal(column, true);
     } catch (e) {
@@ -42,5 +56,7 @@ export class KeepTimelineVisible implements vscode.Disposable {
     }
   }
 
-  dispose(): void { this.sub.dispose(); }
+  dispose(): void {
+    this.sub.dispose();
+  }
 }

@@ -14,12 +14,19 @@ export class ReadyGate<M extends { type: string }> {
     private readonly capacity = 1000,
   ) {}
 
-  get isReady(): boolean { return this.ready; }
-  get queued(): number { return this.queue.length; }
+  get isReady(): boolean {
+    return this.ready;
+  }
+  get queued(): number {
+    return this.queue.length;
+  }
 
   post(m: M): void {
-    if (this.ready) { this.send(m); return; }
-    if (this.supersededByInit.has(m.type)) return;     // the next init will carry this state anyway
+    if (this.ready) {
+      this.send(m);
+      return;
+    }
+    if (this.supersededByInit.has(m.type)) return; // the next init will carry this state anyway
     this.queue.push(m);
     if (this.queue.length > this.capacity) this.queue.shift();
   }
@@ -34,8 +41,12 @@ export class ReadyGate<M extends { type: string }> {
   }
 
   /** Re-sends init to a live webview (the shown session changed). Before ready, the next ready does it. */
-  reinit(): void { if (this.ready) this.send(this.makeInit()); }
+  reinit(): void {
+    if (this.ready) this.send(this.makeInit());
+  }
 
   /** The webview went away (hidden without retained context, or disposed): queue until the next ready. */
-  reset(): void { this.ready = false; }
+  reset(): void {
+    this.ready = false;
+  }
 }

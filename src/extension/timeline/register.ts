@@ -15,7 +15,9 @@ export function registerTimeline(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     tracker,
-    vscode.commands.registerCommand(SHOW_TIMELINE_COMMAND, () => { TimelinePanel.show(context.extensionUri, tracker, log); }),
+    vscode.commands.registerCommand(SHOW_TIMELINE_COMMAND, () => {
+      TimelinePanel.show(context.extensionUri, tracker, log);
+    }),
     vscode.commands.registerCommand(TIMELINE_STATE_COMMAND, () => TimelinePanel.state()),
     vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {

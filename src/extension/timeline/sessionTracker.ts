@@ -37,20 +37,31 @@ export class TrmSessionTracker implements vscode.Disposable {
       }),
       vscode.debug.onDidTerminateDebugSession((s) => {
         if (s.type !== 'trm') return;
-        this.live.delete(s.id); this.infos.delete(s.id); this.positions.delete(s.id);
+        this.live.delete(s.id);
+        this.infos.delete(s.id);
+        this.positions.delete(s.id);
         if (this.currentId === s.id) this.currentId = [...this.live.keys()].pop();
         this.emitter.fire({ kind: 'ended', session: s });
       }),
       vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => this.onCustomEvent(e)),
     );
     const active = vscode.debug.activeDebugSession;
-    if (active?.type === 'trm') { this.live.set(active.id, active); this.currentId = active.id; }
+    if (active?.type === 'trm') {
+      this.live.set(active.id, active);
+      this.currentId = active.id;
+    }
   }
 
   /** The session the timeline shows: the active `trm` session, else the most recent live one. */
-  get current(): vscode.DebugSession | undefined { return this.currentId ? this.live.get(this.currentId) : undefined; }
-  traceInfo(id: string): TraceInfo | undefined { return this.infos.get(id); }
-  position(id: string): Position | undefined { return this.positions.get(id); }
+  get current(): vscode.DebugSession | undefined {
+    return this.currentId ? this.live.get(this.currentId) : undefined;
+  }
+  traceInfo(id: string): TraceInfo | undefined {
+    return this.infos.get(id);
+  }
+  position(id: string): Position | undefined {
+    return this.positions.get(id);
+  }
 
   private onCustomEvent(e: vscode.DebugSessionCustomEvent): void {
     if (e.session.type !== 'trm') return;
@@ -70,5 +81,7 @@ export class TrmSessionTracker implements vscode.Disposable {
     }
   }
 
-  dispose(): void { for (const d of this.subs.splice(0)) d.dispose(); }
+  dispose(): void {
+    for (const d of this.subs.splice(0)) d.dispose();
+  }
 }

@@ -4,15 +4,34 @@
 // the Call Stack and Variables views follow; stepping in VS Code arrives as trm/position events.
 import * as vscode from 'vscode';
 import {
-  TRM_REQUEST_HEATMAP, TRM_REQUEST_SEEK, TRM_REQUEST_STEP_SUMMARY, TRM_REQUEST_TRAJECTORY,
+  TRM_REQUEST_HEATMAP,
+  TRM_REQUEST_SEEK,
+  TRM_REQUEST_STEP_SUMMARY,
+  TRM_REQUEST_TRAJECTORY,
 } from '../../debug/trmProtocol';
 import {
-  NO_SESSION_NOTICE, TIMELINE_PROTOCOL_VERSION, TIMELINE_VIEW_TYPE, isViewState, validateHostToWebview,
-  validateWebviewToHost, type HostToWebviewMessage, type InitMessage, type Position, type ThemeKind, type ViewState,
-  type WebviewRequest, type WebviewToHostMessage,
+  NO_SESSION_NOTICE,
+  TIMELINE_PROTOCOL_VERSION,
+  TIMELINE_VIEW_TYPE,
+  isViewState,
+  validateHostToWebview,
+  validateWebviewToHost,
+  type HostToWebviewMessage,
+  type InitMessage,
+  type Position,
+  type ThemeKind,
+  type ViewState,
+  type WebviewRequest,
+  type WebviewToHostMessage,
 } from '../../protocol/timeline';
 import {
-  heatmapArgs, heatmapFromDap, seekArgs, stepSummaryArgs, stepSummaryFromDap, trajectoryArgs, trajectoryFromDap,
+  heatmapArgs,
+  heatmapFromDap,
+  seekArgs,
+  stepSummaryArgs,
+  stepSummaryFromDap,
+  trajectoryArgs,
+  trajectoryFromDap,
 } from './dapConvert';
 import { makeNonce, timelineHtml } from './html';
 import { KeepTimelineVisible } from './keepVisible';
@@ -21,17 +40,27 @@ import type { TrackerChange, TrmSessionTracker } from './sessionTracker';
 
 export function themeKindOf(kind: vscode.ColorThemeKind): ThemeKind {
   switch (kind) {
-    case vscode.ColorThemeKind.Light: return 'light';
-    case vscode.ColorThemeKind.HighContrast: return 'highContrast';
-    case vscode.ColorThemeKind.HighContrastLight: return 'highContrastLight';
-    default: return 'dark';
+    case vscode.ColorThemeKind.Light:
+      return 'light';
+    case vscode.ColorThemeKind.HighContrast:
+      return 'highContrast';
+    case vscode.ColorThemeKind.HighContrastLight:
+      return 'highContrastLight';
+    default:
+      return 'dark';
   }
 }
 
 /** Counters for diagnostics (the `trmLens.timeline.state` command; in-editor tests read it). */
 export interface TimelinePanelState {
-  open: boolean; ready: boolean; visible: boolean; shownSessionId: string | null; position: Position | null;
-  sent: Record<string, number>; received: Record<string, number>; webviewErrors: string[];
+  open: boolean;
+  ready: boolean;
+  visible: boolean;
+  shownSessionId: string | null;
+  position: Position | null;
+  sent: Record<string, number>;
+  received: Record<string, number>;
+  webviewErrors: string[];
 }
 
 export class TimelinePanel implements vscode.Disposable {
@@ -52,27 +81,55 @@ export class TimelinePanel implements vscode.Disposable {
     }
     // Beside the code being debugged; in the active group when no editor is open (no empty group left behind).
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'TRM Recursion Timeline',
-      { viewColumn: column, preserveFocus: false }, TimelinePanel.options(extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      TIMELINE_VIEW_TYPE,
+      'TRM Recursion Timeline',
+      { viewColumn: column, preserveFocus: false },
+      TimelinePanel.options(extensionUri),
+    );
     return new TimelinePanel(panel, extensionUri, tracker, log, null);
   }
 
   /** Restores a panel after a reload (WebviewPanelSerializer); `state` is what the webview saved. */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, tracker: TrmSessionTracker, log: vscode.LogOutputChannel,
-    state: unknown): TimelinePanel {
+  static revive(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    tracker: TrmSessionTracker,
+    log: vscode.LogOutputChannel,
+    state: unknown,
+  ): TimelinePanel {
     TimelinePanel.current?.dispose();
     const saved = typeof state === 'object' && state !== null ? (state as { view?: unknown }).view : undefined;
     return new TimelinePanel(panel, extensionUri, tracker, log, isViewState(saved) ? saved : null);
   }
 
-  static disposeCurrent(): void { TimelinePanel.current?.dispose(); }
+  static disposeCurrent(): void {
+    TimelinePanel.current?.dispose();
+  }
 
   static state(): TimelinePanelState {
     const p = TimelinePanel.current;
-    if (!p) return { open: false, ready: false, visible: false, shownSessionId: null, position: null, sent: {}, received: {}, webviewErrors: [] };
-    return { open: true, ready: p.gate.isReady, visible: p.panel.visible, shownSessionId: p.shownSessionId,
-      position: p.shownSessionId ? p.tracker.position(p.shownSessionId) ?? null : null,
-      sent: { ...p.sent }, received: { ...p.received }, webviewErrors: [...p.webviewErrors] };
+    if (!p)
+      return {
+        open: false,
+        ready: false,
+        visible: false,
+        shownSessionId: null,
+        position: null,
+        sent: {},
+        received: {},
+        webviewErrors: [],
+      };
+    return {
+      open: true,
+      ready: p.gate.isReady,
+      visible: p.panel.visible,
+      shownSessionId: p.shownSessionId,
+      position: p.shownSessionId ? (p.tracker.position(p.shownSessionId) ?? null) : null,
+      sent: { ...p.sent },
+      received: { ...p.received },
+      webviewErrors: [...p.webviewErrors],
+    };
   }
 
   private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -84,14 +141,22 @@ export class TimelinePanel implements vscode.Disposable {
     };
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri,
-    private readonly tracker: TrmSessionTracker, private readonly log: vscode.LogOutputChannel, view: ViewState | null) {
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly tracker: TrmSessionTracker,
+    private readonly log: vscode.LogOutputChannel,
+    view: ViewState | null,
+  ) {
     TimelinePanel.current = this;
     this.view = view;
     const webview = panel.webview;
     webview.options = TimelinePanel.options(extensionUri);
-    this.gate = new ReadyGate<HostToWebviewMessage>((m) => this.send(m), () => this.makeInit(),
-      new Set(['init', 'position', 'theme', 'sessionEnded']));
+    this.gate = new ReadyGate<HostToWebviewMessage>(
+      (m) => this.send(m),
+      () => this.makeInit(),
+      new Set(['init', 'position', 'theme', 'sessionEnded']),
+    );
     this.shownSessionId = tracker.current?.id ?? null;
     this.subs.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
@@ -101,7 +166,8 @@ export class TimelinePanel implements vscode.Disposable {
       tracker.onDidChange((c) => this.onTracker(c)),
     );
     webview.html = timelineHtml({
-      cspSource: webview.cspSource, nonce: makeNonce(),
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'timeline.css')).toString(),
     });
@@ -109,12 +175,19 @@ export class TimelinePanel implements vscode.Disposable {
 
   private makeInit(): InitMessage {
     const id = this.shownSessionId;
-    const info = id ? this.tracker.traceInfo(id) ?? null : null;
+    const info = id ? (this.tracker.traceInfo(id) ?? null) : null;
     const session = id ? this.tracker.current : undefined;
-    const notice = this.endedNotice ?? (id && !info ? `Waiting for trace info from "${session?.name ?? 'the TRM session'}"…` : NO_SESSION_NOTICE);
+    const notice =
+      this.endedNotice ??
+      (id && !info ? `Waiting for trace info from "${session?.name ?? 'the TRM session'}"…` : NO_SESSION_NOTICE);
     return {
-      type: 'init', protocolVersion: TIMELINE_PROTOCOL_VERSION, theme: themeKindOf(vscode.window.activeColorTheme.kind),
-      view: this.view, traceInfo: info, position: info && id ? this.tracker.position(id) ?? null : null, notice,
+      type: 'init',
+      protocolVersion: TIMELINE_PROTOCOL_VERSION,
+      theme: themeKindOf(vscode.window.activeColorTheme.kind),
+      view: this.view,
+      traceInfo: info,
+      position: info && id ? (this.tracker.position(id) ?? null) : null,
+      notice,
     };
   }
 
@@ -122,49 +195,75 @@ export class TimelinePanel implements vscode.Disposable {
     const current = this.tracker.current;
     if (c.kind === 'ended') {
       if (c.session.id !== this.shownSessionId) return;
-      this.gate.post({ type: 'sessionEnded', sessionId: c.session.id, notice: `The TRM debug session "${c.session.name}" ended` });
+      this.gate.post({
+        type: 'sessionEnded',
+        sessionId: c.session.id,
+        notice: `The TRM debug session "${c.session.name}" ended`,
+      });
       this.shownSessionId = current?.id ?? null;
-      this.endedNotice = current ? null : `The TRM debug session "${c.session.name}" ended — press F5 on a dataset to start another`;
+      this.endedNotice = current
+        ? null
+        : `The TRM debug session "${c.session.name}" ended — press F5 on a dataset to start another`;
       if (current) this.gate.reinit();
       return;
     }
     if (current && current.id !== this.shownSessionId) {
-      this.shownSessionId = current.id; this.endedNotice = null;
+      this.shownSessionId = current.id;
+      this.endedNotice = null;
       this.gate.reinit();
       return;
     }
     if (c.session.id !== this.shownSessionId) return;
-    if (c.kind === 'traceInfo') { this.endedNotice = null; this.gate.reinit(); return; }
+    if (c.kind === 'traceInfo') {
+      this.endedNotice = null;
+      this.gate.reinit();
+      return;
+    }
     if (c.kind === 'position') {
       const p = this.tracker.position(c.session.id);
-      if (p && this.tracker.traceInfo(c.session.id)) this.gate.post({ type: 'position', sessionId: c.session.id, position: p });
+      if (p && this.tracker.traceInfo(c.session.id))
+        this.gate.post({ type: 'position', sessionId: c.session.id, position: p });
     }
   }
 
   private send(m: HostToWebviewMessage): void {
     const problem = validateHostToWebview(m);
-    if (problem) { this.log.error(`timeline: not sending an invalid ${m.type} message: ${problem}`); return; }
+    if (problem) {
+      this.log.error(`timeline: not sending an invalid ${m.type} message: ${problem}`);
+      return;
+    }
     this.sent[m.type] = (this.sent[m.type] ?? 0) + 1;
     void this.panel.webview.postMessage(m);
   }
 
   private onMessage(raw: unknown): void {
     const problem = validateWebviewToHost(raw);
-    if (problem) { this.log.error(`timeline: ignored an invalid message from the webview: ${problem}`); return; }
+    if (problem) {
+      this.log.error(`timeline: ignored an invalid message from the webview: ${problem}`);
+      return;
+    }
     const m = raw as WebviewToHostMessage;
     this.received[m.type] = (this.received[m.type] ?? 0) + 1;
     switch (m.type) {
       case 'ready':
-        if (m.protocolVersion !== TIMELINE_PROTOCOL_VERSION) this.log.warn(`timeline: webview speaks protocol ${m.protocolVersion}, host ${TIMELINE_PROTOCOL_VERSION}`);
+        if (m.protocolVersion !== TIMELINE_PROTOCOL_VERSION)
+          this.log.warn(`timeline: webview speaks protocol ${m.protocolVersion}, host ${TIMELINE_PROTOCOL_VERSION}`);
         this.gate.onReady();
         break;
-      case 'setView': this.view = m.view; break;
+      case 'setView':
+        this.view = m.view;
+        break;
       case 'webviewError':
-        this.webviewErrors.push(m.message); if (this.webviewErrors.length > 50) this.webviewErrors.shift();
+        this.webviewErrors.push(m.message);
+        if (this.webviewErrors.length > 50) this.webviewErrors.shift();
         this.log.error(`timeline webview: ${m.message}`);
         break;
-      case 'seek': void this.seek(m); break;
-      default: void this.serve(m); break;
+      case 'seek':
+        void this.seek(m);
+        break;
+      default:
+        void this.serve(m);
+        break;
     }
   }
 
@@ -175,17 +274,27 @@ export class TimelinePanel implements vscode.Disposable {
 
   private async seek(m: Extract<WebviewToHostMessage, { type: 'seek' }>): Promise<void> {
     const s = this.session();
-    if (!s) { this.gate.post({ type: 'error', id: null, message: 'cannot seek: no TRM debug session is running' }); return; }
+    if (!s) {
+      this.gate.post({ type: 'error', id: null, message: 'cannot seek: no TRM debug session is running' });
+      return;
+    }
     try {
       await s.customRequest(TRM_REQUEST_SEEK, seekArgs(m));
     } catch (e) {
-      this.gate.post({ type: 'error', id: null, message: `seek to step ${m.step}, update ${m.ordinal + 1} failed: ${(e as Error).message}` });
+      this.gate.post({
+        type: 'error',
+        id: null,
+        message: `seek to step ${m.step}, update ${m.ordinal + 1} failed: ${(e as Error).message}`,
+      });
     }
   }
 
   private async serve(m: WebviewRequest): Promise<void> {
     const s = this.session();
-    if (!s) { this.gate.post({ type: 'error', id: m.id, message: 'no TRM debug session is running' }); return; }
+    if (!s) {
+      this.gate.post({ type: 'error', id: m.id, message: 'no TRM debug session is running' });
+      return;
+    }
     try {
       switch (m.type) {
         case 'requestHeatmap': {
@@ -194,7 +303,10 @@ export class TimelinePanel implements vscode.Disposable {
           break;
         }
         case 'requestStepSummary': {
-          const summary = stepSummaryFromDap(await s.customRequest(TRM_REQUEST_STEP_SUMMARY, stepSummaryArgs(m)), m.step);
+          const summary = stepSummaryFromDap(
+            await s.customRequest(TRM_REQUEST_STEP_SUMMARY, stepSummaryArgs(m)),
+            m.step,
+          );
           this.gate.post({ type: 'stepSummary', id: m.id, summary });
           break;
         }
@@ -205,8 +317,12 @@ export class TimelinePanel implements vscode.Disposable {
         }
       }
     } catch (e) {
-      const what = m.type === 'requestTrajectory' ? 'trajectory' : m.type === 'requestStepSummary' ? `step ${m.step} summary`
-        : `heatmap of step ${m.step}, update ${m.ordinal + 1}`;
+      const what =
+        m.type === 'requestTrajectory'
+          ? 'trajectory'
+          : m.type === 'requestStepSummary'
+            ? `step ${m.step} summary`
+            : `heatmap of step ${m.step}, update ${m.ordinal + 1}`;
       this.gate.post({ type: 'error', id: m.id, message: `${what}: ${(e as Error).message}` });
     }
   }
@@ -217,4 +333,3 @@ export class TimelinePanel implements vscode.Disposable {
     this.panel.dispose();
   }
 }
-

@@ -6,10 +6,10 @@ import { makeNonce, webviewPageHtml } from '../timeline/html';
 export { makeNonce };
 
 export interface DashboardHtmlParts {
-  cspSource: string;   // webview.cspSource
+  cspSource: string; // webview.cspSource
   nonce: string;
-  scriptUri: string;   // asWebviewUri(dist/dashboard.js)
-  styleUri: string;    // asWebviewUri(media/dashboard.css)
+  scriptUri: string; // asWebviewUri(dist/dashboard.js)
+  styleUri: string; // asWebviewUri(media/dashboard.css)
 }
 
 export function dashboardHtml(p: DashboardHtmlParts): string {

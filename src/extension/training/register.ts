@@ -18,21 +18,24 @@ export const SHOW_DASHBOARD_COMMAND = 'trmLens.showTrainingDashboard';
 /** Diagnostics only (not in the palette): the latest run and the dashboard's counters; in-editor tests use it. */
 export const TRAINING_STATE_COMMAND = 'trmLens.training.state';
 
-export interface TrainingState extends TrainingServiceState { dashboard: DashboardPanelState }
+export interface TrainingState extends TrainingServiceState {
+  dashboard: DashboardPanelState;
+}
 
 const baseDir = (): string | undefined => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 
 export function registerTraining(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('TRM Training', { log: true });
-  const service = TrainingService.forExtension(context.extensionPath, log,
-    () => { DashboardPanel.show(context.extensionUri, service, log, true); });
+  const service = TrainingService.forExtension(context.extensionPath, log, () => {
+    DashboardPanel.show(context.extensionUri, service, log, true);
+  });
 
   /** Shared tail of train/resume: errors become a notification (with the log), never a thrown "command failed". */
   const start = async (make: () => Promise<TrainRequest | undefined>): Promise<RunSnapshot | undefined> => {
     let request: TrainRequest | undefined;
     try {
       request = await make();
-      if (!request) return undefined;                       // the user closed a picker
+      if (!request) return undefined; // the user closed a picker
       return await service.run(request);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -45,25 +48,35 @@ export function registerTraining(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     service,
-    vscode.commands.registerCommand(TRAIN_COMMAND, (arg?: unknown) => start(async () => {
-      if (arg === undefined) return askTrainRequest();
-      return parseTrainRequest(arg, baseDir());
-    })),
-    vscode.commands.registerCommand(RESUME_TRAINING_COMMAND, (arg?: unknown) => start(async () => {
-      if (arg === undefined) return askResumeRequest();
-      // {out} is enough when the run folder remembers its dataset and preset.
-      const given = typeof arg === 'object' && arg !== null && !Array.isArray(arg) ? arg as Record<string, unknown> : undefined;
-      const out = given && typeof given.out === 'string' ? given.out : undefined;
-      const remembered = out ? readRunSettings(resolveAgainst(out, baseDir())) : {};
-      return parseTrainRequest({ ...remembered, ...given, resume: true }, baseDir(), true);
-    })),
+    vscode.commands.registerCommand(TRAIN_COMMAND, (arg?: unknown) =>
+      start(async () => {
+        if (arg === undefined) return askTrainRequest();
+        return parseTrainRequest(arg, baseDir());
+      }),
+    ),
+    vscode.commands.registerCommand(RESUME_TRAINING_COMMAND, (arg?: unknown) =>
+      start(async () => {
+        if (arg === undefined) return askResumeRequest();
+        // {out} is enough when the run folder remembers its dataset and preset.
+        const given =
+          typeof arg === 'object' && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : undefined;
+        const out = given && typeof given.out === 'string' ? given.out : undefined;
+        const remembered = out ? readRunSettings(resolveAgainst(out, baseDir())) : {};
+        return parseTrainRequest({ ...remembered, ...given, resume: true }, baseDir(), true);
+      }),
+    ),
     vscode.commands.registerCommand(STOP_TRAINING_COMMAND, () => {
       const stopped = service.stop();
       if (!stopped) void vscode.window.showInformationMessage('TRM: no training run is in progress');
       return stopped;
     }),
-    vscode.commands.registerCommand(SHOW_DASHBOARD_COMMAND, () => { DashboardPanel.show(context.extensionUri, service, log); }),
-    vscode.commands.registerCommand(TRAINING_STATE_COMMAND, (): TrainingState => ({ ...service.state(), dashboard: DashboardPanel.state() })),
+    vscode.commands.registerCommand(SHOW_DASHBOARD_COMMAND, () => {
+      DashboardPanel.show(context.extensionUri, service, log);
+    }),
+    vscode.commands.registerCommand(TRAINING_STATE_COMMAND, (): TrainingState => ({
+      ...service.state(),
+      dashboard: DashboardPanel.state(),
+    })),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
         DashboardPanel.revive(panel, context.extensionUri, service, log);

@@ -4,18 +4,41 @@
 // Pure: no `vscode` import, unit-tested.
 import type { TrainEvent, TrainMetrics, TrainRequest } from '../../engine/train/events';
 import {
-  DecimatedLog, isFinalStatus, toMetric, type CheckpointPoint, type EvalPoint, type HostToDashboardMessage,
-  type ProgressPoint, type RunInfo, type RunSnapshot, type RunStatus, type StatusMessage,
+  DecimatedLog,
+  isFinalStatus,
+  toMetric,
+  type CheckpointPoint,
+  type EvalPoint,
+  type HostToDashboardMessage,
+  type ProgressPoint,
+  type RunInfo,
+  type RunSnapshot,
+  type RunStatus,
+  type StatusMessage,
 } from '../../protocol/dashboard';
 
 const MAX_EVALS = 1000;
 const MAX_CHECKPOINTS = 1000;
 
-export function progressPoint(step: number, lr: number, m: TrainMetrics, examplesPerSec: number, elapsedSec: number): ProgressPoint {
+export function progressPoint(
+  step: number,
+  lr: number,
+  m: TrainMetrics,
+  examplesPerSec: number,
+  elapsedSec: number,
+): ProgressPoint {
   return {
-    step, lr: toMetric(lr), lmLoss: toMetric(m.lmLoss), qHaltLoss: toMetric(m.qHaltLoss), totalLoss: toMetric(m.totalLoss),
-    accuracy: toMetric(m.accuracy), exactAccuracy: toMetric(m.exactAccuracy), qHaltAccuracy: toMetric(m.qHaltAccuracy),
-    meanSteps: toMetric(m.meanSteps), examplesPerSec: toMetric(examplesPerSec), elapsedSec: toMetric(elapsedSec),
+    step,
+    lr: toMetric(lr),
+    lmLoss: toMetric(m.lmLoss),
+    qHaltLoss: toMetric(m.qHaltLoss),
+    totalLoss: toMetric(m.totalLoss),
+    accuracy: toMetric(m.accuracy),
+    exactAccuracy: toMetric(m.exactAccuracy),
+    qHaltAccuracy: toMetric(m.qHaltAccuracy),
+    meanSteps: toMetric(m.meanSteps),
+    examplesPerSec: toMetric(examplesPerSec),
+    elapsedSec: toMetric(elapsedSec),
   };
 }
 
@@ -23,7 +46,7 @@ export function progressPoint(step: number, lr: number, m: TrainMetrics, example
 function evalMetrics(metrics: Record<string, number>): EvalPoint['metrics'] {
   const out: EvalPoint['metrics'] = {};
   for (const [k, v] of Object.entries(metrics).slice(0, 64)) {
-    const name = (k.replace(/[^\w./-]/g, '_').slice(0, 64)) || '_';
+    const name = k.replace(/[^\w./-]/g, '_').slice(0, 64) || '_';
     out[name] = toMetric(v);
   }
   return out;
@@ -39,17 +62,37 @@ export class RunHistory {
 
   constructor(runId: number, request: TrainRequest) {
     this.info = {
-      runId, runDir: request.out, dataDir: request.data, preset: request.preset ?? null, resumed: request.resume,
-      backend: null, totalSteps: request.steps ?? null, startStep: null, parameters: null, examplesPerStep: null,
+      runId,
+      runDir: request.out,
+      dataDir: request.data,
+      preset: request.preset ?? null,
+      resumed: request.resume,
+      backend: null,
+      totalSteps: request.steps ?? null,
+      startStep: null,
+      parameters: null,
+      examplesPerStep: null,
     };
   }
 
-  get runId(): number { return this.info.runId; }
-  get status(): RunStatus { return this.statusValue; }
-  get message(): string { return this.messageValue; }
-  get isFinal(): boolean { return isFinalStatus(this.statusValue); }
-  get latest(): ProgressPoint | undefined { return this.progress.latest; }
-  get checkpointList(): readonly CheckpointPoint[] { return this.checkpoints; }
+  get runId(): number {
+    return this.info.runId;
+  }
+  get status(): RunStatus {
+    return this.statusValue;
+  }
+  get message(): string {
+    return this.messageValue;
+  }
+  get isFinal(): boolean {
+    return isFinalStatus(this.statusValue);
+  }
+  get latest(): ProgressPoint | undefined {
+    return this.progress.latest;
+  }
+  get checkpointList(): readonly CheckpointPoint[] {
+    return this.checkpoints;
+  }
 
   /** Folds one trainer event in; returns the messages a live dashboard needs (none once the run is final). */
   apply(e: TrainEvent): HostToDashboardMessage[] {
@@ -58,8 +101,14 @@ export class RunHistory {
     switch (e.type) {
       case 'started':
         Object.assign(this.info, {
-          runDir: e.runDir, preset: e.preset ?? this.info.preset, backend: e.backend, totalSteps: e.totalSteps,
-          startStep: e.startStep, resumed: e.resumed, parameters: e.parameters ?? null, examplesPerStep: e.examplesPerStep ?? null,
+          runDir: e.runDir,
+          preset: e.preset ?? this.info.preset,
+          backend: e.backend,
+          totalSteps: e.totalSteps,
+          startStep: e.startStep,
+          resumed: e.resumed,
+          parameters: e.parameters ?? null,
+          examplesPerStep: e.examplesPerStep ?? null,
         });
         // A cancel requested before the announcement still stands.
         return [this.setStatus(this.statusValue === 'stopping' ? 'stopping' : 'running', '')];
@@ -86,7 +135,9 @@ export class RunHistory {
         return [{ type: 'checkpoint', runId, point }];
       }
       case 'finished':
-        return [this.setStatus(e.reason, e.reason === 'done' ? `finished at step ${e.step}` : `stopped at step ${e.step}`)];
+        return [
+          this.setStatus(e.reason, e.reason === 'done' ? `finished at step ${e.step}` : `stopped at step ${e.step}`),
+        ];
       case 'error':
         return [this.setStatus('failed', e.message)];
     }
@@ -106,8 +157,12 @@ export class RunHistory {
 
   snapshot(): RunSnapshot {
     return {
-      info: { ...this.info }, status: this.statusValue, message: this.messageValue, progress: this.progress.points(),
-      evals: [...this.evals], checkpoints: [...this.checkpoints],
+      info: { ...this.info },
+      status: this.statusValue,
+      message: this.messageValue,
+      progress: this.progress.points(),
+      evals: [...this.evals],
+      checkpoints: [...this.checkpoints],
     };
   }
 
@@ -118,6 +173,12 @@ export class RunHistory {
   }
 
   private statusMessage(): StatusMessage {
-    return { type: 'status', runId: this.runId, info: { ...this.info }, status: this.statusValue, message: this.messageValue };
+    return {
+      type: 'status',
+      runId: this.runId,
+      info: { ...this.info },
+      status: this.statusValue,
+      message: this.messageValue,
+    };
   }
 }

@@ -18,10 +18,16 @@ export interface WorkerLike {
 }
 export type WorkerFactory = () => WorkerLike;
 
-export const nodeWorkerFactory = (file: string): WorkerFactory => () => new Worker(file) as unknown as WorkerLike;
+export const nodeWorkerFactory =
+  (file: string): WorkerFactory =>
+  () =>
+    new Worker(file);
 
 /** What listeners get: the trainer's event (null for host-side changes) and the dashboard messages it produced. */
-export interface JobUpdate { event: TrainEvent | null; messages: HostToDashboardMessage[] }
+export interface JobUpdate {
+  event: TrainEvent | null;
+  messages: HostToDashboardMessage[];
+}
 
 export class TrainingJob {
   readonly history: RunHistory;
@@ -33,14 +39,24 @@ export class TrainingJob {
   /** Invalid messages from the worker (reported through `onProblem`, never acted on). */
   invalidMessages = 0;
 
-  constructor(runId: number, readonly request: TrainRequest, private readonly createWorker: WorkerFactory,
-    private readonly onProblem: (message: string) => void = () => undefined) {
+  constructor(
+    runId: number,
+    readonly request: TrainRequest,
+    private readonly createWorker: WorkerFactory,
+    private readonly onProblem: (message: string) => void = () => undefined,
+  ) {
     this.history = new RunHistory(runId, request);
-    this.done = new Promise((r) => { this.resolveDone = r; });
+    this.done = new Promise((r) => {
+      this.resolveDone = r;
+    });
   }
 
-  get runId(): number { return this.history.runId; }
-  get finished(): boolean { return this.history.isFinal; }
+  get runId(): number {
+    return this.history.runId;
+  }
+  get finished(): boolean {
+    return this.history.isFinal;
+  }
 
   onUpdate(f: (u: JobUpdate) => void): { dispose(): void } {
     this.listeners.add(f);
@@ -91,7 +107,11 @@ export class TrainingJob {
     if (!isTrainEvent(m)) {
       this.invalidMessages++;
       let text: string;
-      try { text = JSON.stringify(m)?.slice(0, 300) ?? String(m); } catch { text = String(m); }
+      try {
+        text = JSON.stringify(m)?.slice(0, 300) ?? String(m);
+      } catch {
+        text = String(m);
+      }
       this.onProblem(`ignored an invalid message from the training worker: ${text}`);
       return;
     }
@@ -103,12 +123,19 @@ export class TrainingJob {
   private emit(event: TrainEvent | null, messages: (HostToDashboardMessage | null)[]): void {
     const u: JobUpdate = { event, messages: messages.filter((x): x is HostToDashboardMessage => x !== null) };
     for (const f of [...this.listeners]) {
-      try { f(u); } catch (e) { this.onProblem(`a training listener failed: ${(e as Error).message}`); }
+      try {
+        f(u);
+      } catch (e) {
+        this.onProblem(`a training listener failed: ${(e as Error).message}`);
+      }
     }
   }
 
   /** Final: tell listeners, stop the worker, settle `done` (each once). */
-  private end(event: TrainEvent | null, messages: HostToDashboardMessage | null | (HostToDashboardMessage | null)[]): void {
+  private end(
+    event: TrainEvent | null,
+    messages: HostToDashboardMessage | null | (HostToDashboardMessage | null)[],
+  ): void {
     const list = Array.isArray(messages) ? messages : [messages];
     if (event || list.some((m) => m !== null)) this.emit(event, list);
     if (!this.finished) return;

@@ -14,33 +14,58 @@ import { nodeWorkerFactory, TrainingJob, type WorkerFactory } from './trainingJo
 
 /** Diagnostics (the `trmLens.training.state` command): what the latest run did. */
 export interface TrainingServiceState {
-  running: boolean; runId: number | null; status: string | null; message: string; lastStep: number | null;
-  totalSteps: number | null; progressEvents: number; checkpoints: string[]; invalidWorkerMessages: number;
+  running: boolean;
+  runId: number | null;
+  status: string | null;
+  message: string;
+  lastStep: number | null;
+  totalSteps: number | null;
+  progressEvents: number;
+  checkpoints: string[];
+  invalidWorkerMessages: number;
 }
 
 export class TrainingService implements DashboardSource, vscode.Disposable {
   private job: TrainingJob | undefined;
   private nextRunId = 1;
   private progressEvents = 0;
-  private readonly emitter = new vscode.EventEmitter<{ runId: number; messages: HostToDashboardMessage[]; newRun: boolean }>();
+  private readonly emitter = new vscode.EventEmitter<{
+    runId: number;
+    messages: HostToDashboardMessage[];
+    newRun: boolean;
+  }>();
   readonly onDidUpdate = this.emitter.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel, private readonly createWorker: WorkerFactory,
-    private readonly onRunStarting: () => void) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly createWorker: WorkerFactory,
+    private readonly onRunStarting: () => void,
+  ) {}
 
   static forExtension(extensionPath: string, log: vscode.LogOutputChannel, onRunStarting: () => void): TrainingService {
-    return new TrainingService(log, nodeWorkerFactory(path.join(extensionPath, 'dist', 'trainWorker.js')), onRunStarting);
+    return new TrainingService(
+      log,
+      nodeWorkerFactory(path.join(extensionPath, 'dist', 'trainWorker.js')),
+      onRunStarting,
+    );
   }
 
-  get running(): boolean { return !!this.job && !this.job.finished; }
-  shownRun(): RunHistory | undefined { return this.job?.history; }
+  get running(): boolean {
+    return !!this.job && !this.job.finished;
+  }
+  shownRun(): RunHistory | undefined {
+    return this.job?.history;
+  }
 
   /**
    * Checks the request, starts the worker, and resolves with the final snapshot when the run ends
    * (done, cancelled or failed). Throws before starting when the request cannot work.
    */
   async run(request: TrainRequest): Promise<RunSnapshot> {
-    if (this.running) throw new Error(`a training run is already in progress (${this.job!.request.out}); stop it first ("TRM: Stop Training")`);
+    if (this.running)
+      throw new Error(
+        `a training run is already in progress (${this.job!.request.out}); stop it first ("TRM: Stop Training")`,
+      );
     const dataSummary = checkBuiltDatasetFolder(request.data);
     checkOutputFolder(request.out, request.resume);
     const job = new TrainingJob(this.nextRunId++, request, this.createWorker, (problem) => this.log.error(problem));
@@ -51,10 +76,16 @@ export class TrainingService implements DashboardSource, vscode.Disposable {
       if (u.event) {
         const line = describeEvent(u.event);
         if (u.event.type === 'error') this.log.error(`run ${job.runId}: ${line}`);
-        else if (u.event.type === 'progress') { this.progressEvents++; this.log.info(line); }
-        else this.log.info(`run ${job.runId}: ${line}`);
+        else if (u.event.type === 'progress') {
+          this.progressEvents++;
+          this.log.info(line);
+        } else this.log.info(`run ${job.runId}: ${line}`);
       } else {
-        for (const m of u.messages) if (m.type === 'status') this.log[m.status === 'failed' ? 'error' : 'info'](`run ${job.runId}: ${m.status}${m.message ? `: ${m.message}` : ''}`);
+        for (const m of u.messages)
+          if (m.type === 'status')
+            this.log[m.status === 'failed' ? 'error' : 'info'](
+              `run ${job.runId}: ${m.status}${m.message ? `: ${m.message}` : ''}`,
+            );
       }
       this.emitter.fire({ runId: job.runId, messages: u.messages, newRun: false });
     });
@@ -69,46 +100,81 @@ export class TrainingService implements DashboardSource, vscode.Disposable {
   stop(runId?: number): boolean {
     const job = this.job;
     if (!job || job.finished || (runId !== undefined && runId !== job.runId)) return false;
-    this.log.info(`run ${job.runId}: stop requested${job.history.status === 'stopping' ? ' again: terminating the worker' : ''}`);
+    this.log.info(
+      `run ${job.runId}: stop requested${job.history.status === 'stopping' ? ' again: terminating the worker' : ''}`,
+    );
     job.cancel();
     return true;
   }
 
   state(): TrainingServiceState {
     const j = this.job;
-    if (!j) return { running: false, runId: null, status: null, message: '', lastStep: null, totalSteps: null, progressEvents: 0, checkpoints: [], invalidWorkerMessages: 0 };
+    if (!j)
+      return {
+        running: false,
+        runId: null,
+        status: null,
+        message: '',
+        lastStep: null,
+        totalSteps: null,
+        progressEvents: 0,
+        checkpoints: [],
+        invalidWorkerMessages: 0,
+      };
     return {
-      running: this.running, runId: j.runId, status: j.history.status, message: j.history.message, lastStep: j.history.latest?.step ?? null,
-      totalSteps: j.history.info.totalSteps, progressEvents: this.progressEvents, checkpoints: j.history.checkpointList.map((c) => c.path),
+      running: this.running,
+      runId: j.runId,
+      status: j.history.status,
+      message: j.history.message,
+      lastStep: j.history.latest?.step ?? null,
+      totalSteps: j.history.info.totalSteps,
+      progressEvents: this.progressEvents,
+      checkpoints: j.history.checkpointList.map((c) => c.path),
       invalidWorkerMessages: j.invalidMessages,
     };
   }
 
   private async notify(job: TrainingJob): Promise<void> {
     const title = `TRM training${job.request.preset ? ` ${job.request.preset}` : ''}${job.request.resume ? ' (resumed)' : ''}`;
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      let reported = 0;   // percent already reported (withProgress takes increments)
-      token.onCancellationRequested(() => this.stop(job.runId));
-      const sub = job.onUpdate((u) => {
-        const e = u.event;
-        if (e?.type === 'progress' && e.totalSteps > 0) {
-          const pct = Math.min(100, (100 * e.step) / e.totalSteps);
-          progress.report({ message: progressText(e, job.history.info.examplesPerStep), increment: Math.max(0, pct - reported) });
-          reported = Math.max(reported, pct);
-        } else if (e?.type === 'checkpoint') {
-          progress.report({ message: `checkpoint at step ${e.step} written` });
-        } else if (job.history.status === 'stopping') {
-          progress.report({ message: 'stopping: finishing the step and writing a checkpoint…' });
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        let reported = 0; // percent already reported (withProgress takes increments)
+        token.onCancellationRequested(() => this.stop(job.runId));
+        const sub = job.onUpdate((u) => {
+          const e = u.event;
+          if (e?.type === 'progress' && e.totalSteps > 0) {
+            const pct = Math.min(100, (100 * e.step) / e.totalSteps);
+            progress.report({
+              message: progressText(e, job.history.info.examplesPerStep),
+              increment: Math.max(0, pct - reported),
+            });
+            reported = Math.max(reported, pct);
+          } else if (e?.type === 'checkpoint') {
+            progress.report({ message: `checkpoint at step ${e.step} written` });
+          } else if (job.history.status === 'stopping') {
+            progress.report({ message: 'stopping: finishing the step and writing a checkpoint…' });
+          }
+        });
+        try {
+          await job.done;
+        } finally {
+          sub.dispose();
         }
-      });
-      try { await job.done; } finally { sub.dispose(); }
-    });
+      },
+    );
     const s = job.history;
-    const where = s.checkpointList.length ? ` Last checkpoint: ${s.checkpointList[s.checkpointList.length - 1].path}` : '';
+    const where = s.checkpointList.length
+      ? ` Last checkpoint: ${s.checkpointList[s.checkpointList.length - 1].path}`
+      : '';
     if (s.status === 'failed') {
-      void vscode.window.showErrorMessage(`TRM training failed: ${s.message}`, 'Show Log').then((a) => { if (a) this.log.show(true); });
+      void vscode.window.showErrorMessage(`TRM training failed: ${s.message}`, 'Show Log').then((a) => {
+        if (a) this.log.show(true);
+      });
     } else {
-      void vscode.window.showInformationMessage(`TRM training ${s.status === 'done' ? 'finished' : 'stopped'}: ${s.message}.${where}`);
+      void vscode.window.showInformationMessage(
+        `TRM training ${s.status === 'done' ? 'finished' : 'stopped'}: ${s.message}.${where}`,
+      );
     }
   }
 

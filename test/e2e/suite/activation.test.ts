@@ -47,7 +47,11 @@ suite('activation', () => {
     assert.ok(info, 'trmLens.showBackend returned nothing (backend selection failed; see the error notification)');
     assert.ok(BACKENDS.includes(info.name), `unknown backend ${info.name}`);
     // What the engine reports is what TF.js runs on (both native packages register 'tensorflow').
-    assert.equal(info.tfBackend, info.name.startsWith('tfjs-node') ? 'tensorflow' : info.name, 'reported backend is not the active one');
+    assert.equal(
+      info.tfBackend,
+      info.name.startsWith('tfjs-node') ? 'tensorflow' : info.name,
+      'reported backend is not the active one',
+    );
     // The wasm binaries ship in dist/: falling through to plain JS means they are missing or broken.
     assert.notEqual(info.name, 'cpu', `fell back to the cpu backend: ${info.fallbackReasons.join('; ')}`);
     assert.ok(info.description.length > 0);
@@ -56,7 +60,10 @@ suite('activation', () => {
     assert.equal(info.gpu, info.gpu && info.name === 'tfjs-node-gpu', 'only tfjs-node-gpu can compute on a GPU');
     // Every better candidate that was skipped says why.
     for (const better of BACKENDS.slice(0, BACKENDS.indexOf(info.name))) {
-      assert.ok(info.fallbackReasons.some((r) => r.startsWith(`${better}:`)), `no reason given for skipping ${better}: ${JSON.stringify(info.fallbackReasons)}`);
+      assert.ok(
+        info.fallbackReasons.some((r) => r.startsWith(`${better}:`)),
+        `no reason given for skipping ${better}: ${JSON.stringify(info.fallbackReasons)}`,
+      );
     }
     // A second call reuses the initialised backend.
     const again = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
@@ -74,7 +81,10 @@ suite('activation', () => {
     // Through the command palette, as a user would run it.
     await ui({ action: 'runCommand', title: 'TRM: Show Compute Backend' });
     const messages = await ui<string[]>({ action: 'notifications', pattern: '^TRM compute backend: ' });
-    assert.ok(messages.some((m) => m.includes(info.description)), `no notification names "${info.description}": ${JSON.stringify(messages)}`);
+    assert.ok(
+      messages.some((m) => m.includes(info.description)),
+      `no notification names "${info.description}": ${JSON.stringify(messages)}`,
+    );
     await ui({ action: 'screenshot', name: 'backend-status' });
   });
 
@@ -85,14 +95,23 @@ suite('activation', () => {
       model_config: { hidden_size: number; H_cycles: number; L_cycles: number; halt_max_steps: number };
       derived: { num_trainable_parameters: number };
     };
-    for (const [file, format] of [['model.safetensors', 'safetensors'], ['step_150', 'torch']] as const) {
-      const info = await vscode.commands.executeCommand<ModelInfo | undefined>('trmLens.modelInfo', path.join(dir, file));
+    for (const [file, format] of [
+      ['model.safetensors', 'safetensors'],
+      ['step_150', 'torch'],
+    ] as const) {
+      const info = await vscode.commands.executeCommand<ModelInfo | undefined>(
+        'trmLens.modelInfo',
+        path.join(dir, file),
+      );
       assert.ok(info, `trmLens.modelInfo returned nothing for ${file}`);
       assert.equal(info.format, format);
       assert.equal(info.parameters, expected.derived.num_trainable_parameters, file);
       const m = expected.model_config;
-      assert.deepEqual([info.config.hidden_size, info.config.H_cycles, info.config.L_cycles, info.config.halt_max_steps],
-        [m.hidden_size, m.H_cycles, m.L_cycles, m.halt_max_steps], file);
+      assert.deepEqual(
+        [info.config.hidden_size, info.config.H_cycles, info.config.L_cycles, info.config.halt_max_steps],
+        [m.hidden_size, m.H_cycles, m.L_cycles, m.halt_max_steps],
+        file,
+      );
     }
   });
 
@@ -102,8 +121,14 @@ suite('activation', () => {
     const info = await vscode.commands.executeCommand<ModelInfo | undefined>('trmLens.modelInfo', notACheckpoint);
     assert.equal(info, undefined);
     if (driverAvailable()) {
-      const messages = await ui<string[]>({ action: 'notifications', pattern: '^TRM: cannot read the checkpoint .*README\\.md: ' });
-      assert.ok(messages.some((m) => m.length > 'TRM: cannot read the checkpoint '.length + 20), JSON.stringify(messages));
+      const messages = await ui<string[]>({
+        action: 'notifications',
+        pattern: '^TRM: cannot read the checkpoint .*README\\.md: ',
+      });
+      assert.ok(
+        messages.some((m) => m.length > 'TRM: cannot read the checkpoint '.length + 20),
+        JSON.stringify(messages),
+      );
     }
   });
 });

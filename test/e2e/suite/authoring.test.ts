@@ -30,8 +30,10 @@ function workspaceDir(): string {
   return f;
 }
 
-const docState = async (doc: vscode.TextDocument) => (await state()).documents.find((d) => d.uri === doc.uri.toString());
-const trmDiagnostics = (doc: vscode.TextDocument) => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'TRM');
+const docState = async (doc: vscode.TextDocument) =>
+  (await state()).documents.find((d) => d.uri === doc.uri.toString());
+const trmDiagnostics = (doc: vscode.TextDocument) =>
+  vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'TRM');
 
 suite('dataset authoring with inline predictions', () => {
   let modelDir: string;
@@ -42,7 +44,8 @@ suite('dataset authoring with inline predictions', () => {
     await ext.activate();
     modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-e2e-model-'));
     const fixture = path.join(sharedDir(), 'fixtures/trm-sudoku-mlp-small');
-    for (const f of ['model.safetensors', 'config.json', 'all_config.yaml']) fs.copyFileSync(path.join(fixture, f), path.join(modelDir, f));
+    for (const f of ['model.safetensors', 'config.json', 'all_config.yaml'])
+      fs.copyFileSync(path.join(fixture, f), path.join(modelDir, f));
   });
 
   suiteTeardown(async () => {
@@ -51,29 +54,47 @@ suite('dataset authoring with inline predictions', () => {
   });
 
   test('no model: the status bar and the verdicts say so plainly', async () => {
-    await vscode.workspace.getConfiguration('trmLens').update('model', path.join(modelDir, 'missing.safetensors'), vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('trmLens')
+      .update('model', path.join(modelDir, 'missing.safetensors'), vscode.ConfigurationTarget.Global);
     const file = path.join(workspaceDir(), 'none.puzzles.json');
     fs.writeFileSync(file, `{"kind": "sudoku", "puzzles": [\n  {"id": "a", "question": "${Q1}"}\n]}\n`);
     const doc = await vscode.workspace.openTextDocument(file);
     await vscode.window.showTextDocument(doc);
-    const st = await until('the no-model state', async () => { const s = await state(); return s.model.state === 'none' && s.statusBar.includes('no model selected') ? s : undefined; });
-    assert.match((st.model as { reason: string }).reason, /missing\.safetensors\) does not exist; run "TRM: Select Model"/);
-    const d = await until('the no-model decoration', async () => (await docState(doc))?.decorations.find((x) => x.text === 'TRM: no model selected'));
+    const st = await until('the no-model state', async () => {
+      const s = await state();
+      return s.model.state === 'none' && s.statusBar.includes('no model selected') ? s : undefined;
+    });
+    assert.match(
+      (st.model as { reason: string }).reason,
+      /missing\.safetensors\) does not exist; run "TRM: Select Model"/,
+    );
+    const d = await until('the no-model decoration', async () =>
+      (await docState(doc))?.decorations.find((x) => x.text === 'TRM: no model selected'),
+    );
     assert.equal(d.line, 1);
   });
 
   test('Sudoku list: CodeLens, verdicts, copy prediction, wrong cell diagnostic, quick fix + undo, invalid JSON waits', async () => {
     await vscode.commands.executeCommand('trmLens.selectModel', path.join(modelDir, 'model.safetensors'));
     const file = path.join(workspaceDir(), 'authoring.puzzles.json');
-    fs.writeFileSync(file, `{"kind": "sudoku", "puzzles": [\n  {"id": "p1", "question": "${Q1}"},\n  {"id": "p2", "question": "${Q2}", "answer": "${SOL2}"}\n]}\n`);
+    fs.writeFileSync(
+      file,
+      `{"kind": "sudoku", "puzzles": [\n  {"id": "p1", "question": "${Q1}"},\n  {"id": "p2", "question": "${Q2}", "answer": "${SOL2}"}\n]}\n`,
+    );
     const doc = await vscode.workspace.openTextDocument(file);
     const editor = await vscode.window.showTextDocument(doc);
     await until('the model to load', async () => ((await state()).model.state === 'ready' ? true : undefined));
-    assert.match((await state()).statusBar, /TRM: trm-e2e-model-\w+ · (wasm|cpu|tfjs-node|tfjs-node-gpu) \((CPU|GPU)\)/);
+    assert.match(
+      (await state()).statusBar,
+      /TRM: trm-e2e-model-\w+ · (wasm|cpu|tfjs-node|tfjs-node-gpu) \((CPU|GPU)\)/,
+    );
 
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
     const titles = lenses.map((l) => `${l.range.start.line}:${l.command?.title}`);
-    for (const line of [1, 2]) for (const t of ['$(play) Predict', '$(debug-alt) Debug this puzzle', '$(graph) Show in timeline']) assert.ok(titles.includes(`${line}:${t}`), `lens ${line}:${t} in ${titles.join(', ')}`);
+    for (const line of [1, 2])
+      for (const t of ['$(play) Predict', '$(debug-alt) Debug this puzzle', '$(graph) Show in timeline'])
+        assert.ok(titles.includes(`${line}:${t}`), `lens ${line}:${t} in ${titles.join(', ')}`);
 
     // Both puzzles get a verdict: p1 has no answer, p2's answer is a real solution the small model gets (partly) wrong.
     const judged = await until('verdicts for both puzzles', async () => {
@@ -82,19 +103,32 @@ suite('dataset authoring with inline predictions', () => {
     });
     const [p1, p2] = judged.puzzles;
     assert.equal(p1.status, 'unlabelled', JSON.stringify(p1));
-    assert.match(p1.text, /^◇ predicted 9×9 \(no expected output\) · (halts at \d+|no halt in 16 steps) \(q=\d\.\d\d\)$/);
-    assert.ok(judged.decorations.some((d) => d.line === 1 && d.text === p1.text), JSON.stringify(judged.decorations));
+    assert.match(
+      p1.text,
+      /^◇ predicted 9×9 \(no expected output\) · (halts at \d+|no halt in 16 steps) \(q=\d\.\d\d\)$/,
+    );
+    assert.ok(
+      judged.decorations.some((d) => d.line === 1 && d.text === p1.text),
+      JSON.stringify(judged.decorations),
+    );
     assert.ok(['correct', 'wrong'].includes(p2.status), JSON.stringify(p2));
     if (p2.status === 'wrong') {
       assert.match(p2.text, /^✗ \d+ cells? wrong/);
       const again = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
-      assert.ok(again.some((l) => l.range.start.line === 2 && l.command?.title === 'Copy prediction into output'), 'a wrong puzzle offers to copy its prediction');
+      assert.ok(
+        again.some((l) => l.range.start.line === 2 && l.command?.title === 'Copy prediction into output'),
+        'a wrong puzzle offers to copy its prediction',
+      );
       assert.equal(trmDiagnostics(doc).filter((d) => d.range.start.line === 2).length, p2.wrongCells.length);
     }
 
     // Copy p1's prediction in as its answer: p1 becomes solved.
     assert.equal(await vscode.commands.executeCommand('trmLens.copyPrediction', doc.uri, 0), true);
-    assert.match(doc.lineAt(1).text, /"answer": "[1-9]{81}"/, `the prediction was written as an answer string: ${doc.lineAt(1).text}`);
+    assert.match(
+      doc.lineAt(1).text,
+      /"answer": "[1-9]{81}"/,
+      `the prediction was written as an answer string: ${doc.lineAt(1).text}`,
+    );
     const solved = await until('p1 to be solved', async () => {
       const s = await docState(doc);
       return s?.version === doc.version && s.puzzles[0].status === 'correct' ? s.puzzles[0] : undefined;
@@ -102,7 +136,10 @@ suite('dataset authoring with inline predictions', () => {
     assert.match(solved.text, /^✓ solved at step \d+, (halts at \d+|no halt in 16 steps) \(q=\d\.\d\d\)$/);
     if (driverAvailable()) {
       const texts = await ui<string[]>({ action: 'decorations' });
-      assert.ok(texts.some((t) => t.includes('✓ solved at step')), `decorations on screen: ${JSON.stringify(texts)}`);
+      assert.ok(
+        texts.some((t) => t.includes('✓ solved at step')),
+        `decorations on screen: ${JSON.stringify(texts)}`,
+      );
       await ui({ action: 'screenshot', name: 'authoring-solved' });
     }
 
@@ -112,19 +149,31 @@ suite('dataset authoring with inline predictions', () => {
     const good = doc.getText(cell);
     const bad = good === '1' ? '2' : '1';
     await editor.edit((b) => b.replace(cell, bad));
-    const diag = await until('a diagnostic at the broken cell', () => trmDiagnostics(doc).find((d) => d.range.start.line === 1));
-    assert.ok(diag.range.isEqual(cell), `diagnostic at ${JSON.stringify(diag.range)}, expected ${JSON.stringify(cell)}`);
+    const diag = await until('a diagnostic at the broken cell', () =>
+      trmDiagnostics(doc).find((d) => d.range.start.line === 1),
+    );
+    assert.ok(
+      diag.range.isEqual(cell),
+      `diagnostic at ${JSON.stringify(diag.range)}, expected ${JSON.stringify(cell)}`,
+    );
     assert.equal(trmDiagnostics(doc).filter((d) => d.range.start.line === 1).length, 1);
     assert.equal(diag.message, `TRM predicts "${good}" at row 4, column 4 (expected "${bad}") · p1`);
     assert.match((await docState(doc))!.puzzles[0].text, /^✗ 1 cell wrong/);
 
     // Quick fix: copies the prediction into the expected output; undo restores the broken label.
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, cell, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      doc.uri,
+      cell,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => a.title === 'Copy TRM prediction into the expected output of p1');
     assert.ok(fix?.edit, `quick fix in ${actions.map((a) => a.title).join(', ')}`);
     assert.equal(await vscode.workspace.applyEdit(fix.edit), true);
     assert.equal(doc.getText(cell), good);
-    await until('the diagnostic to go', () => (trmDiagnostics(doc).some((d) => d.range.start.line === 1) ? undefined : true));
+    await until('the diagnostic to go', () =>
+      trmDiagnostics(doc).some((d) => d.range.start.line === 1) ? undefined : true,
+    );
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand('undo');
     assert.equal(doc.getText(cell), bad, 'undo restores the wrong label');
@@ -134,25 +183,36 @@ suite('dataset authoring with inline predictions', () => {
     const runsBefore = (await state()).stats.runs;
     const end = doc.lineAt(2).range.end;
     await editor.edit((b) => b.insert(end, ' {"id": '));
-    await until('the invalid JSON to be noticed', async () => ((await docState(doc))?.status === 'invalid-json' ? true : undefined));
+    await until('the invalid JSON to be noticed', async () =>
+      (await docState(doc))?.status === 'invalid-json' ? true : undefined,
+    );
     await sleep(1000);
     const during = (await docState(doc))!;
     assert.equal(during.status, 'invalid-json');
     assert.equal(during.puzzles.length, 2, 'the last valid puzzles are kept');
     assert.equal((await state()).stats.runs, runsBefore, 'invalid JSON runs nothing');
     await vscode.commands.executeCommand('undo');
-    await until('the document to be valid again', async () => ((await docState(doc))?.status === 'ok' ? true : undefined));
+    await until('the document to be valid again', async () =>
+      (await docState(doc))?.status === 'ok' ? true : undefined,
+    );
     await doc.save();
   });
 
-  test('JSON schema: a malformed ARC grid gets VS Code\'s own squiggle with a precise message', async function () {
+  test("JSON schema: a malformed ARC grid gets VS Code's own squiggle with a precise message", async function () {
     this.timeout(120_000);
     const file = path.join(workspaceDir(), 'bad.arc.json');
     fs.writeFileSync(file, '{"train": [{"input": [[0, 12]], "output": [[1]]}], "test": []}\n');
     const doc = await vscode.workspace.openTextDocument(file);
     await vscode.window.showTextDocument(doc);
-    const d = await until('the schema diagnostic', () => vscode.languages.getDiagnostics(doc.uri).find((x) => /ARC colours are integers 0-9/.test(x.message)), 90_000)
-      .catch((e: Error) => { throw new Error(`${e.message}; diagnostics: ${JSON.stringify(vscode.languages.getDiagnostics(doc.uri).map((x) => [x.source, x.message]))}`); });
+    const d = await until(
+      'the schema diagnostic',
+      () => vscode.languages.getDiagnostics(doc.uri).find((x) => /ARC colours are integers 0-9/.test(x.message)),
+      90_000,
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message}; diagnostics: ${JSON.stringify(vscode.languages.getDiagnostics(doc.uri).map((x) => [x.source, x.message]))}`,
+      );
+    });
     assert.equal(doc.getText(d.range), '12');
     const v = await until('the verdict', async () => (await docState(doc))?.puzzles[0]);
     assert.equal(v.text, '⚠ cannot predict: train[0].input cell [0][1] is 12; colours are integers 0-9');
@@ -176,11 +236,22 @@ suite('dataset authoring with inline predictions', () => {
       return d && d.puzzles.length === 5 && d.puzzles.every((p) => p.text && p.status !== 'pending') ? d : undefined;
     });
     assert.equal(s.kind, 'arc-task');
-    assert.deepEqual(s.puzzles.map((p) => p.id), ['0d3d703e/train/0', '0d3d703e/train/1', '0d3d703e/train/2', '0d3d703e/train/3', '0d3d703e/test/0']);
+    assert.deepEqual(
+      s.puzzles.map((p) => p.id),
+      ['0d3d703e/train/0', '0d3d703e/train/1', '0d3d703e/train/2', '0d3d703e/train/3', '0d3d703e/test/0'],
+    );
     // The Sudoku model cannot run ARC grids: every pair says why, instead of failing.
-    for (const p of s.puzzles) assert.equal(p.text, '⚠ model expects 81 tokens per puzzle (trained on Sudoku (81 cells)), this puzzle has 900');
-    const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(doc.getText().indexOf('"input": [[') + 12));
-    const md = hover.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+    for (const p of s.puzzles)
+      assert.equal(p.text, '⚠ model expects 81 tokens per puzzle (trained on Sudoku (81 cells)), this puzzle has 900');
+    const hover = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      doc.positionAt(doc.getText().indexOf('"input": [[') + 12),
+    );
+    const md = hover
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : c.value))
+      .join('\n');
     assert.match(md, /\*\*TRM\*\* `0d3d703e\/train\/0`/);
     assert.match(md, /!\[input\]\(data:image\/svg\+xml;base64,/);
   });

@@ -65,7 +65,8 @@ suite('trm debugger', () => {
     tracker = vscode.debug.registerDebugAdapterTrackerFactory('trm', {
       createDebugAdapterTracker: () => ({
         onDidSendMessage: (m: DebugProtocol.ProtocolMessage) => {
-          if (m.type === 'event' && (m as DebugProtocol.Event).event === 'stopped') stops.push(m as DebugProtocol.StoppedEvent);
+          if (m.type === 'event' && (m as DebugProtocol.Event).event === 'stopped')
+            stops.push(m as DebugProtocol.StoppedEvent);
         },
       }),
     });
@@ -85,23 +86,42 @@ suite('trm debugger', () => {
     await vscode.window.showTextDocument(csv);
     // The checkpoint is found in the workspace when it is the only one there (else it is named here,
     // so the test never waits on a checkpoint pick).
-    const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/{*.safetensors,step_*}'), '**/{node_modules,.git}/**');
+    const found = await vscode.workspace.findFiles(
+      new vscode.RelativePattern(folder, '**/{*.safetensors,step_*}'),
+      '**/{node_modules,.git}/**',
+    );
     const onlyOurs = found.length === 1 && found[0].fsPath === checkpoint;
     const from = stops.length;
     let session: vscode.DebugSession | undefined;
-    const sub = vscode.debug.onDidStartDebugSession((s) => { if (s.type === 'trm') session = s; });
+    const sub = vscode.debug.onDidStartDebugSession((s) => {
+      if (s.type === 'trm') session = s;
+    });
     try {
       if (driverAvailable()) {
         // What F5 without launch.json sends: no request, no name; the provider builds the rest and
         // asks which puzzle of the open CSV to debug (answered in the Quick Pick: the first, #0).
-        const started = vscode.debug.startDebugging(folder, { type: 'trm', request: '', name: '', ...(onlyOurs ? {} : { checkpoint }) });
+        const started = vscode.debug.startDebugging(folder, {
+          type: 'trm',
+          request: '',
+          name: '',
+          ...(onlyOurs ? {} : { checkpoint }),
+        });
         await ui({ action: 'waitFor', selector: '.quick-input-widget .monaco-list-row', text: '#0' });
         await ui({ action: 'press', key: 'Enter' });
         assert.ok(await started, 'the trm session started');
       } else {
-        assert.ok(await vscode.debug.startDebugging(folder, {
-          type: 'trm', request: 'launch', name: 'debugger e2e', dataset: csv.fsPath, index: 0, stopOnEntry: true, ...(onlyOurs ? {} : { checkpoint }),
-        }), 'the trm session started');
+        assert.ok(
+          await vscode.debug.startDebugging(folder, {
+            type: 'trm',
+            request: 'launch',
+            name: 'debugger e2e',
+            dataset: csv.fsPath,
+            index: 0,
+            stopOnEntry: true,
+            ...(onlyOurs ? {} : { checkpoint }),
+          }),
+          'the trm session started',
+        );
       }
       const entry = await nextStop(from);
       assert.equal(entry.body.reason, 'entry');
@@ -115,7 +135,9 @@ suite('trm debugger', () => {
       const stop = await nextStop(from + 1);
       assert.equal(stop.body.reason, 'function breakpoint');
       assert.equal(stop.body.description, 'Paused on halting decision');
-      const m = /^Paused on halting decision: q_halt = (-?[\d.]+) > 0 at step (\d+), answer \d+\/81 correct/.exec(stop.body.text ?? '');
+      const m = /^Paused on halting decision: q_halt = (-?[\d.]+) > 0 at step (\d+), answer \d+\/81 correct/.exec(
+        stop.body.text ?? '',
+      );
       assert.ok(m, `stop text: ${stop.body.text}`);
       const step = Number(m[2]);
       assert.ok(Number(m[1]) > 0);
@@ -125,15 +147,23 @@ suite('trm debugger', () => {
         assert.equal(sum.wouldHalt, k === step, `step ${k}: q_halt ${sum.qHalt}`);
       }
       const frames = (await s.customRequest('stackTrace', { threadId: 1 })).stackFrames as DebugProtocol.StackFrame[];
-      assert.deepEqual(frames.map((f) => f.name), [`step ${step} › cycle 3 › y (z_H)`, `step ${step} › cycle 3`, `step ${step}`]);
+      assert.deepEqual(
+        frames.map((f) => f.name),
+        [`step ${step} › cycle 3 › y (z_H)`, `step ${step} › cycle 3`, `step ${step}`],
+      );
       const scopes = (await s.customRequest('scopes', { frameId: frames[0].id })).scopes as DebugProtocol.Scope[];
       const halting = scopes.find((x) => x.name.startsWith('halting'));
       assert.ok(halting, scopes.map((x) => x.name).join(', '));
-      const vars = (await s.customRequest('variables', { variablesReference: halting.variablesReference })).variables as DebugProtocol.Variable[];
+      const vars = (await s.customRequest('variables', { variablesReference: halting.variablesReference }))
+        .variables as DebugProtocol.Variable[];
       assert.equal(vars.find((v) => v.name === 'decision')?.value, 'halt (q_halt > 0)');
       if (driverAvailable()) {
         await vscode.commands.executeCommand('workbench.view.debug');
-        await ui({ action: 'waitFor', selector: '.debug-call-stack .monaco-list-row', text: `step ${step} › cycle 3 › y (z_H)` });
+        await ui({
+          action: 'waitFor',
+          selector: '.debug-call-stack .monaco-list-row',
+          text: `step ${step} › cycle 3 › y (z_H)`,
+        });
         const rows = await ui<string[]>({ action: 'texts', selector: '.debug-call-stack .monaco-list-row' });
         const firstLines = rows.map((r) => r.split('\n')[0].trim());
         for (const name of [`step ${step} › cycle 3 › y (z_H)`, `step ${step} › cycle 3`, `step ${step}`]) {
@@ -141,7 +171,10 @@ suite('trm debugger', () => {
         }
         // The view's header carries the stop's description.
         const headers = await ui<string[]>({ action: 'texts', selector: '.pane-header' });
-        assert.ok(headers.some((h) => /call stack/i.test(h) && /paused on halting decision/i.test(h)), `pane headers: ${JSON.stringify(headers)}`);
+        assert.ok(
+          headers.some((h) => /call stack/i.test(h) && /paused on halting decision/i.test(h)),
+          `pane headers: ${JSON.stringify(headers)}`,
+        );
         await ui({ action: 'screenshot', name: 'debugger-halting' });
       }
 
@@ -156,7 +189,12 @@ suite('trm debugger', () => {
       vscode.debug.removeBreakpoints([halt]);
       if (session) {
         const ended = new Promise<void>((resolve) => {
-          const d = vscode.debug.onDidTerminateDebugSession((t) => { if (t.id === session!.id) { d.dispose(); resolve(); } });
+          const d = vscode.debug.onDidTerminateDebugSession((t) => {
+            if (t.id === session!.id) {
+              d.dispose();
+              resolve();
+            }
+          });
         });
         await vscode.debug.stopDebugging(session);
         await Promise.race([ended, new Promise((r) => setTimeout(r, 20_000))]);

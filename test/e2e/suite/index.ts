@@ -23,7 +23,10 @@ function grepPattern(): RegExp | undefined {
   try {
     return new RegExp(source);
   } catch (e) {
-    throw new Error(`TRM_E2E_GREP is not a valid regular expression (${JSON.stringify(source)}): ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `TRM_E2E_GREP is not a valid regular expression (${JSON.stringify(source)}): ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }
 
@@ -33,7 +36,10 @@ function report(passed: number, failed: number, files: string[], note?: string):
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   console.log(`E2E:START ${JSON.stringify({ files })}`);
   return new Promise((resolve, reject) => {
     let runner: Mocha.Runner;
@@ -54,7 +60,12 @@ export function run(): Promise<void> {
         const passed = runner.stats?.passes ?? 0;
         report(passed, failures, files);
         if (failures > 0) reject(new Error(`${failures} in-editor test(s) failed.`));
-        else if (passed === 0) reject(new Error(`no in-editor tests ran (files: ${files.join(', ') || 'none'}${re ? `; TRM_E2E_GREP=/${re.source}/` : ''})`));
+        else if (passed === 0)
+          reject(
+            new Error(
+              `no in-editor tests ran (files: ${files.join(', ') || 'none'}${re ? `; TRM_E2E_GREP=/${re.source}/` : ''})`,
+            ),
+          );
         else resolve();
       });
     } catch (e) {

@@ -21,7 +21,8 @@ const PUZZLE = '0030206009003050010018064000081029007000000080067082000026095008
 const SOLUTION = '483921657967345821251876493548132976729564138136798245372689514814253769695417382';
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const state = (): Thenable<TimelinePanelState> => vscode.commands.executeCommand<TimelinePanelState>('trmLens.timeline.state');
+const state = (): Thenable<TimelinePanelState> =>
+  vscode.commands.executeCommand<TimelinePanelState>('trmLens.timeline.state');
 
 const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
   waitUntil(what, probe, { timeoutMs, describe: async () => ({ timelineState: await state() }) });
@@ -30,8 +31,14 @@ const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs =
 async function startSession(name: string): Promise<vscode.DebugSession> {
   const fixture = path.join(sharedDir(), 'fixtures/trm-sudoku-mlp-small');
   const started = await vscode.debug.startDebugging(undefined, {
-    type: 'trm', request: 'launch', name, checkpoint: path.join(fixture, 'model.safetensors'),
-    puzzle: PUZZLE, solution: SOLUTION, steps: 3, stopOnEntry: true,
+    type: 'trm',
+    request: 'launch',
+    name,
+    checkpoint: path.join(fixture, 'model.safetensors'),
+    puzzle: PUZZLE,
+    solution: SOLUTION,
+    steps: 3,
+    stopOnEntry: true,
   });
   assert.ok(started, `the trm debug session "${name}" did not start`);
   return until(`the trm session "${name}"`, async () => {
@@ -53,7 +60,14 @@ async function stopSession(session: vscode.DebugSession): Promise<void> {
 const columnFraction = (col: number): number => (col * 10 + 4.5) / (21 * 10 - 1);
 
 /** Polls a canvas pixel inside the webview until `ok` accepts it. */
-async function pixelUntil(what: string, selector: string, x: number, y: number, ok: (px: number[]) => boolean, timeoutMs = 30_000): Promise<number[]> {
+async function pixelUntil(
+  what: string,
+  selector: string,
+  x: number,
+  y: number,
+  ok: (px: number[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   let px: number[] = [];
   while (Date.now() < deadline) {
@@ -66,12 +80,24 @@ async function pixelUntil(what: string, selector: string, x: number, y: number, 
 
 /** Switches the colour theme and waits until VS Code reports the new theme kind (no wait when it already is). */
 async function useTheme(theme: string, kind: vscode.ColorThemeKind): Promise<void> {
-  const changed = vscode.window.activeColorTheme.kind === kind ? Promise.resolve()
-    : new Promise<void>((resolve) => {
-      const sub = vscode.window.onDidChangeActiveColorTheme((t) => { if (t.kind === kind) { sub.dispose(); resolve(); } });
-    });
+  const changed =
+    vscode.window.activeColorTheme.kind === kind
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const sub = vscode.window.onDidChangeActiveColorTheme((t) => {
+            if (t.kind === kind) {
+              sub.dispose();
+              resolve();
+            }
+          });
+        });
   await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
-  await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error(`theme "${theme}" was not applied within 20 s`)), 20_000))]);
+  await Promise.race([
+    changed,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`theme "${theme}" was not applied within 20 s`)), 20_000),
+    ),
+  ]);
 }
 
 suite('recursion timeline', () => {
@@ -107,15 +133,27 @@ suite('recursion timeline', () => {
     const session = await startSession('timeline e2e');
     try {
       // The webview pulls the cursor's row first: a heatmap per update, the step summary, the trajectory.
-      const st = await until('the timeline to show the session and receive its data', async () => {
-        const s = await state();
-        return s.shownSessionId === session.id && s.position && (s.sent.heatmap ?? 0) >= (sentBefore.heatmap ?? 0) + 21
-          && (s.sent.stepSummary ?? 0) > (sentBefore.stepSummary ?? 0) && (s.sent.trajectory ?? 0) > (sentBefore.trajectory ?? 0) ? s : undefined;
-      }, 120_000);
+      const st = await until(
+        'the timeline to show the session and receive its data',
+        async () => {
+          const s = await state();
+          return s.shownSessionId === session.id &&
+            s.position &&
+            (s.sent.heatmap ?? 0) >= (sentBefore.heatmap ?? 0) + 21 &&
+            (s.sent.stepSummary ?? 0) > (sentBefore.stepSummary ?? 0) &&
+            (s.sent.trajectory ?? 0) > (sentBefore.trajectory ?? 0)
+            ? s
+            : undefined;
+        },
+        120_000,
+      );
       assert.deepEqual(st.webviewErrors, []);
       assert.equal(st.sent.error ?? 0, sentBefore.error ?? 0, 'no request failed');
       if (driverAvailable()) {
-        const text = await ui<string>({ action: 'webviewText', waitFor: escapeRegExp(`stopped at ${st.position!.description}`) });
+        const text = await ui<string>({
+          action: 'webviewText',
+          waitFor: escapeRegExp(`stopped at ${st.position!.description}`),
+        });
         assert.match(text, /puzzle .* \(sudoku, 9×9\)/);
         assert.match(text, /T = H_cycles = 3 · n = L_cycles = 6/);
         // Step 1's row is painted with data (opaque ramp colours), not the translucent loading placeholder.
@@ -127,7 +165,9 @@ suite('recursion timeline', () => {
       await vscode.commands.executeCommand('workbench.action.debug.stepOver');
       const moved = await until('a new position after stepping', async () => {
         const s = await state();
-        return (s.sent.position ?? 0) > positionsBefore && s.position && s.position.description !== before.description ? s : undefined;
+        return (s.sent.position ?? 0) > positionsBefore && s.position && s.position.description !== before.description
+          ? s
+          : undefined;
       });
       if (driverAvailable()) {
         await ui({ action: 'webviewText', waitFor: escapeRegExp(`stopped at ${moved.position!.description}`) });
@@ -145,36 +185,64 @@ suite('recursion timeline', () => {
   });
 
   test('a click on a timeline cell seeks the session: the adapter, the Call Stack view and the webview follow (dark and light screenshots)', async function () {
-    if (!driverAvailable()) this.skip();   // clicks need the driver's Playwright page
+    if (!driverAvailable()) this.skip(); // clicks need the driver's Playwright page
     this.timeout(300_000);
     await vscode.commands.executeCommand('trmLens.showTimeline');
     const sentBefore = (await state()).sent;
     const session = await startSession('timeline click e2e');
     const originalTheme = vscode.workspace.getConfiguration('workbench').inspect<string>('colorTheme')?.globalValue;
     try {
-      const entry = await until('the timeline to show the new session with step 1 loaded', async () => {
-        const s = await state();
-        return s.shownSessionId === session.id && s.position && (s.sent.heatmap ?? 0) >= (sentBefore.heatmap ?? 0) + 21
-          && (s.sent.stepSummary ?? 0) > (sentBefore.stepSummary ?? 0) ? s : undefined;
-      }, 120_000);
-      await vscode.commands.executeCommand('workbench.view.debug');          // the Call Stack view, to watch it follow
+      const entry = await until(
+        'the timeline to show the new session with step 1 loaded',
+        async () => {
+          const s = await state();
+          return s.shownSessionId === session.id &&
+            s.position &&
+            (s.sent.heatmap ?? 0) >= (sentBefore.heatmap ?? 0) + 21 &&
+            (s.sent.stepSummary ?? 0) > (sentBefore.stepSummary ?? 0)
+            ? s
+            : undefined;
+        },
+        120_000,
+      );
+      await vscode.commands.executeCommand('workbench.view.debug'); // the Call Stack view, to watch it follow
       await ui({ action: 'webviewText', waitFor: escapeRegExp(`stopped at ${entry.position!.description}`) });
       const seeksBefore = (await state()).received.seek ?? 0;
       // Step 2 is not run yet; its z 3 of cycle 2 is update ordinal 9 (7 updates per cycle).
       const target = 'step 2 › cycle 2 › z 3 (z_L)';
-      await ui({ action: 'webviewClick', selector: '.tl-row[data-step="2"] canvas.tl-cells', fx: columnFraction(9), fy: 0.5 });
-      const st = await until('the session to stop where the click pointed', async () => {
-        const s = await state();
-        return (s.received.seek ?? 0) > seeksBefore && s.position?.step === 2 && s.position.ordinal === 9 ? s : undefined;
-      }, 120_000);
+      await ui({
+        action: 'webviewClick',
+        selector: '.tl-row[data-step="2"] canvas.tl-cells',
+        fx: columnFraction(9),
+        fy: 0.5,
+      });
+      const st = await until(
+        'the session to stop where the click pointed',
+        async () => {
+          const s = await state();
+          return (s.received.seek ?? 0) > seeksBefore && s.position?.step === 2 && s.position.ordinal === 9
+            ? s
+            : undefined;
+        },
+        120_000,
+      );
       assert.equal(st.received.seek, seeksBefore + 1, 'one click, one seek');
       assert.equal(st.position!.description, target);
       // The adapter itself is there (what Call Stack and Variables ask for), not just the timeline's idea of it.
-      const threads = await session.customRequest('threads') as { threads: { id: number }[] };
-      const trace = await session.customRequest('stackTrace', { threadId: threads.threads[0].id }) as { stackFrames: { name: string }[] };
-      assert.equal(trace.stackFrames[0]?.name, target, `top frame after the seek: ${JSON.stringify(trace.stackFrames.map((f) => f.name))}`);
+      const threads = (await session.customRequest('threads')) as { threads: { id: number }[] };
+      const trace = (await session.customRequest('stackTrace', { threadId: threads.threads[0].id })) as {
+        stackFrames: { name: string }[];
+      };
+      assert.equal(
+        trace.stackFrames[0]?.name,
+        target,
+        `top frame after the seek: ${JSON.stringify(trace.stackFrames.map((f) => f.name))}`,
+      );
       await ui({ action: 'waitFor', selector: '.debug-call-stack .monaco-list-row', text: target });
-      const text = await ui<string>({ action: 'webviewText', waitFor: `${escapeRegExp(`stopped at ${target}`)}[^]*reached step 2` });
+      const text = await ui<string>({
+        action: 'webviewText',
+        waitFor: `${escapeRegExp(`stopped at ${target}`)}[^]*reached step 2`,
+      });
       assert.match(text, new RegExp(`cursor: ${escapeRegExp(target)}`));
       // The seek ran step 2, so the webview pulls and paints its row (opaque data pixels).
       const cell = '.tl-row[data-step="2"] canvas.tl-cells';
@@ -185,21 +253,36 @@ suite('recursion timeline', () => {
       // README screenshots from the real UI: the timeline's editor group maximised beside the Run and Debug
       // view, in a dark theme, then a light one (the same pixel repainted in the light palette).
       // The timeline's group is focused by revealing the panel (after earlier suites it need not be the first group).
-      for (const cmd of ['workbench.action.closePanel', 'workbench.action.closeAuxiliaryBar', 'trmLens.showTimeline',
-        'workbench.action.toggleMaximizeEditorGroup']) await vscode.commands.executeCommand(cmd).then(undefined, () => undefined);
+      for (const cmd of [
+        'workbench.action.closePanel',
+        'workbench.action.closeAuxiliaryBar',
+        'trmLens.showTimeline',
+        'workbench.action.toggleMaximizeEditorGroup',
+      ])
+        await vscode.commands.executeCommand(cmd).then(undefined, () => undefined);
       // After RMSNorm every position's ‖z‖ is about the same, so the shots use the PCA view (the webview pulls it anew).
       const heatmapsBeforePca = (await state()).sent.heatmap ?? 0;
       await ui({ action: 'webviewSelect', selector: '#tl-view', value: 'pca' });
-      await until('the PCA heatmaps of the reached steps', async () => {
-        const s = await state();
-        return (s.sent.heatmap ?? 0) >= heatmapsBeforePca + 42 ? s : undefined;
-      }, 120_000);
+      await until(
+        'the PCA heatmaps of the reached steps',
+        async () => {
+          const s = await state();
+          return (s.sent.heatmap ?? 0) >= heatmapsBeforePca + 42 ? s : undefined;
+        },
+        120_000,
+      );
       assert.equal((await state()).sent.error ?? 0, sentBefore.error ?? 0, 'no PCA request failed');
       await useTheme('Default Dark Modern', vscode.ColorThemeKind.Dark);
       const dark = await pixelUntil('the dark palette', cell, 9 * 10 + 4, 4, (px) => px[3] === 255);
       const darkShot = await ui<string>({ action: 'screenshot', name: 'timeline-dark' });
       await useTheme('Default Light Modern', vscode.ColorThemeKind.Light);
-      await pixelUntil('the light palette', cell, 9 * 10 + 4, 4, (px) => px[3] === 255 && px.slice(0, 3).join() !== dark.slice(0, 3).join());
+      await pixelUntil(
+        'the light palette',
+        cell,
+        9 * 10 + 4,
+        4,
+        (px) => px[3] === 255 && px.slice(0, 3).join() !== dark.slice(0, 3).join(),
+      );
       await ui({ action: 'webviewText', waitFor: escapeRegExp(`stopped at ${target}`) });
       const lightShot = await ui<string>({ action: 'screenshot', name: 'timeline-light' });
       assert.notDeepEqual(darkPx.slice(0, 3), [0, 0, 0]);
@@ -209,10 +292,12 @@ suite('recursion timeline', () => {
         fs.copyFileSync(darkShot, path.join(dest, 'timeline-dark.png'));
         fs.copyFileSync(lightShot, path.join(dest, 'timeline-light.png'));
       }
-      await ui({ action: 'webviewSelect', selector: '#tl-view', value: 'norm' });   // the saved view is per panel: leave the default
+      await ui({ action: 'webviewSelect', selector: '#tl-view', value: 'norm' }); // the saved view is per panel: leave the default
       assert.deepEqual((await state()).webviewErrors, []);
     } finally {
-      await vscode.workspace.getConfiguration('workbench').update('colorTheme', originalTheme, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('workbench')
+        .update('colorTheme', originalTheme, vscode.ConfigurationTarget.Global);
       await stopSession(session);
     }
   });

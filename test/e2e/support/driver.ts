@@ -42,14 +42,18 @@ export function driverAvailable(): boolean {
 
 function snapDir(): string {
   const dir = process.env.E2E_SNAP_DIR;
-  if (!dir) throw new Error('E2E_SNAP_DIR is not set: this test needs test/e2e/run-vscode-e2e.mjs (check driverAvailable() first)');
+  if (!dir)
+    throw new Error(
+      'E2E_SNAP_DIR is not set: this test needs test/e2e/run-vscode-e2e.mjs (check driverAvailable() first)',
+    );
   return dir;
 }
 
 async function waitForJson<T>(file: string, what: string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (!fs.existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`the e2e driver did not answer ${what} within ${timeoutMs} ms (${file})`);
+    if (Date.now() > deadline)
+      throw new Error(`the e2e driver did not answer ${what} within ${timeoutMs} ms (${file})`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
@@ -69,7 +73,11 @@ export async function ui<T = unknown>(req: UiRequest, timeoutMs = 90_000): Promi
   const id = `${process.pid}-${Date.now()}-${++counter}`;
   const file = path.join(snapDir(), `ui-${id}.json`);
   console.log(`E2E:UI ${id} ${JSON.stringify(req)}`);
-  const answer = await waitForJson<{ ok: true; value: T } | { ok: false; error: string }>(file, `E2E:UI ${req.action}`, timeoutMs);
+  const answer = await waitForJson<{ ok: true; value: T } | { ok: false; error: string }>(
+    file,
+    `E2E:UI ${req.action}`,
+    timeoutMs,
+  );
   if (!answer.ok) throw new Error(`E2E:UI ${req.action} failed: ${answer.error}`);
   return answer.value;
 }

@@ -7,8 +7,11 @@ import * as path from 'node:path';
 /** The shared folder (fixtures, datasets): $TRM_SHARED, ../shared from the working folder or from the repo. */
 export function sharedDir(): string {
   // Bundled suites run from out/test/e2e/suite/: five levels up is the folder beside the repository.
-  const candidates = [process.env.TRM_SHARED, path.resolve(process.cwd(), '..', 'shared'), path.resolve(__dirname, '../../../../../shared')]
-    .filter((p): p is string => !!p);
+  const candidates = [
+    process.env.TRM_SHARED,
+    path.resolve(process.cwd(), '..', 'shared'),
+    path.resolve(__dirname, '../../../../../shared'),
+  ].filter((p): p is string => !!p);
   const found = candidates.find((p) => fs.existsSync(path.join(p, 'fixtures/trm-sudoku-mlp-small/model.safetensors')));
   assert.ok(found, `shared fixtures not found in ${candidates.join(', ')}; set TRM_SHARED`);
   return found;
@@ -23,8 +26,11 @@ export function fixtureDir(): string {
  * Polls `probe` every `intervalMs` until it returns a value; on timeout the error names what was
  * awaited and, when given, what `describe` reports (e.g. the feature's state command).
  */
-export async function waitUntil<T>(what: string, probe: () => T | undefined | Promise<T | undefined>,
-  opts: { timeoutMs?: number; intervalMs?: number; describe?: () => unknown } = {}): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  opts: { timeoutMs?: number; intervalMs?: number; describe?: () => unknown } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     const v = await probe();

@@ -2,7 +2,13 @@
 // text of that cell, for every supported layout, including escapes and "test before train" files.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { locateDataset, puzzleAt, solutionsFileFor, type LocatedGrid, type TextSpan } from '../../../src/engine/authoring/locate';
+import {
+  locateDataset,
+  puzzleAt,
+  solutionsFileFor,
+  type LocatedGrid,
+  type TextSpan,
+} from '../../../src/engine/authoring/locate';
 
 const at = (text: string, s: TextSpan): string => text.slice(s.offset, s.offset + s.length);
 const cellTexts = (text: string, g: LocatedGrid): string[] => g.spans.map((s) => at(text, s));
@@ -27,7 +33,10 @@ const ARC = `{
 test('ARC task: puzzles in text order with ids, task name from the file name, exact cell ranges', () => {
   const doc = ok(ARC, '/data/training/0d3d703e.json');
   assert.equal(doc.kind, 'arc-task');
-  assert.deepEqual(doc.puzzles.map((p) => p.id), ['0d3d703e/train/0', '0d3d703e/test/0']);
+  assert.deepEqual(
+    doc.puzzles.map((p) => p.id),
+    ['0d3d703e/train/0', '0d3d703e/test/0'],
+  );
   const [tr, te] = doc.puzzles;
   assert.equal(tr.taskName, '0d3d703e');
   assert.deepEqual([tr.input!.height, tr.input!.width], [2, 2]);
@@ -46,7 +55,10 @@ test('ARC task: puzzles in text order with ids, task name from the file name, ex
 test('ARC task: test listed before train keeps text order; puzzleAt bisects by offset', () => {
   const text = `{"test": [{"input": [[1]]}], "train": [{"input": [[2]], "output": [[3]]}, {"input": [[4]], "output": [[5]]}]}`;
   const doc = ok(text);
-  assert.deepEqual(doc.puzzles.map((p) => p.id), ['task/test/0', 'task/train/0', 'task/train/1']);
+  assert.deepEqual(
+    doc.puzzles.map((p) => p.id),
+    ['task/test/0', 'task/train/0', 'task/train/1'],
+  );
   assert.equal(doc.puzzles[0].label, undefined);
   assert.equal(puzzleAt(doc.puzzles, text.indexOf('[[4]]')), 2);
   assert.equal(puzzleAt(doc.puzzles, text.indexOf('[[1]]')), 0);
@@ -65,14 +77,23 @@ test('ARC challenges and solutions files', () => {
   const ch = `{"aa": {"train": [{"input": [[1]], "output": [[2]]}], "test": [{"input": [[3]]}]}, "bb": {"train": [], "test": [{"input": [[4]]}, {"input": [[5]]}]}}`;
   const doc = ok(ch, 'arc-agi_training_challenges.json');
   assert.equal(doc.kind, 'arc-challenges');
-  assert.deepEqual(doc.puzzles.map((p) => `${p.id}@${p.taskName}`), ['aa/train/0@aa', 'aa/test/0@aa', 'bb/test/0@bb', 'bb/test/1@bb']);
+  assert.deepEqual(
+    doc.puzzles.map((p) => `${p.id}@${p.taskName}`),
+    ['aa/train/0@aa', 'aa/test/0@aa', 'bb/test/0@bb', 'bb/test/1@bb'],
+  );
   assert.equal(solutionsFileFor('/x/arc-agi_training_challenges.json'), '/x/arc-agi_training_solutions.json');
   assert.equal(solutionsFileFor('/x/task.json'), undefined);
   const sol = `{"aa": [[[9]]], "bb": [[[1, 2]], [[3], [4]]]}`;
   const sdoc = ok(sol, 'arc-agi_training_solutions.json');
   assert.equal(sdoc.kind, 'arc-solutions');
   const bb = sdoc.solutions!.get('bb')!;
-  assert.deepEqual(bb.map((g) => g && cellTexts(sol, g)), [['1', '2'], ['3', '4']]);
+  assert.deepEqual(
+    bb.map((g) => g && cellTexts(sol, g)),
+    [
+      ['1', '2'],
+      ['3', '4'],
+    ],
+  );
   assert.equal(bb[1]!.height, 2);
 });
 
@@ -85,7 +106,10 @@ test('Sudoku puzzle list: one string or row strings, separators skipped, escapes
   const text = `{"kind": "sudoku", "puzzles": [\n  {"id": "first", "question": "${q}", "answer": [\n    ${rows.map((r) => `"${r}"`).join(',\n    ')}\n  ]},\n  {"id": 7, "question": "${q.replace(/0/g, '.')}"}\n]}`;
   const doc = ok(text, 'list.json');
   assert.equal(doc.kind, 'puzzle-list');
-  assert.deepEqual(doc.puzzles.map((p) => p.id), ['first', '7']);
+  assert.deepEqual(
+    doc.puzzles.map((p) => p.id),
+    ['first', '7'],
+  );
   const [p0, p1] = doc.puzzles;
   assert.equal(p0.kind, 'sudoku');
   assert.equal(p0.input!.cells.join('').replace(/\./g, '0'), q);

@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs-core';
-import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { useCpu } from '../model/fixture';
 import { PredictSession } from '../../../src/engine/authoring/predictEngine';
 import { type PuzzlePrediction, encodeDelta, predictionAt } from '../../../src/engine/authoring/prediction';
 import { encodeSudoku } from '../../../src/engine/tasks/sudoku';
@@ -26,11 +25,8 @@ const CKPT = (): string => (ckpt ??= writeTinyCheckpoint());
 const Q = '003020600900305001001806400008102900700000008006708200002609500800203009005010300';
 
 async function cpu() {
-  if (!version_cpu) throw new Error('tfjs-backend-cpu missing');
-  await tf.setBackend('cpu');
-  await tf.ready();
+  await useCpu();
 }
-
 
 function listText(answer?: string): string {
   return `{"kind": "sudoku", "puzzles": [\n  {"id": "p1", "question": "${Q}"${answer ? `, "answer": "${answer}"` : ''}}\n]}`;
@@ -49,18 +45,31 @@ test('PredictSession: every step kept, final answer equals a direct evaluation e
   const [p] = await session.predict([r], { policy: 'all', onStep: (s) => steps.push(s) });
   assert.equal(p.error, undefined);
   assert.equal(p.steps.length, 3);
-  assert.deepEqual(steps, Array.from({ length: 3 }, (_, i) => i + 1));
+  assert.deepEqual(
+    steps,
+    Array.from({ length: 3 }, (_, i) => i + 1),
+  );
   // Direct episode on the same model.
   const model = TrmModel.fromWeights(session['loaded'].config, session['loaded'].weights);
-  const ep = await runEpisode(model, { inputs: r.inputs, puzzleIdentifiers: Int32Array.from([0]) }, { keepLogits: false });
-  for (const s of [1, 2, 3]) assert.deepEqual([...predictionAt(p, s, 81)], [...ep.preds.slice((s - 1) * 81, s * 81)], `step ${s}`);
+  const ep = await runEpisode(
+    model,
+    { inputs: r.inputs, puzzleIdentifiers: Int32Array.from([0]) },
+    { keepLogits: false },
+  );
+  for (const s of [1, 2, 3])
+    assert.deepEqual([...predictionAt(p, s, 81)], [...ep.preds.slice((s - 1) * 81, s * 81)], `step ${s}`);
   model.dispose();
   const own = judge(doc.doc.puzzles[0], p);
   assert.equal(own.status, 'unlabelled');
   assert.match(own.text, /^◇ predicted 9×9 \(no expected output\) · (halts at \d|no halt in 3 steps)/);
   // Mismatched inputs are explained, not run.
-  const [bad] = await session.predict([{ key: 'k', inputs: new Int32Array(900), puzzleIdentifier: 0 }], { policy: 'all' });
-  assert.match(bad.error!, /model expects 81 tokens per puzzle \(trained on Sudoku \(81 cells\)\), this puzzle has 900/);
+  const [bad] = await session.predict([{ key: 'k', inputs: new Int32Array(900), puzzleIdentifier: 0 }], {
+    policy: 'all',
+  });
+  assert.match(
+    bad.error!,
+    /model expects 81 tokens per puzzle \(trained on Sudoku \(81 cells\)\), this puzzle has 900/,
+  );
   // An aborted signal stops the run.
   const ctrl = new AbortController();
   ctrl.abort(new Error('stop'));
@@ -73,9 +82,18 @@ const SOL = '4839216579673458212518764935481329767295641381367982453726895148142
 function synthetic(): PuzzlePrediction {
   const step1 = encodeSudoku(SOL);
   step1[40] = step1[40] === 2 ? 3 : 2;
-  return { key: 'k', steps: [{ step: 1, qHalt: -2, changed: 81 }, { step: 2, qHalt: -1, changed: 1 }, { step: 3, qHalt: 3, changed: 0 }],
-    haltStep: 3, usedStep: 3, deltas: [encodeDelta(undefined, step1), encodeDelta(step1, encodeSudoku(SOL)), new Int32Array(0)],
-    confidence: new Float32Array(81) };
+  return {
+    key: 'k',
+    steps: [
+      { step: 1, qHalt: -2, changed: 81 },
+      { step: 2, qHalt: -1, changed: 1 },
+      { step: 3, qHalt: 3, changed: 0 },
+    ],
+    haltStep: 3,
+    usedStep: 3,
+    deltas: [encodeDelta(undefined, step1), encodeDelta(step1, encodeSudoku(SOL)), new Int32Array(0)],
+    confidence: new Float32Array(81),
+  };
 }
 
 test('judge: solved-at step, halt text, wrong cells pinned; the quick-fix edit writes the prediction in place', () => {
@@ -103,7 +121,10 @@ test('judge: solved-at step, halt text, wrong cells pinned; the quick-fix edit w
   if (none.status !== 'ok') throw new Error('expected ok');
   const ins = predictionEdit(listText(), none.doc.puzzles[0], w.predicted!)!;
   assert.equal(listText().slice(0, ins.offset) + ins.newText + listText().slice(ins.offset), listText(SOL));
-  assert.equal(judge(none.doc.puzzles[0], { ...p, error: 'model expects 900 tokens' }).text, '⚠ model expects 900 tokens');
+  assert.equal(
+    judge(none.doc.puzzles[0], { ...p, error: 'model expects 900 tokens' }).text,
+    '⚠ model expects 900 tokens',
+  );
 });
 
 test('prediction worker thread: load, predict with step reports, cancel', { timeout: 120_000 }, async () => {
@@ -111,7 +132,11 @@ test('prediction worker thread: load, predict with step reports, cancel', { time
   const w = new Worker(path.join(dist, 'predictWorker.js'));
   const inbox: FromWorker[] = [];
   const waiters: (() => void)[] = [];
-  w.on('message', (m: unknown) => { assert.ok(isFromWorker(m), `bad message ${JSON.stringify(m)}`); inbox.push(m); waiters.splice(0).forEach((f) => f()); });
+  w.on('message', (m: unknown) => {
+    assert.ok(isFromWorker(m), `bad message ${JSON.stringify(m)}`);
+    inbox.push(m);
+    waiters.splice(0).forEach((f) => f());
+  });
   const next = async <T extends FromWorker['type']>(type: T): Promise<Extract<FromWorker, { type: T }>> => {
     for (;;) {
       const i = inbox.findIndex((m) => m.type === type || m.type === 'loadError' || m.type === 'runError');
@@ -133,7 +158,9 @@ test('prediction worker thread: load, predict with step reports, cancel', { time
     const r = requestFor(doc.doc.puzzles[0], 0, 'm')!;
     w.postMessage({ type: 'predict', runId: 1, puzzles: [r], policy: 'all' });
     const stepsSeen: number[] = [];
-    w.on('message', (m: FromWorker) => { if (m.type === 'step' && m.runId === 1) stepsSeen.push(m.step); });
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'step' && m.runId === 1) stepsSeen.push(m.step);
+    });
     const res = await next('result');
     assert.deepEqual(stepsSeen, [1, 2, 3]);
     assert.equal(res.runId, 1);
@@ -143,7 +170,10 @@ test('prediction worker thread: load, predict with step reports, cancel', { time
     w.postMessage({ type: 'cancel', runId: 2 });
     const c = await next('cancelled');
     assert.equal(c.runId, 2);
-    assert.equal(inbox.some((m) => m.type === 'result' && m.runId === 2), false);
+    assert.equal(
+      inbox.some((m) => m.type === 'result' && m.runId === 2),
+      false,
+    );
     w.postMessage({ type: 'nonsense' });
     const err = await next('runError').catch((e: Error) => e);
     assert.match(String(err instanceof Error ? err.message : JSON.stringify(err)), /unrecognised message/);

@@ -10,8 +10,14 @@ class FakeClock implements Clock {
   now = 0;
   private timers: { at: number; fn: () => void; id: number }[] = [];
   private next = 1;
-  set(fn: () => void, ms: number): unknown { const id = this.next++; this.timers.push({ at: this.now + ms, fn, id }); return id; }
-  clear(h: unknown): void { this.timers = this.timers.filter((t) => t.id !== h); }
+  set(fn: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.timers.push({ at: this.now + ms, fn, id });
+    return id;
+  }
+  clear(h: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== h);
+  }
   advance(ms: number): void {
     this.now += ms;
     for (;;) {
@@ -23,22 +29,44 @@ class FakeClock implements Clock {
   }
 }
 
-interface Call { keys: string[]; signal: AbortSignal; resolve: () => void; reject: (e: Error) => void }
+interface Call {
+  keys: string[];
+  signal: AbortSignal;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
 
 class FakePredictor implements Predictor {
   calls: Call[] = [];
-  run(batch: PredictRequest[], signal: AbortSignal, onStep: (s: number, of: number) => void): Promise<PuzzlePrediction[]> {
+  run(
+    batch: PredictRequest[],
+    signal: AbortSignal,
+    onStep: (s: number, of: number) => void,
+  ): Promise<PuzzlePrediction[]> {
     return new Promise((resolve, reject) => {
       onStep(1, 2);
-      this.calls.push({ keys: batch.map((r) => r.key), signal,
-        resolve: () => resolve(batch.map((r) => result(r.key))), reject });
+      this.calls.push({
+        keys: batch.map((r) => r.key),
+        signal,
+        resolve: () => resolve(batch.map((r) => result(r.key))),
+        reject,
+      });
     });
   }
-  last(): Call { return this.calls[this.calls.length - 1]; }
+  last(): Call {
+    return this.calls[this.calls.length - 1];
+  }
 }
 
 const req = (key: string): PredictRequest => ({ key, inputs: new Int32Array(1), puzzleIdentifier: 0 });
-const result = (key: string): PuzzlePrediction => ({ key, steps: [{ step: 1, qHalt: 1, changed: 1 }], haltStep: 1, usedStep: 1, deltas: [Int32Array.from([0, 1])], confidence: new Float32Array(1) });
+const result = (key: string): PuzzlePrediction => ({
+  key,
+  steps: [{ step: 1, qHalt: 1, changed: 1 }],
+  haltStep: 1,
+  usedStep: 1,
+  deltas: [Int32Array.from([0, 1])],
+  confidence: new Float32Array(1),
+});
 const flush = () => new Promise((r) => setImmediate(r));
 
 function setup(batchSize = 10) {
@@ -46,7 +74,13 @@ function setup(batchSize = 10) {
   const predictor = new FakePredictor();
   const results: string[] = [];
   const progress: { done: number; total: number; running: number }[] = [];
-  const s = new PredictionScheduler({ delayMs: 300, batchSize, clock, onResults: (r) => results.push(...r.map((x) => x.key)), onProgress: (p) => progress.push(p) });
+  const s = new PredictionScheduler({
+    delayMs: 300,
+    batchSize,
+    clock,
+    onResults: (r) => results.push(...r.map((x) => x.key)),
+    onProgress: (p) => progress.push(p),
+  });
   s.setPredictor(predictor);
   return { clock, predictor, results, progress, s };
 }

@@ -7,7 +7,13 @@ import { saveSafetensorsCheckpoint } from '../../../src/engine/checkpoint';
 import { getPreset, type TrmConfig } from '../../../src/engine/config';
 import { TrmModel } from '../../../src/engine/model/trm';
 
-export const TINY: TrmConfig = { ...getPreset('sudoku-mlp-small'), halt_max_steps: 3, H_cycles: 2, L_cycles: 2, L_layers: 1 };
+export const TINY: TrmConfig = {
+  ...getPreset('sudoku-mlp-small'),
+  halt_max_steps: 3,
+  H_cycles: 2,
+  L_cycles: 2,
+  L_layers: 1,
+};
 
 /** Writes <tmp>/model.safetensors (config in its metadata) and returns its path. */
 export function writeTinyCheckpoint(seed = 1): string {

@@ -11,8 +11,12 @@ test('selectBackend(cpu) computes without the Node.js banner and keeps IS_NODE',
   const logged: string[] = [];
   const origWarn = console.warn;
   const origLog = console.log;
-  console.warn = (...a: unknown[]) => { warned.push(a.map(String).join(' ')); };
-  console.log = (...a: unknown[]) => { logged.push(a.map(String).join(' ')); };
+  console.warn = (...a: unknown[]) => {
+    warned.push(a.map(String).join(' '));
+  };
+  console.log = (...a: unknown[]) => {
+    logged.push(a.map(String).join(' '));
+  };
   try {
     const info = await selectBackend({ prefer: 'cpu' });
     assert.equal(info.name, 'cpu');
@@ -23,7 +27,10 @@ test('selectBackend(cpu) computes without the Node.js banner and keeps IS_NODE',
     console.warn = origWarn;
     console.log = origLog;
   }
-  assert.equal([...warned, ...logged].filter((m) => /looks like you are running TensorFlow\.js in Node\.js/.test(m)).length, 0,
-    `banner printed: ${JSON.stringify(warned)}`);
+  assert.equal(
+    [...warned, ...logged].filter((m) => /looks like you are running TensorFlow\.js in Node\.js/.test(m)).length,
+    0,
+    `banner printed: ${JSON.stringify(warned)}`,
+  );
   assert.equal(tf.env().get('IS_NODE'), true);
 });

@@ -12,8 +12,14 @@ import { BACKEND_ORDER, currentBackend, defaultThreads, selectBackend } from '..
 const wasmDir = path.resolve('dist');
 
 async function matmul(): Promise<number[][]> {
-  const a = tf.tensor2d([[1, 2], [3, 4]]);
-  const b = tf.tensor2d([[5, 6], [7, 8]]);
+  const a = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+  ]);
+  const b = tf.tensor2d([
+    [5, 6],
+    [7, 8],
+  ]);
   const c = tf.matMul(a, b);
   const v = await (c as tf.Tensor2D).array();
   tf.dispose([a, b, c]);
@@ -21,14 +27,22 @@ async function matmul(): Promise<number[][]> {
 }
 
 test('prefer: tfjs-node fails with a clear reason when the package is not installed', async () => {
-  await assert.rejects(selectBackend({ prefer: 'tfjs-node', wasmDir }),
-    /compute backend 'tfjs-node' cannot be used: tfjs-node: module not installed/);
+  await assert.rejects(
+    selectBackend({ prefer: 'tfjs-node', wasmDir }),
+    /compute backend 'tfjs-node' cannot be used: tfjs-node: module not installed/,
+  );
   assert.equal(currentBackend(), undefined);
 });
 
 test('an unknown backend name is rejected with the valid names', async () => {
-  await assert.rejects(selectBackend({ prefer: 'webgl' as never }), /unknown compute backend "webgl"; expected one of tfjs-node-gpu, tfjs-node, wasm, cpu/);
-  await assert.rejects(selectBackend({ prefer: 'wasm', wasmDir, threads: 0 }), /threads must be a positive integer \(got 0\)/);
+  await assert.rejects(
+    selectBackend({ prefer: 'webgl' as never }),
+    /unknown compute backend "webgl"; expected one of tfjs-node-gpu, tfjs-node, wasm, cpu/,
+  );
+  await assert.rejects(
+    selectBackend({ prefer: 'wasm', wasmDir, threads: 0 }),
+    /threads must be a positive integer \(got 0\)/,
+  );
 });
 
 test('default order picks wasm with SIMD and threads, and restores every patched global', async () => {
@@ -41,7 +55,8 @@ test('default order picks wasm with SIMD and threads, and restores every patched
   assert.equal(info.simd, true);
   assert.equal(info.gpu, false);
   assert.ok(info.threads >= 1 && info.threads <= defaultThreads(), `threads ${info.threads}`);
-  if (os.cpus().length > 1) assert.equal(info.threads, defaultThreads(), `fallback reasons: ${info.fallbackReasons.join('; ')}`);
+  if (os.cpus().length > 1)
+    assert.equal(info.threads, defaultThreads(), `fallback reasons: ${info.fallbackReasons.join('; ')}`);
   assert.match(info.description, new RegExp(`WebAssembly .*SIMD, ${info.threads} thread`));
   assert.match(info.fallbackReasons[0], /^tfjs-node-gpu: module not installed/);
   assert.match(info.fallbackReasons[1], /^tfjs-node: module not installed/);
@@ -50,8 +65,14 @@ test('default order picks wasm with SIMD and threads, and restores every patched
   assert.equal(os.cpus, cpus);
   assert.equal(os.cpus().length, os.availableParallelism());
   assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'mainScriptUrlOrBlob'), false);
-  assert.deepEqual(['uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e)), listeners);
-  assert.deepEqual(await matmul(), [[19, 22], [43, 50]]);
+  assert.deepEqual(
+    ['uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e)),
+    listeners,
+  );
+  assert.deepEqual(await matmul(), [
+    [19, 22],
+    [43, 50],
+  ]);
 });
 
 test('prefer: cpu switches backends; wasm comes back without re-initialising', async () => {
@@ -60,7 +81,10 @@ test('prefer: cpu switches backends; wasm comes back without re-initialising', a
   assert.equal(cpu.threads, 1);
   assert.deepEqual(cpu.fallbackReasons, []);
   assert.equal(tf.getBackend(), 'cpu');
-  assert.deepEqual(await matmul(), [[19, 22], [43, 50]]);
+  assert.deepEqual(await matmul(), [
+    [19, 22],
+    [43, 50],
+  ]);
   const threadsBefore = (await selectBackend({ prefer: 'wasm', wasmDir })).threads;
   const again = await selectBackend({ prefer: 'wasm', wasmDir, threads: threadsBefore + 1 });
   assert.equal(again.threads, threadsBefore);

@@ -12,7 +12,10 @@ import { clearWasmMatMulCache, installWasmMatMul, wasmMatMulInstalled } from '..
 let seed = 42;
 function rand(n: number): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; out[i] = seed / 2 ** 31 - 1; }
+  for (let i = 0; i < n; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    out[i] = seed / 2 ** 31 - 1;
+  }
   return out;
 }
 
@@ -27,40 +30,57 @@ function strides(shape: number[]): number[] {
  * op(A) @ op(B) in float64 with numpy broadcasting of the outer (batch) axes, written
  * independently of the kernel: every output element is found by walking its outer index.
  */
-function reference(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean): { shape: number[]; data: Float64Array } {
-  const rA = aShape.length; const rB = bShape.length;
-  const M = ta ? aShape[rA - 1] : aShape[rA - 2]; const K = ta ? aShape[rA - 2] : aShape[rA - 1];
+function reference(
+  a: Float32Array,
+  aShape: number[],
+  b: Float32Array,
+  bShape: number[],
+  ta: boolean,
+  tb: boolean,
+): { shape: number[]; data: Float64Array } {
+  const rA = aShape.length;
+  const rB = bShape.length;
+  const M = ta ? aShape[rA - 1] : aShape[rA - 2];
+  const K = ta ? aShape[rA - 2] : aShape[rA - 1];
   const N = tb ? bShape[rB - 2] : bShape[rB - 1];
-  const outerA = aShape.slice(0, -2); const outerB = bShape.slice(0, -2);
+  const outerA = aShape.slice(0, -2);
+  const outerB = bShape.slice(0, -2);
   const rank = Math.max(outerA.length, outerB.length);
   const padA = [...new Array<number>(rank - outerA.length).fill(1), ...outerA];
   const padB = [...new Array<number>(rank - outerB.length).fill(1), ...outerB];
   const outer = padA.map((d, i) => Math.max(d, padB[i]));
-  const sA = strides(padA); const sB = strides(padB); const sO = strides(outer);
+  const sA = strides(padA);
+  const sB = strides(padB);
+  const sO = strides(outer);
   const batch = outer.reduce((p, d) => p * d, 1);
   const data = new Float64Array(batch * M * N);
   for (let n = 0; n < batch; n++) {
-    let ia = 0; let ib = 0;
+    let ia = 0;
+    let ib = 0;
     for (let d = 0; d < rank; d++) {
       const idx = Math.floor(n / sO[d]) % outer[d];
       ia += (padA[d] === 1 ? 0 : idx) * sA[d];
       ib += (padB[d] === 1 ? 0 : idx) * sB[d];
     }
-    const ao = ia * M * K; const bo = ib * K * N;
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += a[ao + (ta ? k * M + i : i * K + k)] * b[bo + (tb ? j * K + k : k * N + j)];
-      data[(n * M + i) * N + j] = s;
-    }
+    const ao = ia * M * K;
+    const bo = ib * K * N;
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[ao + (ta ? k * M + i : i * K + k)] * b[bo + (tb ? j * K + k : k * N + j)];
+        data[(n * M + i) * N + j] = s;
+      }
   }
   return { shape: [...(outerA.length || outerB.length ? outer : []), M, N], data };
 }
 
 function check(aShape: number[], bShape: number[], ta: boolean, tb: boolean): void {
   const size = (s: number[]): number => s.reduce((p, d) => p * d, 1);
-  const av = rand(size(aShape)); const bv = rand(size(bShape));
+  const av = rand(size(aShape));
+  const bv = rand(size(bShape));
   const want = reference(av, aShape, bv, bShape, ta, tb);
-  const a = tf.tensor(av, aShape); const b = tf.tensor(bv, bShape);
+  const a = tf.tensor(av, aShape);
+  const b = tf.tensor(bv, bShape);
   const c = tf.matMul(a, b, ta, tb);
   const got = c.dataSync();
   assert.deepEqual(c.shape, want.shape, `shape for ${aShape} x ${bShape} (${ta}, ${tb})`);
@@ -79,9 +99,10 @@ test('routed kernel is installed by selectBackend on wasm', async () => {
 });
 
 test('2-D products with every combination of transpose flags', () => {
-  for (const ta of [false, true]) for (const tb of [false, true]) {
-    check(ta ? [13, 7] : [7, 13], tb ? [5, 13] : [13, 5], ta, tb);
-  }
+  for (const ta of [false, true])
+    for (const tb of [false, true]) {
+      check(ta ? [13, 7] : [7, 13], tb ? [5, 13] : [13, 5], ta, tb);
+    }
 });
 
 test('batched A against one B (a linear layer on [B, T, D]) folds the batch into rows', () => {
@@ -106,7 +127,7 @@ test('general batch broadcasting is tiled out (the stock kernel returns too few 
   check([2, 1, 6, 4], [3, 5, 6], true, true);
 });
 
-test('non-float data and mismatched shapes fail with the stock kernel\'s errors', () => {
+test("non-float data and mismatched shapes fail with the stock kernel's errors", () => {
   const ai = tf.tensor2d([[1, 2]], [1, 2], 'int32');
   assert.throws(() => tf.matMul(ai, ai, false, true), /BatchMatMul for non non-float32 tensors not yet supported/);
   ai.dispose();
@@ -114,7 +135,7 @@ test('non-float data and mismatched shapes fail with the stock kernel\'s errors'
   assert.throws(() => tf.tidy(() => tf.matMul(tf.ones([2, 3, 4]), tf.ones([3, 4, 5]))), /could not be broadcast/);
 });
 
-test('no backend memory is leaked; a disposed weight\'s cached transpose is freed', () => {
+test("no backend memory is leaked; a disposed weight's cached transpose is freed", () => {
   const backend = tf.backend() as unknown as { numDataIds(): number };
   clearWasmMatMulCache(); // earlier tests' transposes would otherwise be swept in the middle of the count
   const x = tf.tensor(rand(6 * 8), [6, 8]);
@@ -129,7 +150,7 @@ test('no backend memory is leaked; a disposed weight\'s cached transpose is free
   const w2 = tf.tensor(rand(4 * 8), [4, 8]);
   const y3 = tf.matMul(x, w2, false, true); // sweeps the cache entry of the disposed w
   tf.dispose([y3, w2]);
-  const y4 = tf.matMul(x, x, false, true);  // sweeps w2's entry, caches x's transpose
+  const y4 = tf.matMul(x, x, false, true); // sweeps w2's entry, caches x's transpose
   y4.dispose();
   assert.equal(backend.numDataIds(), before + 1, 'only the transpose of the live x remains cached');
   x.dispose();

@@ -11,7 +11,11 @@ import { selectBackend } from '../../../src/engine/backend';
 import { clearWasmKernelCaches } from '../../../src/engine/kernels';
 import { MEMO_MIN_SOURCE_ELEMENTS, wasmSliceMemoSize } from '../../../src/engine/kernels/wasmSliceMemo';
 
-interface Counts { buffers: number; engineBuffers: number; tensors: number }
+interface Counts {
+  buffers: number;
+  engineBuffers: number;
+  tensors: number;
+}
 
 function counts(): Counts {
   const backend = tf.backend() as unknown as { numDataIds(): number };
@@ -28,9 +32,10 @@ function grid(rows: number, cols: number): tf.Tensor2D {
 function assertRows(t: tf.Tensor, from: number, cols: number): void {
   const v = t.dataSync();
   const rows = v.length / cols;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
-    assert.equal(v[r * cols + c], 1000 * (from + r) + c, `row ${r} col ${c}`);
-  }
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      assert.equal(v[r * cols + c], 1000 * (from + r) + c, `row ${r} col ${c}`);
+    }
 }
 
 const dataIdOf = (t: tf.Tensor): unknown => (t as unknown as { dataId: unknown }).dataId;

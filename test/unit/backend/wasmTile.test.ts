@@ -18,16 +18,46 @@ function naiveTile(x: ArrayLike<number>, shape: number[], reps: number[]): numbe
     let src = 0;
     let stride = 1;
     const idx: number[] = [];
-    for (let d = outShape.length - 1; d >= 0; d--) { idx[d] = rem % outShape[d]; rem = Math.floor(rem / outShape[d]); }
-    for (let d = shape.length - 1; d >= 0; d--) { src += (idx[d] % shape[d]) * stride; stride *= shape[d]; }
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      idx[d] = rem % outShape[d];
+      rem = Math.floor(rem / outShape[d]);
+    }
+    for (let d = shape.length - 1; d >= 0; d--) {
+      src += (idx[d] % shape[d]) * stride;
+      stride *= shape[d];
+    }
     out.push(x[src]);
   }
   return out;
 }
 
 const cases: [number[], number[]][] = [
-  [[3], [4]], [[2, 3], [1, 1]], [[2, 3], [3, 2]], [[1, 1, 1], [1, 5, 7]], [[1, 1, 4], [2, 3, 1]],
-  [[2, 1, 3, 2], [1, 4, 1, 3]], [[3, 2], [0, 2]], [[5], [1]],
+  [[3], [4]],
+  [
+    [2, 3],
+    [1, 1],
+  ],
+  [
+    [2, 3],
+    [3, 2],
+  ],
+  [
+    [1, 1, 1],
+    [1, 5, 7],
+  ],
+  [
+    [1, 1, 4],
+    [2, 3, 1],
+  ],
+  [
+    [2, 1, 3, 2],
+    [1, 4, 1, 3],
+  ],
+  [
+    [3, 2],
+    [0, 2],
+  ],
+  [[5], [1]],
 ];
 
 test('tileInto matches the naive definition', () => {
@@ -52,7 +82,10 @@ test('tf.tile on wasm (kernel installed) equals the naive tile for float32, int3
     const tf32 = tf.tile(tf.tensor(f, shape, 'float32'), reps);
     const ti32 = tf.tile(tf.tensor(n, shape, 'int32'), reps);
     const tb = tf.tile(tf.tensor(b, shape, 'bool'), reps);
-    assert.deepEqual(tf32.shape, shape.map((d, i) => d * reps[i]));
+    assert.deepEqual(
+      tf32.shape,
+      shape.map((d, i) => d * reps[i]),
+    );
     assert.deepEqual(Array.from(tf32.dataSync()), naiveTile(f, shape, reps));
     assert.deepEqual(Array.from(ti32.dataSync()), naiveTile(n, shape, reps));
     assert.deepEqual(Array.from(tb.dataSync()), naiveTile(b, shape, reps));

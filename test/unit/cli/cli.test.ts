@@ -17,7 +17,11 @@ const ROOT = path.resolve(__dirname, '../../../..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 function trm(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, TRM_DEBUG: '' }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TRM_DEBUG: '' },
+    timeout: 300_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -36,34 +40,58 @@ function maxDiff(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>, f
 test('trm trace writes the fixture files with identical names, dtypes and layouts, matching step 1', () => {
   const out = tmpDir('trace');
   const K = 2;
-  const r = trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', path.join(FIXTURE, 'inputs.npy'),
-    '--labels', path.join(FIXTURE, 'labels.npy'), '--puzzle-identifiers', path.join(FIXTURE, 'puzzle_identifiers.npy'),
-    '--steps', String(K), '--trace-rows', '0', '--out', out);
+  const r = trm(
+    'trace',
+    '--checkpoint',
+    path.join(FIXTURE, 'step_150'),
+    '--inputs',
+    path.join(FIXTURE, 'inputs.npy'),
+    '--labels',
+    path.join(FIXTURE, 'labels.npy'),
+    '--puzzle-identifiers',
+    path.join(FIXTURE, 'puzzle_identifiers.npy'),
+    '--steps',
+    String(K),
+    '--trace-rows',
+    '0',
+    '--out',
+    out,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /backend: /, 'reports the backend');
   const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.steps, K);
-  const fixtureFiles = fs.readdirSync(FIXTURE).filter((f) => f.endsWith('.npy')).sort();
+  const fixtureFiles = fs
+    .readdirSync(FIXTURE)
+    .filter((f) => f.endsWith('.npy'))
+    .sort();
   for (const f of fixtureFiles) {
     assert.ok(fs.existsSync(path.join(out, f)), `${f} written`);
     const ref = readNpy(path.join(FIXTURE, f));
     const got = readNpy(path.join(out, f));
     assert.equal(got.dtype, ref.dtype, `${f} dtype`);
     assert.ok(manifest.files[f], `${f} listed in manifest.json`);
-    const stepAxis = f.endsWith('_steps.npy') || f.startsWith('trace_') && f !== 'trace_batch_indices.npy';
+    const stepAxis = f.endsWith('_steps.npy') || (f.startsWith('trace_') && f !== 'trace_batch_indices.npy');
     const want = stepAxis ? [K, ...ref.shape.slice(1)] : ref.shape;
     assert.deepEqual(got.shape, want, `${f} shape`);
     // Step 1 (and the step-free arrays) agree with the official outputs; tolerance 10x the f32/f64 gap.
     const per = stepAxis ? got.data.length / K : got.data.length;
     const tol = f === 'x_embed.npy' ? 1e-5 : f.startsWith('lm_loss') || f.startsWith('loss_sums') ? 1e-4 : 1e-3;
-    const d = maxDiff(got.data as ArrayLike<number>, ref.data as ArrayLike<number>, 0, per);
+    const d = maxDiff(got.data, ref.data, 0, per);
     assert.ok(d <= tol, `${f}: step-1 max difference ${d} > ${tol}`);
   }
   assert.ok(fs.existsSync(path.join(out, 'preds_steps.npy')), 'predictions written too');
 });
 
 test('trm info reports the configuration, parameter count and backend', () => {
-  const r = trm('info', '--checkpoint', path.join(FIXTURE, 'model.safetensors'), '--config', path.join(FIXTURE, 'all_config.yaml'), '--json');
+  const r = trm(
+    'info',
+    '--checkpoint',
+    path.join(FIXTURE, 'model.safetensors'),
+    '--config',
+    path.join(FIXTURE, 'all_config.yaml'),
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   const info = JSON.parse(r.stdout);
   assert.equal(info.parameters, 397826);
@@ -77,12 +105,24 @@ test('trm predict prints the answer after every step and where the Q-head would 
   const labels = readNpy(path.join(FIXTURE, 'labels.npy'));
   const puzzle = decodeSudoku(Array.from((inputs.data as Int32Array).subarray(0, 81)));
   const solution = decodeSudoku(Array.from((labels.data as Int32Array).subarray(0, 81)));
-  const r = trm('predict', '--checkpoint', path.join(FIXTURE, 'step_150'), '--sudoku', puzzle, '--solution', solution, '--steps', '3');
+  const r = trm(
+    'predict',
+    '--checkpoint',
+    path.join(FIXTURE, 'step_150'),
+    '--sudoku',
+    puzzle,
+    '--solution',
+    solution,
+    '--steps',
+    '3',
+  );
   assert.equal(r.code, 0, r.stderr);
   for (const s of [1, 2, 3]) assert.match(r.stdout, new RegExp(`^step ${s}: q_halt -?\\d+\\.\\d{3}`, 'm'));
   assert.match(r.stdout, /------\+-------\+------/, 'prints grids');
   assert.match(r.stdout, /Q-head (says halt first at step \d+|never says halt in 3 steps)/);
-  const json = JSON.parse(trm('predict', '--checkpoint', path.join(FIXTURE, 'step_150'), '--sudoku', puzzle, '--steps', '2', '--json').stdout);
+  const json = JSON.parse(
+    trm('predict', '--checkpoint', path.join(FIXTURE, 'step_150'), '--sudoku', puzzle, '--steps', '2', '--json').stdout,
+  );
   assert.equal(json.steps.length, 2);
   assert.equal(json.steps[0].answer.length, 81);
 });
@@ -92,11 +132,21 @@ test('bad input: one clear message, non-zero exit, no stack trace', () => {
   assertCleanFailure(trm('frobnicate'), /unknown command "frobnicate"/);
   assertCleanFailure(trm('trace', '--inputs', 'x.npy', '--out', dir), /missing required option --checkpoint/);
   assertCleanFailure(trm('info', '--checkpoint', path.join(dir, 'nope.safetensors')), /nope\.safetensors/);
-  assertCleanFailure(trm('info', '--checkpoint', path.join(FIXTURE, 'model.safetensors'), '--backend', 'tpu'), /--backend must be one of/);
+  assertCleanFailure(
+    trm('info', '--checkpoint', path.join(FIXTURE, 'model.safetensors'), '--backend', 'tpu'),
+    /--backend must be one of/,
+  );
   assertCleanFailure(trm('predict', '--checkpoint', path.join(FIXTURE, 'step_150'), '--sudoku', '12x'), /81 cells/);
   // A torch checkpoint whose pickle would run a shell command: refused, naming the global; nothing runs.
   const marker = path.join(dir, 'pwned');
-  const evil = new PickleAsm().proto(2).global('os', 'system').str(`touch ${marker}`).tuple1().reduce().stop().toBytes();
+  const evil = new PickleAsm()
+    .proto(2)
+    .global('os', 'system')
+    .str(`touch ${marker}`)
+    .tuple1()
+    .reduce()
+    .stop()
+    .toBytes();
   const evilFile = path.join(dir, 'step_1');
   fs.writeFileSync(evilFile, torchZip('step_1', evil, {}));
   assertCleanFailure(trm('info', '--checkpoint', evilFile), /os\.system/);
@@ -108,9 +158,15 @@ test('bad input: one clear message, non-zero exit, no stack trace', () => {
   // Inputs of the wrong width for the model.
   const wide = path.join(dir, 'wide.npy');
   writeNpy(wide, { dtype: 'int32', shape: [1, 80], data: new Int32Array(80).fill(1) });
-  assertCleanFailure(trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', wide, '--out', dir), /80|81|seq_len/);
+  assertCleanFailure(
+    trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', wide, '--out', dir),
+    /80|81|seq_len/,
+  );
   // Token ids outside the vocabulary.
   const big = path.join(dir, 'big.npy');
   writeNpy(big, { dtype: 'int32', shape: [1, 81], data: new Int32Array(81).fill(40) });
-  assertCleanFailure(trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', big, '--out', dir), /outside/);
+  assertCleanFailure(
+    trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', big, '--out', dir),
+    /outside/,
+  );
 });

@@ -9,11 +9,24 @@ import { info, point, snapshot } from './fixtures';
 function harness() {
   const sent: HostToDashboardMessage[] = [];
   const timers: { f: () => void; ms: number; cancelled: boolean }[] = [];
-  const schedule: Schedule = (f, ms) => { const t = { f, ms, cancelled: false }; timers.push(t); return { cancel: () => { t.cancelled = true; } }; };
+  const schedule: Schedule = (f, ms) => {
+    const t = { f, ms, cancelled: false };
+    timers.push(t);
+    return {
+      cancel: () => {
+        t.cancelled = true;
+      },
+    };
+  };
   let inits = 0;
-  const makeInit = (): InitMessage => { inits++; return { type: 'init', protocolVersion: 1, theme: 'dark', run: snapshot(), notice: '' }; };
+  const makeInit = (): InitMessage => {
+    inits++;
+    return { type: 'init', protocolVersion: 1, theme: 'dark', run: snapshot(), notice: '' };
+  };
   const feed = new DashboardFeed((m) => sent.push(m), makeInit, schedule, 100);
-  const fire = (): void => { for (const t of timers.splice(0)) if (!t.cancelled) t.f(); };
+  const fire = (): void => {
+    for (const t of timers.splice(0)) if (!t.cancelled) t.f();
+  };
   return { feed, sent, timers, fire, inits: () => inits };
 }
 
@@ -25,7 +38,10 @@ describe('DashboardFeed', () => {
     assert.equal(sent.length, 0);
     assert.equal(feed.isReady, false);
     feed.onReady();
-    assert.deepEqual(sent.map((m) => m.type), ['init']);
+    assert.deepEqual(
+      sent.map((m) => m.type),
+      ['init'],
+    );
     assert.equal(inits(), 1);
   });
 
@@ -42,7 +58,10 @@ describe('DashboardFeed', () => {
     assert.equal(sent.length, 1);
     const m = sent[0];
     assert.ok(m.type === 'progress');
-    assert.deepEqual(m.points.map((p) => p.step), [40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
+    assert.deepEqual(
+      m.points.map((p) => p.step),
+      [40, 41, 42, 43, 44, 45, 46, 47, 48, 49],
+    );
   });
 
   it('flushes pending progress before any other message, keeping the order', () => {
@@ -54,7 +73,10 @@ describe('DashboardFeed', () => {
     feed.post({ type: 'progress', runId: 2, points: [point(1)] });
     feed.post({ type: 'progress', runId: 1, points: [point(41)] });
     feed.flush();
-    assert.deepEqual(sent.map((m) => `${m.type}:${'runId' in m ? m.runId : ''}`), ['progress:1', 'checkpoint:1', 'progress:2', 'progress:1']);
+    assert.deepEqual(
+      sent.map((m) => `${m.type}:${'runId' in m ? m.runId : ''}`),
+      ['progress:1', 'checkpoint:1', 'progress:2', 'progress:1'],
+    );
   });
 
   it('after the page goes away, queues nothing and re-inits on the next ready', () => {
@@ -67,7 +89,10 @@ describe('DashboardFeed', () => {
     feed.post({ type: 'theme', theme: 'light' });
     const before = sent.length;
     feed.onReady();
-    assert.deepEqual(sent.slice(before).map((m) => m.type), ['init']);
+    assert.deepEqual(
+      sent.slice(before).map((m) => m.type),
+      ['init'],
+    );
     assert.equal(inits(), 2);
   });
 
@@ -77,6 +102,9 @@ describe('DashboardFeed', () => {
     assert.equal(sent.length, 0);
     feed.onReady();
     feed.reinit();
-    assert.deepEqual(sent.map((m) => m.type), ['init', 'init']);
+    assert.deepEqual(
+      sent.map((m) => m.type),
+      ['init', 'init'],
+    );
   });
 });

@@ -6,12 +6,21 @@ import type { HostToDashboardMessage } from '../../../src/protocol/dashboard';
 import { DashboardModel } from '../../../webview/dashboard/model/runModel';
 import { info, point, snapshot } from './fixtures';
 
-const init = (run = snapshot()): HostToDashboardMessage => ({ type: 'init', protocolVersion: 1, theme: 'light', run, notice: '' });
+const init = (run = snapshot()): HostToDashboardMessage => ({
+  type: 'init',
+  protocolVersion: 1,
+  theme: 'light',
+  run,
+  notice: '',
+});
 
 describe('DashboardModel', () => {
   it('starts empty and shows the notice of an init without a run', () => {
     const m = new DashboardModel();
-    assert.equal(m.apply({ type: 'init', protocolVersion: 1, theme: 'dark', run: null, notice: 'No training run yet' }), 'applied');
+    assert.equal(
+      m.apply({ type: 'init', protocolVersion: 1, theme: 'dark', run: null, notice: 'No training run yet' }),
+      'applied',
+    );
     assert.equal(m.run, null);
     assert.equal(m.notice, 'No training run yet');
     assert.deepEqual(m.series('totalLoss'), { version: m.version, xs: [], ys: [] });
@@ -26,7 +35,14 @@ describe('DashboardModel', () => {
     assert.equal(m.evals.length, 1);
     assert.equal(m.checkpoints.length, 1);
     const v = m.version;
-    assert.equal(m.apply({ type: 'progress', runId: 1, points: [point(40, { lmLoss: 0.7 }), point(50, { lmLoss: null, accuracy: 0.9 })] }), 'applied');
+    assert.equal(
+      m.apply({
+        type: 'progress',
+        runId: 1,
+        points: [point(40, { lmLoss: 0.7 }), point(50, { lmLoss: null, accuracy: 0.9 })],
+      }),
+      'applied',
+    );
     assert.ok(m.version > v);
     assert.deepEqual(m.series('lmLoss'), { version: m.version, xs: [10, 20, 30, 40, 50], ys: [1, 1, 1, 0.7, null] });
     assert.deepEqual(m.series('accuracy').ys, [0.5, 0.5, 0.5, 0.5, 0.9]);
@@ -42,8 +58,14 @@ describe('DashboardModel', () => {
     assert.equal(m.apply({ type: 'progress', runId: 2, points: [point(99)] }), 'otherRun');
     assert.equal(m.apply({ type: 'progress', runId: 1, points: [point(30), point(20)] }), 'stale');
     assert.equal(m.apply({ type: 'eval', runId: 1, point: { step: 20, metrics: { accuracy: 0.4 } } }), 'stale');
-    assert.equal(m.apply({ type: 'checkpoint', runId: 1, point: { step: 20, path: '/runs/a/step_20/model.safetensors' } }), 'stale');
-    assert.equal(m.apply({ type: 'checkpoint', runId: 1, point: { step: 40, path: '/runs/a/step_40/model.safetensors' } }), 'applied');
+    assert.equal(
+      m.apply({ type: 'checkpoint', runId: 1, point: { step: 20, path: '/runs/a/step_20/model.safetensors' } }),
+      'stale',
+    );
+    assert.equal(
+      m.apply({ type: 'checkpoint', runId: 1, point: { step: 40, path: '/runs/a/step_40/model.safetensors' } }),
+      'applied',
+    );
     assert.equal(m.checkpoints.length, 2);
     assert.deepEqual(m.series('totalLoss').xs, [10, 20, 30]);
     m.apply(init({ ...snapshot(2, [5]), info: info(2, { resumed: true }) }));
@@ -55,17 +77,35 @@ describe('DashboardModel', () => {
 
   it('follows status changes: info, final state, fraction done and time left', () => {
     const m = new DashboardModel();
-    m.apply(init({ ...snapshot(1, []), info: info(1, { totalSteps: null, startStep: null, backend: null }), status: 'starting' }));
+    m.apply(
+      init({
+        ...snapshot(1, []),
+        info: info(1, { totalSteps: null, startStep: null, backend: null }),
+        status: 'starting',
+      }),
+    );
     assert.equal(m.fractionDone(), null);
     assert.equal(m.secondsLeft(), null);
-    m.apply({ type: 'status', runId: 1, info: info(1, { totalSteps: 200, startStep: 100 }), status: 'running', message: '' });
+    m.apply({
+      type: 'status',
+      runId: 1,
+      info: info(1, { totalSteps: 200, startStep: 100 }),
+      status: 'running',
+      message: '',
+    });
     assert.equal(m.fractionDone(), 0.5);
     m.apply({ type: 'progress', runId: 1, points: [point(150, { elapsedSec: 25, examplesPerSec: 64 })] });
     assert.equal(m.fractionDone(), 0.75);
     // 50 steps of 32 examples at 64 examples/s.
     assert.equal(m.secondsLeft(), 25);
     assert.equal(m.isFinal, false);
-    m.apply({ type: 'status', runId: 1, info: info(1, { totalSteps: 200, startStep: 100 }), status: 'cancelled', message: 'stopped at step 150' });
+    m.apply({
+      type: 'status',
+      runId: 1,
+      info: info(1, { totalSteps: 200, startStep: 100 }),
+      status: 'cancelled',
+      message: 'stopped at step 150',
+    });
     assert.equal(m.isFinal, true);
     assert.equal(m.secondsLeft(), null);
     assert.equal(m.run?.message, 'stopped at step 150');

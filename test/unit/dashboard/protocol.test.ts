@@ -3,8 +3,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  DecimatedLog, isDashboardToHostMessage, isHostToDashboardMessage, isProgressPoint, isRunInfo, isRunSnapshot, isStopMessage,
-  toMetric, validateDashboardToHost, validateHostToDashboard,
+  DecimatedLog,
+  isDashboardToHostMessage,
+  isHostToDashboardMessage,
+  isProgressPoint,
+  isRunInfo,
+  isRunSnapshot,
+  isStopMessage,
+  toMetric,
+  validateDashboardToHost,
+  validateHostToDashboard,
 } from '../../../src/protocol/dashboard';
 import { info, point, snapshot } from './fixtures';
 
@@ -14,7 +22,11 @@ describe('dashboard protocol: host → webview', () => {
       { type: 'init', protocolVersion: 1, theme: 'dark', run: null, notice: 'nothing yet' },
       { type: 'init', protocolVersion: 1, theme: 'highContrastLight', run: snapshot(), notice: '' },
       { type: 'progress', runId: 1, points: [point(1), point(2, { lmLoss: null })] },
-      { type: 'eval', runId: 1, point: { step: 5, metrics: { accuracy: 0.5, 'exact_accuracy': null, 'test/loss': 1.5 } } },
+      {
+        type: 'eval',
+        runId: 1,
+        point: { step: 5, metrics: { accuracy: 0.5, exact_accuracy: null, 'test/loss': 1.5 } },
+      },
       { type: 'checkpoint', runId: 1, point: { step: 5, path: '/x/step_5/model.safetensors' } },
       { type: 'status', runId: 1, info: info(1), status: 'done', message: 'finished at step 100' },
       { type: 'theme', theme: 'light' },
@@ -27,7 +39,10 @@ describe('dashboard protocol: host → webview', () => {
     const cases: [unknown, RegExp][] = [
       [null, /expected an object, got null/],
       [{ type: 'bogus' }, /unknown type "bogus" \(expected one of init, progress/],
-      [{ type: 'progress', runId: 1, points: [point(1, { lr: NaN })] }, /progress\.points\[0\]\.lr: expected a finite number or null/],
+      [
+        { type: 'progress', runId: 1, points: [point(1, { lr: NaN })] },
+        /progress\.points\[0\]\.lr: expected a finite number or null/,
+      ],
       [{ type: 'progress', runId: 1, points: [point(1, { totalLoss: Infinity })] }, /points\[0\]\.totalLoss/],
       [{ type: 'progress', runId: 1, points: [point(2), point(2)] }, /points\[1\]\.step: 2 does not follow step 2/],
       [{ type: 'progress', runId: 1, points: [] }, /progress\.points: empty/],
@@ -35,12 +50,33 @@ describe('dashboard protocol: host → webview', () => {
       [{ type: 'progress', runId: 1, points: [{ ...point(1), extra: 1 }] }, /points\[0\]\.extra: unknown field/],
       [{ type: 'progress', runId: 1, points: [{ ...point(1), step: 1.5 }] }, /points\[0\]\.step: expected an integer/],
       [{ type: 'eval', runId: 1, point: { step: 1, metrics: { 'bad name!': 1 } } }, /metric name "bad name!" must be/],
-      [{ type: 'eval', runId: 1, point: { step: 1, metrics: { acc: '0.5' } } }, /eval\.point\.metrics\.acc: expected a finite number or null/],
-      [{ type: 'status', runId: 2, info: info(1), status: 'done', message: '' }, /status\.info\.runId: 1 differs from runId 2/],
-      [{ type: 'status', runId: 1, info: info(1), status: 'exploded', message: '' }, /status\.status: expected one of "starting"/],
-      [{ type: 'init', protocolVersion: 1, theme: 'dark', run: { ...snapshot(), progress: [point(3), point(1)] }, notice: '' }, /init\.run\.progress\[1\]\.step: 1 does not follow step 3/],
+      [
+        { type: 'eval', runId: 1, point: { step: 1, metrics: { acc: '0.5' } } },
+        /eval\.point\.metrics\.acc: expected a finite number or null/,
+      ],
+      [
+        { type: 'status', runId: 2, info: info(1), status: 'done', message: '' },
+        /status\.info\.runId: 1 differs from runId 2/,
+      ],
+      [
+        { type: 'status', runId: 1, info: info(1), status: 'exploded', message: '' },
+        /status\.status: expected one of "starting"/,
+      ],
+      [
+        {
+          type: 'init',
+          protocolVersion: 1,
+          theme: 'dark',
+          run: { ...snapshot(), progress: [point(3), point(1)] },
+          notice: '',
+        },
+        /init\.run\.progress\[1\]\.step: 1 does not follow step 3/,
+      ],
       [{ type: 'init', protocolVersion: 1, theme: 'sepia', run: null, notice: '' }, /init\.theme: expected one of/],
-      [{ type: 'status', runId: 1, info: { ...info(1), backend: undefined }, status: 'done', message: '' }, /status\.info\.backend: expected a string/],
+      [
+        { type: 'status', runId: 1, info: { ...info(1), backend: undefined }, status: 'done', message: '' },
+        /status\.info\.backend: expected a string/,
+      ],
     ];
     for (const [m, re] of cases) {
       const problem = validateHostToDashboard(m);
@@ -62,7 +98,12 @@ describe('dashboard protocol: host → webview', () => {
 
 describe('dashboard protocol: webview → host', () => {
   it('accepts ready, stop, reveal and webviewError', () => {
-    for (const m of [{ type: 'ready', protocolVersion: 1 }, { type: 'stop', runId: 3 }, { type: 'reveal', path: '/a/b' }, { type: 'webviewError', message: 'x' }]) {
+    for (const m of [
+      { type: 'ready', protocolVersion: 1 },
+      { type: 'stop', runId: 3 },
+      { type: 'reveal', path: '/a/b' },
+      { type: 'webviewError', message: 'x' },
+    ]) {
       assert.equal(validateDashboardToHost(m), undefined);
       assert.ok(isDashboardToHostMessage(m));
     }
@@ -70,9 +111,18 @@ describe('dashboard protocol: webview → host', () => {
   });
   it('refuses bad ones by field', () => {
     assert.match(validateDashboardToHost({ type: 'stop', runId: 'all' })!, /stop\.runId: expected an integer/);
-    assert.match(validateDashboardToHost({ type: 'ready' })!, /ready\.protocolVersion: expected an integer .* undefined \(missing\)/);
-    assert.match(validateDashboardToHost({ type: 'seek', step: 1 })!, /unknown type "seek" \(expected one of ready, stop, reveal, webviewError\)/);
-    assert.match(validateDashboardToHost({ type: 'webviewError', message: 'x'.repeat(10_001) })!, /webviewError\.message: expected a string \(≤ 10000 chars\)/);
+    assert.match(
+      validateDashboardToHost({ type: 'ready' })!,
+      /ready\.protocolVersion: expected an integer .* undefined \(missing\)/,
+    );
+    assert.match(
+      validateDashboardToHost({ type: 'seek', step: 1 })!,
+      /unknown type "seek" \(expected one of ready, stop, reveal, webviewError\)/,
+    );
+    assert.match(
+      validateDashboardToHost({ type: 'webviewError', message: 'x'.repeat(10_001) })!,
+      /webviewError\.message: expected a string \(≤ 10000 chars\)/,
+    );
   });
 });
 
@@ -110,7 +160,10 @@ describe('DecimatedLog', () => {
     assert.equal(got[got.length - 1], 1000);
     // Evenly spaced: all gaps but the last (the unkept newest point) are equal.
     const gaps = got.slice(1, -1).map((s, i) => s - got[i]);
-    assert.ok(gaps.every((g) => g === gaps[0]), `uneven gaps ${gaps.join(',')}`);
+    assert.ok(
+      gaps.every((g) => g === gaps[0]),
+      `uneven gaps ${gaps.join(',')}`,
+    );
     assert.equal(gaps[0], log.currentStride);
   });
 

@@ -10,8 +10,18 @@ describe('RunHistory', () => {
   it('starts from the request, then takes the trainer announcement', () => {
     const h = new RunHistory(7, REQUEST);
     assert.equal(h.status, 'starting');
-    assert.deepEqual(h.snapshot().info, { runId: 7, runDir: '/runs/a', dataDir: '/data/sudoku', preset: 'sudoku-mlp-small', resumed: false,
-      backend: null, totalSteps: 100, startStep: null, parameters: null, examplesPerStep: null });
+    assert.deepEqual(h.snapshot().info, {
+      runId: 7,
+      runDir: '/runs/a',
+      dataDir: '/data/sudoku',
+      preset: 'sudoku-mlp-small',
+      resumed: false,
+      backend: null,
+      totalSteps: 100,
+      startStep: null,
+      parameters: null,
+      examplesPerStep: null,
+    });
     const [m] = h.apply(STARTED);
     assert.equal(m.type, 'status');
     assert.equal(validateHostToDashboard(m), undefined);
@@ -23,20 +33,37 @@ describe('RunHistory', () => {
 
   it('turns events into valid messages and accumulates a snapshot', () => {
     const h = new RunHistory(1, REQUEST);
-    const all = [STARTED, progress(10), progress(20, { lmLoss: NaN, totalLoss: Infinity }),
+    const all = [
+      STARTED,
+      progress(10),
+      progress(20, { lmLoss: NaN, totalLoss: Infinity }),
       { type: 'eval' as const, step: 20, metrics: { accuracy: 0.5, 'exact accuracy': 0.1, loss: NaN } },
-      { type: 'checkpoint' as const, step: 20, path: '/runs/a/step_20/model.safetensors' }, progress(30)]
-      .flatMap((e) => h.apply(e));
-    assert.deepEqual(all.map((m) => m.type), ['status', 'progress', 'progress', 'eval', 'checkpoint', 'progress']);
+      { type: 'checkpoint' as const, step: 20, path: '/runs/a/step_20/model.safetensors' },
+      progress(30),
+    ].flatMap((e) => h.apply(e));
+    assert.deepEqual(
+      all.map((m) => m.type),
+      ['status', 'progress', 'progress', 'eval', 'checkpoint', 'progress'],
+    );
     for (const m of all) assert.equal(validateHostToDashboard(m), undefined, JSON.stringify(m));
     const s = h.snapshot();
-    assert.deepEqual(s.progress.map((p) => p.step), [10, 20, 30]);
+    assert.deepEqual(
+      s.progress.map((p) => p.step),
+      [10, 20, 30],
+    );
     assert.equal(s.progress[1].lmLoss, null, 'NaN travels as null');
     assert.equal(s.progress[1].totalLoss, null, 'Infinity travels as null');
     assert.equal(s.progress[0].lmLoss, 0.2);
-    assert.deepEqual(s.evals, [{ step: 20, metrics: { accuracy: 0.5, exact_accuracy: 0.1, loss: null } }], 'unsafe names are respelled');
+    assert.deepEqual(
+      s.evals,
+      [{ step: 20, metrics: { accuracy: 0.5, exact_accuracy: 0.1, loss: null } }],
+      'unsafe names are respelled',
+    );
     assert.deepEqual(s.checkpoints, [{ step: 20, path: '/runs/a/step_20/model.safetensors' }]);
-    assert.equal(validateHostToDashboard({ type: 'init', protocolVersion: 1, theme: 'dark', run: s, notice: '' }), undefined);
+    assert.equal(
+      validateHostToDashboard({ type: 'init', protocolVersion: 1, theme: 'dark', run: s, notice: '' }),
+      undefined,
+    );
   });
 
   it('drops a progress point that does not follow the newest step', () => {
@@ -50,7 +77,10 @@ describe('RunHistory', () => {
   it('reports a changed step count with a status message', () => {
     const h = new RunHistory(1, { ...REQUEST, steps: undefined });
     const msgs = h.apply(progress(10, {}, 500));
-    assert.deepEqual(msgs.map((m) => m.type), ['status', 'progress']);
+    assert.deepEqual(
+      msgs.map((m) => m.type),
+      ['status', 'progress'],
+    );
     assert.equal(h.info.totalSteps, 500);
   });
 

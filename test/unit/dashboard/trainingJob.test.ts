@@ -10,15 +10,28 @@ import { progress, REQUEST, STARTED } from './fixtures';
 class FakeWorker extends EventEmitter implements WorkerLike {
   readonly received: TrainWorkerCommand[] = [];
   terminated = 0;
-  postMessage(m: TrainWorkerCommand): void { this.received.push(m); }
-  terminate(): Promise<number> { this.terminated++; setImmediate(() => this.emit('exit', 1)); return Promise.resolve(1); }
-  send(m: unknown): void { this.emit('message', m); }
+  postMessage(m: TrainWorkerCommand): void {
+    this.received.push(m);
+  }
+  terminate(): Promise<number> {
+    this.terminated++;
+    setImmediate(() => this.emit('exit', 1));
+    return Promise.resolve(1);
+  }
+  send(m: unknown): void {
+    this.emit('message', m);
+  }
 }
 
 function job(): { job: TrainingJob; worker: FakeWorker; updates: JobUpdate[]; problems: string[] } {
   const worker = new FakeWorker();
   const problems: string[] = [];
-  const j = new TrainingJob(3, REQUEST, () => worker, (p) => problems.push(p));
+  const j = new TrainingJob(
+    3,
+    REQUEST,
+    () => worker,
+    (p) => problems.push(p),
+  );
   const updates: JobUpdate[] = [];
   j.onUpdate((u) => updates.push(u));
   return { job: j, worker, updates, problems };
@@ -37,8 +50,14 @@ describe('TrainingJob', () => {
     const snap = await j.done;
     assert.equal(snap.status, 'done');
     assert.equal(snap.message, 'finished at step 10');
-    assert.deepEqual(updates.map((u) => u.event?.type), ['started', 'progress', 'checkpoint', 'finished']);
-    assert.deepEqual(updates.map((u) => u.messages.map((m) => m.type).join()), ['status', 'progress', 'checkpoint', 'status']);
+    assert.deepEqual(
+      updates.map((u) => u.event?.type),
+      ['started', 'progress', 'checkpoint', 'finished'],
+    );
+    assert.deepEqual(
+      updates.map((u) => u.messages.map((m) => m.type).join()),
+      ['status', 'progress', 'checkpoint', 'status'],
+    );
     assert.equal(worker.terminated, 1, 'the worker is released after the final event');
     assert.equal(j.finished, true);
   });
@@ -50,7 +69,10 @@ describe('TrainingJob', () => {
     worker.send('hello');
     assert.equal(j.invalidMessages, 2);
     assert.equal(updates.length, 0);
-    assert.match(problems[0], /ignored an invalid message from the training worker: \{"type":"progress","step":"ten"\}/);
+    assert.match(
+      problems[0],
+      /ignored an invalid message from the training worker: \{"type":"progress","step":"ten"\}/,
+    );
   });
 
   it('cancel asks the worker first; a second cancel terminates it', async () => {
@@ -100,7 +122,9 @@ describe('TrainingJob', () => {
   });
 
   it('a worker that cannot be created fails the run', async () => {
-    const j = new TrainingJob(1, REQUEST, () => { throw new Error('dist/trainWorker.js not found'); });
+    const j = new TrainingJob(1, REQUEST, () => {
+      throw new Error('dist/trainWorker.js not found');
+    });
     j.start();
     const snap = await j.done;
     assert.equal(snap.status, 'failed');

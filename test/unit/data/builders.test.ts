@@ -26,7 +26,8 @@ test('NumPy legacy RNG matches numpy.random.RandomState draws', () => {
   assert.equal(s.nextU32(), 2357136044);
   assert.equal(s.random(), 0.5928446182250183);
   // A one-value range draws nothing (NumPy returns `low` without consuming the stream).
-  const a = new NumpyRandomState(7); const b = new NumpyRandomState(7);
+  const a = new NumpyRandomState(7);
+  const b = new NumpyRandomState(7);
   assert.equal(a.randint(3, 4), 3);
   assert.equal(a.nextU32(), b.nextU32());
 });
@@ -44,7 +45,10 @@ test('Sudoku builder reproduces sudoku-mini-aug-3 byte for byte (seed 0, num_aug
 
 test('ARC builder reproduces arc-mini-aug-3 byte for byte (seed 42, num_aug 3, translation, test_puzzles.json)', () => {
   const inDir = path.join(SAMPLES, 'arc-mini-aug-3-input');
-  const subsets = ['training', 'evaluation', 'concept'].map((name) => ({ name, tasks: readArcFile(path.join(inDir, `arc-agi_${name}_challenges.json`)) }));
+  const subsets = ['training', 'evaluation', 'concept'].map((name) => ({
+    name,
+    tasks: readArcFile(path.join(inDir, `arc-agi_${name}_challenges.json`)),
+  }));
   const ds = buildArcDataset(subsets, { testSets: ['evaluation', 'evaluation2'], numAug: 3, seed: 42 });
   const out = path.join(tmpDir('arc'), 'ds');
   writeBuiltDataset(out, ds);
@@ -66,26 +70,36 @@ test('maze builder: 8 dihedral copies per training maze in one group, test split
   assert.equal(train.meta.total_puzzles, 2);
   assert.equal(train.meta.total_groups, 2);
   for (let t = 0; t < 8; t++) {
-    assert.deepEqual([...train.sets[0].inputs.subarray(t * 25, (t + 1) * 25)], [...dihedralSquare(recs[0].question, 5, t as 0)]);
+    assert.deepEqual(
+      [...train.sets[0].inputs.subarray(t * 25, (t + 1) * 25)],
+      [...dihedralSquare(recs[0].question, 5, t as 0)],
+    );
   }
   const test_ = buildMazeSplit(recs, { split: 'test', aug: true }, new NumpyRandomState(0));
   assert.equal(test_.sets[0].numExamples, 2);
   // Mixed sizes are refused.
   const small = parseMazeCsv(`source,question,answer,rating\nz,${'#'.repeat(9)},${'#'.repeat(9)},\n`, 's.csv');
-  assert.throws(() => buildMazeSplit([...recs, ...small], { split: 'train' }, new NumpyRandomState(0)), /line 2: maze is 3x3 but the first is 5x5/);
+  assert.throws(
+    () => buildMazeSplit([...recs, ...small], { split: 'train' }, new NumpyRandomState(0)),
+    /line 2: maze is 3x3 but the first is 5x5/,
+  );
 });
 
 test('built datasets written by the builders read back equal', () => {
   const inDir = path.join(SAMPLES, 'sudoku-mini-aug-3-input');
-  const train = buildSudokuSplit(parseSudokuCsv(fs.readFileSync(path.join(inDir, 'train.csv'), 'utf8'), 'train.csv'), { split: 'train', numAug: 2, subsampleSize: 5 }, new NumpyRandomState(3));
+  const train = buildSudokuSplit(
+    parseSudokuCsv(fs.readFileSync(path.join(inDir, 'train.csv'), 'utf8'), 'train.csv'),
+    { split: 'train', numAug: 2, subsampleSize: 5 },
+    new NumpyRandomState(3),
+  );
   const out = path.join(tmpDir('rt'), 'ds');
   writeBuiltDataset(out, { identifiers: ['<blank>'], splits: { train } }, { tokenDtype: 'keep' });
   const back = readBuiltDataset(out);
-  const s = sp(back, "train").sets[0];
+  const s = sp(back, 'train').sets[0];
   assert.equal(s.numExamples, 15);
   assert.deepEqual(s.fileDtypes, { inputs: 'int64', labels: 'int64' });
   assert.deepEqual([...s.inputs], [...train.sets[0].inputs]);
   assert.deepEqual([...s.labels], [...train.sets[0].labels]);
   assert.deepEqual([...s.groupIndices], [0, 3, 6, 9, 12, 15]);
-  assert.deepEqual(sp(back, "train").meta, train.meta);
+  assert.deepEqual(sp(back, 'train').meta, train.meta);
 });

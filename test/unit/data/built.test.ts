@@ -5,19 +5,25 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeNpy } from '../../../src/engine/formats/npy';
-import { DatasetFormatError, metadataJson, readBuiltDataset, readBuiltSplit, writeBuiltDataset } from '../../../src/engine/data/built';
+import {
+  DatasetFormatError,
+  metadataJson,
+  readBuiltDataset,
+  readBuiltSplit,
+  writeBuiltDataset,
+} from '../../../src/engine/data/built';
 import { pyJsonStringify, PyFloat } from '../../../src/engine/data/pyJson';
 import { SAMPLES, sameTree, snapshot, tmpDir, sp } from './helpers';
 
 test('reads the TRM Sudoku sample: int64 train tokens, uint8 test, one identifier', () => {
   const ds = readBuiltDataset(path.join(SAMPLES, 'sudoku-mini-aug-3'));
   assert.deepEqual(ds.identifiers, ['<blank>']);
-  const tr = sp(ds, "train").sets[0];
+  const tr = sp(ds, 'train').sets[0];
   assert.equal(tr.numExamples, 80);
   assert.equal(tr.seqLen, 81);
   assert.deepEqual(tr.fileDtypes, { inputs: 'int64', labels: 'int64' });
-  assert.equal(sp(ds, "test").sets[0].fileDtypes?.inputs, 'uint8');
-  assert.equal(sp(ds, "test").sets[0].numExamples, 10);
+  assert.equal(sp(ds, 'test').sets[0].fileDtypes?.inputs, 'uint8');
+  assert.equal(sp(ds, 'test').sets[0].numExamples, 10);
   // Every label row is a full grid of digit ids 2..10; inputs mix blanks (1) with digits.
   assert.ok(tr.labels.every((v) => v >= 2 && v <= 10));
   assert.ok(tr.inputs.some((v) => v === 1));
@@ -27,12 +33,12 @@ test('reads the TRM Sudoku sample: int64 train tokens, uint8 test, one identifie
 test('reads the TRM and HRM ARC samples (HRM has no total_puzzles)', () => {
   const trm = readBuiltDataset(path.join(SAMPLES, 'arc-mini-aug-3'));
   assert.equal(trm.identifiers?.length, 65);
-  assert.equal(sp(trm, "train").meta.mean_puzzle_examples, 4.5);
-  assert.equal(sp(trm, "train").sets[0].numExamples, 288);
+  assert.equal(sp(trm, 'train').meta.mean_puzzle_examples, 4.5);
+  assert.equal(sp(trm, 'train').sets[0].numExamples, 288);
   assert.equal(Object.keys(trm.testPuzzles as object).length, 4);
   const hrm = readBuiltDataset(path.join(SAMPLES, 'hrm-arc-mini-aug-3'));
-  assert.equal(sp(hrm, "test").meta.total_puzzles, undefined);
-  assert.equal(sp(hrm, "test").sets[0].numExamples, 16);
+  assert.equal(sp(hrm, 'test').meta.total_puzzles, undefined);
+  assert.equal(sp(hrm, 'test').sets[0].numExamples, 16);
   assert.match(hrm.identifiers?.[2] ?? '', /_t\d_\d{10}$/);
 });
 
@@ -45,7 +51,10 @@ test('re-writing a read dataset reproduces its files exactly (dtypes kept, datas
 });
 
 test('Python-style JSON: floats keep .0, exponents like repr, ASCII escapes', () => {
-  assert.equal(pyJsonStringify([new PyFloat(1), new PyFloat(4.5), new PyFloat(1e-5), new PyFloat(1e16), new PyFloat(0.1)]), '[1.0, 4.5, 1e-05, 1e+16, 0.1]');
+  assert.equal(
+    pyJsonStringify([new PyFloat(1), new PyFloat(4.5), new PyFloat(1e-5), new PyFloat(1e16), new PyFloat(0.1)]),
+    '[1.0, 4.5, 1e-05, 1e+16, 0.1]',
+  );
   assert.equal(pyJsonStringify({ a: 'é"\n', b: [1, null, true] }), '{"a": "\\u00e9\\"\\n", "b": [1, null, true]}');
   const m = readBuiltSplit(path.join(SAMPLES, 'arc-mini-aug-3', 'train')).meta;
   assert.equal(metadataJson(m), fs.readFileSync(path.join(SAMPLES, 'arc-mini-aug-3', 'train', 'dataset.json'), 'utf8'));
@@ -63,20 +72,56 @@ test('damaged datasets: messages name the file and the position; nothing is modi
   const meta = JSON.parse(fs.readFileSync(path.join(SAMPLES, 'sudoku-mini-aug-3', 'test', 'dataset.json'), 'utf8'));
   const cases: Array<[string, Uint8Array | string, RegExp]> = [
     ['dataset.json', '{"pad_id": 0,', /dataset\.json: invalid JSON/],
-    ['dataset.json', JSON.stringify({ ...meta, seq_len: 'x' }), /dataset\.json: key "seq_len" must be an integer \(got "x"\)/],
-    ['dataset.json', JSON.stringify({ ...meta, seq_len: 80 }), /test\/all__inputs\.npy: rows have 81 tokens but dataset\.json says seq_len = 80/],
-    ['dataset.json', JSON.stringify({ ...meta, total_groups: 9 }), /all__group_indices\.npy: describes 10 groups but dataset\.json says total_groups = 9/],
+    [
+      'dataset.json',
+      JSON.stringify({ ...meta, seq_len: 'x' }),
+      /dataset\.json: key "seq_len" must be an integer \(got "x"\)/,
+    ],
+    [
+      'dataset.json',
+      JSON.stringify({ ...meta, seq_len: 80 }),
+      /test\/all__inputs\.npy: rows have 81 tokens but dataset\.json says seq_len = 80/,
+    ],
+    [
+      'dataset.json',
+      JSON.stringify({ ...meta, total_groups: 9 }),
+      /all__group_indices\.npy: describes 10 groups but dataset\.json says total_groups = 9/,
+    ],
     ['all__inputs.npy', 'garbage', /all__inputs\.npy: not a valid \.npy file/],
-    ['all__inputs.npy', encodeNpy({ dtype: 'uint8', shape: [10, 81], data: new Uint8Array(810).fill(11) }), /all__inputs\.npy: row 0, position 0: token id 11 is outside 0\.\.10 \(vocab_size = 11\)/],
-    ['all__inputs.npy', encodeNpy({ dtype: 'float32', shape: [10, 81], data: new Float32Array(810) }), /all__inputs\.npy: dtype float32 is not an integer type/],
-    ['all__labels.npy', encodeNpy({ dtype: 'uint8', shape: [9, 81], data: new Uint8Array(729).fill(2) }), /all__labels\.npy: shape \[9, 81\] differs from inputs \[10, 81\]/],
-    ['all__puzzle_indices.npy', encodeNpy({ dtype: 'int32', shape: [11], data: Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 9]) }), /all__puzzle_indices\.npy: index 10 is 9, smaller than index 9 \(10\)/],
-    ['all__group_indices.npy', encodeNpy({ dtype: 'int32', shape: [11], data: Int32Array.from([1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) }), /all__group_indices\.npy: index 0 is 1; it must be 0/],
+    [
+      'all__inputs.npy',
+      encodeNpy({ dtype: 'uint8', shape: [10, 81], data: new Uint8Array(810).fill(11) }),
+      /all__inputs\.npy: row 0, position 0: token id 11 is outside 0\.\.10 \(vocab_size = 11\)/,
+    ],
+    [
+      'all__inputs.npy',
+      encodeNpy({ dtype: 'float32', shape: [10, 81], data: new Float32Array(810) }),
+      /all__inputs\.npy: dtype float32 is not an integer type/,
+    ],
+    [
+      'all__labels.npy',
+      encodeNpy({ dtype: 'uint8', shape: [9, 81], data: new Uint8Array(729).fill(2) }),
+      /all__labels\.npy: shape \[9, 81\] differs from inputs \[10, 81\]/,
+    ],
+    [
+      'all__puzzle_indices.npy',
+      encodeNpy({ dtype: 'int32', shape: [11], data: Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 9]) }),
+      /all__puzzle_indices\.npy: index 10 is 9, smaller than index 9 \(10\)/,
+    ],
+    [
+      'all__group_indices.npy',
+      encodeNpy({ dtype: 'int32', shape: [11], data: Int32Array.from([1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) }),
+      /all__group_indices\.npy: index 0 is 1; it must be 0/,
+    ],
   ];
   for (const [file, content, re] of cases) {
     const dir = damaged(file, content);
     const before = snapshot(dir);
-    assert.throws(() => readBuiltSplit(dir), (e: Error) => e instanceof DatasetFormatError && re.test(e.message), `${file}: ${re}`);
+    assert.throws(
+      () => readBuiltSplit(dir),
+      (e: Error) => e instanceof DatasetFormatError && re.test(e.message),
+      `${file}: ${re}`,
+    );
     assert.deepEqual(snapshot(dir), before);
   }
   const noFile = damaged('dataset.json', JSON.stringify(meta));
@@ -95,5 +140,8 @@ test('the writer refuses to replace a non-empty folder without overwrite, and le
   writeBuiltDataset(out, ds, { overwrite: true, tokenDtype: 'keep' });
   assert.ok(!fs.existsSync(path.join(out, 'mine.txt')));
   assert.deepEqual(sameTree(out, path.join(SAMPLES, 'sudoku-mini-aug-3')), []);
-  assert.deepEqual(fs.readdirSync(path.dirname(out)).filter((f) => f.startsWith(`.${path.basename(out)}.tmp`)), []);
+  assert.deepEqual(
+    fs.readdirSync(path.dirname(out)).filter((f) => f.startsWith(`.${path.basename(out)}.tmp`)),
+    [],
+  );
 });

@@ -28,30 +28,47 @@ test('Sudoku generator: unique solution, exact givens, givens are part of the so
 
 test('solver counts solutions: empty grid has many, conflicting givens none', () => {
   assert.equal(solveSudoku(new Int8Array(81), 2).count, 2);
-  const clash = new Int8Array(81); clash[0] = 5; clash[1] = 5;
+  const clash = new Int8Array(81);
+  clash[0] = 5;
+  clash[1] = 5;
   assert.equal(solveSudoku(clash, 2).count, 0);
 });
 
 /** Independent BFS distance from S to G over non-wall cells. */
 function shortest(q: string, n: number): number {
-  const s = q.indexOf('S'); const g = q.indexOf('G');
+  const s = q.indexOf('S');
+  const g = q.indexOf('G');
   const dist = new Map<number, number>([[s, 0]]);
   const queue = [s];
   while (queue.length) {
     const i = queue.shift() as number;
     if (i === g) return dist.get(i) as number;
-    const r = Math.floor(i / n); const c = i % n;
-    for (const [rr, cc] of [[r - 1, c], [r + 1, c], [r, c - 1], [r, c + 1]]) {
+    const r = Math.floor(i / n);
+    const c = i % n;
+    for (const [rr, cc] of [
+      [r - 1, c],
+      [r + 1, c],
+      [r, c - 1],
+      [r, c + 1],
+    ]) {
       const j = rr * n + cc;
       if (rr < 0 || cc < 0 || rr >= n || cc >= n || q[j] === '#' || dist.has(j)) continue;
-      dist.set(j, (dist.get(i) as number) + 1); queue.push(j);
+      dist.set(j, (dist.get(i) as number) + 1);
+      queue.push(j);
     }
   }
   return -1;
 }
 
 test('maze generator: any size, answer = question + a connected shortest S-G path of o cells', () => {
-  for (const [size, braid] of [[3, 0], [8, 0], [11, 0.5], [30, 0.5], [30, 1], [41, 0]] as Array<[number, number]>) {
+  for (const [size, braid] of [
+    [3, 0],
+    [8, 0],
+    [11, 0.5],
+    [30, 0.5],
+    [30, 1],
+    [41, 0],
+  ] as Array<[number, number]>) {
     const m = generateMaze(new DataRng(size * 10 + braid * 2), { size, braid });
     assert.equal(m.question.length, size * size);
     assert.equal(m.answer.length, size * size);
@@ -60,7 +77,10 @@ test('maze generator: any size, answer = question + a connected shortest S-G pat
     assert.ok(/^[# SG]+$/.test(m.question));
     const pathCells: number[] = [];
     for (let i = 0; i < m.answer.length; i++) {
-      if (m.answer[i] === 'o') { assert.equal(m.question[i], ' '); pathCells.push(i); } else assert.equal(m.answer[i], m.question[i]);
+      if (m.answer[i] === 'o') {
+        assert.equal(m.question[i], ' ');
+        pathCells.push(i);
+      } else assert.equal(m.answer[i], m.question[i]);
     }
     const d = shortest(m.question, size);
     assert.ok(d > 0, `size ${size}: G reachable`);
@@ -68,15 +88,26 @@ test('maze generator: any size, answer = question + a connected shortest S-G pat
     assert.equal(pathCells.length, d - 1, 'path cells = moves - 1');
     // The o cells form a walk from S to G: each step moves to an adjacent cell.
     const onPath = new Set(pathCells);
-    let cur = m.question.indexOf('S'); const goal = m.question.indexOf('G'); let steps = 0;
+    let cur = m.question.indexOf('S');
+    const goal = m.question.indexOf('G');
+    let steps = 0;
     const used = new Set<number>([cur]);
     while (cur !== goal && steps <= d) {
-      const r = Math.floor(cur / size); const c = cur % size;
-      const next = [[r - 1, c], [r + 1, c], [r, c - 1], [r, c + 1]]
+      const r = Math.floor(cur / size);
+      const c = cur % size;
+      const next = [
+        [r - 1, c],
+        [r + 1, c],
+        [r, c - 1],
+        [r, c + 1],
+      ]
         .filter(([rr, cc]) => rr >= 0 && cc >= 0 && rr < size && cc < size)
-        .map(([rr, cc]) => rr * size + cc).find((j) => !used.has(j) && (onPath.has(j) || j === goal));
+        .map(([rr, cc]) => rr * size + cc)
+        .find((j) => !used.has(j) && (onPath.has(j) || j === goal));
       assert.ok(next !== undefined, `size ${size}: path breaks after ${steps} steps`);
-      used.add(next as number); cur = next as number; steps++;
+      used.add(next);
+      cur = next;
+      steps++;
     }
     assert.equal(steps, d);
   }

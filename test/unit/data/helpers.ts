@@ -8,7 +8,9 @@ export const DATASETS = path.join(process.env.TRM_SHARED ?? path.resolve(process
 export const SAMPLES = path.join(DATASETS, 'trm-built-samples');
 
 const created: string[] = [];
-process.on('exit', () => { for (const d of created) fs.rmSync(d, { recursive: true, force: true }); });
+process.on('exit', () => {
+  for (const d of created) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A fresh temporary folder, removed when the test process exits. */
 export function tmpDir(tag: string): string {
@@ -30,7 +32,10 @@ export function snapshot(p: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (q: string): void => {
     const st = fs.statSync(q);
-    if (st.isDirectory()) { for (const f of fs.readdirSync(q).sort()) walk(path.join(q, f)); return; }
+    if (st.isDirectory()) {
+      for (const f of fs.readdirSync(q).sort()) walk(path.join(q, f));
+      return;
+    }
     out.set(q, `${st.mtimeMs}:${fs.readFileSync(q).toString('base64')}`);
   };
   if (fs.existsSync(p)) walk(p);
@@ -40,8 +45,12 @@ export function snapshot(p: string): Map<string, string> {
 /** Files of `a` and `b` (recursively) are byte-identical and the same set. */
 export function sameTree(a: string, b: string): string[] {
   const diffs: string[] = [];
-  const list = (root: string): string[] => (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(root, f)).isFile()).sort();
-  const fa = list(a); const fb = list(b);
+  const list = (root: string): string[] =>
+    (fs.readdirSync(root, { recursive: true }) as string[])
+      .filter((f) => fs.statSync(path.join(root, f)).isFile())
+      .sort();
+  const fa = list(a);
+  const fb = list(b);
   if (fa.join('|') !== fb.join('|')) diffs.push(`file lists differ: ${fa.join(',')} vs ${fb.join(',')}`);
   for (const f of fb) {
     if (!fa.includes(f)) continue;

@@ -9,16 +9,18 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { CHECKPOINT, D, FIXTURE, P, S, Session, T, U, V, argmax, fixtureArray, fixtureRow, named } from './dapHarness';
 
 const row0 = fixtureRow(0);
-const qHaltSteps = fixtureArray('q_halt_steps.npy');   // [16, 4]
-const logitsSteps = fixtureArray('logits_steps.npy');  // [16, 4, 81, 11]
-const ySteps = fixtureArray('y_steps.npy');            // [16, 4, 97, 64]
+const qHaltSteps = fixtureArray('q_halt_steps.npy'); // [16, 4]
+const logitsSteps = fixtureArray('logits_steps.npy'); // [16, 4, 81, 11]
+const ySteps = fixtureArray('y_steps.npy'); // [16, 4, 97, 64]
 
 let s: Session;
 before(async () => {
   s = new Session();
   await s.start();
 });
-after(async () => { await s.stop(); });
+after(async () => {
+  await s.stop();
+});
 
 test('capabilities advertise the trm debugger features', async () => {
   const probe = new Session();
@@ -32,34 +34,76 @@ test('capabilities advertise the trm debugger features', async () => {
     assert.equal(caps.supportsExceptionFilterOptions, true);
     assert.equal(caps.supportsConfigurationDoneRequest, true);
     assert.equal(caps.supportsTerminateRequest, true);
-    assert.deepEqual(caps.exceptionBreakpointFilters?.map((f) => [f.label, f.supportsCondition]), [
-      ['Halting decision', true], ['Halts with a wrong answer', true], ['Keeps going although correct', true],
-      ['Answer changed', true], ['Non-finite value', true],
-    ]);
-  } finally { await probe.stop(); }
+    assert.deepEqual(
+      caps.exceptionBreakpointFilters?.map((f) => [f.label, f.supportsCondition]),
+      [
+        ['Halting decision', true],
+        ['Halts with a wrong answer', true],
+        ['Keeps going although correct', true],
+        ['Answer changed', true],
+        ['Non-finite value', true],
+      ],
+    );
+  } finally {
+    await probe.stop();
+  }
 });
 
 test('launch: traceInfo, stop on entry, frames with a source, position events', async () => {
-  const stopped = await s.launch({ checkpoint: CHECKPOINT, puzzle: row0.puzzle, solution: row0.solution, stopOnEntry: true, steps: 4 });
+  const stopped = await s.launch({
+    checkpoint: CHECKPOINT,
+    puzzle: row0.puzzle,
+    solution: row0.solution,
+    stopOnEntry: true,
+    steps: 4,
+  });
   assert.equal(stopped.body.reason, 'entry');
   const info = (await s.next('trm/traceInfo', 0)).body;
-  assert.deepEqual([info.taskKind, info.gridHeight, info.gridWidth, info.seqLen, info.puzzleEmbLen, info.hiddenSize, info.vocabSize, info.hCycles, info.lCycles, info.lLayers, info.maxSteps],
-    ['sudoku', 9, 9, S, P, D, V, 3, 6, 2, 4]);
+  assert.deepEqual(
+    [
+      info.taskKind,
+      info.gridHeight,
+      info.gridWidth,
+      info.seqLen,
+      info.puzzleEmbLen,
+      info.hiddenSize,
+      info.vocabSize,
+      info.hCycles,
+      info.lCycles,
+      info.lLayers,
+      info.maxSteps,
+    ],
+    ['sudoku', 9, 9, S, P, D, V, 3, 6, 2, 4],
+  );
   assert.equal(info.inputs.length, S);
   assert.deepEqual(info.labels, Array.from(row0.labels));
-  assert.deepEqual(s.position(), { step: 1, cycle: 1, kind: 'z', index: 1, ordinal: 0, description: 'step 1 › cycle 1 › z 1 (z_L)', reason: 'Paused on entry at step 1 › cycle 1 › z 1 (z_L)' });
+  assert.deepEqual(s.position(), {
+    step: 1,
+    cycle: 1,
+    kind: 'z',
+    index: 1,
+    ordinal: 0,
+    description: 'step 1 › cycle 1 › z 1 (z_L)',
+    reason: 'Paused on entry at step 1 › cycle 1 › z 1 (z_L)',
+  });
   const frames = await s.frames();
-  assert.deepEqual(frames.map((f) => f.name), ['step 1 › cycle 1 › z 1 (z_L)', 'step 1 › cycle 1', 'step 1']);
+  assert.deepEqual(
+    frames.map((f) => f.name),
+    ['step 1 › cycle 1 › z 1 (z_L)', 'step 1 › cycle 1', 'step 1'],
+  );
   const src = frames[0].source!;
   assert.ok(src.sourceReference && src.sourceReference > 0);
-  const content = (await s.dc.sourceRequest({ source: src, sourceReference: src.sourceReference! })).body.content;
+  const content = (await s.dc.sourceRequest({ source: src, sourceReference: src.sourceReference })).body.content;
   assert.match(content, /x — question/);
   assert.ok(content.includes(row0.puzzle.slice(0, 1)), content);
   assert.match(content, /step 1 › cycle 1 › z 1 \(z_L\)/);
 });
 
 test('next / stepIn / stepOut walk updates, layers, cycles and steps', async () => {
-  const where = () => { const p = s.position(); return `${p.step}:${p.ordinal}${p.layer ? `:L${p.layer}` : ''}`; };
+  const where = () => {
+    const p = s.position();
+    return `${p.step}:${p.ordinal}${p.layer ? `:L${p.layer}` : ''}`;
+  };
   await s.nextUpdate();
   assert.equal(where(), '1:1');
   await s.stepIn();
@@ -114,7 +158,8 @@ test('variables at the end of step 1 match the fixture (halting head, decoded an
     const [rowVar] = await s.children(yState, { filter: 'indexed', start: t, count: 1 });
     const values = await s.children(rowVar, { filter: 'indexed', start: 0, count: D });
     assert.equal(values.length, D);
-    for (let d = 0; d < D; d++) assert.ok(Math.abs(Number(values[d].value) - ySteps[t * D + d]) < 1e-3, `y[${t}][${d}]`);
+    for (let d = 0; d < D; d++)
+      assert.ok(Math.abs(Number(values[d].value) - ySteps[t * D + d]) < 1e-3, `y[${t}][${d}]`);
   }
 });
 
@@ -123,14 +168,23 @@ test('paging of big tensors: indexedVariables with start/count', async () => {
   const zState = named(z, 'z (state)');
   assert.equal(zState.indexedVariables, T);
   const tail = await s.children(zState, { filter: 'indexed', start: 90, count: 10 });
-  assert.deepEqual(tail.map((v) => v.name), ['[90] r9c3', '[91] r9c4', '[92] r9c5', '[93] r9c6', '[94] r9c7', '[95] r9c8', '[96] r9c9']);
+  assert.deepEqual(
+    tail.map((v) => v.name),
+    ['[90] r9c3', '[91] r9c4', '[92] r9c5', '[93] r9c6', '[94] r9c7', '[95] r9c8', '[96] r9c9'],
+  );
   assert.equal(tail[0].indexedVariables, D);
   const values = await s.children(tail[0], { filter: 'indexed', start: 60, count: 10 });
-  assert.deepEqual(values.map((v) => v.name), ['[60]', '[61]', '[62]', '[63]']);
+  assert.deepEqual(
+    values.map((v) => v.name),
+    ['[60]', '[61]', '[62]', '[63]'],
+  );
   assert.deepEqual(await s.children(zState, { filter: 'named' }), []);
   const norms = named(z, 'position norms');
   const prefix = await s.children(norms, { filter: 'indexed', start: 14, count: 3 });
-  assert.deepEqual(prefix.map((v) => v.name), ['[14] prefix', '[15] prefix', '[16] r1c1']);
+  assert.deepEqual(
+    prefix.map((v) => v.name),
+    ['[14] prefix', '[15] prefix', '[16] r1c1'],
+  );
 });
 
 test('handles are reset on resume: stale references are refused', async () => {
@@ -152,12 +206,19 @@ test('stepBack and reverse execution return bit-identical states after recomputa
       const [rowVar] = await s.children(matrix, { filter: 'indexed', start: t, count: 1 });
       return (await s.children(rowVar, { filter: 'indexed' })).map((x) => x.value);
     };
-    const heat = await s.dc.customRequest('trm/heatmap', { step: s.position().step, ordinal: s.position().ordinal, tensor: 'z', view: 'norm' });
+    const heat = await s.dc.customRequest('trm/heatmap', {
+      step: s.position().step,
+      ordinal: s.position().ordinal,
+      tensor: 'z',
+      view: 'norm',
+    });
     return {
       halting: (await s.scope('halting')).map((v) => `${v.name}=${v.value}`),
       answer: y.filter((v) => v.name.startsWith('row')).map((v) => v.value),
-      z0: await rowsOf(named(z, 'z (state)'), 0), z50: await rowsOf(named(z, 'z (state)'), 50),
-      y20: await rowsOf(named(y, 'y (state)'), 20), norms: heat.body.values,
+      z0: await rowsOf(named(z, 'z (state)'), 0),
+      z50: await rowsOf(named(z, 'z (state)'), 50),
+      y20: await rowsOf(named(y, 'y (state)'), 20),
+      norms: heat.body.values,
     };
   };
   const seek = (step: number, ordinal: number) => s.motion(() => s.dc.customRequest('trm/seek', { step, ordinal }));
@@ -165,7 +226,17 @@ test('stepBack and reverse execution return bit-identical states after recomputa
   const here = await snapshot();
   // Visit enough other places (two other steps, the tracer keeps 2 expanded; 9 positions with their
   // variables, the session keeps 8) to push step 2 out of every cache.
-  for (const [st, o] of [[3, 1], [4, 2], [3, 7], [4, 11], [3, 15], [4, 18], [3, 3], [4, 4], [3, 5]]) {
+  for (const [st, o] of [
+    [3, 1],
+    [4, 2],
+    [3, 7],
+    [4, 11],
+    [3, 15],
+    [4, 18],
+    [3, 3],
+    [4, 4],
+    [3, 5],
+  ]) {
     await seek(st, o);
     await s.scope('halting');
   }
@@ -178,15 +249,22 @@ test('stepBack and reverse execution return bit-identical states after recomputa
 test('evaluate: the condition language on the current position, with clear errors', async () => {
   await s.motion(() => s.dc.customRequest('trm/seek', { step: 1, ordinal: 20 }));
   const [frame] = await s.frames();
-  const ev = async (expression: string) => (await s.dc.evaluateRequest({ expression, frameId: frame.id, context: 'watch' })).body.result;
+  const ev = async (expression: string) =>
+    (await s.dc.evaluateRequest({ expression, frameId: frame.id, context: 'watch' })).body.result;
   assert.equal(await ev('step'), '1');
   assert.equal(await ev('q_halt < 0 && cycle == 3'), 'true');
   assert.equal(Number(await ev('q_halt')), Number(named(await s.scope('halting'), 'q_halt').value));
   const r1c1 = Number((await s.children(named(await s.scope('y'), 'row 1')))[0].value.split(' ')[0]);
   assert.equal(Number(await ev('r1c1')), r1c1);
   assert.equal(await ev('accuracy > 0.999'), 'false'); // the lightly trained fixture never solves its puzzles
-  await assert.rejects(s.dc.evaluateRequest({ expression: 'q_halt >', frameId: frame.id, context: 'repl' }), /expected a number, a name or '\(' but found the end/);
-  await assert.rejects(s.dc.evaluateRequest({ expression: 'qhalt > 0', frameId: frame.id, context: 'hover' }), /unknown name 'qhalt'/);
+  await assert.rejects(
+    s.dc.evaluateRequest({ expression: 'q_halt >', frameId: frame.id, context: 'repl' }),
+    /expected a number, a name or '\(' but found the end/,
+  );
+  await assert.rejects(
+    s.dc.evaluateRequest({ expression: 'qhalt > 0', frameId: frame.id, context: 'hover' }),
+    /unknown name 'qhalt'/,
+  );
 });
 
 test('custom requests: trm/stepSummary, trm/heatmap, trm/trajectory, trm/seek validation', async () => {
@@ -205,28 +283,55 @@ test('custom requests: trm/stepSummary, trm/heatmap, trm/trajectory, trm/seek va
     assert.ok(Math.abs(heat.values[t] - Math.sqrt(n)) < 1e-2, `norm at ${t}`);
   }
   assert.equal(heat.min, Math.min(...heat.values));
-  const ch = (await s.dc.customRequest('trm/heatmap', { step: 1, ordinal: U - 1, tensor: 'y', view: 'channel', channel: 5 })).body;
+  const ch = (
+    await s.dc.customRequest('trm/heatmap', { step: 1, ordinal: U - 1, tensor: 'y', view: 'channel', channel: 5 })
+  ).body;
   for (const t of [0, 40, 96]) assert.ok(Math.abs(ch.values[t] - ySteps[t * D + 5]) < 1e-3);
-  const pca = (await s.dc.customRequest('trm/heatmap', { step: 2, ordinal: 3, layer: 1, tensor: 'z', view: 'pca' })).body;
+  const pca = (await s.dc.customRequest('trm/heatmap', { step: 2, ordinal: 3, layer: 1, tensor: 'z', view: 'pca' }))
+    .body;
   assert.equal(pca.values.length, T);
   const traj = (await s.dc.customRequest('trm/trajectory', { tensor: 'z', steps: 2 })).body;
   assert.equal(traj.points.length, 2 * U);
-  assert.deepEqual(traj.points.slice(0, 2).map((p: { step: number; ordinal: number }) => [p.step, p.ordinal]), [[1, 0], [1, 1]]);
+  assert.deepEqual(
+    traj.points.slice(0, 2).map((p: { step: number; ordinal: number }) => [p.step, p.ordinal]),
+    [
+      [1, 0],
+      [1, 1],
+    ],
+  );
   assert.ok(traj.points.every((p: { x: number; y: number }) => Number.isFinite(p.x) && Number.isFinite(p.y)));
 
-  await assert.rejects(s.dc.customRequest('trm/heatmap', { step: 1, ordinal: 0, tensor: 'w', view: 'norm' }), /trm\/heatmap: invalid arguments/);
-  await assert.rejects(s.dc.customRequest('trm/heatmap', { step: 1, ordinal: 0, tensor: 'y', view: 'channel', channel: 64 }), /channel 64 is out of range: hidden_size D = 64/);
+  await assert.rejects(
+    s.dc.customRequest('trm/heatmap', { step: 1, ordinal: 0, tensor: 'w', view: 'norm' }),
+    /trm\/heatmap: invalid arguments/,
+  );
+  await assert.rejects(
+    s.dc.customRequest('trm/heatmap', { step: 1, ordinal: 0, tensor: 'y', view: 'channel', channel: 64 }),
+    /channel 64 is out of range: hidden_size D = 64/,
+  );
   await assert.rejects(s.dc.customRequest('trm/seek', { step: 0, ordinal: 0 }), /trm\/seek: invalid arguments/);
-  await assert.rejects(s.dc.customRequest('trm/seek', { step: 5, ordinal: 0 }), /step 5 is out of range: this session runs steps 1\.\.4/);
-  await assert.rejects(s.dc.customRequest('trm/seek', { step: 1, ordinal: 21 }), /ordinal 21 is out of range: a step has 21 updates/);
-  await assert.rejects(s.dc.customRequest('trm/seek', { step: 1, ordinal: 0, layer: 3 }), /layer 3 is out of range: the network has L_layers = 2/);
+  await assert.rejects(
+    s.dc.customRequest('trm/seek', { step: 5, ordinal: 0 }),
+    /step 5 is out of range: this session runs steps 1\.\.4/,
+  );
+  await assert.rejects(
+    s.dc.customRequest('trm/seek', { step: 1, ordinal: 21 }),
+    /ordinal 21 is out of range: a step has 21 updates/,
+  );
+  await assert.rejects(
+    s.dc.customRequest('trm/seek', { step: 1, ordinal: 0, layer: 3 }),
+    /layer 3 is out of range: the network has L_layers = 2/,
+  );
   await assert.rejects(s.dc.customRequest('trm/stepSummary', { step: 'one' }), /trm\/stepSummary: invalid arguments/);
   await assert.rejects(s.dc.customRequest('trm/trajectory', { tensor: 'z', steps: 9 }), /step 9 is out of range/);
   await assert.rejects(s.dc.customRequest('trm/nope', {}), /unknown request 'trm\/nope'/);
   // The stop event may arrive in the same chunk as the response: listen from before the request.
   const from = s.events.length;
   const pos = (await s.dc.customRequest('trm/seek', { step: 3, ordinal: 13 })).body;
-  assert.deepEqual([pos.step, pos.cycle, pos.kind, pos.index, pos.description], [3, 2, 'y', 0, 'step 3 › cycle 2 › y (z_H)']);
+  assert.deepEqual(
+    [pos.step, pos.cycle, pos.kind, pos.index, pos.description],
+    [3, 2, 'y', 0, 'step 3 › cycle 2 › y (z_H)'],
+  );
   const stopped = await s.next('stopped', from);
   assert.equal(stopped.body.reason, 'goto');
   assert.equal(s.position().description, 'step 3 › cycle 2 › y (z_H)');
@@ -247,14 +352,32 @@ test('continue runs to the end of the episode, then terminates; disconnect is an
 test('bad launch configurations get one clear error each', async () => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ puzzle: row0.puzzle }, /'checkpoint' is required/],
-    [{ checkpoint: path.join(FIXTURE, 'nope.safetensors'), puzzle: row0.puzzle }, /'checkpoint' file not found: .*nope\.safetensors/],
+    [
+      { checkpoint: path.join(FIXTURE, 'nope.safetensors'), puzzle: row0.puzzle },
+      /'checkpoint' file not found: .*nope\.safetensors/,
+    ],
     [{ checkpoint: CHECKPOINT }, /give a 'dataset' file .* or an inline 'puzzle'/],
     [{ checkpoint: CHECKPOINT, puzzle: row0.puzzle.slice(1) }, /a Sudoku puzzle needs 81 cells, got 80/],
-    [{ checkpoint: CHECKPOINT, puzzle: row0.puzzle, index: 3 }, /'index' 3 is out of range: an inline Sudoku string is a single puzzle/],
+    [
+      { checkpoint: CHECKPOINT, puzzle: row0.puzzle, index: 3 },
+      /'index' 3 is out of range: an inline Sudoku string is a single puzzle/,
+    ],
     [{ checkpoint: CHECKPOINT, puzzle: row0.puzzle, haltPolicy: 'sometimes' }, /'haltPolicy' must be 'all'/],
     [{ checkpoint: CHECKPOINT, puzzle: row0.puzzle, steps: 0 }, /'steps' must be an integer from 1 to 1000/],
-    [{ checkpoint: CHECKPOINT, puzzle: row0.puzzle, solution: '1'.repeat(81) }, /'solution' contradicts the puzzle at cell/],
-    [{ checkpoint: CHECKPOINT, puzzle: [[1, 2], [3, 4]] }, /the inputs have sequence length 900, but the checkpoint's seq_len is 81/],
+    [
+      { checkpoint: CHECKPOINT, puzzle: row0.puzzle, solution: '1'.repeat(81) },
+      /'solution' contradicts the puzzle at cell/,
+    ],
+    [
+      {
+        checkpoint: CHECKPOINT,
+        puzzle: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
+      /the inputs have sequence length 900, but the checkpoint's seq_len is 81/,
+    ],
     [{ checkpoint: CHECKPOINT, puzzle: row0.puzzle, backend: 'gpu' }, /'backend' must be one of/],
   ];
   const probe = new Session();
@@ -262,7 +385,9 @@ test('bad launch configurations get one clear error each', async () => {
   try {
     await probe.dc.initializeRequest({ adapterID: 'trm', pathFormat: 'path' });
     for (const [args, re] of cases) {
-      await assert.rejects(probe.dc.launchRequest(args as never), re, JSON.stringify(args));
+      await assert.rejects(probe.dc.launchRequest(args), re, JSON.stringify(args));
     }
-  } finally { await probe.stop(); }
+  } finally {
+    await probe.stop();
+  }
 });

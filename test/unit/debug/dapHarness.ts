@@ -15,7 +15,12 @@ export const CHECKPOINT = path.join(FIXTURE, 'step_150');
 export const ADAPTER = path.resolve(process.cwd(), 'dist', 'debugAdapter.js');
 
 /** Fixture constants (README): S = 81, P = 16, T = 97, D = 64, V = 11, 21 updates per step. */
-export const S = 81, P = 16, T = 97, D = 64, V = 11, U = 21;
+export const S = 81,
+  P = 16,
+  T = 97,
+  D = 64,
+  V = 11,
+  U = 21;
 
 export function sudokuString(ids: ArrayLike<number>): string {
   let s = '';
@@ -23,13 +28,21 @@ export function sudokuString(ids: ArrayLike<number>): string {
   return s;
 }
 
-export interface FixtureRow { puzzle: string; solution: string; labels: Int32Array }
+export interface FixtureRow {
+  puzzle: string;
+  solution: string;
+  labels: Int32Array;
+}
 
 export function fixtureRow(row: number): FixtureRow {
   const inputs = toInt32(readNpy(path.join(FIXTURE, 'inputs.npy')));
   const labels = toInt32(readNpy(path.join(FIXTURE, 'labels.npy')));
   const l = labels.subarray(row * S, (row + 1) * S);
-  return { puzzle: sudokuString(inputs.subarray(row * S, (row + 1) * S)), solution: sudokuString(l), labels: Int32Array.from(l) };
+  return {
+    puzzle: sudokuString(inputs.subarray(row * S, (row + 1) * S)),
+    solution: sudokuString(l),
+    labels: Int32Array.from(l),
+  };
 }
 
 export function fixtureArray(name: string): Float32Array {
@@ -83,7 +96,10 @@ export class Session {
   private record(e: DebugProtocol.Event): void {
     this.events.push(e);
     for (const w of [...this.waiters]) {
-      if (w.match(e)) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(e); }
+      if (w.match(e)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
     }
   }
 
@@ -94,16 +110,32 @@ export class Session {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no '${name}' event within 30 s`)), 30_000);
       timer.unref(); // the loser of a race (stopped vs terminated) must not keep the test process alive
-      this.waiters.push({ match: (e) => e.event === name, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      this.waiters.push({
+        match: (e) => e.event === name,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      });
     });
   }
 
   /** initialize + launch; `configure` runs between 'initialized' and configurationDone. Resolves at the first stop. */
   async launch(args: Record<string, unknown>, configure?: () => Promise<void>): Promise<DebugProtocol.StoppedEvent> {
     const from = this.events.length;
-    await this.dc.initializeRequest({ adapterID: 'trm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-    const launched = this.dc.launchRequest(args as DebugProtocol.LaunchRequestArguments);
-    await Promise.race([this.next('initialized', from), launched.then(() => { throw new Error('launch answered before initialized'); })]);
+    await this.dc.initializeRequest({
+      adapterID: 'trm',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
+    const launched = this.dc.launchRequest(args);
+    await Promise.race([
+      this.next('initialized', from),
+      launched.then(() => {
+        throw new Error('launch answered before initialized');
+      }),
+    ]);
     await configure?.();
     await this.dc.configurationDoneRequest();
     await launched;
@@ -119,12 +151,24 @@ export class Session {
     return e as DebugProtocol.StoppedEvent;
   }
 
-  continue(): Promise<DebugProtocol.StoppedEvent> { return this.motion(() => this.dc.continueRequest({ threadId: 1 })); }
-  nextUpdate(): Promise<DebugProtocol.StoppedEvent> { return this.motion(() => this.dc.nextRequest({ threadId: 1 })); }
-  stepIn(): Promise<DebugProtocol.StoppedEvent> { return this.motion(() => this.dc.stepInRequest({ threadId: 1 })); }
-  stepOut(): Promise<DebugProtocol.StoppedEvent> { return this.motion(() => this.dc.stepOutRequest({ threadId: 1 })); }
-  stepBack(): Promise<DebugProtocol.StoppedEvent> { return this.motion(() => this.dc.stepBackRequest({ threadId: 1 })); }
-  reverseContinue(): Promise<DebugProtocol.StoppedEvent> { return this.motion(() => this.dc.reverseContinueRequest({ threadId: 1 })); }
+  continue(): Promise<DebugProtocol.StoppedEvent> {
+    return this.motion(() => this.dc.continueRequest({ threadId: 1 }));
+  }
+  nextUpdate(): Promise<DebugProtocol.StoppedEvent> {
+    return this.motion(() => this.dc.nextRequest({ threadId: 1 }));
+  }
+  stepIn(): Promise<DebugProtocol.StoppedEvent> {
+    return this.motion(() => this.dc.stepInRequest({ threadId: 1 }));
+  }
+  stepOut(): Promise<DebugProtocol.StoppedEvent> {
+    return this.motion(() => this.dc.stepOutRequest({ threadId: 1 }));
+  }
+  stepBack(): Promise<DebugProtocol.StoppedEvent> {
+    return this.motion(() => this.dc.stepBackRequest({ threadId: 1 }));
+  }
+  reverseContinue(): Promise<DebugProtocol.StoppedEvent> {
+    return this.motion(() => this.dc.reverseContinueRequest({ threadId: 1 }));
+  }
 
   /** Position of the last trm/position event. */
   position(): { step: number; ordinal: number; layer?: number; description: string; reason: string } {
@@ -146,12 +190,19 @@ export class Session {
     return (await this.dc.variablesRequest({ variablesReference: s.variablesReference })).body.variables;
   }
 
-  async children(v: DebugProtocol.Variable, args: Partial<DebugProtocol.VariablesArguments> = {}): Promise<DebugProtocol.Variable[]> {
+  async children(
+    v: DebugProtocol.Variable,
+    args: Partial<DebugProtocol.VariablesArguments> = {},
+  ): Promise<DebugProtocol.Variable[]> {
     return (await this.dc.variablesRequest({ variablesReference: v.variablesReference, ...args })).body.variables;
   }
 
   async stop(): Promise<void> {
-    try { await this.dc.disconnectRequest({}); } catch { /* already gone */ }
+    try {
+      await this.dc.disconnectRequest({});
+    } catch {
+      /* already gone */
+    }
     await this.dc.stop();
   }
 }

@@ -4,7 +4,15 @@ import * as assert from 'node:assert/strict';
 import { Condition, ExpressionError, evaluate, parseExpression, variablesOf } from '../../../src/debug/conditions';
 import { parseFunctionBreakpoint, placeMatches } from '../../../src/debug/breakpointSpec';
 
-const env: Record<string, number | boolean> = { q_halt: 1.5, q_continue: -2, step: 3, cycle: 2, changed: 0, correct: false, accuracy: 0.9 };
+const env: Record<string, number | boolean> = {
+  q_halt: 1.5,
+  q_continue: -2,
+  step: 3,
+  cycle: 2,
+  changed: 0,
+  correct: false,
+  accuracy: 0.9,
+};
 const resolve = (n: string): number | boolean | undefined => env[n];
 const ev = (src: string): number | boolean => evaluate(parseExpression(src), resolve);
 
@@ -38,7 +46,12 @@ test('rejects bad expressions with a column', () => {
     ['q_halt $ 2', /unexpected character "\$" at column 8/],
     ['', /empty expression/],
   ];
-  for (const [src, re] of cases) assert.throws(() => parseExpression(src), (e: unknown) => e instanceof ExpressionError && re.test(e.message), src);
+  for (const [src, re] of cases)
+    assert.throws(
+      () => parseExpression(src),
+      (e: unknown) => e instanceof ExpressionError && re.test(e.message),
+      src,
+    );
 });
 
 test('type errors and unknown names are reported, never guessed', () => {
@@ -84,10 +97,15 @@ test('function breakpoint grammar: places and halt', () => {
 });
 
 test('function breakpoint matching over (step, ordinal)', () => {
-  const t = (name: string) => { const r = parseFunctionBreakpoint(name, shape); if (!r.ok) throw new Error(r.message); return r.target; };
+  const t = (name: string) => {
+    const r = parseFunctionBreakpoint(name, shape);
+    if (!r.ok) throw new Error(r.message);
+    return r.target;
+  };
   const hits = (name: string, steps = 2) => {
     const out: string[] = [];
-    for (let s = 1; s <= steps; s++) for (let o = 0; o < 21; o++) if (placeMatches(t(name), shape, s, o)) out.push(`${s}:${o}`);
+    for (let s = 1; s <= steps; s++)
+      for (let o = 0; o < 21; o++) if (placeMatches(t(name), shape, s, o)) out.push(`${s}:${o}`);
     return out;
   };
   assert.deepEqual(hits('step 2'), ['2:0']);

@@ -18,7 +18,13 @@ import { Session } from './dapHarness';
 const PUZZLE = '003020600900305001001806400008102900700000008006708200002609500800203009005010300';
 /** N_sup = 2, T = 2 cycles of n = 2 z updates and one y update: 6 updates per step. */
 const CONFIG: TrmConfig = {
-  ...getPreset('sudoku-mlp-small'), hidden_size: 16, puzzle_emb_ndim: 16, H_cycles: 2, L_cycles: 2, L_layers: 1, halt_max_steps: 2,
+  ...getPreset('sudoku-mlp-small'),
+  hidden_size: 16,
+  puzzle_emb_ndim: 16,
+  H_cycles: 2,
+  L_cycles: 2,
+  L_layers: 1,
+  halt_max_steps: 2,
 };
 const U = 6;
 
@@ -31,7 +37,11 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-debug-small-'));
   checkpoint = path.join(dir, 'model.safetensors');
   const model = TrmModel.initialise(CONFIG, 7);
-  try { saveSafetensorsCheckpoint(checkpoint, CONFIG, model.getWeights()); } finally { model.dispose(); }
+  try {
+    saveSafetensorsCheckpoint(checkpoint, CONFIG, model.getWeights());
+  } finally {
+    model.dispose();
+  }
   s = new Session();
   await s.start();
 });
@@ -52,26 +62,48 @@ test('steps beyond halt_max_steps: the session runs them and they continue the r
   weights.dispose();
   let episode;
   try {
-    episode = await runEpisode(model, { inputs: encodeSudoku(PUZZLE), puzzleIdentifiers: Int32Array.of(0) }, { steps: 4 });
-  } finally { model.dispose(); }
+    episode = await runEpisode(
+      model,
+      { inputs: encodeSudoku(PUZZLE), puzzleIdentifiers: Int32Array.of(0) },
+      { steps: 4 },
+    );
+  } finally {
+    model.dispose();
+  }
   for (let step = 1; step <= 4; step++) {
     const sum = (await s.dc.customRequest('trm/stepSummary', { step })).body;
-    assert.ok(Math.abs(sum.qHalt - episode.qHalt[step - 1]) < 1e-5, `q_halt at step ${step}: ${sum.qHalt} vs ${episode.qHalt[step - 1]}`);
-    assert.deepEqual(sum.preds, Array.from(episode.preds.subarray((step - 1) * 81, step * 81)), `answer at step ${step}`);
+    assert.ok(
+      Math.abs(sum.qHalt - episode.qHalt[step - 1]) < 1e-5,
+      `q_halt at step ${step}: ${sum.qHalt} vs ${episode.qHalt[step - 1]}`,
+    );
+    assert.deepEqual(
+      sum.preds,
+      Array.from(episode.preds.subarray((step - 1) * 81, step * 81)),
+      `answer at step ${step}`,
+    );
     assert.equal(sum.halted, step === 4, 'only the step limit ends this episode');
   }
   const pos = await s.motion(() => s.dc.customRequest('trm/seek', { step: 4, ordinal: U - 2 }));
   assert.equal(pos.body.reason, 'goto');
   assert.equal(s.position().description, 'step 4 › cycle 2 › z 2 (z_L)');
-  assert.deepEqual((await s.frames()).map((f) => f.name), ['step 4 › cycle 2 › z 2 (z_L)', 'step 4 › cycle 2', 'step 4']);
-  await assert.rejects(s.dc.customRequest('trm/seek', { step: 5, ordinal: 0 }), /step 5 is out of range: this session runs steps 1\.\.4/);
+  assert.deepEqual(
+    (await s.frames()).map((f) => f.name),
+    ['step 4 › cycle 2 › z 2 (z_L)', 'step 4 › cycle 2', 'step 4'],
+  );
+  await assert.rejects(
+    s.dc.customRequest('trm/seek', { step: 5, ordinal: 0 }),
+    /step 5 is out of range: this session runs steps 1\.\.4/,
+  );
   const end = await s.nextUpdate();
   assert.match(end.body.text ?? '', /End of the episode: halted after step 4 by the step limit \(4 steps\)/);
 });
 
 test('function breakpoints past N_sup are accepted and hit; disconnect is answered', async () => {
   const r = await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'step 3 cycle 2' }, { name: 'step 5' }] });
-  assert.deepEqual(r.body.breakpoints.map((b) => b.verified), [true, false]);
+  assert.deepEqual(
+    r.body.breakpoints.map((b) => b.verified),
+    [true, false],
+  );
   await s.motion(() => s.dc.customRequest('trm/seek', { step: 1, ordinal: 0 }));
   const hit = await s.continue();
   assert.equal(hit.body.reason, 'function breakpoint');
@@ -85,7 +117,11 @@ const SAMPLE_ARC = path.resolve(process.cwd(), 'sample-workspace', 'arc', '0d3d7
 
 /** Question and answer of data row `k` of the sample CSV (source,question,answer,rating), read here by hand. */
 function csvRow(k: number): { question: string; answer: string } {
-  const rows = fs.readFileSync(SAMPLE_CSV, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '').slice(1);
+  const rows = fs
+    .readFileSync(SAMPLE_CSV, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(1);
   const [, question, answer] = rows[k].split(',');
   return { question, answer };
 }
@@ -101,19 +137,32 @@ test('dataset launch: a puzzle of a Sudoku CSV by index or by id, with its label
     assert.deepEqual(info.inputs, Array.from(encodeSudoku(row.question)));
     assert.deepEqual(info.labels, Array.from(encodeSudoku(row.answer)));
     assert.equal(info.taskKind, 'sudoku');
-    assert.equal(info.maxSteps, 2, 'steps default to the checkpoint\'s halt_max_steps');
+    assert.equal(info.maxSteps, 2, "steps default to the checkpoint's halt_max_steps");
     const threads = (await d.dc.threadsRequest()).body.threads;
     assert.equal(threads[0].name, `puzzle ${info.puzzleId}`);
     // Labels known: correctness can be asked (a fresh model is not right).
     const [frame] = await d.frames();
-    assert.equal((await d.dc.evaluateRequest({ expression: 'correct', frameId: frame.id, context: 'watch' })).body.result, 'false');
+    assert.equal(
+      (await d.dc.evaluateRequest({ expression: 'correct', frameId: frame.id, context: 'watch' })).body.result,
+      'false',
+    );
     const byId = new Session();
     await byId.start();
     try {
-      await byId.launch({ checkpoint, dataset: SAMPLE_CSV, puzzleId: info.puzzleId, stopOnEntry: true, backend: 'cpu' });
+      await byId.launch({
+        checkpoint,
+        dataset: SAMPLE_CSV,
+        puzzleId: info.puzzleId,
+        stopOnEntry: true,
+        backend: 'cpu',
+      });
       assert.deepEqual((await byId.next('trm/traceInfo', 0)).body.inputs, info.inputs);
-    } finally { await byId.stop(); }
-  } finally { await d.stop(); }
+    } finally {
+      await byId.stop();
+    }
+  } finally {
+    await d.stop();
+  }
 });
 
 test('dataset launch errors name the file and what is wrong', async () => {
@@ -122,12 +171,20 @@ test('dataset launch errors name the file and what is wrong', async () => {
   try {
     await probe.dc.initializeRequest({ adapterID: 'trm', pathFormat: 'path' });
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ checkpoint, dataset: SAMPLE_CSV, index: 10 }, /'index' 10 is out of range: sudoku-extreme-style-sample\.csv holds 10 puzzles \(0\.\.9\)/],
-      [{ checkpoint, dataset: SAMPLE_CSV, puzzleId: 'nope' }, /no puzzle with id "nope" \(10 puzzles; ids look like "line 2"/],
+      [
+        { checkpoint, dataset: SAMPLE_CSV, index: 10 },
+        /'index' 10 is out of range: sudoku-extreme-style-sample\.csv holds 10 puzzles \(0\.\.9\)/,
+      ],
+      [
+        { checkpoint, dataset: SAMPLE_CSV, puzzleId: 'nope' },
+        /no puzzle with id "nope" \(10 puzzles; ids look like "line 2"/,
+      ],
       [{ checkpoint, dataset: SAMPLE_ARC }, /sequence length 900, but the checkpoint's seq_len is 81/],
       [{ checkpoint, dataset: path.join(dir, 'missing.csv') }, /'dataset' file not found: .*missing\.csv/],
       [{ checkpoint, dataset: SAMPLE_CSV, puzzle: csvRow(0).question }, /give either 'dataset' or 'puzzle', not both/],
     ];
-    for (const [args, re] of cases) await assert.rejects(probe.dc.launchRequest(args as never), re, JSON.stringify(args));
-  } finally { await probe.stop(); }
+    for (const [args, re] of cases) await assert.rejects(probe.dc.launchRequest(args), re, JSON.stringify(args));
+  } finally {
+    await probe.stop();
+  }
 });

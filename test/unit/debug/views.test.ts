@@ -2,7 +2,14 @@
 // values computed by hand or by an independent method.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { channelValues, firstComponentValues, meanState, positionNorms, stateView, trajectoryPca } from '../../../src/engine/trace/views';
+import {
+  channelValues,
+  firstComponentValues,
+  meanState,
+  positionNorms,
+  stateView,
+  trajectoryPca,
+} from '../../../src/engine/trace/views';
 
 test('per-position norm and channel views', () => {
   const s = new Float32Array([3, 4, 0, 0, 1, 2, -2, 1, 1]); // [3, 3]
@@ -21,7 +28,7 @@ test('first principal component matches the analytic direction and is sign-stabl
   const s = new Float32Array(rows * 2);
   for (let i = 0; i < rows; i++) {
     const a = i - 24.5;
-    const b = (i % 2 ? 0.1 : -0.1);
+    const b = i % 2 ? 0.1 : -0.1;
     s[2 * i] = 7 + a * 1 - b * 2;
     s[2 * i + 1] = -3 + a * 2 + b * 1;
   }
@@ -42,7 +49,13 @@ test('trajectory PCA: 2-D coordinates preserve pairwise distances of planar poin
   // Points lying in a 2-D plane of R^4: the projection must be an isometry of that plane.
   const e1 = [0.5, 0.5, 0.5, 0.5];
   const e2 = [0.5, -0.5, 0.5, -0.5];
-  const coords = [[0, 0], [3, 1], [-2, 4], [5, -1], [1, 1]];
+  const coords = [
+    [0, 0],
+    [3, 1],
+    [-2, 4],
+    [5, -1],
+    [1, 1],
+  ];
   const pts = coords.map(([a, b]) => Float64Array.from(e1.map((v, d) => 10 + a * v + b * e2[d])));
   const xy = trajectoryPca(pts);
   for (let i = 0; i < pts.length; i++) {

@@ -13,7 +13,11 @@ export function tmpDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `trm-${tag}-`));
 }
 
-export interface ZipMember { name: string; data: Uint8Array; deflate?: boolean }
+export interface ZipMember {
+  name: string;
+  data: Uint8Array;
+  deflate?: boolean;
+}
 
 /** Writes a zip archive; `zip64` adds zip64 EOCD records with 0xffff/0xffffffff placeholders in the classic EOCD. */
 export function buildZip(members: ZipMember[], opts: { zip64?: boolean; align?: number } = {}): Uint8Array {
@@ -26,7 +30,7 @@ export function buildZip(members: ZipMember[], opts: { zip64?: boolean; align?: 
     const crc = zlib.crc32(m.data);
     // Pad the local extra field so data starts on `align` bytes, like torch's writer (64).
     let extraLen = 0;
-    if (opts.align) extraLen = (opts.align - ((offset + 30 + name.length + 4) % opts.align)) % opts.align + 4;
+    if (opts.align) extraLen = ((opts.align - ((offset + 30 + name.length + 4) % opts.align)) % opts.align) + 4;
     const local = Buffer.alloc(30 + name.length + extraLen);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
@@ -37,7 +41,10 @@ export function buildZip(members: ZipMember[], opts: { zip64?: boolean; align?: 
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(extraLen, 28);
     name.copy(local, 30);
-    if (extraLen) { local.writeUInt16LE(0x4246, 30 + name.length); local.writeUInt16LE(extraLen - 4, 32 + name.length); }
+    if (extraLen) {
+      local.writeUInt16LE(0x4246, 30 + name.length);
+      local.writeUInt16LE(extraLen - 4, 32 + name.length);
+    }
     const z64 = opts.zip64 ? Buffer.alloc(28) : Buffer.alloc(0);
     if (opts.zip64) {
       z64.writeUInt16LE(0x0001, 0);
@@ -95,48 +102,109 @@ export function buildZip(members: ZipMember[], opts: { zip64?: boolean; align?: 
 /** Assembles pickle opcodes. Only what the tests need; every method appends one opcode sequence. */
 export class PickleAsm {
   private readonly chunks: number[] = [];
-  private raw(...b: number[]): this { this.chunks.push(...b); return this; }
-  private bytes(b: Uint8Array | Buffer): this { for (const x of b) this.chunks.push(x); return this; }
-  proto(v = 2): this { return this.raw(0x80, v); }
-  global(module: string, name: string): this { return this.raw(0x63).bytes(Buffer.from(`${module}\n${name}\n`, 'latin1')); }
-  stackGlobal(): this { return this.raw(0x93); }
+  private raw(...b: number[]): this {
+    this.chunks.push(...b);
+    return this;
+  }
+  private bytes(b: Uint8Array | Buffer): this {
+    for (const x of b) this.chunks.push(x);
+    return this;
+  }
+  proto(v = 2): this {
+    return this.raw(0x80, v);
+  }
+  global(module: string, name: string): this {
+    return this.raw(0x63).bytes(Buffer.from(`${module}\n${name}\n`, 'latin1'));
+  }
+  stackGlobal(): this {
+    return this.raw(0x93);
+  }
   str(s: string): this {
     const b = Buffer.from(s, 'utf8');
-    const len = Buffer.alloc(4); len.writeUInt32LE(b.length);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(b.length);
     return this.raw(0x58).bytes(len).bytes(b);
   }
-  shortStr(s: string): this { const b = Buffer.from(s, 'utf8'); return this.raw(0x8c, b.length).bytes(b); }
-  binString(s: string): this { const b = Buffer.from(s, 'latin1'); const len = Buffer.alloc(4); len.writeInt32LE(b.length); return this.raw(0x54).bytes(len).bytes(b); }
+  shortStr(s: string): this {
+    const b = Buffer.from(s, 'utf8');
+    return this.raw(0x8c, b.length).bytes(b);
+  }
+  binString(s: string): this {
+    const b = Buffer.from(s, 'latin1');
+    const len = Buffer.alloc(4);
+    len.writeInt32LE(b.length);
+    return this.raw(0x54).bytes(len).bytes(b);
+  }
   int(n: number): this {
     if (n >= 0 && n < 256) return this.raw(0x4b, n);
     if (n >= 0 && n < 65536) return this.raw(0x4d, n & 0xff, n >> 8);
-    const b = Buffer.alloc(4); b.writeInt32LE(n); return this.raw(0x4a).bytes(b);
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(n);
+    return this.raw(0x4a).bytes(b);
   }
-  ints(ns: number[]): this { this.mark(); for (const n of ns) this.int(n); return this.tuple(); }
-  mark(): this { return this.raw(0x28); }
-  tuple(): this { return this.raw(0x74); }
-  tuple1(): this { return this.raw(0x85); }
-  emptyTuple(): this { return this.raw(0x29); }
-  emptyDict(): this { return this.raw(0x7d); }
-  setitems(): this { return this.raw(0x75); }
-  setitem(): this { return this.raw(0x73); }
-  reduce(): this { return this.raw(0x52); }
-  build(): this { return this.raw(0x62); }
-  binpersid(): this { return this.raw(0x51); }
-  newFalse(): this { return this.raw(0x89); }
-  none(): this { return this.raw(0x4e); }
-  binput(i: number): this { return this.raw(0x71, i); }
-  binget(i: number): this { return this.raw(0x68, i); }
-  op(...b: number[]): this { return this.raw(...b); }
-  stop(): this { return this.raw(0x2e); }
-  toBytes(): Uint8Array { return Uint8Array.from(this.chunks); }
+  ints(ns: number[]): this {
+    this.mark();
+    for (const n of ns) this.int(n);
+    return this.tuple();
+  }
+  mark(): this {
+    return this.raw(0x28);
+  }
+  tuple(): this {
+    return this.raw(0x74);
+  }
+  tuple1(): this {
+    return this.raw(0x85);
+  }
+  emptyTuple(): this {
+    return this.raw(0x29);
+  }
+  emptyDict(): this {
+    return this.raw(0x7d);
+  }
+  setitems(): this {
+    return this.raw(0x75);
+  }
+  setitem(): this {
+    return this.raw(0x73);
+  }
+  reduce(): this {
+    return this.raw(0x52);
+  }
+  build(): this {
+    return this.raw(0x62);
+  }
+  binpersid(): this {
+    return this.raw(0x51);
+  }
+  newFalse(): this {
+    return this.raw(0x89);
+  }
+  none(): this {
+    return this.raw(0x4e);
+  }
+  binput(i: number): this {
+    return this.raw(0x71, i);
+  }
+  binget(i: number): this {
+    return this.raw(0x68, i);
+  }
+  op(...b: number[]): this {
+    return this.raw(...b);
+  }
+  stop(): this {
+    return this.raw(0x2e);
+  }
+  toBytes(): Uint8Array {
+    return Uint8Array.from(this.chunks);
+  }
 }
 
 export interface TensorSpec {
   name: string;
-  storageType: string;   // e.g. FloatStorage
+  storageType: string; // e.g. FloatStorage
   key: string;
-  numel: number;          // storage elements
+  numel: number; // storage elements
   shape: number[];
   stride: number[];
   offset?: number;
@@ -147,11 +215,26 @@ export interface TensorSpec {
 export function torchStateDictPickle(tensors: TensorSpec[]): Uint8Array {
   const p = new PickleAsm().proto(2).global('collections', 'OrderedDict').emptyTuple().reduce().mark();
   for (const t of tensors) {
-    p.str(t.name).global('torch._utils', '_rebuild_tensor_v2').mark()
-      .mark().str('storage').global('torch', t.storageType).str(t.key).str(t.location ?? 'cpu').int(t.numel).tuple().binpersid()
-      .int(t.offset ?? 0).ints(t.shape).ints(t.stride).newFalse()
-      .global('collections', 'OrderedDict').emptyTuple().reduce()
-      .tuple().reduce();
+    p.str(t.name)
+      .global('torch._utils', '_rebuild_tensor_v2')
+      .mark()
+      .mark()
+      .str('storage')
+      .global('torch', t.storageType)
+      .str(t.key)
+      .str(t.location ?? 'cpu')
+      .int(t.numel)
+      .tuple()
+      .binpersid()
+      .int(t.offset ?? 0)
+      .ints(t.shape)
+      .ints(t.stride)
+      .newFalse()
+      .global('collections', 'OrderedDict')
+      .emptyTuple()
+      .reduce()
+      .tuple()
+      .reduce();
   }
   return p.setitems().stop().toBytes();
 }

@@ -19,7 +19,10 @@ function syntheticWeights(config: TrmConfig): Map<string, HostTensor> {
   let seed = 1;
   for (const [k, shape] of expectedWeightShapes(config)) {
     const data = new Float32Array(numel(shape));
-    for (let i = 0; i < data.length; i++) { seed = (seed * 16807) % 2147483647; data[i] = seed / 2147483647 - 0.5; }
+    for (let i = 0; i < data.length; i++) {
+      seed = (seed * 16807) % 2147483647;
+      data[i] = seed / 2147483647 - 0.5;
+    }
     out.set(k, { dtype: 'float32', shape, data });
   }
   return out;
@@ -40,13 +43,26 @@ test('step_150 and model.safetensors load identically, with canonical names', ()
   const b = loadCheckpoint(ST);
   assert.equal(a.format, 'torch');
   assert.equal(b.format, 'safetensors');
-  assert.deepEqual([...a.weights.keys()], [
-    'H_init', 'L_init', 'embed_tokens.embedding_weight', 'lm_head.weight', 'q_head.weight', 'q_head.bias', 'puzzle_emb.weights',
-    'L_level.layers.0.mlp_t.gate_up_proj.weight', 'L_level.layers.0.mlp_t.down_proj.weight',
-    'L_level.layers.0.mlp.gate_up_proj.weight', 'L_level.layers.0.mlp.down_proj.weight',
-    'L_level.layers.1.mlp_t.gate_up_proj.weight', 'L_level.layers.1.mlp_t.down_proj.weight',
-    'L_level.layers.1.mlp.gate_up_proj.weight', 'L_level.layers.1.mlp.down_proj.weight',
-  ]);
+  assert.deepEqual(
+    [...a.weights.keys()],
+    [
+      'H_init',
+      'L_init',
+      'embed_tokens.embedding_weight',
+      'lm_head.weight',
+      'q_head.weight',
+      'q_head.bias',
+      'puzzle_emb.weights',
+      'L_level.layers.0.mlp_t.gate_up_proj.weight',
+      'L_level.layers.0.mlp_t.down_proj.weight',
+      'L_level.layers.0.mlp.gate_up_proj.weight',
+      'L_level.layers.0.mlp.down_proj.weight',
+      'L_level.layers.1.mlp_t.gate_up_proj.weight',
+      'L_level.layers.1.mlp_t.down_proj.weight',
+      'L_level.layers.1.mlp.gate_up_proj.weight',
+      'L_level.layers.1.mlp.down_proj.weight',
+    ],
+  );
   assert.deepEqual([...a.weights.keys()], [...b.weights.keys()]);
   for (const [k, t] of a.weights) {
     assert.equal(t.dtype, 'float32');
@@ -71,7 +87,8 @@ test('loaded embeddings reproduce the fixture x_embed (values land on the right 
   for (let d = 0; d < 64; d++) {
     maxErr = Math.max(maxErr, Math.abs(x[d] - 8 * puzzle[d]));
     for (let p = 1; p < 16; p++) maxErr = Math.max(maxErr, Math.abs(x[p * 64 + d]));
-    for (let i = 0; i < 81; i++) maxErr = Math.max(maxErr, Math.abs(x[(16 + i) * 64 + d] - 8 * embed[inputs[i] * 64 + d]));
+    for (let i = 0; i < 81; i++)
+      maxErr = Math.max(maxErr, Math.abs(x[(16 + i) * 64 + d] - 8 * embed[inputs[i] * 64 + d]));
   }
   assert.ok(maxErr < 1e-5, `max error ${maxErr}`);
 });
@@ -81,7 +98,9 @@ test('config from all_config.yaml (+ weights) equals config.json model_config', 
   const fromJson = loadCheckpoint(STEP, { configPath: path.join(FIXTURE, 'config.json') });
   assert.deepEqual(fromYaml, fromJson.config);
   assert.equal(fromJson.configSource, path.join(FIXTURE, 'config.json'));
-  const model = (JSON.parse(fs.readFileSync(path.join(FIXTURE, 'config.json'), 'utf8')) as { model_config: Record<string, unknown> }).model_config;
+  const model = (
+    JSON.parse(fs.readFileSync(path.join(FIXTURE, 'config.json'), 'utf8')) as { model_config: Record<string, unknown> }
+  ).model_config;
   for (const [k, v] of Object.entries(fromYaml)) if (k in model) assert.equal(v, model[k], k);
   assert.deepEqual(fromYaml, { ...getPreset('sudoku-mlp-small') });
   const yaml = readConfigFile(path.join(FIXTURE, 'all_config.yaml'));
@@ -92,14 +111,25 @@ test('config from all_config.yaml (+ weights) equals config.json model_config', 
 test('a config with the wrong hidden_size names every mismatching key with both shapes', () => {
   const dir = tmpDir('ckpt');
   const cfg = path.join(dir, 'all_config.yaml');
-  fs.writeFileSync(cfg, fs.readFileSync(path.join(FIXTURE, 'all_config.yaml'), 'utf8').replace('hidden_size: 64', 'hidden_size: 128'));
-  assert.throws(() => loadCheckpoint(STEP, { configPath: cfg }), (e: Error) => {
-    assert.ok(e.message.includes('L_level.layers.0.mlp.gate_up_proj.weight: checkpoint has [512, 64], config expects [1024, 128]'), e.message);
-    assert.ok(e.message.includes('H_init: checkpoint has [64], config expects [128]'), e.message);
-    assert.ok(e.message.includes('looks like hidden_size 64'), e.message);
-    assert.ok(e.message.includes(cfg), e.message);
-    return true;
-  });
+  fs.writeFileSync(
+    cfg,
+    fs.readFileSync(path.join(FIXTURE, 'all_config.yaml'), 'utf8').replace('hidden_size: 64', 'hidden_size: 128'),
+  );
+  assert.throws(
+    () => loadCheckpoint(STEP, { configPath: cfg }),
+    (e: Error) => {
+      assert.ok(
+        e.message.includes(
+          'L_level.layers.0.mlp.gate_up_proj.weight: checkpoint has [512, 64], config expects [1024, 128]',
+        ),
+        e.message,
+      );
+      assert.ok(e.message.includes('H_init: checkpoint has [64], config expects [128]'), e.message);
+      assert.ok(e.message.includes('looks like hidden_size 64'), e.message);
+      assert.ok(e.message.includes(cfg), e.message);
+      return true;
+    },
+  );
 });
 
 test('NaN / Inf weights are an error naming the key; allowNonFinite loads with a warning', () => {
@@ -118,9 +148,14 @@ test('NaN / Inf weights are an error naming the key; allowNonFinite loads with a
 
 test('no config anywhere is a clear error; unexpected keys are warnings; prefixes are stripped', () => {
   const bare = copyFixture();
-  assert.throws(() => loadCheckpoint(bare), { message: `no configuration found for ${bare}: pass --config <all_config.yaml|config.json>` });
+  assert.throws(() => loadCheckpoint(bare), {
+    message: `no configuration found for ${bare}: pass --config <all_config.yaml|config.json>`,
+  });
   const renamed = copyFixture((t) => {
-    for (const [k, v] of [...t]) { t.delete(k); t.set(k.replace('_orig_mod.model.inner.', 'model.inner.'), v); }
+    for (const [k, v] of [...t]) {
+      t.delete(k);
+      t.set(k.replace('_orig_mod.model.inner.', 'model.inner.'), v);
+    }
     t.set('model.inner.extra_buffer', { dtype: 'float32', shape: [1], data: new Float32Array(1) });
   });
   const loaded = loadCheckpoint(renamed, { configPath: path.join(FIXTURE, 'all_config.yaml') });
@@ -128,12 +163,18 @@ test('no config anywhere is a clear error; unexpected keys are warnings; prefixe
   assert.equal(loaded.weights.has('extra_buffer'), false);
   assert.match(loaded.warnings.join('\n'), /unexpected keys not used by this configuration: extra_buffer/);
   const missing = copyFixture((t) => t.delete('_orig_mod.model.inner.q_head.bias'));
-  assert.throws(() => loadCheckpoint(missing, { configPath: path.join(FIXTURE, 'config.json') }), /missing keys: q_head\.bias/);
+  assert.throws(
+    () => loadCheckpoint(missing, { configPath: path.join(FIXTURE, 'config.json') }),
+    /missing keys: q_head\.bias/,
+  );
 });
 
 test('seqLen must agree with the weights of an MLP-T model', () => {
   assert.equal(loadCheckpoint(STEP, { seqLen: 81 }).config.seq_len, 81);
-  assert.throws(() => loadCheckpoint(STEP, { seqLen: 80 }), /inputs have sequence length 80, but the checkpoint's seq_len is 81 \(from the weights\)/);
+  assert.throws(
+    () => loadCheckpoint(STEP, { seqLen: 80 }),
+    /inputs have sequence length 80, but the checkpoint's seq_len is 81 \(from the weights\)/,
+  );
 });
 
 test('saveSafetensorsCheckpoint round-trips weights and embeds the config', () => {
@@ -151,12 +192,21 @@ test('saveSafetensorsCheckpoint round-trips weights and embeds the config', () =
   for (const [k, t] of src.weights) assert.deepEqual(back.weights.get(k), t, k);
   const bad = new Map(src.weights);
   bad.set('q_head.bias', { dtype: 'float32', shape: [3], data: new Float32Array(3) });
-  assert.throws(() => saveSafetensorsCheckpoint(file, src.config, bad), /q_head\.bias: has \[3\], config expects \[2\]/);
+  assert.throws(
+    () => saveSafetensorsCheckpoint(file, src.config, bad),
+    /q_head\.bias: has \[3\], config expects \[2\]/,
+  );
 });
 
 test('attention models: seq_len stays 0 until the inputs give it; learned positions infer it', () => {
   const dir = tmpDir('ckpt');
-  const rope: TrmConfig = { ...getPreset('sudoku-att-small'), hidden_size: 16, puzzle_emb_ndim: 16, L_layers: 1, seq_len: 0 };
+  const rope: TrmConfig = {
+    ...getPreset('sudoku-att-small'),
+    hidden_size: 16,
+    puzzle_emb_ndim: 16,
+    L_layers: 1,
+    seq_len: 0,
+  };
   const file = path.join(dir, 'att.safetensors');
   saveSafetensorsCheckpoint(file, rope, syntheticWeights({ ...rope, seq_len: 81 }));
   const unknown = loadCheckpoint(file);
@@ -171,7 +221,9 @@ test('attention models: seq_len stays 0 until the inputs give it; learned positi
   writeSafetensors(lfile, w);
   const cfg = path.join(dir, 'flat.json');
   const flat: Record<string, unknown> = { ...learned };
-  delete flat.seq_len; delete flat.vocab_size; delete flat.num_puzzle_identifiers;
+  delete flat.seq_len;
+  delete flat.vocab_size;
+  delete flat.num_puzzle_identifiers;
   fs.writeFileSync(cfg, JSON.stringify(flat));
   const l = loadCheckpoint(lfile, { configPath: cfg });
   assert.equal(l.config.seq_len, 30);
@@ -182,7 +234,10 @@ test('config files with bad values name the file and the key', () => {
   const dir = tmpDir('ckpt');
   const cfg = path.join(dir, 'all_config.yaml');
   fs.writeFileSync(cfg, 'arch:\n  hidden_size: sixty-four\n  L_layers: 2\n');
-  assert.throws(() => readConfigFile(cfg), new RegExp(`${cfg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: arch\\.hidden_size must be a number`));
+  assert.throws(
+    () => readConfigFile(cfg),
+    new RegExp(`${cfg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: arch\\.hidden_size must be a number`),
+  );
   fs.writeFileSync(cfg, 'arch: [1, 2\n');
   assert.throws(() => readConfigFile(cfg), /invalid YAML/);
   fs.writeFileSync(cfg, 'lr: 0.1\n');
@@ -190,13 +245,23 @@ test('config files with bad values name the file and the key', () => {
   const json = path.join(dir, 'c.json');
   fs.writeFileSync(json, '{"hidden_size": 64,');
   assert.throws(() => readConfigFile(json), /c\.json: invalid JSON/);
-  fs.writeFileSync(cfg, fs.readFileSync(path.join(FIXTURE, 'all_config.yaml'), 'utf8').replace('num_heads: 2', 'num_heads: 0').replace('mlp_t: true', 'mlp_t: false'));
-  assert.throws(() => loadCheckpoint(STEP, { configPath: cfg }), /configuration from .*all_config\.yaml: invalid TRM config: hidden_size 64 must be divisible by num_heads 0/);
+  fs.writeFileSync(
+    cfg,
+    fs
+      .readFileSync(path.join(FIXTURE, 'all_config.yaml'), 'utf8')
+      .replace('num_heads: 2', 'num_heads: 0')
+      .replace('mlp_t: true', 'mlp_t: false'),
+  );
+  assert.throws(
+    () => loadCheckpoint(STEP, { configPath: cfg }),
+    /configuration from .*all_config\.yaml: invalid TRM config: hidden_size 64 must be divisible by num_heads 0/,
+  );
 });
 
 test('a puzzle table of another size is replaced by its mean row, as the official loader does', () => {
   const file = copyFixture((t) => {
-    const rows = 3, dim = 64;
+    const rows = 3,
+      dim = 64;
     const data = new Float32Array(rows * dim);
     for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) data[r * dim + d] = r + d / 100;
     t.set('_orig_mod.model.inner.puzzle_emb.weights', { dtype: 'float32', shape: [rows, dim], data });

@@ -11,7 +11,10 @@ test('reads the fixture arrays: int32, float64, bool', () => {
   assert.equal(inputs.dtype, 'int32');
   assert.deepEqual(inputs.shape, [4, 81]);
   assert.deepEqual([...inputs.data.subarray(0, 6)], [5, 1, 1, 1, 4, 1]);
-  assert.equal((inputs.data as Int32Array).reduce((a, b) => a + b, 0), 684);
+  assert.equal(
+    (inputs.data as Int32Array).reduce((a, b) => a + b, 0),
+    684,
+  );
   const loss = readNpy(path.join(FIXTURE, 'lm_loss_per_example_steps.npy'));
   assert.equal(loss.dtype, 'float64');
   assert.deepEqual(loss.shape, [16, 4]);
@@ -20,7 +23,10 @@ test('reads the fixture arrays: int32, float64, bool', () => {
   assert.equal(halted.dtype, 'bool');
   assert.deepEqual(halted.shape, [16, 4]);
   // eval mode: halted only after the last step
-  assert.deepEqual([...halted.data].map((v, i) => (v ? i : -1)).filter((i) => i >= 0), [60, 61, 62, 63]);
+  assert.deepEqual(
+    [...halted.data].map((v, i) => (v ? i : -1)).filter((i) => i >= 0),
+    [60, 61, 62, 63],
+  );
   const idx = readNpy(path.join(FIXTURE, 'trace_batch_indices.npy'));
   assert.deepEqual(idx.shape, [1]);
   assert.deepEqual([...idx.data], [0]);
@@ -51,18 +57,27 @@ test('encode/parse round trip for every supported dtype, scalars and empty array
   const file = path.join(dir, 'a.npy');
   writeNpy(file, cases[0]);
   assert.deepEqual(readNpy(file), cases[0]);
-  assert.throws(() => encodeNpy({ dtype: 'bfloat16', shape: [1], data: new Uint16Array(1) }), /cannot write dtype bfloat16/);
+  assert.throws(
+    () => encodeNpy({ dtype: 'bfloat16', shape: [1], data: new Uint16Array(1) }),
+    /cannot write dtype bfloat16/,
+  );
 });
 
 test('bad and truncated .npy files name the file and the problem', () => {
   const good = fs.readFileSync(path.join(FIXTURE, 'inputs.npy'));
   assert.throws(() => parseNpy(good.subarray(0, 5), 'f.npy'), /f\.npy: not a valid \.npy file: only 5 bytes/);
   assert.throws(() => parseNpy(good.subarray(0, 60), 'f.npy'), /header runs past the end/);
-  assert.throws(() => parseNpy(good.subarray(0, good.length - 4), 'f.npy'), /data truncated: shape \(4, 81\) needs 1296 bytes, file has 1292/);
+  assert.throws(
+    () => parseNpy(good.subarray(0, good.length - 4), 'f.npy'),
+    /data truncated: shape \(4, 81\) needs 1296 bytes, file has 1292/,
+  );
   const bad = Uint8Array.from(good);
   bad[0] = 0;
   assert.throws(() => parseNpy(bad, 'f.npy'), /missing \\x93NUMPY magic/);
-  const fortran = Buffer.from(good.toString('latin1').replace("'fortran_order': False", "'fortran_order': True "), 'latin1');
+  const fortran = Buffer.from(
+    good.toString('latin1').replace("'fortran_order': False", "'fortran_order': True "),
+    'latin1',
+  );
   assert.throws(() => parseNpy(fortran, 'f.npy'), /Fortran-order arrays are not supported/);
   const bigEndian = Buffer.from(good.toString('latin1').replace("'<i4'", "'>i4'"), 'latin1');
   assert.throws(() => parseNpy(bigEndian, 'f.npy'), /unsupported dtype >i4/);

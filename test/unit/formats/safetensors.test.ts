@@ -28,15 +28,24 @@ test('write/read round trip keeps order, dtypes (bf16 included), shapes, values 
   assert.equal((8 + headerLen) % 8, 0);
   const back = readSafetensors(file);
   assert.deepEqual(back.metadata, { trm_config: '{"a":1}', note: 'hi' });
-  assert.deepEqual([...back.tensors.keys()], tensors.map(([k]) => k));
+  assert.deepEqual(
+    [...back.tensors.keys()],
+    tensors.map(([k]) => k),
+  );
   for (const [k, t] of tensors) assert.deepEqual(back.tensors.get(k), t, k);
 });
 
 test('writer rejects data that does not match its shape and reserved names', () => {
   const dir = tmpDir('st');
   const file = path.join(dir, 'x.safetensors');
-  assert.throws(() => writeSafetensors(file, [['a', { dtype: 'float32', shape: [3], data: new Float32Array(2) }]]), /shape \[3\] needs 3 values, data has 2/);
-  assert.throws(() => writeSafetensors(file, [['__metadata__', { dtype: 'float32', shape: [1], data: new Float32Array(1) }]]), /reserved/);
+  assert.throws(
+    () => writeSafetensors(file, [['a', { dtype: 'float32', shape: [3], data: new Float32Array(2) }]]),
+    /shape \[3\] needs 3 values, data has 2/,
+  );
+  assert.throws(
+    () => writeSafetensors(file, [['__metadata__', { dtype: 'float32', shape: [1], data: new Float32Array(1) }]]),
+    /reserved/,
+  );
   assert.equal(fs.existsSync(file), false);
 });
 
@@ -53,16 +62,32 @@ test('corrupt headers give specific errors', () => {
   const cases: [Uint8Array, RegExp][] = [
     [withHeader('{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]'), /header is not valid JSON/],
     [withHeader('[1, 2]'), /header is not a JSON object/],
-    [withHeader('{"a": {"dtype": "Q8", "shape": [2], "data_offsets": [0, 8]}}', new Uint8Array(8)), /tensor "a" has unsupported dtype "Q8"/],
-    [withHeader('{"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}', new Uint8Array(8)), /tensor "a" has a bad shape/],
-    [withHeader('{"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}', new Uint8Array(8)), /tensor "a" \[3\] F32 needs 12 bytes but data_offsets span 8/],
+    [
+      withHeader('{"a": {"dtype": "Q8", "shape": [2], "data_offsets": [0, 8]}}', new Uint8Array(8)),
+      /tensor "a" has unsupported dtype "Q8"/,
+    ],
+    [
+      withHeader('{"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}', new Uint8Array(8)),
+      /tensor "a" has a bad shape/,
+    ],
+    [
+      withHeader('{"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}', new Uint8Array(8)),
+      /tensor "a" \[3\] F32 needs 12 bytes but data_offsets span 8/,
+    ],
     [withHeader('{"a": {"dtype": "F32", "shape": [2]}}', new Uint8Array(8)), /tensor "a" has bad data_offsets/],
     [withHeader('{"__metadata__": {"n": 1}}'), /__metadata__ must map strings to strings/],
     [Uint8Array.from([1, 2, 3]), /file is only 3 bytes/],
   ];
   for (const [bytes, re] of cases) {
     fs.writeFileSync(file, bytes);
-    assert.throws(() => readSafetensors(file), (e: Error) => { assert.match(e.message, re); assert.ok(e.message.startsWith(file)); return true; });
+    assert.throws(
+      () => readSafetensors(file),
+      (e: Error) => {
+        assert.match(e.message, re);
+        assert.ok(e.message.startsWith(file));
+        return true;
+      },
+    );
   }
 });
 

@@ -32,7 +32,16 @@ test('readInto reads a slice of a stored member at an offset', () => {
   const dir = tmpDir('zip');
   const data = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
   const file = path.join(dir, 'a.zip');
-  fs.writeFileSync(file, buildZip([{ name: 'x/a', data }, { name: 'x/b', data: data.subarray(0, 10) }], { align: 64 }));
+  fs.writeFileSync(
+    file,
+    buildZip(
+      [
+        { name: 'x/a', data },
+        { name: 'x/b', data: data.subarray(0, 10) },
+      ],
+      { align: 64 },
+    ),
+  );
   const zip = ZipReader.open(file);
   try {
     const out = new Uint8Array(100);
@@ -78,10 +87,25 @@ test('zip64 end records and extra fields are honoured', () => {
   const file = path.join(dir, 'z64.zip');
   const a = Uint8Array.from([1, 2, 3, 4, 5]);
   const b = Uint8Array.from([9, 8, 7]);
-  fs.writeFileSync(file, buildZip([{ name: 'r/a', data: a }, { name: 'r/b', data: b }], { zip64: true }));
+  fs.writeFileSync(
+    file,
+    buildZip(
+      [
+        { name: 'r/a', data: a },
+        { name: 'r/b', data: b },
+      ],
+      { zip64: true },
+    ),
+  );
   const zip = ZipReader.open(file);
   try {
-    assert.deepEqual(zip.entries.map((e) => [e.name, e.size]), [['r/a', 5], ['r/b', 3]]);
+    assert.deepEqual(
+      zip.entries.map((e) => [e.name, e.size]),
+      [
+        ['r/a', 5],
+        ['r/b', 3],
+      ],
+    );
     assert.deepEqual(zip.read(zip.get('r/b')!), b);
   } finally {
     zip.close();
@@ -91,15 +115,30 @@ test('zip64 end records and extra fields are honoured', () => {
 test('truncated archives give a clear error at every cut', () => {
   const dir = tmpDir('zip');
   const full = fs.readFileSync(STEP);
-  const cuts = [0, 1, 3, 21, 100, 3000, 800_000, full.length - 300, full.length - 23, full.length - 10, full.length - 1];
+  const cuts = [
+    0,
+    1,
+    3,
+    21,
+    100,
+    3000,
+    800_000,
+    full.length - 300,
+    full.length - 23,
+    full.length - 10,
+    full.length - 1,
+  ];
   for (const cut of cuts) {
     const file = path.join(dir, `cut_${cut}`);
     fs.writeFileSync(file, full.subarray(0, cut));
-    assert.throws(() => ZipReader.open(file).close(), (e: Error) => {
-      assert.match(e.message, /truncated|not a zip archive|extends past end of file/, `cut ${cut}: ${e.message}`);
-      assert.ok(e.message.includes(file), e.message);
-      return true;
-    });
+    assert.throws(
+      () => ZipReader.open(file).close(),
+      (e: Error) => {
+        assert.match(e.message, /truncated|not a zip archive|extends past end of file/, `cut ${cut}: ${e.message}`);
+        assert.ok(e.message.includes(file), e.message);
+        return true;
+      },
+    );
   }
 });
 

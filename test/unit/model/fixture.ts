@@ -3,8 +3,7 @@
 
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-// A used binding, not a bare import: esbuild drops bare imports of this package (see src/engine/backend.ts).
-import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { selectBackend } from '../../../src/engine/backend';
 import { TrmConfig, getPreset } from '../../../src/engine/config';
 import { HostTensor } from '../../../src/engine/hostTensor';
 import { readNpy } from '../../../src/engine/formats/npy';
@@ -15,9 +14,9 @@ export const SHARED = process.env.TRM_SHARED ?? path.resolve(process.cwd(), '..'
 export const FIXTURE_DIR = path.join(SHARED, 'fixtures', 'trm-sudoku-mlp-small');
 const PREFIX = '_orig_mod.model.inner.';
 
+/** The cpu backend, chosen as the product chooses it (without tfjs's "install our node backend" banner). */
 export async function useCpu(): Promise<void> {
-  if (!version_cpu) throw new Error('tfjs-backend-cpu missing');
-  await tf.setBackend('cpu');
+  await selectBackend({ prefer: 'cpu' });
   await tf.ready();
 }
 

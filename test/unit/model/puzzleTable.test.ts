@@ -14,30 +14,68 @@ import { useCpu } from './fixture';
 before(useCpu);
 
 const config: TrmConfig = {
-  ...ARCH_DEFAULTS, seq_len: 4, vocab_size: 6, num_puzzle_identifiers: 50, hidden_size: 8, num_heads: 2, expansion: 2,
-  puzzle_emb_ndim: 16, puzzle_emb_len: 2, L_layers: 1, H_cycles: 2, L_cycles: 2, halt_max_steps: 2, forward_dtype: 'float32',
+  ...ARCH_DEFAULTS,
+  seq_len: 4,
+  vocab_size: 6,
+  num_puzzle_identifiers: 50,
+  hidden_size: 8,
+  num_heads: 2,
+  expansion: 2,
+  puzzle_emb_ndim: 16,
+  puzzle_emb_len: 2,
+  L_layers: 1,
+  H_cycles: 2,
+  L_cycles: 2,
+  halt_max_steps: 2,
+  forward_dtype: 'float32',
 };
 
 test('a host-side puzzle table gives bit-identical embeddings and steps, without copying the table', () => {
   const w = initialWeights(config, 3);
   const table = w.get('puzzle_emb.weights')!;
   const rng = createRng(9);
-  (table.data as Float32Array).forEach((_, i, a) => { a[i] = rng() * 2 - 1; });
+  (table.data as Float32Array).forEach((_, i, a) => {
+    a[i] = rng() * 2 - 1;
+  });
   const onBackend = TrmModel.fromWeights(config, w, { hostPuzzleTable: false });
   const onHost = TrmModel.fromWeights(config, w, { hostPuzzleTable: true });
   try {
     assert.ok(onHost.params.hostPuzzleTable, 'table kept on the host');
-    assert.equal(onHost.params.hostPuzzleTable!.data, table.data, 'the loader\'s array itself, not a copy');
+    assert.equal(onHost.params.hostPuzzleTable.data, table.data, "the loader's array itself, not a copy");
     assert.equal(onHost.params.has('puzzle_emb.weights'), false, 'not also a backend variable');
     const inputs = tf.tensor2d([1, 2, 3, 4, 5, 1, 2, 3], [2, 4], 'int32');
     const ids = tf.tensor1d([49, 7], 'int32');
-    const a = onBackend.embed(inputs, ids), b = onHost.embed(inputs, ids);
+    const a = onBackend.embed(inputs, ids),
+      b = onHost.embed(inputs, ids);
     assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
-    const sa = onBackend.step(onBackend.initialState(2), a), sb = onHost.step(onHost.initialState(2), b);
+    const sa = onBackend.step(onBackend.initialState(2), a),
+      sb = onHost.step(onHost.initialState(2), b);
     assert.deepEqual(Array.from(sb.logits.dataSync()), Array.from(sa.logits.dataSync()));
-    assert.deepEqual(onHost.getWeights().get('puzzle_emb.weights')!.shape, [50, 16], 'checkpoints still hold the table');
-    assert.throws(() => onHost.embed(inputs, tf.tensor1d([50, 0], 'int32')), /puzzle identifier 50 is outside the embedding table 0\.\.49/);
-    tf.dispose([inputs, ids, a, b, sa.logits, sa.qHalt, sa.qContinue, sa.state.y, sa.state.z, sb.logits, sb.qHalt, sb.qContinue, sb.state.y, sb.state.z]);
+    assert.deepEqual(
+      onHost.getWeights().get('puzzle_emb.weights')!.shape,
+      [50, 16],
+      'checkpoints still hold the table',
+    );
+    assert.throws(
+      () => onHost.embed(inputs, tf.tensor1d([50, 0], 'int32')),
+      /puzzle identifier 50 is outside the embedding table 0\.\.49/,
+    );
+    tf.dispose([
+      inputs,
+      ids,
+      a,
+      b,
+      sa.logits,
+      sa.qHalt,
+      sa.qContinue,
+      sa.state.y,
+      sa.state.z,
+      sb.logits,
+      sb.qHalt,
+      sb.qContinue,
+      sb.state.y,
+      sb.state.z,
+    ]);
   } finally {
     onBackend.dispose();
     onHost.dispose();

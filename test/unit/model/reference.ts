@@ -35,10 +35,12 @@ const add = (a: Mat, b: Mat): Mat => a.map((row, i) => row.map((v, j) => v + b[i
 function swiglu(u: Mat, gu: Mat, down: Mat): Mat {
   const I = gu.length / 2;
   const h = linear(u, gu);
-  const m = h.map((row) => Array.from({ length: I }, (_, i) => {
-    const g = row[i];
-    return (g / (1 + Math.exp(-g))) * row[I + i];
-  }));
+  const m = h.map((row) =>
+    Array.from({ length: I }, (_, i) => {
+      const g = row[i];
+      return (g / (1 + Math.exp(-g))) * row[I + i];
+    }),
+  );
   return linear(m, down);
 }
 
@@ -83,9 +85,24 @@ export function refNet(c: TrmConfig, w: Map<string, HostTensor>, h0: Mat, inj: M
     const p = `L_level.layers.${l}`;
     if (c.mlp_t) {
       const g = transpose(h);
-      h = transpose(rms(add(g, swiglu(g, W(`${p}.mlp_t.gate_up_proj.weight`), W(`${p}.mlp_t.down_proj.weight`))), c.rms_norm_eps));
+      h = transpose(
+        rms(add(g, swiglu(g, W(`${p}.mlp_t.gate_up_proj.weight`), W(`${p}.mlp_t.down_proj.weight`))), c.rms_norm_eps),
+      );
     } else {
-      h = rms(add(h, attention(h, W(`${p}.self_attn.qkv_proj.weight`), W(`${p}.self_attn.o_proj.weight`), c.num_heads, c.pos_encodings === 'rope', c.rope_theta)), c.rms_norm_eps);
+      h = rms(
+        add(
+          h,
+          attention(
+            h,
+            W(`${p}.self_attn.qkv_proj.weight`),
+            W(`${p}.self_attn.o_proj.weight`),
+            c.num_heads,
+            c.pos_encodings === 'rope',
+            c.rope_theta,
+          ),
+        ),
+        c.rms_norm_eps,
+      );
     }
     h = rms(add(h, swiglu(h, W(`${p}.mlp.gate_up_proj.weight`), W(`${p}.mlp.down_proj.weight`))), c.rms_norm_eps);
     layers.push(h);

@@ -8,13 +8,24 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { derive } from '../../../src/engine/config';
 import { TrmModel } from '../../../src/engine/model/trm';
-import { FIXTURE_DIR, f32, fixtureConfig, fixtureModel, fixtureWeights, i32, maxAbsDiff, report, useCpu } from './fixture';
+import {
+  FIXTURE_DIR,
+  f32,
+  fixtureConfig,
+  fixtureModel,
+  fixtureWeights,
+  i32,
+  maxAbsDiff,
+  report,
+  useCpu,
+} from './fixture';
 
 before(useCpu);
 
 test('the sudoku-mlp-small preset equals the fixture model config', () => {
   const ref = JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'config.json'), 'utf8')) as {
-    model_config: Record<string, unknown>; derived: Record<string, number>;
+    model_config: Record<string, unknown>;
+    derived: Record<string, number>;
   };
   const c = fixtureConfig();
   for (const [k, v] of Object.entries(ref.model_config)) {
@@ -55,8 +66,12 @@ test('fromWeights names a missing key and a wrong shape', () => {
   const gu = weights.get('L_level.layers.1.mlp.gate_up_proj.weight');
   assert.ok(gu);
   weights.set('L_level.layers.1.mlp.gate_up_proj.weight', { ...gu, shape: [256, 128] });
-  assert.throws(() => TrmModel.fromWeights(fixtureConfig(), weights), (e: Error) =>
-    /missing keys: lm_head\.weight/.test(e.message) && /L_level\.layers\.1\.mlp\.gate_up_proj\.weight: checkpoint has \[256, 128\]/.test(e.message));
+  assert.throws(
+    () => TrmModel.fromWeights(fixtureConfig(), weights),
+    (e: Error) =>
+      /missing keys: lm_head\.weight/.test(e.message) &&
+      /L_level\.layers\.1\.mlp\.gate_up_proj\.weight: checkpoint has \[256, 128\]/.test(e.message),
+  );
 });
 
 test('rung 1: x_embed within 1e-5', () => {
@@ -66,7 +81,12 @@ test('rung 1: x_embed within 1e-5', () => {
     const inputs = i32('inputs');
     const ids = i32('puzzle_identifiers');
     const rows = i32('trace_batch_indices');
-    const x = tf.tidy(() => model.embed(tf.tensor2d(inputs.slice(rows[0] * S, (rows[0] + 1) * S), [1, S], 'int32'), tf.tensor1d([ids[rows[0]]], 'int32')));
+    const x = tf.tidy(() =>
+      model.embed(
+        tf.tensor2d(inputs.slice(rows[0] * S, (rows[0] + 1) * S), [1, S], 'int32'),
+        tf.tensor1d([ids[rows[0]]], 'int32'),
+      ),
+    );
     assert.deepEqual(x.shape, [1, 97, 64]);
     const err = maxAbsDiff(x.dataSync(), f32('x_embed'));
     x.dispose();
@@ -84,31 +104,50 @@ const FULL = process.env.TRM_PARITY_FULL === '1';
 test(`rung 2: every z / y update of row 0, teacher-forced, within 1e-4 (${FULL ? 'all 16' : 'steps 1 and 16'} x 21 updates)`, () => {
   const model = fixtureModel();
   const c = model.config;
-  const T = 97, D = 64, TD = T * D, H = c.H_cycles, n = c.L_cycles, B = 4;
+  const T = 97,
+    D = 64,
+    TD = T * D,
+    H = c.H_cycles,
+    n = c.L_cycles,
+    B = 4;
   const K = c.halt_max_steps;
-  const traceZ = f32('trace_z');   // [K, H, n, 1, T, D]
-  const traceY = f32('trace_y');   // [K, H, 1, T, D]
-  const ysteps = f32('y_steps');   // [K, B, T, D]
+  const traceZ = f32('trace_z'); // [K, H, n, 1, T, D]
+  const traceY = f32('trace_y'); // [K, H, 1, T, D]
+  const ysteps = f32('y_steps'); // [K, B, T, D]
   const zsteps = f32('z_steps');
   const xEmbed = f32('x_embed');
   const row = i32('trace_batch_indices')[0];
   const weights = fixtureWeights();
   const hInit = weights.get('H_init')?.data as Float32Array;
   const lInit = weights.get('L_init')?.data as Float32Array;
-  const broadcast = (v: Float32Array) => { const o = new Float32Array(TD); for (let t = 0; t < T; t++) o.set(v, t * D); return o; };
-  const zAt = (s: number, cyc: number, j: number) => traceZ.subarray((((s * H + cyc) * n + j)) * TD, (((s * H + cyc) * n + j) + 1) * TD);
+  const broadcast = (v: Float32Array) => {
+    const o = new Float32Array(TD);
+    for (let t = 0; t < T; t++) o.set(v, t * D);
+    return o;
+  };
+  const zAt = (s: number, cyc: number, j: number) =>
+    traceZ.subarray(((s * H + cyc) * n + j) * TD, ((s * H + cyc) * n + j + 1) * TD);
   const yAt = (s: number, cyc: number) => traceY.subarray((s * H + cyc) * TD, (s * H + cyc + 1) * TD);
-  const boundary = (s: number) => s === 0
-    ? { y: broadcast(hInit), z: broadcast(lInit) }
-    : { y: ysteps.subarray(((s - 1) * B + row) * TD, ((s - 1) * B + row + 1) * TD), z: zsteps.subarray(((s - 1) * B + row) * TD, ((s - 1) * B + row + 1) * TD) };
+  const boundary = (s: number) =>
+    s === 0
+      ? { y: broadcast(hInit), z: broadcast(lInit) }
+      : {
+          y: ysteps.subarray(((s - 1) * B + row) * TD, ((s - 1) * B + row + 1) * TD),
+          z: zsteps.subarray(((s - 1) * B + row) * TD, ((s - 1) * B + row + 1) * TD),
+        };
 
-  let maxZ = 0, maxY = 0;
+  let maxZ = 0,
+    maxY = 0;
   const steps = FULL ? Array.from({ length: K }, (_, s) => s) : [0, K - 1];
   const STEPS_PER_CALL = 4; // batches teacher-forced updates: the network is row-independent
   try {
     for (let g = 0; g < steps.length; g += STEPS_PER_CALL) {
-      const zIn: Float32Array[] = [], yForZ: Float32Array[] = [], zRef: Float32Array[] = [];
-      const yIn: Float32Array[] = [], zForY: Float32Array[] = [], yRef: Float32Array[] = [];
+      const zIn: Float32Array[] = [],
+        yForZ: Float32Array[] = [],
+        zRef: Float32Array[] = [];
+      const yIn: Float32Array[] = [],
+        zForY: Float32Array[] = [],
+        yRef: Float32Array[] = [];
       for (const s of steps.slice(g, g + STEPS_PER_CALL)) {
         const b = boundary(s);
         for (let cyc = 0; cyc < H; cyc++) {
@@ -123,15 +162,23 @@ test(`rung 2: every z / y update of row 0, teacher-forced, within 1e-4 (${FULL ?
           yRef.push(yAt(s, cyc));
         }
       }
-      const stack = (arrs: Float32Array[]) => { const o = new Float32Array(arrs.length * TD); arrs.forEach((a, i) => o.set(a, i * TD)); return tf.tensor3d(o, [arrs.length, T, D]); };
+      const stack = (arrs: Float32Array[]) => {
+        const o = new Float32Array(arrs.length * TD);
+        arrs.forEach((a, i) => o.set(a, i * TD));
+        return tf.tensor3d(o, [arrs.length, T, D]);
+      };
       const outs = tf.tidy(() => {
         const x = tf.tile(tf.tensor3d(xEmbed, [1, T, D]), [zIn.length, 1, 1]) as tf.Tensor3D;
         return [model.zUpdate(stack(zIn), stack(yForZ), x), model.yUpdate(stack(yIn), stack(zForY))];
       });
       const [zOut, yOut] = outs.map((t) => t.dataSync());
       tf.dispose(outs);
-      zRef.forEach((r, i) => { maxZ = Math.max(maxZ, maxAbsDiff(zOut.subarray(i * TD, (i + 1) * TD), r)); });
-      yRef.forEach((r, i) => { maxY = Math.max(maxY, maxAbsDiff(yOut.subarray(i * TD, (i + 1) * TD), r)); });
+      zRef.forEach((r, i) => {
+        maxZ = Math.max(maxZ, maxAbsDiff(zOut.subarray(i * TD, (i + 1) * TD), r));
+      });
+      yRef.forEach((r, i) => {
+        maxY = Math.max(maxY, maxAbsDiff(yOut.subarray(i * TD, (i + 1) * TD), r));
+      });
     }
   } finally {
     model.dispose();

@@ -9,26 +9,57 @@ import { ARCH_DEFAULTS, TrmConfig } from '../../../src/engine/config';
 import { TrmModel } from '../../../src/engine/model/trm';
 import { runEpisode } from '../../../src/engine/trace/episode';
 import { createPuzzleTrace } from '../../../src/engine/trace/tracer';
-import { PuzzleInput, UpdateRef, updateAt, updatesPerStep } from '../../../src/engine/trace/types';
+import { PuzzleInput, updateAt, updatesPerStep } from '../../../src/engine/trace/types';
 import { f32, firstBitDifference, fixtureModel, i32, maxAbsDiff, report, useCpu } from '../model/fixture';
 
 before(useCpu);
 
 function tinyConfig(over: Partial<TrmConfig> = {}): TrmConfig {
-  return { ...ARCH_DEFAULTS, seq_len: 6, vocab_size: 5, num_puzzle_identifiers: 2, hidden_size: 8, num_heads: 2, expansion: 2,
-    puzzle_emb_ndim: 8, puzzle_emb_len: 2, L_layers: 2, H_cycles: 2, L_cycles: 3, halt_max_steps: 4, forward_dtype: 'float32', ...over };
+  return {
+    ...ARCH_DEFAULTS,
+    seq_len: 6,
+    vocab_size: 5,
+    num_puzzle_identifiers: 2,
+    hidden_size: 8,
+    num_heads: 2,
+    expansion: 2,
+    puzzle_emb_ndim: 8,
+    puzzle_emb_len: 2,
+    L_layers: 2,
+    H_cycles: 2,
+    L_cycles: 3,
+    halt_max_steps: 4,
+    forward_dtype: 'float32',
+    ...over,
+  };
 }
 
-const PUZZLE: PuzzleInput = { inputs: Int32Array.of(1, 2, 0, 4, 3, 1), puzzleIdentifier: 1, labels: Int32Array.of(2, 2, 0, 4, 3, 3) };
+const PUZZLE: PuzzleInput = {
+  inputs: Int32Array.of(1, 2, 0, 4, 3, 1),
+  puzzleIdentifier: 1,
+  labels: Int32Array.of(2, 2, 0, 4, 3, 3),
+};
 
-for (const variant of [{ name: 'attention + RoPE', over: {} }, { name: 'mlp_t', over: { mlp_t: true, pos_encodings: 'none' as const } }]) {
+for (const variant of [
+  { name: 'attention + RoPE', over: {} },
+  { name: 'mlp_t', over: { mlp_t: true, pos_encodings: 'none' as const } },
+]) {
   test(`rung 7 (${variant.name}): stateAfter equals a full recording bit for bit, for every update and layer`, async () => {
     const c = tinyConfig(variant.over);
     const model = TrmModel.initialise(c, 21);
-    const T = model.derived.totalSeqLen, D = c.hidden_size, TD = T * D, H = c.H_cycles, n = c.L_cycles, L = c.L_layers, K = c.halt_max_steps;
+    const T = model.derived.totalSeqLen,
+      D = c.hidden_size,
+      TD = T * D,
+      H = c.H_cycles,
+      n = c.L_cycles,
+      L = c.L_layers,
+      K = c.halt_max_steps;
     try {
-      const full = await runEpisode(model, { inputs: PUZZLE.inputs, puzzleIdentifiers: Int32Array.of(PUZZLE.puzzleIdentifier), labels: PUZZLE.labels },
-        { traceRows: [0], traceLayers: true, keepStates: true });
+      const full = await runEpisode(
+        model,
+        { inputs: PUZZLE.inputs, puzzleIdentifiers: Int32Array.of(PUZZLE.puzzleIdentifier), labels: PUZZLE.labels },
+        { traceRows: [0], traceLayers: true, keepStates: true },
+      );
       const before = tf.memory().numTensors;
       const trace = createPuzzleTrace(model, PUZZLE, { cachedSteps: 1 });
       const afterCreate = tf.memory().numTensors;
@@ -39,26 +70,56 @@ for (const variant of [{ name: 'attention + RoPE', over: {} }, { name: 'mlp_t', 
         for (let o = 0; o < updatesPerStep(c); o++) {
           const ref = updateAt(c, step, o);
           const st = await trace.stateAfter(ref);
-          const k = step - 1, cyc = ref.cycle - 1;
+          const k = step - 1,
+            cyc = ref.cycle - 1;
           if (ref.kind === 'z') {
-            const want = (full.traceZ as Float32Array).subarray(((k * H + cyc) * n + ref.index - 1) * TD, ((k * H + cyc) * n + ref.index) * TD);
+            const want = (full.traceZ as Float32Array).subarray(
+              ((k * H + cyc) * n + ref.index - 1) * TD,
+              ((k * H + cyc) * n + ref.index) * TD,
+            );
             assert.equal(firstBitDifference(st.z, want), -1, `z at step ${step} update ${o}`);
           } else {
-            assert.equal(firstBitDifference(st.y, (full.traceY as Float32Array).subarray((k * H + cyc) * TD, (k * H + cyc + 1) * TD)), -1, `y at step ${step} update ${o}`);
+            assert.equal(
+              firstBitDifference(
+                st.y,
+                (full.traceY as Float32Array).subarray((k * H + cyc) * TD, (k * H + cyc + 1) * TD),
+              ),
+              -1,
+              `y at step ${step} update ${o}`,
+            );
           }
           for (let layer = 1; layer <= L; layer++) {
             const ls = await trace.stateAfter({ ...ref, layer });
-            const want = ref.kind === 'z'
-              ? (full.traceZLayers as Float32Array).subarray(((((k * H + cyc) * n + ref.index - 1) * L) + layer - 1) * TD, ((((k * H + cyc) * n + ref.index - 1) * L) + layer) * TD)
-              : (full.traceYLayers as Float32Array).subarray((((k * H + cyc) * L) + layer - 1) * TD, (((k * H + cyc) * L) + layer) * TD);
-            assert.equal(firstBitDifference(ref.kind === 'z' ? ls.z : ls.y, want), -1, `layer ${layer} at step ${step} update ${o}`);
+            const want =
+              ref.kind === 'z'
+                ? (full.traceZLayers as Float32Array).subarray(
+                    (((k * H + cyc) * n + ref.index - 1) * L + layer - 1) * TD,
+                    (((k * H + cyc) * n + ref.index - 1) * L + layer) * TD,
+                  )
+                : (full.traceYLayers as Float32Array).subarray(
+                    ((k * H + cyc) * L + layer - 1) * TD,
+                    ((k * H + cyc) * L + layer) * TD,
+                  );
+            assert.equal(
+              firstBitDifference(ref.kind === 'z' ? ls.z : ls.y, want),
+              -1,
+              `layer ${layer} at step ${step} update ${o}`,
+            );
             if (layer === L) assert.deepEqual(ls, st, 'after the last layer == the update output');
           }
           assert.equal(tf.memory().numTensors, afterCreate, 'no tensor growth across calls');
         }
         const carried = await trace.stepState(step);
-        assert.equal(firstBitDifference(carried.y, (full.yStates as Float32Array).subarray((step - 1) * TD, step * TD)), -1, 'stepState y');
-        assert.equal(firstBitDifference(carried.z, (full.zStates as Float32Array).subarray((step - 1) * TD, step * TD)), -1, 'stepState z');
+        assert.equal(
+          firstBitDifference(carried.y, (full.yStates as Float32Array).subarray((step - 1) * TD, step * TD)),
+          -1,
+          'stepState y',
+        );
+        assert.equal(
+          firstBitDifference(carried.z, (full.zStates as Float32Array).subarray((step - 1) * TD, step * TD)),
+          -1,
+          'stepState z',
+        );
         const out = await trace.stepOutputs(step);
         assert.equal(out.qHalt, full.qHalt[step - 1]);
         assert.deepEqual(out.preds, full.preds.subarray((step - 1) * c.seq_len, step * c.seq_len));
@@ -97,12 +158,24 @@ test('tracer: step outputs (changed cells, correctness, halting view), initial s
     assert.ok(o2.confidence.every((p) => p > 0 && p <= 1));
     assert.equal(o2.nonFinite, false);
     await assert.rejects(trace.stepOutputs(5), /step 5 is outside 1\.\.4 \(halt_max_steps\)/);
-    await assert.rejects(trace.stateAfter({ step: 1, cycle: 3, kind: 'z', index: 1 }), /cycle must be in 1\.\.2 \(H_cycles\)/);
-    await assert.rejects(trace.stateAfter({ step: 1, cycle: 1, kind: 'z', index: 4 }), /z index must be in 1\.\.3 \(L_cycles\)/);
-    await assert.rejects(trace.stateAfter({ step: 1, cycle: 1, kind: 'y', index: 0, layer: 3 }), /layer must be in 1\.\.2/);
-    await assert.rejects(trace.stateAfter({ step: 1, cycle: 1, kind: 'y', index: 2 } as UpdateRef), /a y update has index 0/);
+    await assert.rejects(
+      trace.stateAfter({ step: 1, cycle: 3, kind: 'z', index: 1 }),
+      /cycle must be in 1\.\.2 \(H_cycles\)/,
+    );
+    await assert.rejects(
+      trace.stateAfter({ step: 1, cycle: 1, kind: 'z', index: 4 }),
+      /z index must be in 1\.\.3 \(L_cycles\)/,
+    );
+    await assert.rejects(
+      trace.stateAfter({ step: 1, cycle: 1, kind: 'y', index: 0, layer: 3 }),
+      /layer must be in 1\.\.2/,
+    );
+    await assert.rejects(trace.stateAfter({ step: 1, cycle: 1, kind: 'y', index: 2 }), /a y update has index 0/);
     trace.dispose();
-    assert.throws(() => createPuzzleTrace(model, { ...PUZZLE, inputs: Int32Array.of(1, 2, 3) }), /inputs have 3 ids, expected 1 rows x seq_len 6/);
+    assert.throws(
+      () => createPuzzleTrace(model, { ...PUZZLE, inputs: Int32Array.of(1, 2, 3) }),
+      /inputs have 3 ids, expected 1 rows x seq_len 6/,
+    );
     assert.throws(() => createPuzzleTrace(model, { ...PUZZLE, labels: Int32Array.of(1) }), /labels have 1 cells/);
   } finally {
     model.dispose();
@@ -110,7 +183,14 @@ test('tracer: step outputs (changed cells, correctness, halting view), initial s
 });
 
 test('tracer on an ARC-sized grid (T = 916) keeps one tensor and bounded caches', async () => {
-  const c = tinyConfig({ seq_len: 900, vocab_size: 12, H_cycles: 1, L_cycles: 2, halt_max_steps: 3, puzzle_emb_len: 16 });
+  const c = tinyConfig({
+    seq_len: 900,
+    vocab_size: 12,
+    H_cycles: 1,
+    L_cycles: 2,
+    halt_max_steps: 3,
+    puzzle_emb_len: 16,
+  });
   const model = TrmModel.initialise(c, 2);
   try {
     const inputs = Int32Array.from({ length: 900 }, (_, i) => (i * 7) % 12);
@@ -132,8 +212,10 @@ test('tracer on an ARC-sized grid (T = 916) keeps one tensor and bounded caches'
 test('tracer step 1 on the fixture puzzle (row 0) matches the reference', async () => {
   const model = fixtureModel();
   try {
-    const S = 81, V = 11;
-    const inputs = i32('inputs').slice(0, S), labels = i32('labels').slice(0, S);
+    const S = 81,
+      V = 11;
+    const inputs = i32('inputs').slice(0, S),
+      labels = i32('labels').slice(0, S);
     const trace = createPuzzleTrace(model, { inputs, puzzleIdentifier: i32('puzzle_identifiers')[0], labels });
     const out = await trace.stepOutputs(1);
     const err = maxAbsDiff(out.logits, f32('logits_steps').subarray(0, S * V));

@@ -19,9 +19,13 @@ export function reverseTask(n: number, seed: number, S = 6): BuiltSet {
 }
 
 export function reverseDataset(nTrain: number, nTest: number): BuiltDataset {
-  const train = reverseTask(nTrain, 1), test = reverseTask(nTest, 2);
+  const train = reverseTask(nTrain, 1),
+    test = reverseTask(nTest, 2);
   const meta = (s: BuiltSet) => metadataFor(s, { vocabSize: 6, numPuzzleIdentifiers: 1 });
-  return { identifiers: ['<blank>'], splits: { train: { meta: meta(train), sets: [train] }, test: { meta: meta(test), sets: [test] } } };
+  return {
+    identifiers: ['<blank>'],
+    splits: { train: { meta: meta(train), sets: [train] }, test: { meta: meta(test), sets: [test] } },
+  };
 }
 
 export function tmpDir(prefix: string): string {
@@ -39,11 +43,33 @@ let configCounter = 0;
 
 export function writeTinyConfig(dir: string, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `tiny-${++configCounter}.json`);
-  fs.writeFileSync(file, JSON.stringify({
-    preset: 'sudoku-att-small',
-    arch: { hidden_size: 16, num_heads: 2, expansion: 2, puzzle_emb_ndim: 16, puzzle_emb_len: 1, H_cycles: 2, L_cycles: 1, L_layers: 1, halt_max_steps: 3 },
-    global_batch_size: 8, total_steps: 40, lr: 3e-3, lr_warmup_steps: 5, lr_min_ratio: 1, eval_interval: 0, eval_max_examples: 8,
-    log_every: 1, ema: true, ema_rate: 0.9, ...extra,
-  }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      preset: 'sudoku-att-small',
+      arch: {
+        hidden_size: 16,
+        num_heads: 2,
+        expansion: 2,
+        puzzle_emb_ndim: 16,
+        puzzle_emb_len: 1,
+        H_cycles: 2,
+        L_cycles: 1,
+        L_layers: 1,
+        halt_max_steps: 3,
+      },
+      global_batch_size: 8,
+      total_steps: 40,
+      lr: 3e-3,
+      lr_warmup_steps: 5,
+      lr_min_ratio: 1,
+      eval_interval: 0,
+      eval_max_examples: 8,
+      log_every: 1,
+      ema: true,
+      ema_rate: 0.9,
+      ...extra,
+    }),
+  );
   return file;
 }

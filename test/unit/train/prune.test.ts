@@ -25,11 +25,11 @@ test('a kill in the middle of deleting an old checkpoint leaves only complete st
   const out = fakeRun();
   const realRm = fs.rmSync;
   // Simulate the process dying inside the recursive delete: one file goes, then nothing more happens.
-  mutableFs.rmSync = ((p: fs.PathLike) => {
-    const first = fs.readdirSync(p as string)[0];
+  mutableFs.rmSync = (p: fs.PathLike) => {
+    const first = fs.readdirSync(p)[0];
     fs.unlinkSync(path.join(p as string, first));
     throw new Error('killed');
-  }) as typeof fs.rmSync;
+  };
   try {
     assert.throws(() => pruneCheckpoints(out, 'step_12', 2), /killed/);
   } finally {
@@ -39,7 +39,11 @@ test('a kill in the middle of deleting an old checkpoint leaves only complete st
     assert.deepEqual(fs.readdirSync(path.join(out, n)).sort(), ['model.safetensors', 'state.json'], `${n} is complete`);
   }
   removeStaleTemps(out);
-  assert.deepEqual(fs.readdirSync(out).filter((x) => x.startsWith('.')), [], 'the next start removes the leftover');
+  assert.deepEqual(
+    fs.readdirSync(out).filter((x) => x.startsWith('.')),
+    [],
+    'the next start removes the leftover',
+  );
   pruneCheckpoints(out, 'step_12', 2);
   assert.deepEqual(fs.readdirSync(out).sort(), ['step_12', 'step_9']);
   fs.rmSync(out, { recursive: true, force: true });

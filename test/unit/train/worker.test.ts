@@ -26,7 +26,10 @@ test('trainWorker: start, progress events, cancel, finished(cancelled); bad mess
     w.on('error', reject);
   });
   w.postMessage({ type: 'bogus' });
-  w.postMessage({ type: 'start', request: { configPath: cfg, data, out: path.join(dir, 'run'), resume: false, backend: 'cpu' } });
+  w.postMessage({
+    type: 'start',
+    request: { configPath: cfg, data, out: path.join(dir, 'run'), resume: false, backend: 'cpu' },
+  });
   await done;
   await w.terminate();
   assert.match((events[0] as { message: string }).message, /unknown message/);
@@ -36,5 +39,8 @@ test('trainWorker: start, progress events, cancel, finished(cancelled); bad mess
   assert.equal(last.type, 'finished');
   assert.equal((last as { reason: string }).reason, 'cancelled');
   assert.ok((last as { step: number }).step >= 2 && (last as { step: number }).step < 500);
-  assert.ok(events.some((e) => e.type === 'checkpoint'), 'a checkpoint is written on cancel');
+  assert.ok(
+    events.some((e) => e.type === 'checkpoint'),
+    'a checkpoint is written on cancel',
+  );
 });

@@ -16,32 +16,59 @@ export const THEMES = {
   dark: {
     bodyClass: 'vscode-dark',
     vars: {
-      '--vscode-editor-background': '#1e1e1e', '--vscode-editor-foreground': '#d4d4d4', '--vscode-descriptionForeground': '#9d9d9d',
-      '--vscode-panel-border': '#444444', '--vscode-focusBorder': '#007fd4', '--vscode-font-family': 'DejaVu Sans, sans-serif',
-      '--vscode-editor-font-family': 'DejaVu Sans Mono, monospace', '--vscode-font-size': '13px',
-      '--vscode-trmLens-timeline-positive': '#f59322', '--vscode-trmLens-timeline-negative': '#3794ff',
-      '--vscode-trmLens-timeline-changed': '#c586c0', '--vscode-trmLens-timeline-wrong': '#f14c4c',
-      '--vscode-editorWidget-border': '#454545', '--vscode-button-background': '#0e639c', '--vscode-button-foreground': '#ffffff',
-      '--vscode-dropdown-background': '#3c3c3c', '--vscode-dropdown-foreground': '#f0f0f0',
+      '--vscode-editor-background': '#1e1e1e',
+      '--vscode-editor-foreground': '#d4d4d4',
+      '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-panel-border': '#444444',
+      '--vscode-focusBorder': '#007fd4',
+      '--vscode-font-family': 'DejaVu Sans, sans-serif',
+      '--vscode-editor-font-family': 'DejaVu Sans Mono, monospace',
+      '--vscode-font-size': '13px',
+      '--vscode-trmLens-timeline-positive': '#f59322',
+      '--vscode-trmLens-timeline-negative': '#3794ff',
+      '--vscode-trmLens-timeline-changed': '#c586c0',
+      '--vscode-trmLens-timeline-wrong': '#f14c4c',
+      '--vscode-editorWidget-border': '#454545',
+      '--vscode-button-background': '#0e639c',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-dropdown-background': '#3c3c3c',
+      '--vscode-dropdown-foreground': '#f0f0f0',
     },
   },
   light: {
     bodyClass: 'vscode-light',
     vars: {
-      '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#333333', '--vscode-descriptionForeground': '#717171',
-      '--vscode-panel-border': '#d4d4d4', '--vscode-focusBorder': '#0090f1', '--vscode-font-family': 'DejaVu Sans, sans-serif',
-      '--vscode-editor-font-family': 'DejaVu Sans Mono, monospace', '--vscode-font-size': '13px',
-      '--vscode-trmLens-timeline-positive': '#d9480f', '--vscode-trmLens-timeline-negative': '#1c7ed6',
-      '--vscode-trmLens-timeline-changed': '#ae3ec9', '--vscode-trmLens-timeline-wrong': '#e51400',
-      '--vscode-editorWidget-border': '#c8c8c8', '--vscode-button-background': '#007acc', '--vscode-button-foreground': '#ffffff',
-      '--vscode-dropdown-background': '#ffffff', '--vscode-dropdown-foreground': '#333333',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-editor-foreground': '#333333',
+      '--vscode-descriptionForeground': '#717171',
+      '--vscode-panel-border': '#d4d4d4',
+      '--vscode-focusBorder': '#0090f1',
+      '--vscode-font-family': 'DejaVu Sans, sans-serif',
+      '--vscode-editor-font-family': 'DejaVu Sans Mono, monospace',
+      '--vscode-font-size': '13px',
+      '--vscode-trmLens-timeline-positive': '#d9480f',
+      '--vscode-trmLens-timeline-negative': '#1c7ed6',
+      '--vscode-trmLens-timeline-changed': '#ae3ec9',
+      '--vscode-trmLens-timeline-wrong': '#e51400',
+      '--vscode-editorWidget-border': '#c8c8c8',
+      '--vscode-button-background': '#007acc',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-dropdown-background': '#ffffff',
+      '--vscode-dropdown-foreground': '#333333',
     },
   },
 } as const;
 export type ThemeName = keyof typeof THEMES;
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
@@ -141,21 +168,40 @@ export interface OpenedPage {
 }
 
 /** Opens the panel HTML in a new page with a theme; returns once the webview has posted `ready`. */
-export async function openTimeline(browser: Browser, theme: ThemeName, viewport = { width: 1400, height: 1060 }): Promise<OpenedPage> {
+export async function openTimeline(
+  browser: Browser,
+  theme: ThemeName,
+  viewport = { width: 1400, height: 1060 },
+): Promise<OpenedPage> {
   const script = path.join(ROOT, 'dist/webview.js');
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: run \`node esbuild.mjs\` first`);
   const page = await browser.newPage({ viewport, deviceScaleFactor: 1 });
-  const pageErrors: string[] = []; const consoleErrors: string[] = []; const offOrigin: string[] = [];
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  const offOrigin: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
   const t = THEMES[theme];
-  const themeCss = `html { ${Object.entries(t.vars).map(([k, v]) => `${k}: ${v};`).join(' ')} }`;
-  const html = timelineHtml({ cspSource: ORIGIN, nonce: 'dGVzdC1ub25jZS0xMjM0NTY3OA==', scriptUri: `${ORIGIN}/dist/webview.js`, styleUri: `${ORIGIN}/media/timeline.css` })
+  const themeCss = `html { ${Object.entries(t.vars)
+    .map(([k, v]) => `${k}: ${v};`)
+    .join(' ')} }`;
+  const html = timelineHtml({
+    cspSource: ORIGIN,
+    nonce: 'dGVzdC1ub25jZS0xMjM0NTY3OA==',
+    scriptUri: `${ORIGIN}/dist/webview.js`,
+    styleUri: `${ORIGIN}/media/timeline.css`,
+  })
     .replace('<body>', `<body class="${t.bodyClass}">`)
     .replace('</head>', `<link rel="stylesheet" href="${ORIGIN}/theme.css">\n</head>`);
   await page.route('**/*', async (route) => {
     const url = new URL(route.request().url());
-    if (url.origin !== ORIGIN) { offOrigin.push(url.href); await route.abort(); return; }
+    if (url.origin !== ORIGIN) {
+      offOrigin.push(url.href);
+      await route.abort();
+      return;
+    }
     const files: Record<string, [string | Buffer, string]> = {
       '/index.html': [html, 'text/html'],
       '/theme.css': [themeCss, 'text/css'],
@@ -163,19 +209,28 @@ export async function openTimeline(browser: Browser, theme: ThemeName, viewport 
       '/media/timeline.css': [fs.readFileSync(path.join(ROOT, 'media/timeline.css')), 'text/css'],
     };
     const f = files[url.pathname];
-    if (!f) { offOrigin.push(url.href); await route.fulfill({ status: 404, body: 'not found' }); return; }
+    if (!f) {
+      offOrigin.push(url.href);
+      await route.fulfill({ status: 404, body: 'not found' });
+      return;
+    }
     await route.fulfill({ status: 200, body: f[0], contentType: f[1] });
   });
   await page.addInitScript({ content: FAKE_HOST });
   await page.goto(`${ORIGIN}/index.html`);
-  await page.waitForFunction(() => (window as unknown as { __test: { posted: { type: string }[] } }).__test.posted.some((m) => m.type === 'ready'));
+  await page.waitForFunction(() =>
+    (window as unknown as { __test: { posted: { type: string }[] } }).__test.posted.some((m) => m.type === 'ready'),
+  );
   return { page, pageErrors, consoleErrors, offOrigin };
 }
 
 /** Messages the webview posted so far (typed arrays come back as plain objects; tests only read scalars). */
 export function posted(page: Page): Promise<Record<string, unknown>[]> {
-  return page.evaluate(() => (window as unknown as { __test: { posted: Record<string, unknown>[] } }).__test.posted
-    .map((m) => JSON.parse(JSON.stringify(m)) as Record<string, unknown>));
+  return page.evaluate(() =>
+    (window as unknown as { __test: { posted: Record<string, unknown>[] } }).__test.posted.map(
+      (m) => JSON.parse(JSON.stringify(m)) as Record<string, unknown>,
+    ),
+  );
 }
 
 export function violations(page: Page): Promise<string[]> {
@@ -184,11 +239,14 @@ export function violations(page: Page): Promise<string[]> {
 
 /** RGBA of one pixel of a data-resolution canvas. */
 export function pixel(page: Page, selector: string, x: number, y: number): Promise<number[]> {
-  return page.evaluate(([sel, px, py]) => {
-    const c = document.querySelector(sel as string) as HTMLCanvasElement | null;
-    if (!c) throw new Error(`no canvas ${sel as string}`);
-    return Array.from(c.getContext('2d')!.getImageData(px as number, py as number, 1, 1).data);
-  }, [selector, x, y] as const);
+  return page.evaluate(
+    ([sel, px, py]) => {
+      const c = document.querySelector(sel) as HTMLCanvasElement | null;
+      if (!c) throw new Error(`no canvas ${sel}`);
+      return Array.from(c.getContext('2d')!.getImageData(px, py, 1, 1).data);
+    },
+    [selector, x, y] as const,
+  );
 }
 
 export const hex = (h: string): number[] => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)).concat(255);

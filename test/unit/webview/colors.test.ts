@@ -2,10 +2,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  RAMP_BINS, absMaxOf, binCentre, binOf, buildRamp, niceCeil, paintValues, parseColor, widenDomain, type ColorDomain, type Rgba,
+  RAMP_BINS,
+  absMaxOf,
+  binCentre,
+  binOf,
+  buildRamp,
+  niceCeil,
+  paintValues,
+  parseColor,
+  widenDomain,
+  type ColorDomain,
+  type Rgba,
 } from '../../../webview/model/colors';
 
-const RED: Rgba = [255, 0, 0, 255]; const WHITE: Rgba = [255, 255, 255, 255]; const BLUE: Rgba = [0, 0, 255, 255];
+const RED: Rgba = [255, 0, 0, 255];
+const WHITE: Rgba = [255, 255, 255, 255];
+const BLUE: Rgba = [0, 0, 255, 255];
 
 describe('colour scales', () => {
   it('niceCeil picks 1/2/2.5/5 × 10^k at or above x', () => {

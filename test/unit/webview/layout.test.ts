@@ -3,7 +3,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clampCursor, moveCursor, nextForPlay } from '../../../webview/model/cursor';
-import { columnOf, columnsFor, describeColumn, hitColumn, rowGeometry, scrollToRow, updatesPerStep, visibleRows } from '../../../webview/model/layout';
+import {
+  columnOf,
+  columnsFor,
+  describeColumn,
+  hitColumn,
+  rowGeometry,
+  scrollToRow,
+  updatesPerStep,
+  visibleRows,
+} from '../../../webview/model/layout';
 
 const SUDOKU = { hCycles: 3, lCycles: 6, lLayers: 2 };
 const ARC = { hCycles: 3, lCycles: 4, lLayers: 2 };
@@ -16,16 +25,26 @@ describe('layout', () => {
     assert.equal(columnsFor(SUDOKU, 'layer').length, 42);
     assert.equal(columnsFor(ARC, 'layer').length, 30);
     const cols = columnsFor(SUDOKU, 'update');
-    assert.deepEqual(cols.slice(5, 8).map((c) => c.label), ['z6', 'y', 'z1']);
+    assert.deepEqual(
+      cols.slice(5, 8).map((c) => c.label),
+      ['z6', 'y', 'z1'],
+    );
     assert.deepEqual(cols[6], { index: 6, ordinal: 6, cycle: 1, kind: 'y', zIndex: 0, label: 'y' });
     assert.equal(describeColumn(cols[9]), 'cycle 2 › z 3 (z_L)');
     const layers = columnsFor(ARC, 'layer');
-    assert.deepEqual(layers.slice(8, 10).map((c) => [c.ordinal, c.layer, c.label]), [[4, 1, 'y·1'], [4, 2, 'y·2']]);
+    assert.deepEqual(
+      layers.slice(8, 10).map((c) => [c.ordinal, c.layer, c.label]),
+      [
+        [4, 1, 'y·1'],
+        [4, 2, 'y·2'],
+      ],
+    );
     assert.equal(describeColumn(layers[9]), 'cycle 1 › y (z_H) › layer 2');
   });
 
   it('maps a position to its column: a layer inside an update, else the update output (last layer)', () => {
-    const upd = columnsFor(SUDOKU, 'update'); const lay = columnsFor(SUDOKU, 'layer');
+    const upd = columnsFor(SUDOKU, 'update');
+    const lay = columnsFor(SUDOKU, 'layer');
     assert.equal(columnOf(upd, 9), 9);
     assert.equal(columnOf(upd, 9, 1), 9);
     assert.equal(columnOf(lay, 9, 1), 18);

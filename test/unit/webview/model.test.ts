@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StepSummary } from '../../../src/protocol/timeline';
-import { answerText, describeSummary, diffMask, paintAnswer, tokenColor, tokenGlyph, type AnswerColors } from '../../../webview/model/answer';
+import {
+  answerText,
+  describeSummary,
+  diffMask,
+  paintAnswer,
+  tokenColor,
+  tokenGlyph,
+  type AnswerColors,
+} from '../../../webview/model/answer';
 import { ARC_PALETTE } from '../../../webview/model/colors';
 import { FetchQueue } from '../../../webview/model/fetchQueue';
 import { cellMask, diffValues, gridOffset, gridValues } from '../../../webview/model/grid';
@@ -16,19 +24,31 @@ describe('fetch queue', () => {
   it('runs the most urgent wishes first, at most N at a time, and drops wishes not renewed', async () => {
     const started: string[] = [];
     const finish: Record<string, () => void> = {};
-    const job = (k: string) => () => { started.push(k); return new Promise<void>((r) => { finish[k] = r; }); };
+    const job = (k: string) => () => {
+      started.push(k);
+      return new Promise<void>((r) => {
+        finish[k] = r;
+      });
+    };
     const q = new FetchQueue(2);
     q.beginPass();
-    q.want('far', 9, job('far')); q.want('cursor', 0, job('cursor')); q.want('row', 1, job('row')); q.want('row', 5, job('row-dup'));
+    q.want('far', 9, job('far'));
+    q.want('cursor', 0, job('cursor'));
+    q.want('row', 1, job('row'));
+    q.want('row', 5, job('row-dup'));
     q.endPass();
     assert.deepEqual(started, ['cursor', 'row']);
     assert.equal(q.pendingCount, 1);
-    q.beginPass();                  // next frame: "far" scrolled away, "near" appeared; in-flight ones are not duplicated
-    q.want('near', 2, job('near')); q.want('cursor', 0, job('cursor-again'));
+    q.beginPass(); // next frame: "far" scrolled away, "near" appeared; in-flight ones are not duplicated
+    q.want('near', 2, job('near'));
+    q.want('cursor', 0, job('cursor-again'));
     q.endPass();
-    finish.cursor(); await tick();
+    finish.cursor();
+    await tick();
     assert.deepEqual(started, ['cursor', 'row', 'near']);
-    finish.row(); finish.near(); await tick();
+    finish.row();
+    finish.near();
+    await tick();
     assert.equal(q.inFlightCount, 0);
     assert.equal(q.pendingCount, 0);
     assert.throws(() => new FetchQueue(0), /positive integer/);
@@ -37,10 +57,17 @@ describe('fetch queue', () => {
     const q = new FetchQueue(1);
     const started: string[] = [];
     q.beginPass();
-    q.want('a', 0, () => { started.push('a'); return Promise.reject(new Error('x')); });
-    q.want('b', 1, () => { started.push('b'); return Promise.resolve(); });
+    q.want('a', 0, () => {
+      started.push('a');
+      return Promise.reject(new Error('x'));
+    });
+    q.want('b', 1, () => {
+      started.push('b');
+      return Promise.resolve();
+    });
     q.endPass();
-    await tick(); await tick();
+    await tick();
+    await tick();
     assert.deepEqual(started, ['a', 'b']);
   });
 });
@@ -49,7 +76,11 @@ describe('play loop', () => {
   it('ticks until the end, and pausing cancels a tick that is waiting for data', async () => {
     let n = 0;
     const stops: string[] = [];
-    const p = new Player(async () => ++n < 3, (r) => stops.push(r), 1);
+    const p = new Player(
+      async () => ++n < 3,
+      (r) => stops.push(r),
+      1,
+    );
     p.play();
     assert.equal(p.playing, true);
     while (p.playing) await new Promise((r) => setTimeout(r, 2));
@@ -57,7 +88,17 @@ describe('play loop', () => {
     assert.deepEqual(stops, ['end']);
     let release: () => void = () => undefined;
     let ticks = 0;
-    const q = new Player(async (token) => { ticks++; await new Promise<void>((r) => { release = r; }); return !token.cancelled; }, (r) => stops.push(r), 1);
+    const q = new Player(
+      async (token) => {
+        ticks++;
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        return !token.cancelled;
+      },
+      (r) => stops.push(r),
+      1,
+    );
     q.play();
     await tick();
     q.pause();
@@ -68,12 +109,20 @@ describe('play loop', () => {
   });
   it('reports errors and stops; delay resolves at once when cancelled', async () => {
     const stops: string[] = [];
-    const p = new Player(async () => { throw new Error('boom'); }, (r, e) => stops.push(`${r}:${(e as Error)?.message}`), 1);
+    const p = new Player(
+      async () => {
+        throw new Error('boom');
+      },
+      (r, e) => stops.push(`${r}:${(e as Error)?.message}`),
+      1,
+    );
     p.play();
-    await tick(); await tick();
+    await tick();
+    await tick();
     assert.deepEqual(stops, ['error:boom']);
     assert.equal(p.playing, false);
-    const t = new CancellationToken(); t.cancel();
+    const t = new CancellationToken();
+    t.cancel();
     await delay(60_000, t);
   });
 });
@@ -82,13 +131,17 @@ describe('heatmap store and grids', () => {
   it('keys distinguish tensor, view, channel (only for channel view) and address', () => {
     const v = { tensor: 'z', view: 'norm', channel: 5 } as const;
     assert.equal(cellKey(v, { step: 1, ordinal: 2 }), cellKey({ ...v, channel: 9 }, { step: 1, ordinal: 2 }));
-    assert.notEqual(cellKey({ ...v, view: 'channel' }, { step: 1, ordinal: 2 }), cellKey({ ...v, view: 'channel', channel: 9 }, { step: 1, ordinal: 2 }));
+    assert.notEqual(
+      cellKey({ ...v, view: 'channel' }, { step: 1, ordinal: 2 }),
+      cellKey({ ...v, view: 'channel', channel: 9 }, { step: 1, ordinal: 2 }),
+    );
     assert.notEqual(cellKey(v, { step: 1, ordinal: 2, layer: 1 }), cellKey(v, { step: 1, ordinal: 2 }));
     assert.notEqual(domainKey(v, true), domainKey(v, false));
   });
   it('evicts least recently used entries; domains widen in nice steps and bump the version', () => {
     const s = new HeatmapStore(2);
-    s.put('a', new Float32Array([1])); s.put('b', new Float32Array([2]));
+    s.put('a', new Float32Array([1]));
+    s.put('b', new Float32Array([2]));
     s.get('a');
     s.put('c', new Float32Array([-3]));
     assert.equal(s.has('b'), false);
@@ -116,15 +169,36 @@ describe('heatmap store and grids', () => {
 });
 
 describe('answers', () => {
-  const colors: AnswerColors = { background: [0, 0, 0, 255], foreground: [200, 200, 200, 255], muted: [100, 100, 100, 255],
-    positive: [255, 128, 0, 255], changed: [200, 0, 200, 255], wrong: [255, 0, 0, 255] };
+  const colors: AnswerColors = {
+    background: [0, 0, 0, 255],
+    foreground: [200, 200, 200, 255],
+    muted: [100, 100, 100, 255],
+    positive: [255, 128, 0, 255],
+    changed: [200, 0, 200, 255],
+    wrong: [255, 0, 0, 255],
+  };
   const summary = (over: Partial<StepSummary> = {}): StepSummary => ({
-    step: 2, preds: new Int32Array([2, 11, 1, 0]), confidence: new Float32Array([1, 1, 0, 1]), qHalt: 1.234, qContinue: -1,
-    haltProbability: 0.7746, wouldHalt: true, halted: false, changedCells: new Int32Array([1]), correct: false, accuracy: 0.75,
-    wrongCells: new Int32Array([2]), nonFinite: false, ...over });
+    step: 2,
+    preds: new Int32Array([2, 11, 1, 0]),
+    confidence: new Float32Array([1, 1, 0, 1]),
+    qHalt: 1.234,
+    qContinue: -1,
+    haltProbability: 0.7746,
+    wouldHalt: true,
+    halted: false,
+    changedCells: new Int32Array([1]),
+    correct: false,
+    accuracy: 0.75,
+    wrongCells: new Int32Array([2]),
+    nonFinite: false,
+    ...over,
+  });
   it('decodes tokens per task with the official encodings', () => {
-    assert.equal(tokenGlyph('sudoku', 2), '1'); assert.equal(tokenGlyph('sudoku', 10), '9'); assert.equal(tokenGlyph('sudoku', 1), '');
-    assert.equal(tokenGlyph('maze', 3), 'S'); assert.equal(tokenGlyph('maze', 4), 'G');
+    assert.equal(tokenGlyph('sudoku', 2), '1');
+    assert.equal(tokenGlyph('sudoku', 10), '9');
+    assert.equal(tokenGlyph('sudoku', 1), '');
+    assert.equal(tokenGlyph('maze', 3), 'S');
+    assert.equal(tokenGlyph('maze', 4), 'G');
     assert.deepEqual(tokenColor('arc', 2, colors), ARC_PALETTE[0]);
     assert.deepEqual(tokenColor('arc', 11, colors), ARC_PALETTE[9]);
     assert.deepEqual(tokenColor('arc', 0, colors), colors.background, 'PAD is background');
@@ -145,7 +219,13 @@ describe('answers', () => {
     assert.equal(diffMask(summary({ wrongCells: undefined }), 'label'), null, 'no labels: nothing to mark');
   });
   it('describes a step in words', () => {
-    assert.equal(describeSummary(summary(), 4), 'step 2 · 3/4 labelled cells right · 1 changed · q_halt = 1.23 (p = 0.775) → would halt');
-    assert.match(describeSummary(summary({ halted: true, nonFinite: true, wouldHalt: false }), 0), /→ continue · halted here · ⚠ non-finite values$/);
+    assert.equal(
+      describeSummary(summary(), 4),
+      'step 2 · 3/4 labelled cells right · 1 changed · q_halt = 1.23 (p = 0.775) → would halt',
+    );
+    assert.match(
+      describeSummary(summary({ halted: true, nonFinite: true, wouldHalt: false }), 0),
+      /→ continue · halted here · ⚠ non-finite values$/,
+    );
   });
 });

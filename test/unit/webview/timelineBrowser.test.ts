@@ -28,38 +28,87 @@ function sudokuSession(reached: number, haltAt: number) {
   const summaries = Array.from({ length: reached }, (_, k) => {
     const step = k + 1;
     // Step s still has 12/s wrong cells (all solved from the halting step on) and confidence grows with s.
-    const wrong = step >= haltAt ? [] : Array.from({ length: Math.round(24 / step) }, (_, j) => (j * 7 + 3) % 81).filter((c) => inputs[c] === 1);
+    const wrong =
+      step >= haltAt
+        ? []
+        : Array.from({ length: Math.round(24 / step) }, (_, j) => (j * 7 + 3) % 81).filter((c) => inputs[c] === 1);
     const preds = labels.map((t, i) => (wrong.includes(i) ? ((t - 2 + 1) % 9) + 2 : t));
-    const confidence = labels.map((_, i) => (inputs[i] !== 1 ? 0.99 : Math.min(0.99, 0.35 + 0.15 * step + (i % 5) * 0.02)));
-    const changed = step === 1 ? inputs.map((t, i) => (t === 1 ? i : -1)).filter((i) => i >= 0) : wrong.concat([5, 40]).filter((c) => inputs[c] === 1);
+    const confidence = labels.map((_, i) =>
+      inputs[i] !== 1 ? 0.99 : Math.min(0.99, 0.35 + 0.15 * step + (i % 5) * 0.02),
+    );
+    const changed =
+      step === 1
+        ? inputs.map((t, i) => (t === 1 ? i : -1)).filter((i) => i >= 0)
+        : wrong.concat([5, 40]).filter((c) => inputs[c] === 1);
     return { preds, confidence, qHalt: -4 + 1.5 * step, halted: step === haltAt, changed, wrong };
   });
   return {
     traceInfo: {
-      sessionId: 'sess-1', sessionName: 'Sudoku #17', puzzleId: 'sudoku-extreme/test/17', taskKind: 'sudoku',
-      gridHeight: 9, gridWidth: 9, seqLen: 81, puzzleEmbLen: 16, hiddenSize: 512, vocabSize: 11,
-      hCycles: 3, lCycles: 6, lLayers: 2, maxSteps: 16, inputs, labels, checkpoint: 'trm-sudoku-mlp-small', backend: 'wasm (simd)',
+      sessionId: 'sess-1',
+      sessionName: 'Sudoku #17',
+      puzzleId: 'sudoku-extreme/test/17',
+      taskKind: 'sudoku',
+      gridHeight: 9,
+      gridWidth: 9,
+      seqLen: 81,
+      puzzleEmbLen: 16,
+      hiddenSize: 512,
+      vocabSize: 11,
+      hCycles: 3,
+      lCycles: 6,
+      lLayers: 2,
+      maxSteps: 16,
+      inputs,
+      labels,
+      checkpoint: 'trm-sudoku-mlp-small',
+      backend: 'wasm (simd)',
     },
     summaries,
   };
 }
 
 function initMessage(session: ReturnType<typeof sudokuSession>, position: Record<string, unknown> | null) {
-  return { type: 'init', protocolVersion: 1, theme: 'dark', view: null, traceInfo: session.traceInfo, position, notice: '' };
+  return {
+    type: 'init',
+    protocolVersion: 1,
+    theme: 'dark',
+    view: null,
+    traceInfo: session.traceInfo,
+    position,
+    notice: '',
+  };
 }
 
-const BREAKPOINT_POS = { step: 3, cycle: 2, kind: 'z', index: 3, ordinal: 9, description: 'step 3 › cycle 2 › z 3 (z_L)', reason: 'breakpoint' };
+const BREAKPOINT_POS = {
+  step: 3,
+  cycle: 2,
+  kind: 'z',
+  index: 3,
+  ordinal: 9,
+  description: 'step 3 › cycle 2 › z 3 (z_L)',
+  reason: 'breakpoint',
+};
 
-async function start(o: OpenedPage, session: ReturnType<typeof sudokuSession>, position: Record<string, unknown> | null): Promise<void> {
+async function start(
+  o: OpenedPage,
+  session: ReturnType<typeof sudokuSession>,
+  position: Record<string, unknown> | null,
+): Promise<void> {
   await o.page.evaluate((s) => (window as never as { __test: { setup(c: unknown): void } }).__test.setup(s), session);
-  await o.page.evaluate((m) => (window as never as { __test: { send(m: unknown): void } }).__test.send(m), initMessage(session, position));
+  await o.page.evaluate(
+    (m) => (window as never as { __test: { send(m: unknown): void } }).__test.send(m),
+    initMessage(session, position),
+  );
 }
 
 /** Waits until every visible cell and answer thumbnail shows data (no pending requests, nothing missing). */
 async function settled(page: Page): Promise<void> {
   await page.waitForFunction(() => {
     const t = (window as never as { __test: { posted: { type: string; id?: number }[] } }).__test;
-    return t.posted.filter((m) => m.type.startsWith('request')).length > 0 && !document.querySelector('.tl-detail-message:not([hidden])');
+    return (
+      t.posted.filter((m) => m.type.startsWith('request')).length > 0 &&
+      !document.querySelector('.tl-detail-message:not([hidden])')
+    );
   });
   // Let the request queue drain and a final frame paint.
   await page.waitForFunction(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => r(true)), 150)));
@@ -69,7 +118,11 @@ const status = (page: Page): Promise<string> => page.locator('.tl-status').inner
 /** Waits for the status line to match (renders happen on the next animation frame). */
 async function statusMatches(page: Page, re: RegExp, message?: string): Promise<void> {
   try {
-    await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('.tl-status')!.textContent ?? ''), re.source, { timeout: 5000 });
+    await page.waitForFunction(
+      (src) => new RegExp(src).test(document.querySelector('.tl-status')!.textContent ?? ''),
+      re.source,
+      { timeout: 5000 },
+    );
   } catch {
     assert.match(await status(page), re, message);
   }
@@ -77,13 +130,28 @@ async function statusMatches(page: Page, re: RegExp, message?: string): Promise<
 
 describe('timeline webview in Chromium', () => {
   let browser: Browser;
-  before(async () => { browser = await launch(); });
-  after(async () => { await browser?.close(); });
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
 
   it('shows the no-session notice, with no network access and no CSP violation', async () => {
     const o = await openTimeline(browser, 'dark');
-    await o.page.evaluate((n) => (window as never as { __test: { send(m: unknown): void } }).__test.send(
-      { type: 'init', protocolVersion: 1, theme: 'dark', view: null, traceInfo: null, position: null, notice: n }), NO_SESSION_NOTICE);
+    await o.page.evaluate(
+      (n) =>
+        (window as never as { __test: { send(m: unknown): void } }).__test.send({
+          type: 'init',
+          protocolVersion: 1,
+          theme: 'dark',
+          view: null,
+          traceInfo: null,
+          position: null,
+          notice: n,
+        }),
+      NO_SESSION_NOTICE,
+    );
     await o.page.waitForFunction((n) => document.body.innerText.includes(n), NO_SESSION_NOTICE);
     assert.equal(await o.page.locator('.tl-main').isHidden(), true);
     assert.deepEqual(o.offOrigin, []);
@@ -106,14 +174,18 @@ describe('timeline webview in Chromium', () => {
     assert.equal(await page.locator('.tl-row').count(), 16, 'all 16 rows fit the viewport');
     assert.match(await page.locator('.tl-row[data-step="3"] .tl-rowlabel').innerText(), /step 3\s*q 0\.5\s*⚑\s*●/);
     assert.match(await page.locator('.tl-answer-text').innerText(), /step 3 · 81\/81 labelled cells right ✓ solved/);
-    assert.match(await page.locator('.tl-answer-canvas').getAttribute('aria-label') ?? '', /483921657\n967345821/);
+    assert.match((await page.locator('.tl-answer-canvas').getAttribute('aria-label')) ?? '', /483921657\n967345821/);
     // Heatmap pixels: grid column 0 has norm 0 (background), column 8 has norm 5 = the top of the fixed
     // [0, 5] domain (positive colour). The 1000s in the puzzle prefix must have been dropped.
     const dark = THEMES.dark.vars;
     const cells = '.tl-row[data-step="3"] canvas.tl-cells';
     assert.deepEqual(await pixel(page, cells, 0, 0), hex(dark['--vscode-editor-background']));
     assert.deepEqual(await pixel(page, cells, 8, 4), hex(dark['--vscode-trmLens-timeline-positive']));
-    assert.deepEqual(await pixel(page, cells, 20 * 10 + 8, 0), hex(dark['--vscode-trmLens-timeline-positive']), 'last column (y update)');
+    assert.deepEqual(
+      await pixel(page, cells, 20 * 10 + 8, 0),
+      hex(dark['--vscode-trmLens-timeline-positive']),
+      'last column (y update)',
+    );
     assert.deepEqual(await pixel(page, cells, 9, 0), [0, 0, 0, 0], 'the gap between cells stays transparent');
     const detail = await pixel(page, 'canvas.tl-detail-canvas', 8, 8);
     assert.deepEqual(detail, hex(dark['--vscode-trmLens-timeline-positive']));
@@ -121,7 +193,10 @@ describe('timeline webview in Chromium', () => {
     const unreached = await pixel(page, '.tl-row[data-step="5"] canvas.tl-cells', 8, 0);
     assert.notDeepEqual(unreached, hex(dark['--vscode-trmLens-timeline-positive']));
     const reqs = await posted(page);
-    assert.ok(reqs.every((m) => m.type !== 'requestHeatmap' || (m.step as number) <= 3), 'no heatmap request beyond the reached step');
+    assert.ok(
+      reqs.every((m) => m.type !== 'requestHeatmap' || (m.step as number) <= 3),
+      'no heatmap request beyond the reached step',
+    );
     assert.ok(reqs.some((m) => m.type === 'requestTrajectory' && m.steps === 3 && m.tensor === 'z'));
     // q_halt chart: one point per reached step, step 3 above zero (would halt), halted flag, breakpoint marker.
     assert.equal(await page.locator('svg.tl-qhalt circle.pt').count(), 3);
@@ -153,27 +228,38 @@ describe('timeline webview in Chromium', () => {
     const { page } = o;
     await start(o, sudokuSession(3, 3), BREAKPOINT_POS);
     await settled(page);
-    const ring = (): Promise<string> => page.locator('svg.tl-traj circle.cursor').evaluate((c) => `${c.getAttribute('cx')},${c.getAttribute('cy')}`);
+    const ring = (): Promise<string> =>
+      page.locator('svg.tl-traj circle.cursor').evaluate((c) => `${c.getAttribute('cx')},${c.getAttribute('cy')}`);
     const ringBefore = await ring();
     await page.locator('.tl-timeline').focus();
     await page.keyboard.press('ArrowRight');
-    await page.waitForFunction(() => document.querySelector('.tl-status')!.textContent!.includes('cursor: step 3 › cycle 2 › z 4 (z_L)'));
+    await page.waitForFunction(() =>
+      document.querySelector('.tl-status')!.textContent.includes('cursor: step 3 › cycle 2 › z 4 (z_L)'),
+    );
     // The trajectory ring and the q_halt cursor line follow the cursor without redrawing the points.
     assert.notEqual(await ring(), ringBefore, 'the trajectory ring moved to the new update');
     assert.equal(await page.locator('svg.tl-traj circle.cursor').count(), 1);
     assert.equal(await page.locator('svg.tl-traj rect.pt').count(), 63);
     // The seek is sent once the cursor rests, and the echoed position does not move the cursor back.
-    await page.waitForFunction(() => (window as never as { __test: { posted: { type: string }[] } }).__test.posted.some((m) => m.type === 'seek'));
+    await page.waitForFunction(() =>
+      (window as never as { __test: { posted: { type: string }[] } }).__test.posted.some((m) => m.type === 'seek'),
+    );
     let seeks = (await posted(page)).filter((m) => m.type === 'seek');
     assert.deepEqual(seeks, [{ type: 'seek', step: 3, ordinal: 10 }]);
-    await page.waitForFunction(() => document.querySelector('.tl-status')!.textContent!.includes('stopped at step 3 › cycle 2 › z 4 (z_L) (seek)'));
+    await page.waitForFunction(() =>
+      document.querySelector('.tl-status')!.textContent.includes('stopped at step 3 › cycle 2 › z 4 (z_L) (seek)'),
+    );
     await page.keyboard.press('Home');
     await statusMatches(page, /cursor: step 1 › cycle 1 › z 1 \(z_L\)/);
-    await page.waitForFunction(() => {
-      const l = document.querySelector('svg.tl-qhalt line.cursor');
-      const first = document.querySelector('svg.tl-qhalt circle.pt[data-step="1"]');
-      return l && first && l.getAttribute('x1') === first.getAttribute('cx');
-    }, undefined, { timeout: 5000 });
+    await page.waitForFunction(
+      () => {
+        const l = document.querySelector('svg.tl-qhalt line.cursor');
+        const first = document.querySelector('svg.tl-qhalt circle.pt[data-step="1"]');
+        return l && first && l.getAttribute('x1') === first.getAttribute('cx');
+      },
+      undefined,
+      { timeout: 5000 },
+    );
     await page.keyboard.press('End');
     await statusMatches(page, /cursor: step 3 › cycle 3 › y \(z_H\)/, 'End stops at the last reached update');
     await page.keyboard.press('ArrowDown');
@@ -183,23 +269,57 @@ describe('timeline webview in Chromium', () => {
     const box = (await page.locator('.tl-row[data-step="2"] canvas.tl-cells').boundingBox())!;
     const scale = box.width / (21 * 10 - 1);
     await page.mouse.click(box.x + (20 * 10 + 4) * scale, box.y + box.height / 2);
-    await page.waitForFunction(() => (window as never as { __test: { posted: { type: string; step?: number }[] } }).__test.posted.some((m) => m.type === 'seek' && m.step === 2));
+    await page.waitForFunction(() =>
+      (window as never as { __test: { posted: { type: string; step?: number }[] } }).__test.posted.some(
+        (m) => m.type === 'seek' && m.step === 2,
+      ),
+    );
     seeks = (await posted(page)).filter((m) => m.type === 'seek');
     assert.deepEqual(seeks[seeks.length - 1], { type: 'seek', step: 2, ordinal: 20 });
     // A step in VS Code: a position event from the host moves the cursor.
-    await page.evaluate(() => (window as never as { __test: { sendRaw(m: unknown): void } }).__test.sendRaw({ type: 'position', sessionId: 'sess-1',
-      position: { step: 1, cycle: 1, kind: 'y', index: 0, ordinal: 6, description: 'step 1 › cycle 1 › y (z_H)', reason: 'step' } }));
-    await page.waitForFunction(() => document.querySelector('.tl-status')!.textContent!.includes('cursor: step 1 › cycle 1 › y (z_H)'));
+    await page.evaluate(() =>
+      (window as never as { __test: { sendRaw(m: unknown): void } }).__test.sendRaw({
+        type: 'position',
+        sessionId: 'sess-1',
+        position: {
+          step: 1,
+          cycle: 1,
+          kind: 'y',
+          index: 0,
+          ordinal: 6,
+          description: 'step 1 › cycle 1 › y (z_H)',
+          reason: 'step',
+        },
+      }),
+    );
+    await page.waitForFunction(() =>
+      document.querySelector('.tl-status')!.textContent.includes('cursor: step 1 › cycle 1 › y (z_H)'),
+    );
     // Positions of another session are ignored.
-    await page.evaluate(() => (window as never as { __test: { sendRaw(m: unknown): void } }).__test.sendRaw({ type: 'position', sessionId: 'other',
-      position: { step: 2, cycle: 1, kind: 'z', index: 1, ordinal: 0, description: 'step 2 › cycle 1 › z 1 (z_L)', reason: 'step' } }));
+    await page.evaluate(() =>
+      (window as never as { __test: { sendRaw(m: unknown): void } }).__test.sendRaw({
+        type: 'position',
+        sessionId: 'other',
+        position: {
+          step: 2,
+          cycle: 1,
+          kind: 'z',
+          index: 1,
+          ordinal: 0,
+          description: 'step 2 › cycle 1 › z 1 (z_L)',
+          reason: 'step',
+        },
+      }),
+    );
     // Space plays: the cursor advances on its own; space again pauses.
     await page.locator('.tl-timeline').focus();
     await page.keyboard.press(' ');
-    await page.waitForFunction(() => document.querySelector('#tl-play')!.textContent!.includes('Pause'));
-    await page.waitForFunction(() => document.querySelector('.tl-status')!.textContent!.includes('cursor: step 1 › cycle 2 › z 2 (z_L)'));
+    await page.waitForFunction(() => document.querySelector('#tl-play')!.textContent.includes('Pause'));
+    await page.waitForFunction(() =>
+      document.querySelector('.tl-status')!.textContent.includes('cursor: step 1 › cycle 2 › z 2 (z_L)'),
+    );
     await page.keyboard.press(' ');
-    await page.waitForFunction(() => document.querySelector('#tl-play')!.textContent!.includes('Play'));
+    await page.waitForFunction(() => document.querySelector('#tl-play')!.textContent.includes('Play'));
     const cursorPart = async (): Promise<string> => /cursor: [^·]+/.exec(await status(page))![0];
     const pausedAt = await cursorPart();
     await page.waitForTimeout(600);
@@ -219,16 +339,34 @@ describe('timeline webview in Chromium', () => {
     await page.selectOption('#tl-view', 'channel');
     await page.fill('#tl-channel', '7');
     await page.locator('#tl-channel').dispatchEvent('change');
-    await page.waitForFunction(() => (window as never as { __test: { posted: { type: string; channel?: number }[] } }).__test.posted
-      .some((m) => m.type === 'requestHeatmap' && m.channel === 7));
+    await page.waitForFunction(() =>
+      (window as never as { __test: { posted: { type: string; channel?: number }[] } }).__test.posted.some(
+        (m) => m.type === 'requestHeatmap' && m.channel === 7,
+      ),
+    );
     await settled(page);
     const dark = THEMES.dark.vars;
     const cells = '.tl-row[data-step="3"] canvas.tl-cells';
-    assert.deepEqual(await pixel(page, cells, 0, 0), hex(dark['--vscode-trmLens-timeline-negative']), 'value −5: negative end');
-    assert.deepEqual(await pixel(page, cells, 4, 0), hex(dark['--vscode-editor-background']), 'value 0: the middle bin is the background');
-    assert.deepEqual(await pixel(page, cells, 8, 0), hex(dark['--vscode-trmLens-timeline-positive']), 'value +5: positive end');
+    assert.deepEqual(
+      await pixel(page, cells, 0, 0),
+      hex(dark['--vscode-trmLens-timeline-negative']),
+      'value −5: negative end',
+    );
+    assert.deepEqual(
+      await pixel(page, cells, 4, 0),
+      hex(dark['--vscode-editor-background']),
+      'value 0: the middle bin is the background',
+    );
+    assert.deepEqual(
+      await pixel(page, cells, 8, 0),
+      hex(dark['--vscode-trmLens-timeline-positive']),
+      'value +5: positive end',
+    );
     const views = (await posted(page)).filter((m) => m.type === 'setView');
-    assert.deepEqual(views[views.length - 1], { type: 'setView', view: { tensor: 'z', view: 'channel', channel: 7, diff: 'none', granularity: 'update' } });
+    assert.deepEqual(views[views.length - 1], {
+      type: 'setView',
+      view: { tensor: 'z', view: 'channel', channel: 7, diff: 'none', granularity: 'update' },
+    });
     // Δ previous update: the fake data is identical across updates, so every difference is 0 (background).
     await page.selectOption('#tl-diff', 'previous');
     await settled(page);
@@ -237,9 +375,15 @@ describe('timeline webview in Chromium', () => {
     assert.match(await page.locator('.tl-detail .tl-caption').innerText(), /channel 7 · Δ previous update/);
     // Layer columns: 2 layers per update → 42 columns, requests carry the layer.
     await page.selectOption('#tl-granularity', 'layer');
-    await page.waitForFunction(() => (window as never as { __test: { posted: { type: string; layer?: number }[] } }).__test.posted
-      .some((m) => m.type === 'requestHeatmap' && m.layer === 2));
-    assert.equal(await page.locator('.tl-row[data-step="1"] canvas.tl-cells').evaluate((c) => (c as HTMLCanvasElement).width), 42 * 10 - 1);
+    await page.waitForFunction(() =>
+      (window as never as { __test: { posted: { type: string; layer?: number }[] } }).__test.posted.some(
+        (m) => m.type === 'requestHeatmap' && m.layer === 2,
+      ),
+    );
+    assert.equal(
+      await page.locator('.tl-row[data-step="1"] canvas.tl-cells').evaluate((c) => (c as HTMLCanvasElement).width),
+      42 * 10 - 1,
+    );
     await statusMatches(page, /cursor: step 3 › cycle 2 › z 3 \(z_L\) › layer 2/);
     assert.deepEqual(o.pageErrors, []);
     await page.close();
@@ -253,16 +397,25 @@ describe('timeline webview in Chromium', () => {
     await page.evaluate(() => {
       const t = (window as never as { __test: { sendRaw(m: unknown): void } }).__test;
       t.sendRaw({ type: 'heatmap', id: 1, values: [1, 2, 3], min: 0, max: 1 });
-      t.sendRaw({ type: 'position', sessionId: 'sess-1', position: { step: 0, cycle: 1, kind: 'z', index: 1, ordinal: 0, description: '', reason: '' } });
+      t.sendRaw({
+        type: 'position',
+        sessionId: 'sess-1',
+        position: { step: 0, cycle: 1, kind: 'z', index: 1, ordinal: 0, description: '', reason: '' },
+      });
       t.sendRaw({ type: 'launchMissiles' });
       t.sendRaw({ type: 'error', id: null, message: 'seek to step 9 failed: step 9 is beyond max_steps' });
     });
-    await page.waitForFunction(() => (window as never as { __test: { posted: { type: string }[] } }).__test.posted.filter((m) => m.type === 'webviewError').length >= 3);
+    await page.waitForFunction(
+      () =>
+        (window as never as { __test: { posted: { type: string }[] } }).__test.posted.filter(
+          (m) => m.type === 'webviewError',
+        ).length >= 3,
+    );
     const errors = (await posted(page)).filter((m) => m.type === 'webviewError').map((m) => m.message as string);
     assert.match(errors[0], /heatmap\.values: expected Float32Array, got an array/);
     assert.match(errors[1], /position\.position\.step: expected an integer in \[1, 1000000\], got 0/);
     assert.match(errors[2], /unknown type "launchMissiles"/);
-    await page.waitForFunction(() => document.querySelector('.tl-error')!.textContent!.includes('beyond max_steps'));
+    await page.waitForFunction(() => document.querySelector('.tl-error')!.textContent.includes('beyond max_steps'));
     await statusMatches(page, /cursor: step 2 › cycle 2 › z 3/, 'state untouched by the bad messages');
     // A non-finite value is painted with the non-finite colour, not as a number.
     await page.close();
@@ -272,54 +425,144 @@ describe('timeline webview in Chromium', () => {
     const o = await openTimeline(browser, 'light');
     const { page } = o;
     const session = sudokuSession(5, 4);
-    await start(o, session, { step: 5, cycle: 1, kind: 'z', index: 2, ordinal: 1, description: 'step 5 › cycle 1 › z 2 (z_L)', reason: 'step' });
+    await start(o, session, {
+      step: 5,
+      cycle: 1,
+      kind: 'z',
+      index: 2,
+      ordinal: 1,
+      description: 'step 5 › cycle 1 › z 2 (z_L)',
+      reason: 'step',
+    });
     await page.selectOption('#tl-diff', 'label');
     await settled(page);
     const light = THEMES.light.vars;
-    assert.deepEqual(await pixel(page, '.tl-row[data-step="1"] canvas.tl-cells', 0, 0), hex(light['--vscode-editor-background']));
-    assert.deepEqual(await pixel(page, '.tl-row[data-step="1"] canvas.tl-cells', 8, 0), hex(light['--vscode-trmLens-timeline-positive']));
+    assert.deepEqual(
+      await pixel(page, '.tl-row[data-step="1"] canvas.tl-cells', 0, 0),
+      hex(light['--vscode-editor-background']),
+    );
+    assert.deepEqual(
+      await pixel(page, '.tl-row[data-step="1"] canvas.tl-cells', 8, 0),
+      hex(light['--vscode-trmLens-timeline-positive']),
+    );
     // Diff vs label: a wrong cell of step 1 is painted with the "wrong" colour in its answer thumbnail.
     const wrong1 = session.summaries[0].wrong[0];
-    assert.deepEqual(await pixel(page, '.tl-row[data-step="1"] canvas.tl-ans', wrong1 % 9, Math.floor(wrong1 / 9)), hex(light['--vscode-trmLens-timeline-wrong']));
+    assert.deepEqual(
+      await pixel(page, '.tl-row[data-step="1"] canvas.tl-ans', wrong1 % 9, Math.floor(wrong1 / 9)),
+      hex(light['--vscode-trmLens-timeline-wrong']),
+    );
     assert.match(await page.locator('.tl-answer-text').innerText(), /step 5 · 81\/81 labelled cells right/);
     // Back to step 2 (as after a reverse step): its answer still has wrong cells, outlined against the label.
-    await page.evaluate(() => (window as never as { __test: { sendRaw(m: unknown): void } }).__test.sendRaw({ type: 'position', sessionId: 'sess-1',
-      position: { step: 2, cycle: 3, kind: 'y', index: 0, ordinal: 20, description: 'step 2 › cycle 3 › y (z_H)', reason: 'step back' } }));
+    await page.evaluate(() =>
+      (window as never as { __test: { sendRaw(m: unknown): void } }).__test.sendRaw({
+        type: 'position',
+        sessionId: 'sess-1',
+        position: {
+          step: 2,
+          cycle: 3,
+          kind: 'y',
+          index: 0,
+          ordinal: 20,
+          description: 'step 2 › cycle 3 › y (z_H)',
+          reason: 'step back',
+        },
+      }),
+    );
     const right2 = 81 - session.summaries[1].wrong.length;
-    await page.waitForFunction((t) => document.querySelector('.tl-answer-text')!.textContent!.includes(t), `step 2 · ${right2}/81 labelled cells right`);
-    assert.equal(await status(page).then((t) => /reached step 5/.test(t)), true, 'going back does not forget later steps');
+    await page.waitForFunction(
+      (t) => document.querySelector('.tl-answer-text')!.textContent.includes(t),
+      `step 2 · ${right2}/81 labelled cells right`,
+    );
+    assert.equal(
+      await status(page).then((t) => /reached step 5/.test(t)),
+      true,
+      'going back does not forget later steps',
+    );
     await page.screenshot({ path: shotPath('timeline-light.png') });
 
     // 30×30 ARC: 16 reached steps × 15 updates of 900 values. Once the data is cached, a cursor move
     // is one render pass: time those passes (performance.measure entries of the app).
-    const arcInputs = Array.from({ length: 900 }, (_, i) => ((i % 30) < 12 && i < 360 ? 2 + ((i * 7) % 10) : 0));
+    const arcInputs = Array.from({ length: 900 }, (_, i) => (i % 30 < 12 && i < 360 ? 2 + ((i * 7) % 10) : 0));
     const arc = {
-      traceInfo: { ...session.traceInfo, sessionId: 'sess-arc', sessionName: 'ARC', puzzleId: 'arc-agi-1/eval/0a1d4ef5', taskKind: 'arc',
-        gridHeight: 30, gridWidth: 30, seqLen: 900, vocabSize: 12, lCycles: 4, inputs: arcInputs, labels: arcInputs },
-      summaries: Array.from({ length: 16 }, (_, k) => ({ preds: arcInputs, confidence: arcInputs.map(() => 0.5 + k / 40), qHalt: k - 8,
-        halted: k === 15, changed: [], wrong: [] })),
+      traceInfo: {
+        ...session.traceInfo,
+        sessionId: 'sess-arc',
+        sessionName: 'ARC',
+        puzzleId: 'arc-agi-1/eval/0a1d4ef5',
+        taskKind: 'arc',
+        gridHeight: 30,
+        gridWidth: 30,
+        seqLen: 900,
+        vocabSize: 12,
+        lCycles: 4,
+        inputs: arcInputs,
+        labels: arcInputs,
+      },
+      summaries: Array.from({ length: 16 }, (_, k) => ({
+        preds: arcInputs,
+        confidence: arcInputs.map(() => 0.5 + k / 40),
+        qHalt: k - 8,
+        halted: k === 15,
+        changed: [],
+        wrong: [],
+      })),
     };
     const postedBeforeArc = (await posted(page)).length;
-    await page.evaluate(() => { performance.clearMeasures('trm-timeline-first-frame'); performance.clearMeasures('trm-timeline-complete'); });
+    await page.evaluate(() => {
+      performance.clearMeasures('trm-timeline-first-frame');
+      performance.clearMeasures('trm-timeline-complete');
+    });
     await page.evaluate((s) => (window as never as { __test: { setup(c: unknown): void } }).__test.setup(s), arc);
     await page.evaluate((m) => (window as never as { __test: { send(m: unknown): void } }).__test.send(m), {
-      type: 'init', protocolVersion: 1, theme: 'light', view: null, traceInfo: arc.traceInfo, notice: '',
-      position: { step: 16, cycle: 3, kind: 'y', index: 0, ordinal: 14, description: 'step 16 › cycle 3 › y (z_H)', reason: 'step' } });
-    await page.waitForFunction(() => document.querySelector('.tl-title')!.textContent!.includes('arc-agi-1'));
-    await page.waitForFunction(() => {
-      const t = (window as never as { __test: { posted: { type: string; step?: number }[] } }).__test;
-      return t.posted.filter((m) => m.type === 'requestHeatmap').length >= 10 * 15;
-    }, undefined, { timeout: 15_000 });
+      type: 'init',
+      protocolVersion: 1,
+      theme: 'light',
+      view: null,
+      traceInfo: arc.traceInfo,
+      notice: '',
+      position: {
+        step: 16,
+        cycle: 3,
+        kind: 'y',
+        index: 0,
+        ordinal: 14,
+        description: 'step 16 › cycle 3 › y (z_H)',
+        reason: 'step',
+      },
+    });
+    await page.waitForFunction(() => document.querySelector('.tl-title')!.textContent.includes('arc-agi-1'));
+    await page.waitForFunction(
+      () => {
+        const t = (window as never as { __test: { posted: { type: string; step?: number }[] } }).__test;
+        return t.posted.filter((m) => m.type === 'requestHeatmap').length >= 10 * 15;
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
     await settled(page);
-    await page.waitForFunction(() => performance.getEntriesByName('trm-timeline-complete').length > 0, undefined, { timeout: 15_000 });
-    const milestones = await page.evaluate(() => ['trm-timeline-first-frame', 'trm-timeline-complete']
-      .map((n) => performance.getEntriesByName(n).pop()?.duration ?? NaN));
-    console.log(`[bench] ARC 30×30 init → first painted frame ${milestones[0].toFixed(1)} ms; → every visible cell, summary and trajectory painted ${milestones[1].toFixed(1)} ms (in-page fake host)`);
+    await page.waitForFunction(() => performance.getEntriesByName('trm-timeline-complete').length > 0, undefined, {
+      timeout: 15_000,
+    });
+    const milestones = await page.evaluate(() =>
+      ['trm-timeline-first-frame', 'trm-timeline-complete'].map(
+        (n) => performance.getEntriesByName(n).pop()?.duration ?? NaN,
+      ),
+    );
+    console.log(
+      `[bench] ARC 30×30 init → first painted frame ${milestones[0].toFixed(1)} ms; → every visible cell, summary and trajectory painted ${milestones[1].toFixed(1)} ms (in-page fake host)`,
+    );
     assert.ok(milestones.every(Number.isFinite), 'both milestones were measured');
     // Only rows in the viewport exist and were fetched (the cursor at step 16 scrolled the top rows away).
     const rowsInDom = await page.locator('.tl-row').count();
-    const requestedSteps = new Set((await posted(page)).slice(postedBeforeArc).filter((m) => m.type === 'requestHeatmap' && (m.step as number) > 0).map((m) => m.step as number));
-    console.log(`[info] ARC: ${rowsInDom} of 16 rows in the DOM; heatmaps requested for steps ${[...requestedSteps].sort((a, b) => a - b).join(',')}`);
+    const requestedSteps = new Set(
+      (await posted(page))
+        .slice(postedBeforeArc)
+        .filter((m) => m.type === 'requestHeatmap' && (m.step as number) > 0)
+        .map((m) => m.step as number),
+    );
+    console.log(
+      `[info] ARC: ${rowsInDom} of 16 rows in the DOM; heatmaps requested for steps ${[...requestedSteps].sort((a, b) => a - b).join(',')}`,
+    );
     assert.ok(rowsInDom < 16, `virtualised: ${rowsInDom} rows in the DOM`);
     assert.ok(!requestedSteps.has(1), 'step 1 is out of view and was not fetched');
     await page.locator('.tl-timeline').focus();
@@ -334,7 +577,9 @@ describe('timeline webview in Chromium', () => {
     });
     timings.sort((a, b) => a - b);
     const q = (p: number): string => timings[Math.min(timings.length - 1, Math.floor(p * timings.length))].toFixed(2);
-    console.log(`[bench] ARC 30×30, 16×15 cells cached: render per cursor move over ${timings.length} moves: median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms`);
+    console.log(
+      `[bench] ARC 30×30, 16×15 cells cached: render per cursor move over ${timings.length} moves: median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms`,
+    );
     assert.ok(timings.length >= 30, 'every cursor move rendered');
     assert.deepEqual(o.pageErrors, []);
     assert.deepEqual(o.offOrigin, []);

@@ -21,8 +21,12 @@ export function fmtPercent(v: Metric | undefined): string {
 export function fmtDuration(sec: number | null | undefined): string {
   if (sec === null || sec === undefined || !Number.isFinite(sec) || sec < 0) return '–';
   const s = Math.round(sec);
-  const h = Math.floor(s / 3600); const m = Math.floor((s % 3600) / 60); const r = s % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}`
+    : `${m}:${String(r).padStart(2, '0')}`;
 }
 
 export function fmtCount(n: number | null | undefined): string {

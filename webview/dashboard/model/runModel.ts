@@ -4,13 +4,26 @@
 // are ignored; points that do not follow the newest step are dropped. `version` counts changes so
 // the view redraws only when something changed. Pure (no DOM), unit-tested.
 import {
-  DecimatedLog, HISTORY_CAP, isFinalStatus, type CheckpointPoint, type EvalPoint, type HostToDashboardMessage,
-  type Metric, type ProgressPoint, type RunInfo, type RunStatus, type ThemeKind,
+  DecimatedLog,
+  HISTORY_CAP,
+  isFinalStatus,
+  type CheckpointPoint,
+  type EvalPoint,
+  type HostToDashboardMessage,
+  type Metric,
+  type ProgressPoint,
+  type RunInfo,
+  type RunStatus,
+  type ThemeKind,
 } from '../../../src/protocol/dashboard';
 
 export type SeriesKey = Exclude<keyof ProgressPoint, 'step'>;
 
-export interface RunView { info: RunInfo; status: RunStatus; message: string }
+export interface RunView {
+  info: RunInfo;
+  status: RunStatus;
+  message: string;
+}
 
 /** What apply() did with a message (tests and diagnostics). */
 export type ApplyResult = 'applied' | 'otherRun' | 'noRun' | 'stale';
@@ -31,19 +44,32 @@ export class DashboardModel {
     this.progress = new DecimatedLog<ProgressPoint>(cap);
   }
 
-  get points(): ProgressPoint[] { return this.progress.points(); }
-  get latest(): ProgressPoint | undefined { return this.progress.latest; }
-  get pointCount(): number { return this.progress.length; }
-  get isFinal(): boolean { return this.run !== null && isFinalStatus(this.run.status); }
+  get points(): ProgressPoint[] {
+    return this.progress.points();
+  }
+  get latest(): ProgressPoint | undefined {
+    return this.progress.latest;
+  }
+  get pointCount(): number {
+    return this.progress.length;
+  }
+  get isFinal(): boolean {
+    return this.run !== null && isFinalStatus(this.run.status);
+  }
 
   /** Folds one (already validated) host message in. */
   apply(m: HostToDashboardMessage): ApplyResult {
-    if (m.type === 'theme') { this.theme = m.theme; this.version++; return 'applied'; }
+    if (m.type === 'theme') {
+      this.theme = m.theme;
+      this.version++;
+      return 'applied';
+    }
     if (m.type === 'init') {
       this.theme = m.theme;
       this.notice = m.notice;
       this.progress = new DecimatedLog<ProgressPoint>(this.cap);
-      this.evals = []; this.checkpoints = [];
+      this.evals = [];
+      this.checkpoints = [];
       this.run = m.run ? { info: { ...m.run.info }, status: m.run.status, message: m.run.message } : null;
       if (m.run) {
         for (const p of m.run.progress) this.progress.push(p);
@@ -101,8 +127,10 @@ export class DashboardModel {
    * trainer's elapsed time also counts the time before a resume, so it cannot give the pace).
    */
   secondsLeft(): number | null {
-    const p = this.latest; const info = this.run?.info;
-    if (!p || !info?.totalSteps || !info.examplesPerStep || !p.examplesPerSec || p.examplesPerSec <= 0 || this.isFinal) return null;
+    const p = this.latest;
+    const info = this.run?.info;
+    if (!p || !info?.totalSteps || !info.examplesPerStep || !p.examplesPerSec || p.examplesPerSec <= 0 || this.isFinal)
+      return null;
     return (info.examplesPerStep / p.examplesPerSec) * Math.max(0, info.totalSteps - p.step);
   }
 
@@ -110,10 +138,12 @@ export class DashboardModel {
   nearest(step: number): ProgressPoint | undefined {
     const pts = this.progress.points();
     if (!pts.length) return undefined;
-    let lo = 0; let hi = pts.length - 1;
+    let lo = 0;
+    let hi = pts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (pts[mid].step < step) lo = mid + 1; else hi = mid;
+      if (pts[mid].step < step) lo = mid + 1;
+      else hi = mid;
     }
     const prev = pts[Math.max(0, lo - 1)];
     return Math.abs(prev.step - step) <= Math.abs(pts[lo].step - step) ? prev : pts[lo];

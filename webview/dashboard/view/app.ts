@@ -10,15 +10,32 @@ import { DashboardModel } from '../model/runModel';
 import { CHARTS } from './charts';
 import { LineChart } from './lineChart';
 
-const STATUS_TEXT = { starting: 'starting…', running: 'training', stopping: 'stopping — writing a checkpoint…', done: 'finished', cancelled: 'stopped', failed: 'failed' } as const;
+const STATUS_TEXT = {
+  starting: 'starting…',
+  running: 'training',
+  stopping: 'stopping — writing a checkpoint…',
+  done: 'finished',
+  cancelled: 'stopped',
+  failed: 'failed',
+} as const;
 
 export class DashboardApp {
   private readonly model = new DashboardModel();
   private readonly conn: DashboardConnection;
   private readonly charts: LineChart[];
   private readonly el: {
-    title: HTMLElement; meta: HTMLElement; status: HTMLElement; bar: HTMLElement; barFill: HTMLElement; pace: HTMLElement;
-    message: HTMLElement; stop: HTMLButtonElement; notice: HTMLElement; main: HTMLElement; evals: HTMLElement; checkpoints: HTMLElement;
+    title: HTMLElement;
+    meta: HTMLElement;
+    status: HTMLElement;
+    bar: HTMLElement;
+    barFill: HTMLElement;
+    pace: HTMLElement;
+    message: HTMLElement;
+    stop: HTMLButtonElement;
+    notice: HTMLElement;
+    main: HTMLElement;
+    evals: HTMLElement;
+    checkpoints: HTMLElement;
   };
   private frame = 0;
   private drawnVersion = -1;
@@ -28,32 +45,54 @@ export class DashboardApp {
     const request = (): void => this.schedule();
     this.charts = CHARTS.map((spec) => new LineChart(spec, this.model, request));
     const saved = this.conn.savedState() as { log?: Record<string, boolean> } | undefined;
-    this.charts.forEach((c, i) => { if (saved?.log?.[CHARTS[i].id]) c.logScale = true; });
-    const stop = h('button', { class: 'db-stop', text: 'Stop', title: 'Stop after the current step; the trainer writes a checkpoint first' });
+    this.charts.forEach((c, i) => {
+      if (saved?.log?.[CHARTS[i].id]) c.logScale = true;
+    });
+    const stop = h('button', {
+      class: 'db-stop',
+      text: 'Stop',
+      title: 'Stop after the current step; the trainer writes a checkpoint first',
+    });
     stop.addEventListener('click', () => {
       const run = this.model.run;
       if (run) this.conn.post({ type: 'stop', runId: run.info.runId });
     });
     const barFill = h('div', { class: 'db-bar-fill' });
     this.el = {
-      title: h('h1', { class: 'db-title', text: 'TRM Training' }), meta: h('div', { class: 'db-meta' }),
-      status: h('span', { class: 'db-status' }), bar: h('div', { class: 'db-bar', attrs: { role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' } }, [barFill]),
-      barFill, pace: h('span', { class: 'db-pace' }), message: h('div', { class: 'db-message' }), stop,
-      notice: h('div', { class: 'db-notice' }), main: h('main', { class: 'db-main' }),
-      evals: h('section', { class: 'db-card db-evals' }), checkpoints: h('section', { class: 'db-card db-checkpoints' }),
+      title: h('h1', { class: 'db-title', text: 'TRM Training' }),
+      meta: h('div', { class: 'db-meta' }),
+      status: h('span', { class: 'db-status' }),
+      bar: h('div', { class: 'db-bar', attrs: { role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' } }, [
+        barFill,
+      ]),
+      barFill,
+      pace: h('span', { class: 'db-pace' }),
+      message: h('div', { class: 'db-message' }),
+      stop,
+      notice: h('div', { class: 'db-notice' }),
+      main: h('main', { class: 'db-main' }),
+      evals: h('section', { class: 'db-card db-evals' }),
+      checkpoints: h('section', { class: 'db-card db-checkpoints' }),
     };
     this.el.main.append(...this.charts.map((c) => c.root), this.el.evals, this.el.checkpoints);
     root.append(
       h('header', { class: 'db-header' }, [
         h('div', { class: 'db-titlerow' }, [this.el.title, this.el.status, this.el.stop]),
-        this.el.meta, this.el.bar, h('div', { class: 'db-statusrow' }, [this.el.pace]), this.el.message,
+        this.el.meta,
+        this.el.bar,
+        h('div', { class: 'db-statusrow' }, [this.el.pace]),
+        this.el.message,
       ]),
-      this.el.notice, this.el.main,
+      this.el.notice,
+      this.el.main,
     );
     this.el.main.addEventListener('change', () => this.saveState());
     this.el.checkpoints.addEventListener('click', (e) => {
       const a = (e.target as Element).closest('[data-path]');
-      if (a) { e.preventDefault(); this.conn.post({ type: 'reveal', path: a.getAttribute('data-path') ?? '' }); }
+      if (a) {
+        e.preventDefault();
+        this.conn.post({ type: 'reveal', path: a.getAttribute('data-path') ?? '' });
+      }
     });
   }
 
@@ -62,8 +101,12 @@ export class DashboardApp {
     this.conn.ready();
   }
 
-  receive(data: unknown): void { this.conn.receive(data); }
-  reportError(message: string): void { this.conn.reportError(message); }
+  receive(data: unknown): void {
+    this.conn.receive(data);
+  }
+  reportError(message: string): void {
+    this.conn.reportError(message);
+  }
 
   private onMessage(m: HostToDashboardMessage): void {
     try {
@@ -76,7 +119,9 @@ export class DashboardApp {
 
   private saveState(): void {
     const log: Record<string, boolean> = {};
-    this.charts.forEach((c, i) => { log[CHARTS[i].id] = c.logScale; });
+    this.charts.forEach((c, i) => {
+      log[CHARTS[i].id] = c.logScale;
+    });
     this.conn.saveState({ log });
   }
 
@@ -84,7 +129,11 @@ export class DashboardApp {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      try { this.render(); } catch (e) { this.reportError(`render failed: ${(e as Error).stack ?? String(e)}`); }
+      try {
+        this.render();
+      } catch (e) {
+        this.reportError(`render failed: ${(e as Error).stack ?? String(e)}`);
+      }
     });
   }
 
@@ -106,9 +155,14 @@ export class DashboardApp {
     const i = run.info;
     this.el.title.textContent = `Training ${i.preset ?? 'custom config'}${i.resumed ? ' (resumed)' : ''}`;
     this.el.meta.textContent = [
-      `run folder ${i.runDir}`, `dataset ${i.dataDir}`, i.backend ? `backend ${i.backend}` : 'backend: starting…',
-      i.parameters !== null ? `${fmtCount(i.parameters)} parameters` : '', i.examplesPerStep !== null ? `batch ${i.examplesPerStep}` : '',
-    ].filter(Boolean).join(' · ');
+      `run folder ${i.runDir}`,
+      `dataset ${i.dataDir}`,
+      i.backend ? `backend ${i.backend}` : 'backend: starting…',
+      i.parameters !== null ? `${fmtCount(i.parameters)} parameters` : '',
+      i.examplesPerStep !== null ? `batch ${i.examplesPerStep}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
     this.el.status.textContent = STATUS_TEXT[run.status];
     this.el.status.className = `db-status ${run.status}`;
     this.el.stop.hidden = this.model.isFinal;
@@ -119,10 +173,13 @@ export class DashboardApp {
     const p = this.model.latest;
     this.el.pace.textContent = [
       `step ${p?.step ?? i.startStep ?? 0} / ${i.totalSteps ?? '?'}${frac !== null ? ` (${(frac * 100).toFixed(1)}%)` : ''}`,
-      p ? `${fmtMetric(p.examplesPerSec, 3)} examples/s` : '', p ? `elapsed ${fmtDuration(p.elapsedSec)}` : '',
+      p ? `${fmtMetric(p.examplesPerSec, 3)} examples/s` : '',
+      p ? `elapsed ${fmtDuration(p.elapsedSec)}` : '',
       this.model.secondsLeft() !== null ? `about ${fmtDuration(this.model.secondsLeft())} left` : '',
       `${this.model.checkpoints.length} checkpoint${this.model.checkpoints.length === 1 ? '' : 's'}`,
-    ].filter(Boolean).join(' · ');
+    ]
+      .filter(Boolean)
+      .join(' · ');
     this.el.message.textContent = run.message;
     this.el.message.className = `db-message${run.status === 'failed' ? ' error' : ''}`;
     this.renderEvals();
@@ -136,11 +193,23 @@ export class DashboardApp {
     this.el.evals.replaceChildren(
       h('div', { class: 'db-card-head' }, [h('h2', { class: 'db-card-title', text: 'Evaluations (test split)' })]),
       rows.length === 0
-        ? h('div', { class: 'db-empty', text: 'No evaluation yet (every eval_interval steps and at the end of the run).' })
+        ? h('div', {
+            class: 'db-empty',
+            text: 'No evaluation yet (every eval_interval steps and at the end of the run).',
+          })
         : h('table', { class: 'db-table' }, [
-          h('thead', {}, [h('tr', {}, [h('th', { text: 'step' }), ...keys.map((k) => h('th', { text: k }))])]),
-          h('tbody', {}, rows.map((e) => h('tr', {}, [h('td', { text: String(e.step) }), ...keys.map((k) => h('td', { text: fmtMetric(e.metrics[k]) }))]))),
-        ]),
+            h('thead', {}, [h('tr', {}, [h('th', { text: 'step' }), ...keys.map((k) => h('th', { text: k }))])]),
+            h(
+              'tbody',
+              {},
+              rows.map((e) =>
+                h('tr', {}, [
+                  h('td', { text: String(e.step) }),
+                  ...keys.map((k) => h('td', { text: fmtMetric(e.metrics[k]) })),
+                ]),
+              ),
+            ),
+          ]),
     );
   }
 
@@ -150,10 +219,22 @@ export class DashboardApp {
       h('div', { class: 'db-card-head' }, [h('h2', { class: 'db-card-title', text: 'Checkpoints' })]),
       list.length === 0
         ? h('div', { class: 'db-empty', text: 'No checkpoint yet.' })
-        : h('ul', { class: 'db-ckpts' }, list.map((c) => h('li', {}, [
-          h('span', { class: 'db-ckpt-step', text: `step ${c.step}` }), ' ',
-          h('a', { class: 'db-ckpt-path', text: c.path, title: 'Reveal this checkpoint', attrs: { href: '#', 'data-path': c.path } }),
-        ]))),
+        : h(
+            'ul',
+            { class: 'db-ckpts' },
+            list.map((c) =>
+              h('li', {}, [
+                h('span', { class: 'db-ckpt-step', text: `step ${c.step}` }),
+                ' ',
+                h('a', {
+                  class: 'db-ckpt-path',
+                  text: c.path,
+                  title: 'Reveal this checkpoint',
+                  attrs: { href: '#', 'data-path': c.path },
+                }),
+              ]),
+            ),
+          ),
     );
   }
 }

@@ -11,7 +11,11 @@ import { downsample } from '../model/downsample';
 import type { DashboardModel, SeriesKey } from '../model/runModel';
 import { h, svgEl } from '../../view/dom';
 
-export interface SeriesSpec { key: SeriesKey; label: string; colour: string /* CSS class suffix: c1..c6 */ }
+export interface SeriesSpec {
+  key: SeriesKey;
+  label: string;
+  colour: string; /* CSS class suffix: c1..c6 */
+}
 export interface ChartSpec {
   id: string;
   title: string;
@@ -39,34 +43,66 @@ export class LineChart {
   private hoverStep: number | null = null;
   private x: ScaleContinuousNumeric<number, number> = scaleLinear();
 
-  constructor(private readonly spec: ChartSpec, private readonly model: DashboardModel, private readonly requestDraw: () => void) {
+  constructor(
+    private readonly spec: ChartSpec,
+    private readonly model: DashboardModel,
+    private readonly requestDraw: () => void,
+  ) {
     this.svg = svgEl('svg', { class: 'db-svg', role: 'img', height: String(HEIGHT), 'data-chart': spec.id });
     this.legend = h('div', { class: 'db-legend' });
     const head = h('div', { class: 'db-card-head' }, [h('h2', { class: 'db-card-title', text: spec.title })]);
     if (spec.logToggle) {
       this.logBox = h('input', { attrs: { type: 'checkbox', 'aria-label': `${spec.title}: logarithmic scale` } });
-      this.logBox.addEventListener('change', () => { this.drawnVersion = -1; this.requestDraw(); });
+      this.logBox.addEventListener('change', () => {
+        this.drawnVersion = -1;
+        this.requestDraw();
+      });
       head.append(h('label', { class: 'db-log' }, [this.logBox, 'log scale']));
     }
-    this.root = h('section', { class: 'db-card', attrs: { 'data-chart': spec.id } },
-      [head, this.svg, this.legend, h('div', { class: 'db-caption', text: spec.caption })]);
+    this.root = h('section', { class: 'db-card', attrs: { 'data-chart': spec.id } }, [
+      head,
+      this.svg,
+      this.legend,
+      h('div', { class: 'db-caption', text: spec.caption }),
+    ]);
     // The card's content width (grid column minus padding): drawn 1:1, so axis text keeps its size.
     new ResizeObserver((entries) => {
       const w = entries[entries.length - 1]?.contentRect.width;
-      if (w) { this.resize(w); this.requestDraw(); }
+      if (w) {
+        this.resize(w);
+        this.requestDraw();
+      }
     }).observe(this.root);
     select(this.svg)
-      .on('pointermove', (e: PointerEvent) => { this.hoverStep = Math.round(this.x.invert(pointer(e)[0])); this.drawnVersion = -1; this.requestDraw(); })
-      .on('pointerleave', () => { this.hoverStep = null; this.drawnVersion = -1; this.requestDraw(); });
+      .on('pointermove', (e: PointerEvent) => {
+        this.hoverStep = Math.round(this.x.invert(pointer(e)[0]));
+        this.drawnVersion = -1;
+        this.requestDraw();
+      })
+      .on('pointerleave', () => {
+        this.hoverStep = null;
+        this.drawnVersion = -1;
+        this.requestDraw();
+      });
   }
 
-  get logScale(): boolean { return this.logBox?.checked ?? false; }
-  set logScale(v: boolean) { if (this.logBox) { this.logBox.checked = v; this.drawnVersion = -1; } }
+  get logScale(): boolean {
+    return this.logBox?.checked ?? false;
+  }
+  set logScale(v: boolean) {
+    if (this.logBox) {
+      this.logBox.checked = v;
+      this.drawnVersion = -1;
+    }
+  }
 
   /** Width of the plotting area in CSS pixels. */
   resize(width: number): void {
     const w = Math.max(200, Math.floor(width));
-    if (w !== this.width) { this.width = w; this.drawnVersion = -1; }
+    if (w !== this.width) {
+      this.width = w;
+      this.drawnVersion = -1;
+    }
   }
 
   draw(): void {
@@ -84,7 +120,9 @@ export class LineChart {
     const x0 = Math.min(info?.startStep ?? Infinity, ...allX);
     const x1 = Math.max(info?.totalSteps ?? -Infinity, ...allX);
     const xDomain: [number, number] = Number.isFinite(x0) && Number.isFinite(x1) ? [x0, Math.max(x1, x0 + 1)] : [0, 1];
-    this.x = scaleLinear().domain(xDomain).range([M.left, W - M.right]);
+    this.x = scaleLinear()
+      .domain(xDomain)
+      .range([M.left, W - M.right]);
     const x = this.x;
 
     const ys = data.flatMap((d) => d.ys.filter((v): v is number => v !== null));
@@ -92,42 +130,112 @@ export class LineChart {
     let y: ScaleContinuousNumeric<number, number>;
     if (log) {
       const pos = ys.filter((v) => v > 0);
-      y = scaleLog().domain([Math.min(...pos), Math.max(...pos)]).nice().range([HEIGHT - M.bottom, M.top]);
+      y = scaleLog()
+        .domain([Math.min(...pos), Math.max(...pos)])
+        .nice()
+        .range([HEIGHT - M.bottom, M.top]);
     } else {
       let lo = this.spec.domain?.[0] ?? (ys.length ? Math.min(...ys) : 0);
       let hi = this.spec.domain?.[1] ?? (ys.length ? Math.max(...ys) : 1);
       if (this.spec.zeroBased) lo = Math.min(0, lo);
-      if (hi - lo < 1e-12) { hi += Math.abs(hi) * 0.1 + 1e-6; lo -= Math.abs(lo) * 0.1 + (this.spec.zeroBased && lo >= 0 ? 0 : 1e-6); }
-      y = scaleLinear().domain([lo, hi]).nice().range([HEIGHT - M.bottom, M.top]);
+      if (hi - lo < 1e-12) {
+        hi += Math.abs(hi) * 0.1 + 1e-6;
+        lo -= Math.abs(lo) * 0.1 + (this.spec.zeroBased && lo >= 0 ? 0 : 1e-6);
+      }
+      y = scaleLinear()
+        .domain([lo, hi])
+        .nice()
+        .range([HEIGHT - M.bottom, M.top]);
     }
     const yOf = (v: number): number => (log && v <= 0 ? NaN : y(v));
 
-    svg.selectAll<SVGGElement, number>('g.x').data([0]).join('g').attr('class', 'axis x').attr('transform', `translate(0,${HEIGHT - M.bottom})`)
-      .call(axisBottom(x).tickValues(x.ticks(Math.max(2, Math.floor(W / 90))).filter(Number.isInteger)).tickFormat((d) => String(d)).tickSizeOuter(0));   // steps are whole numbers
-    svg.selectAll<SVGGElement, number>('g.y').data([0]).join('g').attr('class', 'axis y').attr('transform', `translate(${M.left},0)`)
-      .call(axisLeft(y).ticks(log ? 4 : 5, log ? '~g' : undefined).tickSizeOuter(0));
-    svg.selectAll<SVGLineElement, { step: number; path: string }>('line.ckpt').data(this.model.checkpoints, (c) => `${c.step}|${c.path}`).join('line')
-      .attr('class', 'ckpt').attr('x1', (c) => x(c.step)).attr('x2', (c) => x(c.step)).attr('y1', M.top).attr('y2', HEIGHT - M.bottom)
-      .selectAll<SVGTitleElement, { step: number }>('title').data((c) => [c]).join('title').text((c) => `checkpoint at step ${c.step}`);
-    const path = line<[number, number | null]>().defined((p) => p[1] !== null && Number.isFinite(yOf(p[1]))).x((p) => x(p[0])).y((p) => yOf(p[1] as number));
-    svg.selectAll<SVGPathElement, (typeof data)[number]>('path.series').data(data, (d) => d.spec.key).join('path')
-      .attr('class', (d) => `series ${d.spec.colour}`).attr('data-series', (d) => d.spec.key)
+    svg
+      .selectAll<SVGGElement, number>('g.x')
+      .data([0])
+      .join('g')
+      .attr('class', 'axis x')
+      .attr('transform', `translate(0,${HEIGHT - M.bottom})`)
+      .call(
+        axisBottom(x)
+          .tickValues(x.ticks(Math.max(2, Math.floor(W / 90))).filter(Number.isInteger))
+          .tickFormat((d) => String(d))
+          .tickSizeOuter(0),
+      ); // steps are whole numbers
+    svg
+      .selectAll<SVGGElement, number>('g.y')
+      .data([0])
+      .join('g')
+      .attr('class', 'axis y')
+      .attr('transform', `translate(${M.left},0)`)
+      .call(
+        axisLeft(y)
+          .ticks(log ? 4 : 5, log ? '~g' : undefined)
+          .tickSizeOuter(0),
+      );
+    svg
+      .selectAll<SVGLineElement, { step: number; path: string }>('line.ckpt')
+      .data(this.model.checkpoints, (c) => `${c.step}|${c.path}`)
+      .join('line')
+      .attr('class', 'ckpt')
+      .attr('x1', (c) => x(c.step))
+      .attr('x2', (c) => x(c.step))
+      .attr('y1', M.top)
+      .attr('y2', HEIGHT - M.bottom)
+      .selectAll<SVGTitleElement, { step: number }>('title')
+      .data((c) => [c])
+      .join('title')
+      .text((c) => `checkpoint at step ${c.step}`);
+    const path = line<[number, number | null]>()
+      .defined((p) => p[1] !== null && Number.isFinite(yOf(p[1])))
+      .x((p) => x(p[0]))
+      .y((p) => yOf(p[1] as number));
+    svg
+      .selectAll<SVGPathElement, (typeof data)[number]>('path.series')
+      .data(data, (d) => d.spec.key)
+      .join('path')
+      .attr('class', (d) => `series ${d.spec.colour}`)
+      .attr('data-series', (d) => d.spec.key)
       .attr('d', (d) => path(d.xs.map((s, i) => [s, d.ys[i]] as [number, number | null])) ?? '');
     // A single point draws no line: mark the newest value of each series with a dot.
-    svg.selectAll<SVGCircleElement, (typeof data)[number]>('circle.last').data(data.filter((d) => d.ys.length > 0 && d.ys[d.ys.length - 1] !== null), (d) => d.spec.key)
-      .join('circle').attr('class', (d) => `last ${d.spec.colour}`).attr('r', 2.5)
-      .attr('cx', (d) => x(d.xs[d.xs.length - 1])).attr('cy', (d) => yOf(d.ys[d.ys.length - 1] as number));
+    svg
+      .selectAll<SVGCircleElement, (typeof data)[number]>('circle.last')
+      .data(
+        data.filter((d) => d.ys.length > 0 && d.ys[d.ys.length - 1] !== null),
+        (d) => d.spec.key,
+      )
+      .join('circle')
+      .attr('class', (d) => `last ${d.spec.colour}`)
+      .attr('r', 2.5)
+      .attr('cx', (d) => x(d.xs[d.xs.length - 1]))
+      .attr('cy', (d) => yOf(d.ys[d.ys.length - 1] as number));
 
     const hover = this.hoverStep !== null ? this.model.nearest(this.hoverStep) : undefined;
-    svg.selectAll<SVGLineElement, number>('line.hover').data(hover ? [hover.step] : []).join('line').attr('class', 'hover')
-      .attr('x1', (s) => x(s)).attr('x2', (s) => x(s)).attr('y1', M.top).attr('y2', HEIGHT - M.bottom);
+    svg
+      .selectAll<SVGLineElement, number>('line.hover')
+      .data(hover ? [hover.step] : [])
+      .join('line')
+      .attr('class', 'hover')
+      .attr('x1', (s) => x(s))
+      .attr('x2', (s) => x(s))
+      .attr('y1', M.top)
+      .attr('y2', HEIGHT - M.bottom);
     const shown = hover ?? this.model.latest;
-    svg.attr('aria-label', `${this.spec.title}: ${this.spec.series.map((s) => `${s.label} ${this.spec.format(shown?.[s.key])}`).join(', ')}${shown ? ` at step ${shown.step}` : ', no data yet'}`);
+    svg.attr(
+      'aria-label',
+      `${this.spec.title}: ${this.spec.series.map((s) => `${s.label} ${this.spec.format(shown?.[s.key])}`).join(', ')}${shown ? ` at step ${shown.step}` : ', no data yet'}`,
+    );
     this.legend.replaceChildren(
-      h('span', { class: 'db-legend-step', text: shown ? `${hover ? 'step' : 'latest, step'} ${shown.step}` : 'no data yet' }),
-      ...this.spec.series.map((s) => h('span', { class: 'db-legend-item', attrs: { 'data-series': s.key } }, [
-        h('span', { class: `db-swatch ${s.colour}` }), `${s.label} `, h('b', { text: this.spec.format(shown?.[s.key]) }),
-      ])),
+      h('span', {
+        class: 'db-legend-step',
+        text: shown ? `${hover ? 'step' : 'latest, step'} ${shown.step}` : 'no data yet',
+      }),
+      ...this.spec.series.map((s) =>
+        h('span', { class: 'db-legend-item', attrs: { 'data-series': s.key } }, [
+          h('span', { class: `db-swatch ${s.colour}` }),
+          `${s.label} `,
+          h('b', { text: this.spec.format(shown?.[s.key]) }),
+        ]),
+      ),
     );
   }
 }
