@@ -33,6 +33,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'write a folder the official PyTorch trainer runs under torchrun (dataset, hydra config, launch.sh)',
     run: async (a) => (await import('./commands/exportOfficial')).runExportOfficial(a),
   },
+  follow: {
+    summary: 'watch a folder where step_N checkpoints appear and evaluate each new one on a small set',
+    run: async (a) => (await import('./commands/follow')).runFollow(a),
+  },
   dataset: {
     summary: 'build, convert, generate and inspect puzzle datasets (official TRM layout)',
     run: async (a) => (await import('./commands/dataset')).runDatasetCommand(a),
