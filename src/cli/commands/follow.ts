@@ -121,7 +121,7 @@ export async function runFollow(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', onSigint);
   });
-  let waitingForFolder = '';
+  let waitingForFolder: string;
   try {
     if (once) {
       // Two looks at the folder tell stable files from growing ones; then finish the queue.
