@@ -201,9 +201,32 @@ suite('follow a training run', function () {
     assert.equal(session.configuration.checkpoint, path.join(dir, 'step_150'));
     assert.equal(session.configuration.dataset, data());
     assert.equal(typeof session.configuration.index, 'number');
-    assert.equal((await state()).debugSessionsStarted, 1);
+    await until("the page's Debug to count the session", (st) => (st.debugSessionsStarted === 1 ? st : undefined));
+    // The debugger runs the followed checkpoint: it stops on entry at the first z update.
+    const frames = await waitUntil(
+      'the session to stop on entry',
+      async () => {
+        try {
+          const r = (await session.customRequest('stackTrace', { threadId: 1 })) as { stackFrames: { name: string }[] };
+          return r.stackFrames.length ? r.stackFrames : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      { timeoutMs: 120_000, intervalMs: 300 },
+    );
+    assert.equal(frames[0].name, 'step 1 › cycle 1 › z 1 (z_L)');
     if (driverAvailable()) await ui({ action: 'screenshot', name: 'follow-debug' });
+    const ended = new Promise<void>((resolve) => {
+      const d = vscode.debug.onDidTerminateDebugSession((t) => {
+        if (t.id === session.id) {
+          d.dispose();
+          resolve();
+        }
+      });
+    });
     await vscode.debug.stopDebugging(session);
+    await ended;
   });
 
   test('stop following keeps the view; a folder that does not exist yet is waited for', async () => {
