@@ -66,6 +66,7 @@ suite('follow a training run', function () {
     assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
     await ext.activate();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('workbench.action.editorLayoutSingle');
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-e2e-follow-'));
     dir = path.join(tmp, 'checkpoints', 'run');
     fs.mkdirSync(dir, { recursive: true });
@@ -164,6 +165,9 @@ suite('follow a training run', function () {
       });
       assert.match(legend, /exact \d+\.\d%\s+cells \d+\.\d%/);
       await ui({ action: 'screenshot', name: 'follow-dashboard' });
+      // Scrolled to the checkpoint table (a click on its title brings it into view).
+      await ui({ action: 'webviewClick', selector: '.fd-checkpoints .db-card-title' });
+      await ui({ action: 'screenshot', name: 'follow-dashboard-table' });
     }
   });
 

@@ -68,7 +68,8 @@ test('files reach the user’s machine only through the VS Code API', () => {
     );
   // Webviews load only the extension's own files, through asWebviewUri, never a file: URL.
   assert.deepEqual(offending(host, /['"`]file:\/\/|vscode-resource:/), []);
-  for (const { file, text } of host) {
+  for (const { file, text: source } of host) {
+    const text = source.replace(/(^|[^:])\/\/.*$/gm, '$1'); // without line comments
     for (const m of text.matchAll(/localResourceRoots:\s*\[([^\]]*)\]/g))
       for (const root of m[1].split(/,(?![^(]*\))/).filter((s) => s.trim()))
         assert.match(
@@ -113,4 +114,16 @@ test('the pages load nothing but the URIs the host gives them (strict CSP, no ne
     assert.match(html, /default-src 'none'/);
     assert.doesNotMatch(html, /connect-src/);
   }
+});
+
+test('the checks catch what they are for', () => {
+  const probe = (text: string) => [{ file: 'probe.ts', text }];
+  assert.equal(offending(probe('const h = os.homedir();'), /\bos\.homedir\(/).length, 1);
+  assert.equal(offending(probe('// os.homedir() is not used'), /\bos\.homedir\(/).length, 0);
+  assert.equal(
+    offending(probe("void vscode.env.openExternal(vscode.Uri.file('/x'));"), /openExternal\(\s*vscode\.Uri\.file/)
+      .length,
+    1,
+  );
+  assert.equal(offending(probe("const r = await fetch('file:///etc/hosts');"), /\bfetch\(|file:\/\//).length, 1);
 });

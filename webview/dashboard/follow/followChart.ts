@@ -61,7 +61,8 @@ export class FollowChart {
     const steps = checkpoints.map((c) => c.step);
     const x0 = steps.length ? Math.min(...steps) : 0;
     const x1 = steps.length ? Math.max(...steps) : 1;
-    const pad = x1 > x0 ? 0 : 1;
+    // A little room either side, so the first and last checkpoints are not drawn on the axes.
+    const pad = x1 > x0 ? (x1 - x0) * 0.04 : 1;
     const x = scaleLinear()
       .domain([x0 - pad, x1 + pad])
       .range([M.left, W - M.right]);
