@@ -4,9 +4,11 @@
 // evaluates it through the injected evaluator, at most one at a time, newest step first. A file that
 // changes while waiting or being evaluated goes back to `writing`; only a complete, unchanged file that
 // the loader rejects is `failed`. Polling, not fs.watch: watch events are unreliable on network and
-// synced file systems, which are exactly where runs are followed from.
+// synced file systems, which are exactly where runs are followed from. A checkpoint that failed for want
+// of its all_config.yaml is tried again when that file appears or changes.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { type CheckpointCandidate, listCheckpoints } from './checkpointFolder';
 import { type Completeness, probeCheckpointFile } from './completeness';
 import { type FollowEntry, type FollowEvalOutcome, type FollowState, type FollowStatus, pickBest } from './types';
@@ -48,6 +50,7 @@ export class FollowSession {
   private readonly probe: (file: string) => Completeness;
   private readonly list: (dir: string) => CheckpointCandidate[];
   private idleWaiters: (() => void)[] = [];
+  private lastConfigSig: string | null = null;
 
   constructor(private readonly opts: FollowSessionOptions) {
     this.dir = opts.dir;
@@ -139,6 +142,18 @@ export class FollowSession {
     let dirty = this.status !== 'watching';
     this.status = 'watching';
     this.message = '';
+    // all_config.yaml written (or rewritten) after a checkpoint failed for want of it: try those again.
+    const configSig = this.configSignature();
+    if (this.lastConfigSig !== null && configSig !== this.lastConfigSig)
+      for (const t of this.entries.values())
+        if (t.state === 'failed') {
+          t.state = 'writing';
+          t.detail = 'the configuration beside it changed; evaluating again';
+          t.stablePolls = 1;
+          this.checkReady(t);
+          dirty = true;
+        }
+    this.lastConfigSig = configSig;
     const seen = new Set<string>();
     for (const c of found) {
       seen.add(c.name);
@@ -260,6 +275,19 @@ export class FollowSession {
           } else this.backToWriting(t);
         }),
     );
+  }
+
+  /** Size and mtime of the config files pretrain.py / TRM Lens put beside checkpoints. */
+  private configSignature(): string {
+    return ['all_config.yaml', 'config.json']
+      .map((f) => {
+        try {
+          return sig(fs.statSync(path.join(this.dir, f)));
+        } catch {
+          return '-';
+        }
+      })
+      .join('|');
   }
 
   private unchanged(t: Tracked, startedAs: string | null): boolean {

@@ -1,6 +1,6 @@
 // The evaluator a FollowSession uses outside tests: one worker thread (dist/followWorker.js), started
-// on the first job and kept for the next ones; a worker that dies fails the job in flight with the
-// reason and is started afresh for the next one. The session guarantees one job at a time.
+// on the first job and kept for the next ones, which run one after the other; a worker that dies fails the job in flight with the
+// reason and is started afresh for the next one.
 
 import { Worker } from 'node:worker_threads';
 import type { FollowEvalJob, FollowEvalOutcome } from './types';
@@ -16,17 +16,29 @@ export class WorkerEvaluator {
   private worker: Worker | undefined;
   private nextId = 1;
   private pending: { id: number; resolve: (o: FollowEvalOutcome) => void; reject: (e: Error) => void } | undefined;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: WorkerEvaluatorOptions) {}
 
+  /**
+   * Evaluates in the worker. Jobs run one after the other: a new folder followed while the previous
+   * one's evaluation is still running waits for it instead of failing.
+   */
   evaluate(job: FollowEvalJob): Promise<FollowEvalOutcome> {
-    if (this.pending) return Promise.reject(new Error('the follow evaluator is busy (one evaluation at a time)'));
-    const w = this.ensureWorker();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject };
-      w.postMessage({ type: 'evaluate', id, job, backend: this.opts.backend } satisfies FollowWorkerRequest);
-    });
+    const run = (): Promise<FollowEvalOutcome> => {
+      const w = this.ensureWorker();
+      const id = this.nextId++;
+      return new Promise((resolve, reject) => {
+        this.pending = { id, resolve, reject };
+        w.postMessage({ type: 'evaluate', id, job, backend: this.opts.backend } satisfies FollowWorkerRequest);
+      });
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   private ensureWorker(): Worker {

@@ -84,6 +84,44 @@ suite('follow a training run', function () {
     assert.equal(ext.extensionKind, vscode.ExtensionKind.Workspace);
   });
 
+  test('TRM: Export Run for the Official Trainer writes the dataset, the hydra config and launch.sh', async () => {
+    const out = path.join(tmp, 'export', 'sudoku-mlp-run');
+    const summary = await vscode.commands.executeCommand<{ out: string; checkpointDir: string; files: string[] }>(
+      'trmLens.exportOfficial',
+      { data: data(), preset: 'sudoku-mlp', out, gpus: 4 },
+    );
+    assert.ok(summary, 'the export command returned nothing (see the TRM Follow output)');
+    assert.equal(summary.out, out);
+    for (const f of [
+      'config/cfg_pretrain.yaml',
+      'config/arch/trm.yaml',
+      'launch.sh',
+      'README.md',
+      'data/train/dataset.json',
+    ])
+      assert.ok(fs.existsSync(path.join(out, f)), `${f} is missing`);
+    assert.equal(summary.checkpointDir, path.join(out, 'checkpoints', 'sudoku-mlp-run'));
+    assert.ok(fs.existsSync(path.join(summary.checkpointDir, 'all_config.yaml')));
+    // A bad request is a notification and no folder, never a thrown "command failed".
+    const bad = path.join(tmp, 'export', 'five-gpus');
+    assert.equal(
+      await vscode.commands.executeCommand('trmLens.exportOfficial', {
+        data: data(),
+        preset: 'sudoku-mlp',
+        out: bad,
+        gpus: 5,
+      }),
+      undefined,
+    );
+    assert.ok(!fs.existsSync(bad));
+    if (driverAvailable())
+      await ui({
+        action: 'notifications',
+        pattern: 'global_batch_size 768 is not divisible by 5 GPUs',
+        timeoutMs: 30_000,
+      });
+  });
+
   test('checkpoints copied in one by one are each evaluated and drawn; a slowly written one is waited for', async () => {
     const view = await vscode.commands.executeCommand<FollowView | undefined>('trmLens.followCheckpoints', {
       dir,

@@ -206,6 +206,25 @@ test('a file that changes while evaluated is re-evaluated; a corrupt complete fi
   s.stop();
 });
 
+test('a checkpoint that failed for want of all_config.yaml is tried again when it appears', async () => {
+  const dir = tmpDir('follow-config');
+  const ev = manualEvaluator();
+  const s = new FollowSession({ dir, evaluate: ev.evaluate });
+  fs.copyFileSync(STEP_150, path.join(dir, 'step_150'));
+  s.poll();
+  s.poll();
+  ev.calls[0].reject(new Error('no configuration found for step_150: pass --config'));
+  await flush();
+  assert.equal(s.entry(150)?.state, 'failed');
+  fs.copyFileSync(path.join(FIXTURE, 'all_config.yaml'), path.join(dir, 'all_config.yaml'));
+  s.poll();
+  assert.equal(ev.calls.length, 2, 'evaluated again');
+  ev.calls[1].resolve(outcome(0, 0.2));
+  await flush();
+  assert.equal(s.entry(150)?.state, 'evaluated');
+  s.stop();
+});
+
 test('a folder that does not exist yet is waited for', () => {
   const dir = path.join(tmpDir('follow-missing'), 'checkpoints', 'run');
   const s = new FollowSession({ dir, evaluate: () => Promise.reject(new Error('unused')) });
