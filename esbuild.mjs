@@ -42,6 +42,7 @@ const nodeEntries = {
   'dist/debugAdapter': 'src/debug/adapterMain.ts',
   'dist/trainWorker': 'src/engine/train/worker.ts',
   'dist/predictWorker': 'src/engine/predictWorker.ts',
+  'dist/followWorker': 'src/engine/follow/worker.ts',
 };
 for (const [out, entry] of Object.entries(nodeEntries)) {
   if (!exists(entry)) continue;
@@ -79,6 +80,20 @@ if (exists('webview/dashboard/main.ts')) {
     logLevel: 'warning',
     absWorkingDir: root,
     entryPoints: { dashboard: 'webview/dashboard/main.ts' },
+    outdir: 'dist',
+  });
+}
+if (exists('webview/dashboard/follow/main.ts')) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: { followDashboard: 'webview/dashboard/follow/main.ts' },
     outdir: 'dist',
   });
 }

@@ -27,6 +27,10 @@ const REQUIRED = [
   'dist/tfjs-pthread-worker.js',
   'dist/tfjs-backend-wasm-threaded-simd.js',
   'dist/webview.js',
+  // following a run: the evaluation worker and the followed-run dashboard page
+  'dist/followWorker.js',
+  'dist/followDashboard.js',
+  'media/follow.css',
   // the bundled demo model: the default model of the debugger and of inline predictions
   'media/models/sudoku-demo/model.safetensors',
   'media/models/sudoku-demo/config.json',

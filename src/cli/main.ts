@@ -29,6 +29,14 @@ const COMMANDS: Record<string, Command> = {
     summary: "evaluate a checkpoint on a built dataset's test split and write per-puzzle results",
     run: async (a) => (await import('./commands/eval')).runEval(a),
   },
+  'export-official': {
+    summary: 'write a folder the official PyTorch trainer runs under torchrun (dataset, hydra config, launch.sh)',
+    run: async (a) => (await import('./commands/exportOfficial')).runExportOfficial(a),
+  },
+  follow: {
+    summary: 'watch a folder where step_N checkpoints appear and evaluate each new one on a small set',
+    run: async (a) => (await import('./commands/follow')).runFollow(a),
+  },
   dataset: {
     summary: 'build, convert, generate and inspect puzzle datasets (official TRM layout)',
     run: async (a) => (await import('./commands/dataset')).runDatasetCommand(a),
@@ -37,7 +45,7 @@ const COMMANDS: Record<string, Command> = {
 
 function mainUsage(): string {
   const lines = ['usage: trm <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(15)} ${c.summary}`);
   lines.push('', 'Run `trm <command> --help` for the options of a command.');
   return lines.join('\n');
 }
