@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
-export const ADAPTER = path.resolve(__dirname, '../../../../dist/debugAdapter.js');
+/** The adapter bundle under test (TRM_FUZZ_ADAPTER points at another build, e.g. to compare with an older one). */
+export const ADAPTER = process.env.TRM_FUZZ_ADAPTER ?? path.resolve(__dirname, '../../../../dist/debugAdapter.js');
 
 export type Message = DebugProtocol.ProtocolMessage & Partial<DebugProtocol.Response> & Record<string, unknown>;
 
