@@ -8,13 +8,14 @@ import '../../engine/train/gradients';
 import { evaluateSplit } from '../../engine/train/evaluate';
 import { TrmModel } from '../../engine/model/trm';
 import { writeJsonAtomic } from '../../engine/train/runDir';
-import { int, parseArgs, str, usage, UsageError } from '../args';
+import { flag, int, parseArgs, str, usage, UsageError } from '../args';
 import { BACKEND_OPTION, CHECKPOINT_OPTIONS, loadCheckpointFromArgs, startBackend } from '../engineSetup';
 
 const SPEC = {
   ...CHECKPOINT_OPTIONS,
   data: { value: true, required: true, valueName: 'dir', description: 'built dataset (its test/ split is evaluated)' },
   out: { value: true, valueName: 'results.json', description: 'write metrics and per-puzzle results as JSON' },
+  overwrite: { value: false, description: 'replace an existing --out file' },
   limit: { value: true, valueName: 'N', description: 'evaluate only the first N test examples' },
   'batch-size': { value: true, valueName: 'B', description: 'examples per chunk (default 64)' },
   backend: BACKEND_OPTION,
@@ -58,6 +59,9 @@ export async function runEval(argv: string[]): Promise<number> {
   const args = parseArgs(argv, SPEC, 'eval');
   const dataDir = str(args, 'data')!;
   if (!fs.existsSync(dataDir)) throw new UsageError(`--data ${dataDir} does not exist`);
+  const outFile = str(args, 'out');
+  if (outFile !== undefined && fs.existsSync(outFile) && !flag(args, 'overwrite'))
+    throw new UsageError(`--out ${outFile} already exists; pass --overwrite to replace it or choose another file`);
   const ds = readBuiltDataset(dataDir);
   const { set, meta } = splitToEvaluate(ds, dataDir);
   const loaded = loadCheckpointFromArgs(args, meta.seq_len);
@@ -91,7 +95,6 @@ export async function runEval(argv: string[]): Promise<number> {
   const m = result.metrics;
   console.log(`${loaded.path} on ${dataDir} (${m.count} examples, ${seconds.toFixed(1)} s)`);
   for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(16)} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
-  const outFile = str(args, 'out');
   if (outFile) {
     writeJsonAtomic(outFile, { checkpoint: loaded.path, data: dataDir, seconds, metrics: m, puzzles: result.puzzles });
     console.log(`wrote ${outFile}`);

@@ -225,7 +225,11 @@ async function fuzzSession(k: number): Promise<SessionResult> {
   }, 50);
   const pending: Promise<unknown>[] = [];
   const ids = { frame: 0, ref: 0, source: 0 };
+  // Once the adapter stops answering (or dies) the session ends: a broken adapter must fail the
+  // suite quickly, not make it wait for every remaining request's timeout.
+  let dead = false;
   const send = (command: string, args: unknown): Promise<boolean> => {
+    if (dead || !a.alive) return Promise.resolve(false);
     requests++;
     const p = a.request(command, args, RESPONSE_TIMEOUT_MS).then(
       (r) => {
@@ -243,6 +247,7 @@ async function fuzzSession(k: number): Promise<SessionResult> {
         return r.success;
       },
       (e: Error) => {
+        dead = true;
         problems.push(`${command} ${JSON.stringify(args)?.slice(0, 120)}: ${e.message}`);
         return false;
       },
@@ -274,7 +279,7 @@ async function fuzzSession(k: number): Promise<SessionResult> {
     ]);
     await send('configurationDone', {});
     if (await launch) await settled(0, `launch ${JSON.stringify(launched)}`);
-    for (let r = 0; r < REQUESTS_PER_SESSION; r++) {
+    for (let r = 0; r < REQUESTS_PER_SESSION && !dead && a.alive; r++) {
       if (rng.chance(0.12)) {
         a.writeRaw(junk(rng));
         junkCount++;
@@ -288,17 +293,20 @@ async function fuzzSession(k: number): Promise<SessionResult> {
       } else if (rng.chance(0.6)) await p; // otherwise requests may pile up before their answers
     }
     await Promise.all(pending);
-    const probe = await a.request('threads', undefined, RESPONSE_TIMEOUT_MS).catch((e: Error) => e);
-    if (probe instanceof Error) problems.push(`the adapter no longer answers: ${probe.message}`);
-    await a
-      .request('disconnect', {}, RESPONSE_TIMEOUT_MS)
-      .catch((e: Error) => problems.push(`disconnect: ${e.message}`));
-    const exited = await Promise.race([
-      a.waitExit().then(() => true),
-      new Promise((r) => setTimeout(() => r(false), 5_000)),
-    ]);
-    if (!exited) problems.push('the adapter did not exit after disconnect');
-    else if (a.exit?.code !== 0) problems.push(`the adapter exited with ${a.exit?.code ?? a.exit?.signal}`);
+    if (!a.alive) problems.push(`the adapter died (exit ${a.exit?.code ?? a.exit?.signal}): ${a.stderr.slice(-300)}`);
+    if (!dead && a.alive) {
+      const probe = await a.request('threads', undefined, RESPONSE_TIMEOUT_MS).catch((e: Error) => e);
+      if (probe instanceof Error) problems.push(`the adapter no longer answers: ${probe.message}`);
+      await a
+        .request('disconnect', {}, RESPONSE_TIMEOUT_MS)
+        .catch((e: Error) => problems.push(`disconnect: ${e.message}`));
+      const exited = await Promise.race([
+        a.waitExit().then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 5_000)),
+      ]);
+      if (!exited) problems.push('the adapter did not exit after disconnect');
+      else if (a.exit?.code !== 0) problems.push(`the adapter exited with ${a.exit?.code ?? a.exit?.signal}`);
+    }
     // Exactly one response per request seq; no stack traces anywhere.
     const answers = new Map<number, number>();
     for (const m of a.messages as Message[]) {
