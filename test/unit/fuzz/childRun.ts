@@ -10,8 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../../../..');
-export const CLI = path.join(ROOT, 'dist', 'cli.js');
-export const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
+/** The CLI bundle under test (TRM_FUZZ_CLI points at another build, e.g. to compare with an older one). */
+export const CLI = process.env.TRM_FUZZ_CLI ?? path.join(ROOT, 'dist', 'cli.js');
 
 export interface ChildResult {
   code: number | null;

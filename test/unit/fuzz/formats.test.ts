@@ -26,8 +26,8 @@ import { CLI, ROOT, describeRun, runNode } from './childRun';
 import { FuzzRng, Mutant, mutateBytes, mutateNpy, mutateSafetensors, mutateText, mutateTorchZip } from './mutate';
 
 const SEED = Number(process.env.TRM_FUZZ_SEED ?? 20261210);
-/** The CLI bundle under test (TRM_FUZZ_CLI points at another build, e.g. to compare with an older one). */
-const TARGET = process.env.TRM_FUZZ_CLI ?? CLI;
+/** The CLI bundle under test (see childRun: TRM_FUZZ_CLI). */
+const TARGET = CLI;
 const SCALE = Number(process.env.TRM_FUZZ_SCALE ?? 1);
 const DATASETS = path.join(path.dirname(FIXTURE), '..', 'datasets');
 const SUDOKU = '..3.2.6..9..3.5..1..18.64....81.29..7.......8..67.82....26.95..8..2.3..9..5.1.3..';
