@@ -144,21 +144,25 @@ function benchConfig(): TrmConfig {
 
 // ---------------------------------------------------------------- worker (one backend)
 
-/** Runs `steps` ACT steps in eval mode; with `trace`, copies y and z to the host after every update. */
-function runSteps(
+/**
+ * Runs `steps` ACT steps in eval mode; with `trace`, copies y and z to the host after every update
+ * the way the debugger's trace does: clones kept during the step, all downloaded (asynchronously,
+ * as a GPU backend requires) together with the step's logits once the step has been issued.
+ */
+async function runSteps(
   model: TrmModel,
   batch: ActBatch,
   steps: number,
   trace: boolean,
   onLogits?: (l: Float32Array) => void,
-): Timing {
+): Promise<Timing> {
   const B = batch.puzzleIdentifiers.length;
   let carry = initialCarry(model, B);
+  const kept: tf.Tensor[] = [];
   const hooks = trace
     ? {
         onUpdate: (_u: unknown, s: { y: tf.Tensor; z: tf.Tensor }) => {
-          s.y.dataSync();
-          s.z.dataSync();
+          kept.push(tf.keep(tf.clone(s.y)), tf.keep(tf.clone(s.z)));
         },
       }
     : undefined;
@@ -166,9 +170,11 @@ function runSteps(
   const t0 = performance.now();
   try {
     for (let s = 0; s < steps; s++) {
-      const r = actStep(model, carry, batch, { mode: 'eval', hooks });
+      const r = await actStep(model, carry, batch, { mode: 'eval', hooks });
       carry = r.carry;
-      const logits = r.logits.dataSync() as Float32Array; // the viewer always reads the step's logits
+      // the viewer always reads the step's logits
+      const [logits] = (await Promise.all([r.logits.data(), ...kept.map((t) => t.data())])) as Float32Array[];
+      tf.dispose(kept.splice(0));
       if (s === 0) onLogits?.(logits);
       r.logits.dispose();
     }
@@ -176,6 +182,7 @@ function runSteps(
     const cpu = process.cpuUsage(c0);
     return { batch: B, steps, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
+    tf.dispose(kept);
     disposeCarry(carry);
   }
 }
@@ -256,7 +263,7 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     puzzleIdentifiers: new Int32Array(BATCH),
   };
   const one = rowOf(all, config.seq_len, 0);
-  runSteps(model, one, 1, false); // warm-up: XNNPACK operator creation, weight transposes, allocator growth
+  await runSteps(model, one, 1, false); // warm-up: XNNPACK operator creation, weight transposes, allocator growth
   const res: WorkerResult = {
     label: spec.label,
     backend: info.name,
@@ -264,7 +271,7 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     threads: info.threads,
   };
   const logitsFile = path.join(spec.dir, `logits_${spec.label.replace(/[^a-z0-9]+/gi, '_')}.npy`);
-  res.traced = runSteps(model, one, spec.tracedSteps, true, (l) => {
+  res.traced = await runSteps(model, one, spec.tracedSteps, true, (l) => {
     writeNpy(logitsFile, {
       dtype: 'float32',
       shape: [1, config.seq_len, config.vocab_size],
@@ -272,10 +279,10 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     });
   });
   res.logitsFile = logitsFile;
-  if (spec.batchSteps > 0) res.batch = runSteps(model, all, spec.batchSteps, false);
+  if (spec.batchSteps > 0) res.batch = await runSteps(model, all, spec.batchSteps, false);
   if (spec.profile) {
     const { table, restore } = profileKernels(tf.getBackend());
-    const t = runSteps(model, one, 1, true);
+    const t = await runSteps(model, one, 1, true);
     restore();
     res.profile = [...table].map(([k, v]): [string, number, number] => [k, v.calls, v.ms]).sort((a, b) => b[2] - a[2]);
     res.profile.push(['(step total, wall)', 1, t.ms], ['(step total, cpu all threads)', 1, t.cpuMs]);
@@ -290,7 +297,7 @@ async function writeFixtures(dir: string, config: TrmConfig): Promise<void> {
   await selectBackend({ prefer: 'cpu' });
   const model = TrmModel.initialise(config, SEED);
   fs.mkdirSync(path.join(dir, 'weights'), { recursive: true });
-  for (const [k, t] of model.getWeights()) writeNpy(path.join(dir, 'weights', `${k}.npy`), t);
+  for (const [k, t] of await model.getWeights()) writeNpy(path.join(dir, 'weights', `${k}.npy`), t);
   model.dispose();
   const batch = makeInputs(config, BATCH);
   const S = config.seq_len;

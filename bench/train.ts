@@ -34,7 +34,7 @@ interface Timing {
   msPerStep: number;
 }
 
-function timeProduct(config: TrmConfig, B: number, steps: number): Timing {
+async function timeProduct(config: TrmConfig, B: number, steps: number): Promise<Timing> {
   const p = initialHostParams(config, 0, true);
   const model = TrmModel.fromWeights(config, weightsFor(p, 'live'));
   let carry = initialCarry(model, B);
@@ -46,9 +46,9 @@ function timeProduct(config: TrmConfig, B: number, steps: number): Timing {
     puzzleIdentifiers: new Int32Array(B),
   };
   const h = { ...TRAIN_DEFAULTS, global_batch_size: B };
-  carry = trainStep(model, p, carry, batch, h, 1e-4, 1e-4, rng).carry; // warm-up
+  carry = (await trainStep(model, p, carry, batch, h, 1e-4, 1e-4, rng)).carry; // warm-up
   const t0 = performance.now();
-  for (let s = 0; s < steps; s++) carry = trainStep(model, p, carry, batch, h, 1e-4, 1e-4, rng).carry;
+  for (let s = 0; s < steps; s++) carry = (await trainStep(model, p, carry, batch, h, 1e-4, 1e-4, rng)).carry;
   const ms = performance.now() - t0;
   carry.state.y.dispose();
   carry.state.z.dispose();
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     },
   ];
   for (const w of workloads) {
-    const ours = timeProduct(w.config, w.batch, steps);
+    const ours = await timeProduct(w.config, w.batch, steps);
     const torch = timeTorch(w.config, w.batch, steps);
     console.log(`\n${w.name}, batch ${w.batch}, ${steps} timed steps after 1 warm-up`);
     console.log(
