@@ -151,11 +151,17 @@ export function linuxVulkanProblem(
       return `the Vulkan loader (${LOADER}) is not installed, and Dawn computes through Vulkan on Linux: install your distribution's Vulkan loader (Debian/Ubuntu: libvulkan1) and your GPU driver's Vulkan driver`;
     }
   }
-  const explicit = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES'].some((k) => (env[k] ?? '') !== '');
-  if (explicit) return undefined;
+  const named = ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES'].find((k) => (env[k] ?? '') !== '');
+  if (named) {
+    // The loader uses only these manifests (VK_DRIVER_FILES wins over its older name VK_ICD_FILENAMES).
+    const files = (env[named] ?? '').split(':').filter(Boolean);
+    if (!files.some((f) => exists(f))) return `${named} names no existing Vulkan driver manifest (${files.join(', ')})`;
+    return undefined;
+  }
+  if ((env.VK_ADD_DRIVER_FILES ?? '') !== '') return undefined;
   const dirs = vulkanIcdDirs(env);
   if (!dirs.some((d) => listDir(d).some((f) => f.endsWith('.json')))) {
-    return `no Vulkan driver is installed (no driver manifest in ${dirs.join(', ')}): install your GPU's Vulkan driver (NVIDIA: the proprietary driver's Vulkan part; AMD / Intel: mesa-vulkan-drivers)`;
+    return `no Vulkan driver is installed (no driver manifest in /usr/share/vulkan/icd.d, /etc/vulkan/icd.d or the ${dirs.length - 2} other folders the Vulkan loader searches): install your GPU's Vulkan driver (NVIDIA: the proprietary driver's Vulkan part; AMD / Intel: mesa-vulkan-drivers)`;
   }
   return undefined;
 }
