@@ -4,7 +4,9 @@
 // LRU of expanded steps, plus the layer states of the last update asked about). The same TF.js ops on
 // the same inputs give the same bits, so recomputed states equal a straight full recording.
 // Every read-back is asynchronous (a GPU backend cannot read synchronously): even the initial state
-// is downloaded on the first request, not in the constructor.
+// is downloaded on the first request, not in the constructor. The trace computes on the TF.js backend
+// that was current when it was created, even if another session of the same process switches the
+// global backend meanwhile (moving its tensors to another backend would need a synchronous read).
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { DerivedSizes, TrmConfig } from '../config';
@@ -52,6 +54,8 @@ class LazyPuzzleTrace implements PuzzleTrace {
   private queue: Promise<unknown> = Promise.resolve();
   /** y = H_init, z = L_init until the first request downloads them into boundaries[0]. */
   private pendingInit: RecursionTensors | undefined;
+  /** The TF.js backend the model's tensors and x live on. */
+  private readonly backendName = tf.getBackend();
 
   constructor(
     private readonly model: TrmModel,
@@ -88,6 +92,7 @@ class LazyPuzzleTrace implements PuzzleTrace {
   private run<R>(fn: () => Promise<R>): Promise<R> {
     const guarded = async () => {
       if (!this.xTensor) throw new Error('puzzle trace used after dispose()');
+      if (tf.getBackend() !== this.backendName) await tf.setBackend(this.backendName);
       await this.ensureInit();
       return fn();
     };

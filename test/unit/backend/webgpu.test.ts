@@ -30,6 +30,7 @@ import { argmaxRows } from '../../../src/engine/model/losses';
 import { TrmModel } from '../../../src/engine/model/trm';
 import { encodeSudoku } from '../../../src/engine/tasks/sudoku';
 import { runEpisode } from '../../../src/engine/trace/episode';
+import { createPuzzleTrace } from '../../../src/engine/trace/tracer';
 import { evaluateSplit } from '../../../src/engine/train/evaluate';
 import { initialHostParams, weightsFor } from '../../../src/engine/train/modelState';
 import { StepGradients, stepGradients } from '../../../src/engine/train/step';
@@ -401,6 +402,40 @@ test('inline predictions: the prediction worker thread computes on webgpu and an
   } finally {
     await worker.terminate();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a trace made on webgpu keeps computing there after another session switches the process to cpu', async () => {
+  await selectBackend({ prefer: 'webgpu' });
+  const config: TrmConfig = {
+    ...getPreset('sudoku-mlp-small'),
+    hidden_size: 16,
+    puzzle_emb_ndim: 16,
+    expansion: 2,
+    H_cycles: 1,
+    L_cycles: 1,
+    L_layers: 1,
+    halt_max_steps: 2,
+  };
+  const weights = initialWeights(config, 9);
+  const puzzle = { inputs: encodeSudoku(SUDOKU), puzzleIdentifier: 0 };
+  const onGpu = TrmModel.fromWeights(config, weights);
+  const trace = createPuzzleTrace(onGpu, puzzle);
+  try {
+    await selectBackend({ prefer: 'cpu' }); // e.g. a second debug session, or TRM: Show Compute Backend
+    const out = await trace.stepOutputs(2);
+    assert.equal(tf.getBackend(), 'webgpu', 'the trace switched back to its own backend');
+    await selectBackend({ prefer: 'cpu' });
+    const onCpu = TrmModel.fromWeights(config, weights);
+    const ref = createPuzzleTrace(onCpu, puzzle);
+    const expected = await ref.stepOutputs(2);
+    ref.dispose();
+    onCpu.dispose();
+    assert.deepEqual(out.preds, expected.preds);
+    assert.ok(Math.abs(out.qHalt - expected.qHalt) < 1e-4, `q_halt ${out.qHalt} vs ${expected.qHalt}`);
+  } finally {
+    trace.dispose();
+    onGpu.dispose();
   }
 });
 
