@@ -215,10 +215,11 @@ export async function tryWebGpu(opts: WebGpuOptions): Promise<Attempt> {
     };
     watchDevice(state);
     installGlobals(gpu, dawn.module.globals);
+    const cap = bufferCap();
     const limits: BufferLimits = {
-      maxBufferSize: summary.maxBufferSize,
-      maxStorageBufferBindingSize: summary.maxStorageBufferBindingSize,
-      adapter: adapterName(summary),
+      maxBufferSize: Math.min(summary.maxBufferSize, cap ?? Infinity),
+      maxStorageBufferBindingSize: Math.min(summary.maxStorageBufferBindingSize, cap ?? Infinity),
+      adapter: adapterName(summary) + (cap !== undefined ? ` (capped by ${BUFFER_CAP_ENV})` : ''),
     };
     // tfjs-backend-webgpu registered its own factory if navigator.gpu existed when it loaded: ours decides.
     if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
@@ -244,6 +245,19 @@ export async function tryWebGpu(opts: WebGpuOptions): Promise<Attempt> {
   } catch (e) {
     return { ok: false, reason: errorMessage(e), notes: [] };
   }
+}
+
+/**
+ * TRM_WEBGPU_MAX_BUFFER_BYTES: treat buffers above this size as not fitting, as on a smaller GPU
+ * (to try the GPU-memory path, or to keep headroom on a shared GPU). Unset: the device's limits.
+ */
+export const BUFFER_CAP_ENV = 'TRM_WEBGPU_MAX_BUFFER_BYTES';
+
+function bufferCap(): number | undefined {
+  const raw = process.env[BUFFER_CAP_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 function softwareReason(a: AdapterSummary): string {

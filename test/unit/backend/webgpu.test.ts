@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../../../src/engine/train/gradients';
 import { releaseGpuBackend, selectBackend } from '../../../src/engine/backend';
 import { GpuDeviceError, GpuMemoryError, isGpuError } from '../../../src/engine/backend/gpuErrors';
-import { activeWebGpu } from '../../../src/engine/backend/webgpu';
+import { BUFFER_CAP_ENV, activeWebGpu } from '../../../src/engine/backend/webgpu';
 import { PredictSession } from '../../../src/engine/authoring/predictEngine';
 import { predictionAt } from '../../../src/engine/authoring/prediction';
 import type { FromWorker } from '../../../src/engine/authoring/workerProtocol';
@@ -399,6 +399,68 @@ test('inline predictions: the prediction worker thread computes on webgpu and an
     assert.equal(result.results[0].steps.length, 2);
     for (const s of [1, 2])
       assert.deepEqual([...predictionAt(result.results[0], s, 81)], [...predictionAt(expected, s, 81)], `step ${s}`);
+  } finally {
+    await worker.terminate();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('inline predictions: when a batch does not fit the GPU, the worker says so and predicts on the CPU backend', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-webgpu-fallback-'));
+  const config: TrmConfig = {
+    ...getPreset('sudoku-mlp-small'),
+    hidden_size: 16,
+    puzzle_emb_ndim: 16,
+    expansion: 2,
+    H_cycles: 1,
+    L_cycles: 1,
+    L_layers: 1,
+    halt_max_steps: 2,
+  };
+  const checkpoint = path.join(dir, 'model.safetensors');
+  saveSafetensorsCheckpoint(checkpoint, config, initialWeights(config, 4));
+  const requests = [0, 1, 2, 3].map((i) => ({ key: `p${i}`, inputs: encodeSudoku(SUDOKU), puzzleIdentifier: 0 }));
+  // The weights fit under this cap, a batch of 4 puzzles' channel-MLP activations (4 x 97 rows x 256) do not.
+  process.env[BUFFER_CAP_ENV] = '300000';
+  const worker = new Worker(path.join(wasmDir, 'predictWorker.js'));
+  delete process.env[BUFFER_CAP_ENV];
+  try {
+    await selectBackend({ prefer: 'cpu' });
+    const session = PredictSession.load(checkpoint);
+    const expected = await session.predict(requests, { policy: 'all' });
+    session.dispose();
+    const inbox: FromWorker[] = [];
+    let wake: (() => void) | undefined;
+    worker.on('message', (m: FromWorker) => {
+      inbox.push(m);
+      wake?.();
+    });
+    const next = async (): Promise<FromWorker> => {
+      while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
+      return inbox.shift()!;
+    };
+    worker.postMessage({ type: 'load', checkpoint, wasmDir: wasmDir + path.sep, backend: 'webgpu' });
+    const loaded = await next();
+    assert.equal(loaded.type === 'loaded' && loaded.backend.name, 'webgpu', JSON.stringify(loaded));
+    worker.postMessage({ type: 'predict', runId: 1, puzzles: requests, policy: 'all' });
+    const notes: string[] = [];
+    let result: FromWorker;
+    for (;;) {
+      result = await next();
+      if (result.type === 'runError' && result.runId === -1) notes.push(result.message);
+      else if (result.type !== 'step') break;
+    }
+    assert.equal(result.type, 'result', JSON.stringify(result));
+    assert.equal(notes.length, 1, notes.join('\n'));
+    assert.match(
+      notes[0],
+      /^TRM predictions: GPU memory: a float32 tensor of shape \[[\d, ]+\] needs [\d.]+ kB in one GPU buffer/,
+    );
+    assert.match(notes[0], /Now predicting on WebAssembly with XNNPACK/);
+    if (result.type !== 'result') return;
+    for (let i = 0; i < 4; i++)
+      for (const s of [1, 2])
+        assert.deepEqual([...predictionAt(result.results[i], s, 81)], [...predictionAt(expected[i], s, 81)]);
   } finally {
     await worker.terminate();
     fs.rmSync(dir, { recursive: true, force: true });
