@@ -581,7 +581,9 @@ async function main(): Promise<void> {
     } else {
       console.log(
         `PyTorch reference NOT RUN (${(torch as { error: string }).error}): the numbers above are TRM Lens only, no ratios.` +
-          ` Debian's python3-torch provides it (scripts/setup-vscode-e2e.sh with TRM_BENCH_TORCH=1).`,
+          (o.device === 'cpu'
+            ? ` Debian's python3-torch provides it (scripts/setup-vscode-e2e.sh with TRM_BENCH_TORCH=1).`
+            : ` --device ${o.device} needs a python3 whose torch is built with CUDA (TRM_BENCH_PYTHON=/path/to/python3).`),
       );
     }
     if (o.keep) console.log(`weights, inputs and logits kept in ${dir}`);

@@ -60,9 +60,12 @@ export function dawnPlatformDir(platform: string = process.platform, arch: strin
   return undefined;
 }
 
-/** Candidate locations of dawn.node, in order: next to the running bundle, then the `webgpu` package. */
+/**
+ * Candidate locations of dawn.node, in order: next to the running bundle (dist/dawn/, or one folder
+ * up for the bundles in dist/bench/), then the `webgpu` package.
+ */
 export function dawnCandidates(dir: string, bases = [__dirname, process.cwd()]): string[] {
-  const out = [path.join(bases[0], 'dawn', dir, 'dawn.node')];
+  const out = [path.join(bases[0], 'dawn', dir, 'dawn.node'), path.join(bases[0], '..', 'dawn', dir, 'dawn.node')];
   for (const base of bases) {
     try {
       const pkg = createRequire(path.join(base, '__trm_lens_resolve__.js')).resolve('webgpu/package.json');
