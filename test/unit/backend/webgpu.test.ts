@@ -2,9 +2,9 @@
 // softwareAdapter.ts). Selection never takes the software adapter for a GPU but uses it when named;
 // the fixture parity ladder (rung 1 x_embed, rung 2 every teacher-forced update of a step, rung 3 a
 // teacher-forced ACT step with heads), a training step's gradients against the cpu backend, no
-// tensor growth over a 1,000-puzzle evaluation, inline predictions from the prediction worker thread,
-// and the GPU-memory and device-failure errors. One
-// file, so one Dawn device serves every test; the device-failure test poisons it and runs last.
+// tensor growth over a 1,000-puzzle evaluation, inline predictions and a short training run in their
+// worker threads, and the GPU-memory and device-failure errors. One file, so one Dawn device serves
+// every test; the device-failure test poisons it and runs last.
 // SwiftShader is slow: by default rungs 2 and 3 check step 16 of row 0 (42 network calls);
 // TRM_PARITY_FULL=1 checks all 16 steps (rung 3 with all 4 rows), a few minutes more.
 import { after, before, test } from 'node:test';
@@ -33,9 +33,10 @@ import { runEpisode } from '../../../src/engine/trace/episode';
 import { createPuzzleTrace } from '../../../src/engine/trace/tracer';
 import { evaluateSplit } from '../../../src/engine/train/evaluate';
 import { initialHostParams, weightsFor } from '../../../src/engine/train/modelState';
+import type { TrainEvent } from '../../../src/engine/train/events';
 import { StepGradients, stepGradients } from '../../../src/engine/train/step';
 import { f32, fixtureModel, fixtureWeights, i32, maxAbsDiff, report } from '../model/fixture';
-import { reverseTask } from '../train/helpers';
+import { reverseTask, tmpDir, writeReverseDataset, writeTinyConfig } from '../train/helpers';
 import { useSoftwareAdapter } from './softwareAdapter';
 
 const FULL = process.env.TRM_PARITY_FULL === '1';
@@ -465,6 +466,47 @@ test('inline predictions: when a batch does not fit the GPU, the worker says so 
     await worker.terminate();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('training in the worker thread on webgpu: a short run finishes with finite losses and a checkpoint', async () => {
+  const dir = tmpDir('webgpu-worker');
+  const data = writeReverseDataset(dir, 16, 4);
+  const cfg = writeTinyConfig(dir, { total_steps: 2, eval_max_examples: 4 });
+  const w = new Worker(path.join(wasmDir, 'trainWorker.js'));
+  const events: TrainEvent[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      w.on('message', (m: TrainEvent) => {
+        events.push(m);
+        if (m.type === 'finished' || m.type === 'error') resolve();
+      });
+      w.on('error', reject);
+      w.postMessage({
+        type: 'start',
+        request: { configPath: cfg, data, out: path.join(dir, 'run'), resume: false, backend: 'webgpu' },
+      });
+    });
+  } finally {
+    await w.terminate();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const error = events.find((e) => e.type === 'error');
+  assert.equal(error, undefined, JSON.stringify(error));
+  const started = events.find((e) => e.type === 'started');
+  assert.match(started?.type === 'started' ? started.backend : '', /^WebGPU on a software adapter, SwiftShader/);
+  const progress = events.filter((e) => e.type === 'progress');
+  assert.equal(progress.length, 2);
+  for (const p of progress)
+    if (p.type === 'progress') assert.ok(Number.isFinite(p.metrics.totalLoss), JSON.stringify(p.metrics));
+  assert.ok(
+    events.some((e) => e.type === 'eval'),
+    'the final evaluation ran',
+  );
+  assert.ok(
+    events.some((e) => e.type === 'checkpoint'),
+    'a checkpoint was written',
+  );
+  assert.deepEqual(events.at(-1), { type: 'finished', step: 2, reason: 'done' });
 });
 
 test('a trace made on webgpu keeps computing there after another session switches the process to cpu', async () => {
