@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BackendName } from '../engine/backend';
+import { BACKEND_NAMES, isBackendName, type BackendName } from '../engine/backend/names';
 
 export type HaltPolicy = 'all' | 'first' | { threshold: number };
 
@@ -97,7 +97,6 @@ function defaultCheckpoint(cwd: string, defaults: LaunchDefaults): string {
   );
 }
 
-const BACKENDS: BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 const KNOWN = new Set([
   'checkpoint',
   'config',
@@ -206,8 +205,8 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
   const noDebug = r.noDebug ?? false;
   if (typeof noDebug !== 'boolean') fail(`'noDebug' must be true or false (got ${JSON.stringify(noDebug)})`);
   const backend = optString(r, 'backend');
-  if (backend !== undefined && !BACKENDS.includes(backend as BackendName))
-    fail(`'backend' must be one of ${BACKENDS.join(', ')} (got ${JSON.stringify(backend)})`);
+  if (backend !== undefined && !isBackendName(backend))
+    fail(`'backend' must be one of ${BACKEND_NAMES.join(', ')} (got ${JSON.stringify(backend)})`);
   return {
     checkpoint,
     config,

@@ -17,13 +17,16 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { describeUpdate, updateAt } from '../engine/trace/types';
 import { meanState, stateView, trajectoryPca } from '../engine/trace/views';
+import { CPU_FALLBACK_BACKEND, isGpuError } from '../engine/backend/gpuErrors';
 import {
+  TRM_EVENT_GPU_ERROR,
   TRM_EVENT_POSITION,
   TRM_EVENT_TRACE_INFO,
   TRM_REQUEST_HEATMAP,
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
   TRM_REQUEST_TRAJECTORY,
+  TrmGpuError,
   TrmHeatmap,
   TrmPosition,
   TrmStepSummary,
@@ -186,6 +189,16 @@ export class TrmDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
+  /** A GPU that cannot run the session is not the end of it: tells the client which backend to restart on. */
+  private offerCpu(e: unknown): void {
+    if (!isGpuError(e)) return;
+    const body: TrmGpuError = {
+      message: e instanceof Error ? e.message : String(e),
+      fallbackBackend: CPU_FALLBACK_BACKEND,
+    };
+    this.sendEvent(new Event(TRM_EVENT_GPU_ERROR, body));
+  }
+
   private output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important' = 'console'): void {
     this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : `${text}\n`, category));
   }
@@ -272,6 +285,7 @@ export class TrmDebugSession extends DebugSession {
   private engineFailure(runtime: TrmRuntime, e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     this.output(`TRM engine error: ${message}`, 'stderr');
+    this.offerCpu(e);
     const pos = runtime.position;
     this.report({
       kind: 'stop',
@@ -350,6 +364,7 @@ export class TrmDebugSession extends DebugSession {
         ERR.launch,
         e instanceof LaunchConfigError ? message : `cannot start the trm session: ${message}`,
       );
+      this.offerCpu(e);
       return;
     }
     if (this.disposed) {
@@ -365,6 +380,7 @@ export class TrmDebugSession extends DebugSession {
       this.x = await runtime.exclusive(() => engine.trace.x());
     } catch (e) {
       this.fail(response, ERR.engine, `cannot embed the puzzle: ${(e as Error).message}`);
+      this.offerCpu(e);
       return;
     }
     for (const w of [...args.warnings, ...engine.warnings]) this.output(`warning: ${w}`, 'stderr');

@@ -80,7 +80,7 @@ export async function runEval(argv: string[]): Promise<number> {
   const t0 = Date.now();
   let result;
   try {
-    result = evaluateSplit(model, set, meta, {
+    result = await evaluateSplit(model, set, meta, {
       batchSize: int(args, 'batch-size', 1) ?? 64,
       maxExamples: limit,
       perPuzzle: true,

@@ -1,10 +1,12 @@
 // VS Code glue of the `trm` debugger: runs the DAP session inline in the extension host and
 // registers the configuration providers (F5 without launch.json, "pick a puzzle" dynamic
-// configurations). Everything lands in context.subscriptions.
+// configurations), and offers a CPU backend when the GPU cannot run a session (gpuFallback.ts).
+// Everything lands in context.subscriptions.
 import * as vscode from 'vscode';
 import { TrmDebugSession } from '../../debug/session';
 import { openEngine } from '../../debug/engineFacade';
 import { TrmConfigurationProvider, TrmDynamicConfigurationProvider } from './configurationProvider';
+import { registerGpuFallback } from './gpuFallback';
 
 export const TRM_DEBUG_TYPE = 'trm';
 
@@ -31,4 +33,5 @@ export function registerDebugging(
       vscode.DebugConfigurationProviderTriggerKind.Dynamic,
     ),
   );
+  registerGpuFallback(context, TRM_DEBUG_TYPE);
 }
