@@ -1,13 +1,15 @@
 // `npm run bench:infer`: inference speed of the product's TrmModel / ACT code path on every
 // compute backend this machine offers, against PyTorch on CPU running the same model on the same
 // weights and inputs in the same run (bench/torch_reference.py under Debian's /usr/bin/python3).
-// Workloads, paper-size Sudoku MLP-T (getPreset('sudoku-mlp'), hidden 512, float32):
+// Workloads, paper-size Sudoku MLP-T (getPreset('sudoku-mlp'), hidden 512, float32 or --dtype bfloat16):
 //   (a) traced: one puzzle, batch 1, every update's y (z_H) and z (z_L) copied to the host, like
 //       the debugger's recording;  (b) batch: 64 puzzles, no tracing (evaluation).
 // Evaluation never halts early, so every supervision step costs the same: ms/step is measured over
 // the requested steps and puzzles/s is reported for a full N_sup = 16-step evaluation.
-// Each backend runs in its own child process (wasm threads are fixed per process). Prints numbers;
-// asserts nothing about speed.
+// Each backend runs in its own child process (wasm threads are fixed per process). `auto` is what the
+// product picks (the native ONNX Runtime path where it loads, src/engine/native/); `onnxruntime` rows
+// measure that path with other thread counts, spinning, and one call per network application instead
+// of one per supervision step. Prints numbers; asserts nothing about speed.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,10 +19,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendName, selectBackend } from '../src/engine/backend';
 import { getPreset, TrmConfig } from '../src/engine/config';
 import { readNpy, writeNpy } from '../src/engine/formats/npy';
+import { writeSafetensors } from '../src/engine/formats/safetensors';
 import type { HostTensor } from '../src/engine/hostTensor';
 import { installWasmKernels, uninstallWasmKernels } from '../src/engine/kernels';
 import { installWasmMatMul } from '../src/engine/kernels/wasmMatMul';
 import { actStep, disposeCarry, initialCarry, type ActBatch } from '../src/engine/model/act';
+import { hostActStep, initialHostCarry } from '../src/engine/native/hostAct';
+import { loadOrt } from '../src/engine/native/ortLoader';
+import { OrtStepRunner } from '../src/engine/native/ortRunner';
+import { openInference } from '../src/engine/native/select';
+import type { StepRunner } from '../src/engine/native/stepRunner';
 import { createRng } from '../src/engine/model/rng';
 import { TrmModel } from '../src/engine/model/trm';
 
@@ -41,6 +49,9 @@ interface WorkerSpec {
   dir: string;
   /** Also time one traced step kernel by kernel (wall ms, exclusive of nested kernels). */
   profile?: boolean;
+  dtype: 'float32' | 'bfloat16';
+  /** The native path with these settings (threads = the ONNX Runtime pool); auto rows use what the product picks. */
+  native?: { spinning: boolean; perApplication: boolean; tokenMix?: 'left' | 'transpose' };
 }
 
 /** Wall time and the process's CPU time (all threads) over `steps` steps of `batch` puzzles. */
@@ -83,6 +94,9 @@ interface Options {
   torch: boolean;
   keep: boolean;
   profile: boolean;
+  dtype: 'float32' | 'bfloat16';
+  /** Runs of the whole-process comparison (0 = none): `trm trace --steps 16` vs a torch process doing the same. */
+  wholeProcess: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -91,12 +105,14 @@ function parseArgs(argv: string[]): Options {
     tracedSteps: 16,
     batchSteps: 1,
     cpuSteps: 1,
-    backends: ['auto', 'wasm-1'],
+    backends: ['auto', 'wasm'],
     compareStock: false,
     threads: Math.min(4, cores),
     torch: true,
     keep: false,
     profile: false,
+    dtype: 'float32',
+    wholeProcess: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -114,10 +130,22 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--profile') o.profile = true;
-    else if (a === '--help') {
+    else if (a === '--whole-process') o.wholeProcess = num();
+    else if (a === '--dtype') {
+      const v = argv[++i];
+      if (v !== 'float32' && v !== 'bfloat16') throw new Error(`--dtype must be float32 or bfloat16 (got ${v})`);
+      o.dtype = v;
+    } else if (a === '--help') {
       console.log(`usage: node dist/bench/infer.js [--traced-steps N=16] [--batch-steps N=1] [--cpu-steps N=1]
-  [--threads N=min(4,cores)] [--backends auto,wasm-1] [--compare-stock] [--no-torch] [--keep] [--profile]
-  --backends: comma list of auto (what selectBackend() picks, as the product does), wasm (--threads
+  [--threads N=min(4,cores)] [--backends auto,wasm] [--dtype float32|bfloat16] [--compare-stock] [--no-torch] [--keep] [--profile]
+  --whole-process N: also time N runs of the whole process, start-up to exit: \`trm trace --steps 16\` (auto
+  backend, a safetensors checkpoint of the bench weights, every update of the puzzle recorded and written)
+  against a torch process loading the same weights and tracing the same 16 steps.
+  --dtype bfloat16: TRM Lens computes the official bf16 configuration; torch runs float32 (OpenBLAS, the
+  reference of the ratios) and also bf16 (its own bf16 kernels, oneDNN), both printed.
+  --backends: onnxruntime[-N][+spin][+perapp][+transpose] = the native path with N threads (default
+  --threads), spinning pool threads, one call per network application, or the transposing token mixer.
+  --backends: comma list of auto (what the product picks), wasm (--threads
   threads), wasm-N, cpu, tfjs-node, tfjs-node-gpu. --compare-stock adds wasm with tfjs's stock
   kernels and with only the routed BatchMatMul (no slice memo), 1 traced step each. The cpu
   backend runs --cpu-steps steps and no batch run.
@@ -138,8 +166,8 @@ function makeInputs(c: TrmConfig, batch: number): ActBatch {
   return { inputs, puzzleIdentifiers: new Int32Array(batch) };
 }
 
-function benchConfig(): TrmConfig {
-  return { ...getPreset('sudoku-mlp'), forward_dtype: 'float32' };
+function benchConfig(dtype: 'float32' | 'bfloat16' = 'float32'): TrmConfig {
+  return { ...getPreset('sudoku-mlp'), forward_dtype: dtype };
 }
 
 // ---------------------------------------------------------------- worker (one backend)
@@ -178,6 +206,44 @@ function runSteps(
   } finally {
     disposeCarry(carry);
   }
+}
+
+/** runSteps on a StepRunner: the ACT wrapper on host arrays; traced = every update's state downloaded. */
+async function runNativeSteps(
+  model: TrmModel,
+  runner: StepRunner,
+  batch: ActBatch,
+  steps: number,
+  trace: boolean,
+  perApplication: boolean,
+  onLogits?: (l: Float32Array) => void,
+): Promise<Timing> {
+  const B = batch.puzzleIdentifiers.length;
+  let carry = initialHostCarry(model, B);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) {
+    if (perApplication) {
+      // One runner call per network application (heads not computed: 97 x 512 x 11, negligible).
+      const c = model.config;
+      let { y, z } = carry.state;
+      const x = carry.x ?? (await hostActStep(model, runner, carry, batch, { mode: 'eval' })).carry.x!;
+      carry.x = x;
+      const zeros = new Float32Array(y.length);
+      for (let h = 0; h < c.H_cycles; h++) {
+        for (let j = 0; j < c.L_cycles; j++) z = (await runner.update(z, y, x, B)).at(-1)!;
+        y = (await runner.update(y, z, zeros, B)).at(-1)!;
+      }
+      carry = { ...carry, state: { y, z }, halted: new Uint8Array(B) };
+      continue;
+    }
+    const r = await hostActStep(model, runner, carry, batch, { mode: 'eval', updates: trace });
+    carry = r.carry;
+    if (s === 0) onLogits?.(r.run.logits);
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { batch: B, steps, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /**
@@ -246,7 +312,7 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     if (spec.kernels === 'matmul-only') installWasmMatMul();
     else if (spec.kernels !== 'stock') installWasmKernels();
   }
-  const config = benchConfig();
+  const config = benchConfig(spec.dtype);
   const weights = new Map<string, HostTensor>();
   for (const f of fs.readdirSync(path.join(spec.dir, 'weights')))
     weights.set(f.replace(/\.npy$/, ''), readNpy(path.join(spec.dir, 'weights', f)));
@@ -256,21 +322,47 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     puzzleIdentifiers: new Int32Array(BATCH),
   };
   const one = rowOf(all, config.seq_len, 0);
-  runSteps(model, one, 1, false); // warm-up: XNNPACK operator creation, weight transposes, allocator growth
-  const res: WorkerResult = {
-    label: spec.label,
-    backend: info.name,
-    description: info.description,
-    threads: info.threads,
-  };
   const logitsFile = path.join(spec.dir, `logits_${spec.label.replace(/[^a-z0-9]+/gi, '_')}.npy`);
-  res.traced = runSteps(model, one, spec.tracedSteps, true, (l) => {
+  const saveLogits = (l: Float32Array) =>
     writeNpy(logitsFile, {
       dtype: 'float32',
       shape: [1, config.seq_len, config.vocab_size],
       data: Float32Array.from(l),
     });
-  });
+  // The product's choice (auto), or the native path with this row's settings.
+  let runner: StepRunner | undefined;
+  let description = info.description;
+  let name: string = info.name;
+  let threads = info.threads;
+  if (spec.native) {
+    const ort = loadOrt();
+    if (!ort.ok) throw new Error(ort.reason);
+    runner = await OrtStepRunner.create(ort.ort, ort.version, model, {
+      threads: spec.threads,
+      spinning: spec.native.spinning,
+      graph: { tokenMix: spec.native.tokenMix },
+    });
+  } else if (spec.backend === undefined) {
+    runner = (await openInference(model, { mode: 'auto', backend: info })).runner;
+  }
+  if (runner) {
+    const perApp = spec.native?.perApplication ?? false;
+    description = `${runner.description}${perApp ? ', one call per network application' : ''}`;
+    name = runner.name;
+    threads = runner.threads;
+    await runNativeSteps(model, runner, one, 1, false, perApp); // warm-up: session's first run, allocator growth
+  } else runSteps(model, one, 1, false); // warm-up: XNNPACK operator creation, weight transposes, allocator growth
+  const res: WorkerResult = { label: spec.label, backend: name, description, threads };
+  if (runner) {
+    const perApp = spec.native?.perApplication ?? false;
+    res.traced = await runNativeSteps(model, runner, one, spec.tracedSteps, true, perApp, saveLogits);
+    if (!perApp) res.logitsFile = logitsFile;
+    if (spec.batchSteps > 0) res.batch = await runNativeSteps(model, runner, all, spec.batchSteps, false, perApp);
+    runner.dispose();
+    model.dispose();
+    return res;
+  }
+  res.traced = runSteps(model, one, spec.tracedSteps, true, saveLogits);
   res.logitsFile = logitsFile;
   if (spec.batchSteps > 0) res.batch = runSteps(model, all, spec.batchSteps, false);
   if (spec.profile) {
@@ -314,7 +406,7 @@ function lastJsonLine(text: string): unknown {
   return line ? JSON.parse(line) : undefined;
 }
 
-function runTorch(dir: string, o: Options): TorchResult | { error: string } {
+function runTorch(dir: string, o: Options, dtype: 'float32' | 'bfloat16'): TorchResult | { error: string } {
   if (!fs.existsSync(TORCH_PYTHON)) return { error: `${TORCH_PYTHON} not found` };
   // Torch's best configuration here: all cores, passive OpenMP waiting, and OpenBLAS free to pick
   // its kernels for this CPU (the machine may force OPENBLAS_CORETYPE=Haswell).
@@ -332,6 +424,8 @@ function runTorch(dir: string, o: Options): TorchResult | { error: string } {
       String(o.tracedSteps),
       '--batch-steps',
       String(o.batchSteps),
+      '--dtype',
+      dtype,
     ],
     { env, encoding: 'utf8', maxBuffer: 1 << 24 },
   );
@@ -344,6 +438,62 @@ function runTorch(dir: string, o: Options): TorchResult | { error: string } {
     };
   }
   return parsed;
+}
+
+/** Wall seconds of a whole process, spawn to exit; throws with its stderr when it fails. */
+function timeProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0)
+    throw new Error(
+      `${path.basename(cmd)} exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' | ')}`,
+    );
+  return s;
+}
+
+/** `trm trace --steps 16` against torch_reference.py tracing 16 steps (no warm-up), each a fresh process. */
+function wholeProcess(dir: string, o: Options, config: TrmConfig): void {
+  const weights = new Map<string, HostTensor>();
+  for (const f of fs.readdirSync(path.join(dir, 'weights')).sort())
+    weights.set(f.replace(/\.npy$/, ''), readNpy(path.join(dir, 'weights', f)));
+  const ckpt = path.join(dir, 'model.safetensors');
+  writeSafetensors(ckpt, weights); // config.json beside it is the bench config
+  const cli = path.join(__dirname, '..', 'cli.js');
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
+  delete env.OPENBLAS_CORETYPE;
+  const K = config.halt_max_steps;
+  const trm: number[] = [],
+    torch: number[] = [];
+  for (let r = 0; r < o.wholeProcess; r++) {
+    torch.push(
+      timeProcess(
+        TORCH_PYTHON,
+        [
+          path.join(__dirname, '..', '..', 'bench', 'torch_reference.py'),
+          ...['--dir', dir, '--threads', String(os.availableParallelism()), '--traced-steps', String(K)],
+          ...['--batch-steps', '0', '--no-warmup', '--dtype', o.dtype],
+        ],
+        env,
+      ),
+    );
+    const out = path.join(dir, `trace_out_${r}`);
+    trm.push(
+      timeProcess(process.execPath, [
+        cli,
+        'trace',
+        ...['--checkpoint', ckpt, '--inputs', path.join(dir, 'inputs_traced.npy'), '--steps', String(K), '--out', out],
+      ]),
+    );
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  console.log(
+    `\nwhole process, ${K} traced steps, ${o.dtype}, ${o.wholeProcess} run(s) each, alternating:` +
+      `\n  trm trace (auto backend):  ${trm.map((v) => v.toFixed(2)).join(' ')} s, median ${median(trm).toFixed(2)} s` +
+      `\n  torch process:             ${torch.map((v) => v.toFixed(2)).join(' ')} s, median ${median(torch).toFixed(2)} s` +
+      `\n  ratio (median trm / median torch): ${(median(trm) / median(torch)).toFixed(2)}`,
+  );
 }
 
 function runWorker(spec: WorkerSpec): WorkerResult {
@@ -384,38 +534,65 @@ function printTable(rows: string[][]): void {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const config = benchConfig();
+  const config = benchConfig(o.dtype);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-bench-'));
   try {
     console.log(
-      `TRM Lens inference benchmark: sudoku-mlp, hidden ${config.hidden_size}, float32, ${config.H_cycles} x (${config.L_cycles} + 1) updates/step, ` +
+      `TRM Lens inference benchmark: sudoku-mlp, hidden ${config.hidden_size}, ${o.dtype}, ${config.H_cycles} x (${config.L_cycles} + 1) updates/step, ` +
         `node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'})`,
     );
     await writeFixtures(dir, config);
     let torch: TorchResult | { error: string } = { error: 'skipped (--no-torch)' };
+    let torchBf16: TorchResult | undefined;
     if (o.torch) {
-      process.stdout.write('torch reference ... ');
-      torch = runTorch(dir, o);
+      process.stdout.write('torch reference (float32) ... ');
+      torch = runTorch(dir, o, 'float32');
       console.log('error' in torch && torch.error ? `NOT AVAILABLE: ${torch.error}` : 'done');
+      if (o.dtype === 'bfloat16' && !('error' in torch && torch.error)) {
+        process.stdout.write('torch bf16 ... ');
+        const r = runTorch(dir, o, 'bfloat16');
+        torchBf16 = 'error' in r && r.error ? undefined : (r as TorchResult);
+        console.log(torchBf16 ? 'done' : `NOT AVAILABLE: ${(r as { error: string }).error}`);
+      }
     }
     const t = 'error' in torch && torch.error ? undefined : (torch as TorchResult);
     const specs: WorkerSpec[] = [];
     for (const b of o.backends) {
-      const base = { dir, tracedSteps: o.tracedSteps, batchSteps: o.batchSteps, profile: o.profile };
+      const base = { dir, tracedSteps: o.tracedSteps, batchSteps: o.batchSteps, profile: o.profile, dtype: o.dtype };
+      const ort = /^onnxruntime(?:-(\d+))?((?:\+(?:spin|perapp|transpose))*)$/.exec(b);
       if (b === 'auto') specs.push({ ...base, label: 'auto', threads: o.threads });
       else if (b === 'wasm') specs.push({ ...base, label: `wasm-${o.threads}`, backend: 'wasm', threads: o.threads });
       else if (/^wasm-\d+$/.test(b)) specs.push({ ...base, label: b, backend: 'wasm', threads: Number(b.slice(5)) });
       else if (b === 'cpu')
         specs.push({ ...base, label: 'cpu', backend: 'cpu', tracedSteps: Math.max(1, o.cpuSteps), batchSteps: 0 });
       else if (b === 'tfjs-node' || b === 'tfjs-node-gpu') specs.push({ ...base, label: b, backend: b });
-      else throw new Error(`unknown backend ${b} in --backends (auto, wasm, wasm-N, cpu, tfjs-node, tfjs-node-gpu)`);
+      else if (ort) {
+        const threads = ort[1] ? Number(ort[1]) : o.threads;
+        const flags = ort[2] ?? '';
+        specs.push({
+          ...base,
+          label: `onnxruntime-${threads}${flags}`,
+          backend: 'cpu', // TF.js only embeds the inputs here
+          threads,
+          native: {
+            spinning: flags.includes('+spin'),
+            perApplication: flags.includes('+perapp'),
+            tokenMix: flags.includes('+transpose') ? 'transpose' : undefined,
+          },
+        });
+      } else
+        throw new Error(
+          `unknown backend ${b} in --backends (auto, wasm, wasm-N, cpu, tfjs-node, tfjs-node-gpu, onnxruntime[-N][+spin][+perapp][+transpose])`,
+        );
     }
     if (o.compareStock) {
-      const one = { dir, backend: 'wasm' as const, threads: o.threads, tracedSteps: 1, batchSteps: 0 };
+      const one = { dir, backend: 'wasm' as const, threads: o.threads, tracedSteps: 1, batchSteps: 0, dtype: o.dtype };
       specs.push({ ...one, label: `wasm-${o.threads} stock kernels`, kernels: 'stock' });
       specs.push({ ...one, label: `wasm-${o.threads} matmul only`, kernels: 'matmul-only' });
     }
-    const torchLogits = t ? (readNpy(path.join(dir, 'logits_step1.npy')).data as Float32Array) : undefined;
+    // Step-1 logits are compared with torch in the same dtype.
+    const logitsName = torchBf16 ? 'logits_step1_bfloat16.npy' : 'logits_step1_float32.npy';
+    const torchLogits = t ? (readNpy(path.join(dir, logitsName)).data as Float32Array) : undefined;
     const rows: string[][] = [
       [
         'backend',
@@ -428,6 +605,7 @@ async function main(): Promise<void> {
         'puzzles/s',
         'x torch',
         'x torch cpu',
+        ...(torchBf16 ? ['x torch bf16'] : []),
         'step-1 max|diff|',
       ],
     ];
@@ -438,6 +616,7 @@ async function main(): Promise<void> {
       timing: Timing,
       ref: Timing | undefined,
       diff: string,
+      refBf16?: Timing,
     ): void => {
       const msStep = timing.ms / timing.steps;
       const cpuStep = timing.cpuMs / timing.steps;
@@ -453,12 +632,18 @@ async function main(): Promise<void> {
         fmt(pps, 3),
         ref ? fmt(msStep / (ref.ms / ref.steps), 2) : '-',
         ref ? fmt(cpuStep / (ref.cpuMs / ref.steps), 2) : '-',
+        ...(torchBf16 ? [refBf16 ? fmt(msStep / (refBf16.ms / refBf16.steps), 2) : '-'] : []),
         diff,
       ]);
     };
     if (t) {
       addRow('torch (cpu)', 'traced b=1', t.threads, t.traced, t.traced, '-');
       if (t.batch) addRow('torch (cpu)', `batch b=${BATCH}`, t.threads, t.batch, t.batch, '-');
+    }
+    if (torchBf16) {
+      addRow('torch bf16', 'traced b=1', torchBf16.threads, torchBf16.traced, t?.traced, '-', torchBf16.traced);
+      if (torchBf16.batch)
+        addRow('torch bf16', `batch b=${BATCH}`, torchBf16.threads, torchBf16.batch, t?.batch, '-', torchBf16.batch);
     }
     for (const spec of specs) {
       process.stdout.write(`${spec.label} ... `);
@@ -473,8 +658,8 @@ async function main(): Promise<void> {
         torchLogits && r.logitsFile
           ? maxAbsDiff(readNpy(r.logitsFile).data as Float32Array, torchLogits).toExponential(1)
           : '-';
-      if (r.traced) addRow(r.label, 'traced b=1', r.threads, r.traced, t?.traced, diff);
-      if (r.batch) addRow(r.label, `batch b=${BATCH}`, r.threads, r.batch, t?.batch, diff);
+      if (r.traced) addRow(r.label, 'traced b=1', r.threads, r.traced, t?.traced, diff, torchBf16?.traced);
+      if (r.batch) addRow(r.label, `batch b=${BATCH}`, r.threads, r.batch, t?.batch, diff, torchBf16?.batch);
       if (r.profile) {
         console.log(`  one traced step, kernel by kernel (wall ms, nested kernels excluded):`);
         for (const [k, calls, ms] of r.profile)
@@ -484,8 +669,12 @@ async function main(): Promise<void> {
     console.log();
     printTable(rows);
     console.log(
-      `\nx torch = TRM Lens wall time / torch wall time per step (below 1: TRM Lens is faster); x torch cpu = the same for CPU time` +
-        ` (all threads), which a busy machine disturbs less. puzzles/s assumes a full ${config.halt_max_steps}-step evaluation.`,
+      `\nx torch = TRM Lens wall time / torch float32 (OpenBLAS) wall time per step (below 1: TRM Lens is faster); x torch cpu = the same for CPU time` +
+        ` (all threads), which a busy machine disturbs less. puzzles/s assumes a full ${config.halt_max_steps}-step evaluation.` +
+        (torchBf16
+          ? ' x torch bf16 = against torch computing in bf16 (oneDNN kernels, AMX / AVX-512 BF16 where the CPU has them).'
+          : '') +
+        ` step-1 max|diff| = traced puzzle's step-1 logits against torch's in the same dtype (${o.dtype}).`,
     );
     if (t) {
       console.log(
@@ -502,6 +691,10 @@ async function main(): Promise<void> {
         `PyTorch reference NOT RUN (${(torch as { error: string }).error}): the numbers above are TRM Lens only, no ratios.` +
           ` Debian's python3-torch provides it (scripts/setup-vscode-e2e.sh with TRM_BENCH_TORCH=1).`,
       );
+    }
+    if (o.wholeProcess > 0) {
+      if (t) wholeProcess(dir, o, config);
+      else console.log('whole-process comparison skipped: no torch');
     }
     if (o.keep) console.log(`weights, inputs and logits kept in ${dir}`);
   } finally {

@@ -30,7 +30,9 @@ def swiglu(u, gate_up, down):
 
 
 def rms_norm(u, eps):
-    return u * torch.rsqrt(u.square().mean(-1, keepdim=True) + eps)
+    # statistics in float32, result back in the input dtype (models/layers.py rms_norm)
+    f = u.float()
+    return (f * torch.rsqrt(f.square().mean(-1, keepdim=True) + eps)).to(u.dtype)
 
 
 class Trm:
@@ -91,7 +93,7 @@ def run(model, inputs, pids, steps, trace, first_logits=None):
     recorded = []
 
     def record(y, z):
-        recorded.append((y.numpy().copy(), z.numpy().copy()))
+        recorded.append((y.float().numpy().copy(), z.float().numpy().copy()))
         recorded.clear()  # keep memory flat; the copy is what costs
 
     y, z = model.initial(inputs.shape[0])
@@ -100,9 +102,9 @@ def run(model, inputs, pids, steps, trace, first_logits=None):
     for s in range(steps):
         x = model.embed(inputs, pids)
         y, z, logits, q = model.step(y, z, x, record if trace else None)
-        logits.numpy(), q.numpy()
+        logits.float().numpy(), q.float().numpy()
         if s == 0 and first_logits is not None:
-            first_logits.append(logits.numpy().copy())
+            first_logits.append(logits.float().numpy().copy())
     return {"batch": int(inputs.shape[0]), "steps": steps,
             "ms": (time.perf_counter() - t0) * 1000, "cpuMs": (time.process_time() - c0) * 1000}
 
@@ -113,21 +115,27 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--traced-steps", type=int, default=16)
     ap.add_argument("--batch-steps", type=int, default=16)
+    ap.add_argument("--no-warmup", action="store_true", help="no untimed first step (whole-process timing)")
+    ap.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                    help="bfloat16: weights and activations in bf16 like the official forward_dtype (CastedLinear casts "
+                         "weights at use; RMSNorm statistics in float32)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     cfg = json.load(open(os.path.join(a.dir, "config.json")))
     wdir = os.path.join(a.dir, "weights")
-    w = {f[:-4]: torch.from_numpy(np.load(os.path.join(wdir, f))).float() for f in os.listdir(wdir) if f.endswith(".npy")}
+    dt = torch.bfloat16 if a.dtype == "bfloat16" else torch.float32
+    w = {f[:-4]: torch.from_numpy(np.load(os.path.join(wdir, f))).to(dt) for f in os.listdir(wdir) if f.endswith(".npy")}
     model = Trm(cfg, w)
     load = lambda n: torch.from_numpy(np.load(os.path.join(a.dir, n)).astype(np.int64))
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "dtype": a.dtype,
            "blas": _blas_library(), "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
     with torch.inference_mode():
         first = []
         # warm-up: one untimed step so allocator and thread pool start-up are not in the numbers
-        run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), 1, False)
+        if not a.no_warmup:
+            run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), 1, False)
         out["traced"] = run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), a.traced_steps, True, first)
-        np.save(os.path.join(a.dir, "logits_step1.npy"), first[0].astype(np.float32))
+        np.save(os.path.join(a.dir, f"logits_step1_{a.dtype}.npy"), first[0].astype(np.float32))
         if a.batch_steps > 0:
             out["batch"] = run(model, load("inputs_batch.npy"), load("puzzle_ids_batch.npy"), a.batch_steps, False)
     print(json.dumps(out))

@@ -30,6 +30,11 @@ const REQUIRED = [
   // the bundled demo model: the default model of the debugger and of inline predictions
   'media/models/sudoku-demo/model.safetensors',
   'media/models/sudoku-demo/config.json',
+  // ONNX Runtime's Node binding (the native inference path) and the library it loads, for this platform
+  'dist/ort/node_modules/onnxruntime-node/package.json',
+  'dist/ort/node_modules/onnxruntime-node/dist/index.js',
+  'dist/ort/node_modules/onnxruntime-common/dist/cjs/index.js',
+  `dist/ort/node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`,
 ];
 /** Bundles the build writes that stay out of the package on purpose (standalone tools, see .vscodeignore). */
 const NOT_SHIPPED = ['dist/cli.js'];
@@ -37,6 +42,7 @@ const NOT_SHIPPED = ['dist/cli.js'];
 const FORBIDDEN = [
   /\.map$/,
   /^node_modules\//,
+  /^dist\/ort\/.*\.(map|ts)$/,
   /^src\//,
   /^test\//,
   /^out\//,

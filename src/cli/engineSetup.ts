@@ -6,6 +6,7 @@ import { BackendInfo, BackendName, selectBackend } from '../engine/backend';
 import { loadCheckpoint, LoadedCheckpoint } from '../engine/checkpoint';
 import type { TrmModel } from '../engine/model/trm';
 import {
+  BACKEND_CHOICES,
   type BackendChoice,
   DTYPE_CHOICES,
   type DtypeChoice,
@@ -19,8 +20,8 @@ import {
 import { OptionSpec, ParsedArgs, str, UsageError } from './args';
 
 export const BACKEND_NAMES: BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
-/** What --backend accepts where a model runs inference: the TF.js backends and the native path. */
-export const INFERENCE_BACKEND_NAMES: BackendChoice[] = [...BACKEND_NAMES, NATIVE_BACKEND];
+/** What --backend accepts where a model runs inference: the TF.js backends, the native path, tfjs (TF.js only). */
+export const INFERENCE_BACKEND_NAMES: readonly BackendChoice[] = BACKEND_CHOICES;
 
 export const BACKEND_OPTION: OptionSpec = {
   value: true,
@@ -31,7 +32,7 @@ export const BACKEND_OPTION: OptionSpec = {
 export const INFERENCE_BACKEND_OPTION: OptionSpec = {
   value: true,
   valueName: INFERENCE_BACKEND_NAMES.join('|'),
-  description: `force a compute backend (default: the fastest that loads; ${NATIVE_BACKEND} = the native CPU path, a TF.js backend turns it off)`,
+  description: `force a compute backend (default: the fastest that loads; ${NATIVE_BACKEND} = the native CPU path; tfjs = TF.js on its best backend, or name a TF.js backend)`,
 };
 export const DTYPE_OPTION: OptionSpec = {
   value: true,

@@ -6,6 +6,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from './backend';
+import { splitBackendChoice } from './native/select';
 import { PredictSession } from './authoring/predictEngine';
 import { type FromWorker, type LoadMessage, type PredictMessage, isToWorker } from './authoring/workerProtocol';
 
@@ -24,12 +25,22 @@ async function load(m: LoadMessage): Promise<void> {
   session?.dispose();
   session = undefined;
   try {
-    const backend = await selectBackend({ wasmDir: m.wasmDir, prefer: m.backend });
-    session = PredictSession.load(m.checkpoint, m.config);
+    const choice = splitBackendChoice(m.backend);
+    const backend = await selectBackend({ wasmDir: m.wasmDir, prefer: choice.tf });
+    session = PredictSession.load(m.checkpoint, m.config, { backend, native: choice.native, dtype: m.dtype });
+    const inference = await session.inference();
+    const skipped = choice.native === 'auto' ? inference.skipped : [];
     post({
       type: 'loaded',
       model: session.info,
-      backend: { name: backend.name, description: backend.description, gpu: backend.gpu, threads: backend.threads },
+      backend: {
+        name: inference.name,
+        description: skipped.length
+          ? `${inference.description} (skipped: ${skipped.join('; ')})`
+          : inference.description,
+        gpu: backend.gpu && !inference.runner,
+        threads: inference.runner?.threads ?? backend.threads,
+      },
     });
   } catch (e) {
     post({ type: 'loadError', message: message(e) });

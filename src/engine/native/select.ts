@@ -5,7 +5,7 @@
 // Training always runs on TF.js. `--backend onnxruntime` (CLI, launch configuration, setting) forces
 // the native path and fails with the reason when it cannot load; a TF.js backend name disables it.
 
-import type { BackendInfo, BackendName } from '../backend';
+import { type BackendInfo, type BackendName, defaultThreads } from '../backend';
 import type { ForwardDType, TrmConfig } from '../config';
 import type { TrmModel } from '../model/trm';
 import { loadOrt } from './ortLoader';
@@ -15,17 +15,37 @@ import type { StepRunner } from './stepRunner';
 /** The name users give the native path wherever they name a backend. */
 export const NATIVE_BACKEND = 'onnxruntime';
 export type NativeBackendName = typeof NATIVE_BACKEND;
+/** TF.js only, on whatever TF.js backend loads best: the native path disabled without naming a TF.js backend. */
+export const TFJS_ONLY = 'tfjs';
 
 /** 'auto': native when it loads (and TF.js is not on a GPU); 'on': native or an error; 'off': TF.js only. */
 export type NativeMode = 'auto' | 'on' | 'off';
 
-/** A user's backend choice (CLI --backend, launch `backend`): a TF.js backend, the native path, or nothing (auto). */
-export type BackendChoice = BackendName | NativeBackendName;
+/**
+ * A user's backend choice where a model runs inference (CLI --backend, launch `backend`, the
+ * trmLens.backend setting): a TF.js backend, the native path, TF.js on its best backend, or nothing (auto).
+ */
+export type BackendChoice = BackendName | NativeBackendName | typeof TFJS_ONLY;
+
+/** Every backend choice, in the order users see them. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = [
+  NATIVE_BACKEND,
+  TFJS_ONLY,
+  'tfjs-node-gpu',
+  'tfjs-node',
+  'wasm',
+  'cpu',
+];
+
+export function isBackendChoice(v: unknown): v is BackendChoice {
+  return typeof v === 'string' && (BACKEND_CHOICES as readonly string[]).includes(v);
+}
 
 /** Splits a backend choice into the TF.js backend to prefer and the native mode. */
 export function splitBackendChoice(choice: BackendChoice | undefined): { tf?: BackendName; native: NativeMode } {
   if (choice === undefined) return { native: 'auto' };
   if (choice === NATIVE_BACKEND) return { native: 'on' };
+  if (choice === TFJS_ONLY) return { native: 'off' };
   return { tf: choice, native: 'off' };
 }
 
@@ -74,6 +94,29 @@ export const FLOAT32_VS_BF16 = {
   },
 };
 
+/**
+ * Whether the native path would be used for inference under `mode` next to TF.js backend `backend`,
+ * without building a model (for "Show Compute Backend"): the line to show, and the short name.
+ */
+export function describeNativePath(
+  mode: NativeMode,
+  backend: BackendInfo,
+  threads = defaultThreads(),
+): { used: boolean; name: string; threads: number; line: string } {
+  const tfjs = (line: string) => ({ used: false, name: backend.name, threads: backend.threads, line });
+  if (mode === 'off') return tfjs(`${NATIVE_BACKEND}: not used (TF.js was chosen)`);
+  if (mode === 'auto' && backend.gpu) return tfjs(`${NATIVE_BACKEND}: not used (TF.js computes on the GPU)`);
+  const load = loadOrt();
+  if (!load.ok) return tfjs(`${NATIVE_BACKEND}: ${load.reason}`);
+  const t = `${threads} thread${threads === 1 ? '' : 's'}`;
+  return {
+    used: true,
+    name: NATIVE_BACKEND,
+    threads,
+    line: `ONNX Runtime ${load.version} on the CPU (${t}) computes inference; TF.js (${backend.name}) embeds inputs and trains`,
+  };
+}
+
 export interface InferencePath {
   /** The native runner, when it computes the recursion; absent = TrmModel's TF.js ops. */
   runner?: StepRunner;
@@ -98,7 +141,7 @@ export async function openInference(model: TrmModel, opts: OpenInferenceOptions)
     description: opts.backend.description,
     skipped,
   });
-  if (opts.mode === 'off') return tfPath([`${NATIVE_BACKEND}: not used (a TF.js backend was chosen)`]);
+  if (opts.mode === 'off') return tfPath([`${NATIVE_BACKEND}: not used (TF.js was chosen)`]);
   if (opts.mode === 'auto' && opts.backend.gpu)
     return tfPath([`${NATIVE_BACKEND}: not used (TF.js computes on the GPU: ${opts.backend.description})`]);
   const fail = (reason: string): InferencePath => {

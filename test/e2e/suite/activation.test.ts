@@ -65,6 +65,9 @@ suite('activation', () => {
         `no reason given for skipping ${better}: ${JSON.stringify(info.fallbackReasons)}`,
       );
     }
+    // Inference runs on the native ONNX Runtime path shipped in the .vsix (its binaries for this platform).
+    assert.equal(info.inference, 'onnxruntime', `native path not used: ${info.inferenceLine}`);
+    assert.match(info.inferenceLine, /^ONNX Runtime \d+\.\d+\.\d+ on the CPU/);
     // A second call reuses the initialised backend.
     const again = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
     assert.equal(again?.name, info.name);
@@ -76,7 +79,10 @@ suite('activation', () => {
     if (!driverAvailable()) this.skip();
     const info = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
     assert.ok(info);
-    const expected = `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
+    const expected =
+      info.inference === 'onnxruntime'
+        ? `TRM: onnxruntime ×${info.inferenceThreads} (CPU)`
+        : `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
     assert.equal(await ui<string>({ action: 'statusBar', pattern: `^${escapeRegExp(expected)}$` }), expected);
     // Through the command palette, as a user would run it.
     await ui({ action: 'runCommand', title: 'TRM: Show Compute Backend' });
