@@ -132,7 +132,9 @@ function copyOrtRuntime() {
   const src = path.join(root, 'node_modules');
   const dest = path.join(root, 'dist/ort/node_modules');
   if (!fs.existsSync(path.join(src, 'onnxruntime-node/package.json'))) return;
-  const platforms = (process.env.TRM_ORT_PLATFORMS || `${process.platform}-${process.arch}`).split(',');
+  const platforms = (process.env.TRM_ORT_PLATFORMS || `${process.platform}-${process.arch}`)
+    .split(',')
+    .map((p) => p.trim());
   const files = [
     'onnxruntime-node/package.json',
     'onnxruntime-common/package.json',
@@ -145,11 +147,17 @@ function copyOrtRuntime() {
       .map((f) => `${dir}/${f}`);
   files.push(...jsIn('onnxruntime-node/dist'), ...jsIn('onnxruntime-common/dist/cjs'));
   for (const p of platforms) {
-    const [platform, arch] = p.trim().split('-');
+    const [platform, arch] = p.split('-');
     const bin = `onnxruntime-node/bin/napi-v6/${platform}/${arch}`;
     if (!fs.existsSync(path.join(src, bin))) throw new Error(`onnxruntime-node ships no binaries for ${p} (${bin})`);
     files.push(...fs.readdirSync(path.join(src, bin)).map((f) => `${bin}/${f}`));
   }
+  // Binaries of platforms no longer asked for must not ship.
+  const binRoot = path.join(dest, 'onnxruntime-node/bin/napi-v6');
+  for (const platform of fs.existsSync(binRoot) ? fs.readdirSync(binRoot) : [])
+    for (const arch of fs.readdirSync(path.join(binRoot, platform)))
+      if (!platforms.includes(`${platform}-${arch}`))
+        fs.rmSync(path.join(binRoot, platform, arch), { recursive: true });
   for (const f of files) {
     const from = path.join(src, f);
     const to = path.join(dest, f);

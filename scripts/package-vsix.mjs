@@ -1,7 +1,10 @@
 // Packages the extension: production build (minified, no source maps), then `vsce package` offline
 // into dist/trm-lens.vsix, then a check of what was shipped (.vscodeignore is an allow-list), then the
 // development build again so dist/ keeps its source maps for debugging.
-// `node scripts/package-vsix.mjs [--out <file.vsix>] [--keep-production]`.
+// `node scripts/package-vsix.mjs [--out <file.vsix>] [--keep-production] [--target <platform>]`.
+// The package carries ONNX Runtime's native binaries (the native inference path, dist/ort/) for the
+// platform that builds it; `--target linux-x64|linux-arm64|darwin-arm64|win32-x64|win32-arm64` builds a
+// platform-specific package (vsce --target) with that platform's binaries instead.
 // The three steps hold /tmp/trm-build.lock (the project's build lock; `flock`, when installed) so that
 // no other build on a shared machine rewrites dist/ between the production build and `vsce package`.
 // Do not wrap this script in that lock yourself: it would wait for itself (it gives up after 15 min).
@@ -14,6 +17,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_VSIX = path.join(ROOT, 'dist/trm-lens.vsix');
+
+/** Platforms onnxruntime-node ships binaries for, as vsce names targets. */
+export const ORT_TARGETS = ['linux-x64', 'linux-arm64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
+
+/** The native binding a package for `target` must contain. */
+function ortBinding(target) {
+  const [platform, arch] = target.split('-');
+  return `dist/ort/node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}/onnxruntime_binding.node`;
+}
 
 /** Files a working package must contain (inside extension/; vsce stores README.md as readme.md, LICENSE as LICENSE.txt). */
 const REQUIRED = [
@@ -34,7 +46,6 @@ const REQUIRED = [
   'dist/ort/node_modules/onnxruntime-node/package.json',
   'dist/ort/node_modules/onnxruntime-node/dist/index.js',
   'dist/ort/node_modules/onnxruntime-common/dist/cjs/index.js',
-  `dist/ort/node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`,
 ];
 /** Bundles the build writes that stay out of the package on purpose (standalone tools, see .vscodeignore). */
 const NOT_SHIPPED = ['dist/cli.js'];
@@ -58,8 +69,8 @@ const FORBIDDEN = [
   /^dist\/bench\//,
 ];
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+function run(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env });
   if (r.status !== 0)
     throw new Error(`${[path.basename(cmd), ...args].join(' ')} failed (exit ${r.status ?? r.signal})`);
 }
@@ -134,9 +145,10 @@ function manifestFiles(manifest) {
 export function checkVsixContents(
   entryNames,
   manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')),
+  target = `${process.platform}-${process.arch}`,
 ) {
   const files = entryNames.filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
-  const required = [...new Set([...REQUIRED, ...manifestFiles(manifest)])];
+  const required = [...new Set([...REQUIRED, ortBinding(target), ...manifestFiles(manifest)])];
   const problems = required.filter((f) => !files.includes(f)).map((f) => `missing ${f}`);
   for (const f of files) if (FORBIDDEN.some((re) => re.test(f))) problems.push(`must not ship ${f}`);
   return problems;
@@ -156,10 +168,13 @@ export function underBuildLock(cmd, args) {
   return ['flock', ['-w', '900', '-E', '75', BUILD_LOCK, 'env', `${LOCK_HELD_ENV}=1`, cmd, ...args]];
 }
 
-export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {}) {
+export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false, target } = {}) {
+  if (target !== undefined && !ORT_TARGETS.includes(target))
+    throw new Error(`--target must be one of ${ORT_TARGETS.join(', ')} (got ${target})`);
   const t0 = Date.now();
   const buildStart = Date.now() - 2000; // mtime granularity / clock slack
-  run(process.execPath, ['esbuild.mjs', '--production']);
+  const buildEnv = target ? { ...process.env, TRM_ORT_PLATFORMS: target } : process.env;
+  run(process.execPath, ['esbuild.mjs', '--production'], buildEnv);
   // What this build wrote into dist/ (not stray files someone left there): each must ship or be known.
   const built = fs
     .readdirSync(path.join(ROOT, 'dist'))
@@ -175,6 +190,7 @@ export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {})
       'package',
       '--no-dependencies',
       '--no-rewrite-relative-links',
+      ...(target ? ['--target', target] : []),
       '-o',
       out,
     ]);
@@ -182,7 +198,7 @@ export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {})
     if (!keepProduction) run(process.execPath, ['esbuild.mjs']); // dist/ back to the debuggable build
   }
   const entries = vsixEntries(out);
-  const problems = checkVsixContents(entries);
+  const problems = checkVsixContents(entries, undefined, target);
   if (problems.length) throw new Error(`package ${out} is wrong:\n  ${problems.join('\n  ')}`);
   const shipped = new Set(entries.map((e) => e.replace(/^extension\//, '')));
   const left = built.filter((f) => !shipped.has(f) && !NOT_SHIPPED.includes(f));
@@ -211,17 +227,20 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     process.exit(r.status ?? 1);
   }
   const outIdx = args.indexOf('--out');
-  const unknown = args.filter(
-    (a, i) => a !== '--keep-production' && a !== '--out' && !(outIdx >= 0 && i === outIdx + 1),
-  );
-  if (unknown.length || (outIdx >= 0 && !args[outIdx + 1])) {
-    console.error(`package-vsix: usage: node scripts/package-vsix.mjs [--out <file.vsix>] [--keep-production]`);
+  const targetIdx = args.indexOf('--target');
+  const valueAt = new Set([outIdx + 1, targetIdx + 1].filter((i) => i > 0));
+  const unknown = args.filter((a, i) => !['--keep-production', '--out', '--target'].includes(a) && !valueAt.has(i));
+  if (unknown.length || (outIdx >= 0 && !args[outIdx + 1]) || (targetIdx >= 0 && !args[targetIdx + 1])) {
+    console.error(
+      `package-vsix: usage: node scripts/package-vsix.mjs [--out <file.vsix>] [--keep-production] [--target <${ORT_TARGETS.join('|')}>]`,
+    );
     process.exit(2);
   }
   try {
     packageVsix({
       out: outIdx >= 0 ? path.resolve(args[outIdx + 1]) : DEFAULT_VSIX,
       keepProduction: args.includes('--keep-production'),
+      target: targetIdx >= 0 ? args[targetIdx + 1] : undefined,
     });
   } catch (e) {
     console.error(`package-vsix: ${e instanceof Error ? e.message : String(e)}`);
