@@ -154,10 +154,12 @@ function copyOrtRuntime() {
   }
   // Binaries of platforms no longer asked for must not ship.
   const binRoot = path.join(dest, 'onnxruntime-node/bin/napi-v6');
-  for (const platform of fs.existsSync(binRoot) ? fs.readdirSync(binRoot) : [])
+  for (const platform of fs.existsSync(binRoot) ? fs.readdirSync(binRoot) : []) {
     for (const arch of fs.readdirSync(path.join(binRoot, platform)))
       if (!platforms.includes(`${platform}-${arch}`))
         fs.rmSync(path.join(binRoot, platform, arch), { recursive: true });
+    if (fs.readdirSync(path.join(binRoot, platform)).length === 0) fs.rmdirSync(path.join(binRoot, platform));
+  }
   for (const f of files) {
     const from = path.join(src, f);
     const to = path.join(dest, f);
