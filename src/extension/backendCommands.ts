@@ -7,9 +7,9 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as vscode from 'vscode';
-import { selectBackend, type BackendInfo } from '../engine/backend';
+import { currentBackend, selectBackend, type BackendInfo } from '../engine/backend';
 import { describeNativePath, splitBackendChoice } from '../engine/native/select';
-import { computeSettings } from './computeSettings';
+import { affectsComputeSettings, computeSettings } from './computeSettings';
 import { registerModelInfoCommand } from './modelInfoCommand';
 
 export const SHOW_BACKEND_COMMAND = 'trmLens.showBackend';
@@ -96,6 +96,14 @@ export function registerBackendCommands(context: vscode.ExtensionContext): void 
   statusItem = vscode.window.createStatusBarItem('trmLens.backend', vscode.StatusBarAlignment.Right, 100);
   statusItem.name = 'TRM Compute Backend';
   statusItem.command = SHOW_BACKEND_COMMAND;
-  context.subscriptions.push(statusItem, vscode.commands.registerCommand(SHOW_BACKEND_COMMAND, showBackend));
+  context.subscriptions.push(
+    statusItem,
+    vscode.commands.registerCommand(SHOW_BACKEND_COMMAND, showBackend),
+    // trmLens.backend changes what computes inference: the status bar follows at once.
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      const info = currentBackend();
+      if (info && affectsComputeSettings(e)) updateStatus(info);
+    }),
+  );
   registerModelInfoCommand(context);
 }

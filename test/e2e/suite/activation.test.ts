@@ -75,6 +75,23 @@ suite('activation', () => {
     assert.equal(again?.tfBackend, info.tfBackend);
   });
 
+  test('the trmLens.backend setting turns the native path off and on again', async () => {
+    await extension().activate();
+    const cfg = vscode.workspace.getConfiguration('trmLens');
+    try {
+      await cfg.update('backend', 'tfjs', vscode.ConfigurationTarget.Global);
+      const off = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
+      assert.ok(off);
+      assert.equal(off.inference, off.name, 'TF.js computes inference');
+      assert.match(off.inferenceLine, /^onnxruntime: not used \(TF\.js was chosen\)$/);
+      await cfg.update('backend', 'onnxruntime', vscode.ConfigurationTarget.Global);
+      const on = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
+      assert.equal(on?.inference, 'onnxruntime');
+    } finally {
+      await cfg.update('backend', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('the backend is shown in the status bar and in a notification (UI)', async function () {
     if (!driverAvailable()) this.skip();
     const info = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
@@ -88,8 +105,8 @@ suite('activation', () => {
     await ui({ action: 'runCommand', title: 'TRM: Show Compute Backend' });
     const messages = await ui<string[]>({ action: 'notifications', pattern: '^TRM compute backend: ' });
     assert.ok(
-      messages.some((m) => m.includes(info.description)),
-      `no notification names "${info.description}": ${JSON.stringify(messages)}`,
+      messages.some((m) => m.includes(info.description) && m.includes(`Inference: ${info.inferenceLine}`)),
+      `no notification names "${info.description}" and the inference path: ${JSON.stringify(messages)}`,
     );
     await ui({ action: 'screenshot', name: 'backend-status' });
   });
