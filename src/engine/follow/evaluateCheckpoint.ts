@@ -28,7 +28,7 @@ function evalSet(dir: string): CachedData {
   return cached;
 }
 
-export function evaluateCheckpointFile(job: FollowEvalJob): FollowEvalOutcome {
+export async function evaluateCheckpointFile(job: FollowEvalJob): Promise<FollowEvalOutcome> {
   const t0 = Date.now();
   const { set, meta } = evalSet(job.data);
   const loaded = loadCheckpoint(job.file, { configPath: job.configPath, seqLen: meta.seq_len });
@@ -43,7 +43,11 @@ export function evaluateCheckpointFile(job: FollowEvalJob): FollowEvalOutcome {
     );
   const model = TrmModel.fromWeights(c, loaded.weights, { source: loaded.path });
   try {
-    const r = evaluateSplit(model, set, meta, { batchSize: job.batchSize, maxExamples: job.limit, perPuzzle: true });
+    const r = await evaluateSplit(model, set, meta, {
+      batchSize: job.batchSize,
+      maxExamples: job.limit,
+      perPuzzle: true,
+    });
     return {
       metrics: r.metrics,
       puzzles: r.puzzles.map((p) => ({

@@ -15,6 +15,7 @@ import type { ModelInfo } from '../../engine/authoring/predictEngine';
 import { type DocState, DatasetDocuments, type ModelContext, isCandidate } from './documents';
 import { type ModelChoice, chooseModel } from './modelSource';
 import { PredictWorkerClient } from './workerClient';
+import { affectsComputeSettings } from '../computeSettings';
 
 /** Lines above and below the visible range whose puzzles are predicted too (smooth scrolling). */
 const MARGIN_LINES = 40;
@@ -85,7 +86,8 @@ export class AuthoringController implements vscode.Disposable {
           e.affectsConfiguration('trmLens.model') ||
           e.affectsConfiguration('trmLens.modelIdentifiers') ||
           e.affectsConfiguration('trmLens.arc.puzzleIdentifier') ||
-          e.affectsConfiguration('trmLens.authoring.haltPolicy')
+          e.affectsConfiguration('trmLens.authoring.haltPolicy') ||
+          affectsComputeSettings(e)
         )
           void this.reloadModel();
       }),

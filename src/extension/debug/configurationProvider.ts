@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readPuzzleFile } from '../../engine/data/puzzleFile';
 import { decodeSudoku } from '../../engine/tasks/sudoku';
+import { computeSettings } from '../computeSettings';
 
 const DATASET_EXTENSIONS = ['.csv', '.json', '.txt', '.npy'];
 const DATASET_GLOB = '**/*.{csv,json,txt,npy}';
@@ -142,6 +143,10 @@ export class TrmConfigurationProvider implements vscode.DebugConfigurationProvid
   ): Promise<vscode.DebugConfiguration | undefined> {
     if (config.type !== 'trm') return config;
     if (config.cwd === undefined && folder) config.cwd = folder.uri.fsPath;
+    // The trmLens.backend / trmLens.dtype settings, unless the launch configuration names its own.
+    const compute = computeSettings();
+    if (config.backend === undefined && compute.backend !== undefined) config.backend = compute.backend;
+    if (config.dtype === undefined && compute.dtype !== undefined) config.dtype = compute.dtype;
     const base = typeof config.cwd === 'string' ? config.cwd : process.cwd();
     if (config.checkpoint === undefined) {
       const checkpoint = await pickCheckpoint(this.extensionPath, folder);
