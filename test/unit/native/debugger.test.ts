@@ -97,7 +97,7 @@ test('launch: dtype is applied and reported; bad backend / dtype values get one 
     await probe.dc.initializeRequest({ adapterID: 'trm', pathFormat: 'path' });
     await assert.rejects(
       probe.dc.launchRequest({ checkpoint: CHECKPOINT, puzzle: row0.puzzle, backend: 'onnx' } as never),
-      /'backend' must be one of onnxruntime, tfjs, tfjs-node-gpu, tfjs-node, wasm, cpu \(got "onnx"\)/,
+      /'backend' must be one of onnxruntime, tfjs, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu \(got "onnx"\)/,
     );
     await assert.rejects(
       probe.dc.launchRequest({ checkpoint: CHECKPOINT, puzzle: row0.puzzle, dtype: 'fp16' } as never),
