@@ -66,13 +66,17 @@ async function main(): Promise<void> {
     for (const s of scales) {
       const r = await evaluateCloud(model, sweep, { ...base, n: 8, noise: { scale: s, target, at, seed } });
       const e = r.summary.exact;
-      console.log(`| ${s} | ${pct(e.deterministic)} | ${pct(e.q)} | ${pct(e.vote)} | ${pct(e.oracle)} | ${r.summary.costRatio.toFixed(1)} |`);
+      console.log(
+        `| ${s} | ${pct(e.deterministic)} | ${pct(e.q)} | ${pct(e.vote)} | ${pct(e.oracle)} | ${r.summary.costRatio.toFixed(1)} |`,
+      );
       if (e.q > best) {
         best = e.q;
         scale = s;
       }
     }
-    console.log(`chosen scale: ${scale} (best Q-selected accuracy of the sweep; the run below uses other puzzles as well)`);
+    console.log(
+      `chosen scale: ${scale} (best Q-selected accuracy of the sweep; the run below uses other puzzles as well)`,
+    );
   }
   const set = all.slice(0, count);
   console.log(`\nclouds at scale ${scale} on the first ${set.length} held-out puzzles`);

@@ -47,6 +47,16 @@ import { ExpressionError, evaluate, parseExpression } from './conditions';
 import { fmt } from './runtime';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
+import { CloudController } from './cloudRequests';
+import {
+  TRM_EVENT_CLOUD,
+  TRM_REQUEST_CLOUD_ADOPT,
+  TRM_REQUEST_CLOUD_FORK,
+  cloudAdoptProblem,
+  cloudForkProblem,
+  type CloudAdoptArgs,
+  type CloudForkArgs,
+} from '../protocol/cloud';
 
 export type EngineOpener = (args: TrmLaunchArgs) => Promise<DebugEngine>;
 
@@ -77,6 +87,7 @@ interface FrameInfo {
 
 export class TrmDebugSession extends DebugSession {
   private runtime: TrmRuntime | undefined;
+  private cloud: CloudController | undefined;
   private engine: DebugEngine | undefined;
   private x: Float32Array | undefined;
   private readonly store = new VariableStore();
@@ -376,6 +387,7 @@ export class TrmDebugSession extends DebugSession {
     const maxSteps = args.steps ?? c.halt_max_steps;
     const runtime = new TrmRuntime(engine, maxSteps, args.haltPolicy);
     this.runtime = runtime;
+    this.cloud = new CloudController(runtime, engine);
     try {
       this.x = await runtime.exclusive(() => engine.trace.x());
     } catch (e) {
@@ -625,7 +637,8 @@ export class TrmDebugSession extends DebugSession {
     if (pos.layer !== undefined) infos.push({ level: 'layer', name: describeUpdate(ref), line: 2 });
     infos.push({ level: 'update', name: describeUpdate({ ...ref, layer: undefined }), line: 2 });
     infos.push({ level: 'cycle', name: `step ${pos.step} › cycle ${ref.cycle}`, line: 2 });
-    infos.push({ level: 'step', name: `step ${pos.step}`, line: 2 });
+    const branch = runtime.branchAt(pos);
+    infos.push({ level: 'step', name: `step ${pos.step}${branch ? ` · ${branch}` : ''}`, line: 2 });
     const frames: DebugProtocol.StackFrame[] = infos.map((f) => {
       const id = this.nextHandle++;
       this.frames.set(id, { pos, level: f.level });
@@ -775,8 +788,42 @@ export class TrmDebugSession extends DebugSession {
       case TRM_REQUEST_TRAJECTORY:
         void this.trajectory(response, args);
         return;
+      case TRM_REQUEST_CLOUD_FORK:
+      case TRM_REQUEST_CLOUD_ADOPT:
+        void this.cloudRequest(command, response, args);
+        return;
       default:
         this.fail(response, ERR.unknown, `unknown request '${command}'`);
+    }
+  }
+
+  /** trm/cloudFork and trm/cloudAdopt (src/debug/cloudRequests.ts). */
+  private async cloudRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
+    const problem = command === TRM_REQUEST_CLOUD_FORK ? cloudForkProblem(args) : cloudAdoptProblem(args);
+    if (problem) {
+      this.fail(response, ERR.args, `${command}: ${problem}`);
+      return;
+    }
+    const runtime = this.requireStopped(response);
+    const cloud = this.cloud;
+    if (!runtime || !cloud) return;
+    try {
+      if (command === TRM_REQUEST_CLOUD_FORK) {
+        const view = await runtime.exclusive(() => cloud.fork(args as CloudForkArgs));
+        response.body = view;
+        this.sendResponse(response);
+        this.sendEvent(new Event(TRM_EVENT_CLOUD, view));
+        return;
+      }
+      const adopted = await runtime.exclusive(async () => cloud.adopt(args as CloudAdoptArgs));
+      response.body = { name: adopted.name };
+      this.sendResponse(response);
+      this.resume();
+      const stop = await runtime.seek(adopted.position);
+      this.report({ ...stop, text: `Adopted ${adopted.name}: ${stop.text}`, description: `Adopted ${adopted.name}` });
+    } catch (e) {
+      if (response.seq > 0) this.engineFailure(runtime, e);
+      else this.fail(response, ERR.engine, `${command}: ${(e as Error).message}`);
     }
   }
 

@@ -88,15 +88,25 @@ export interface CloudResult {
 }
 
 export function checkCloudOptions(o: CloudOptions, U: number, fork: ForkPoint): void {
-  if (!Number.isInteger(o.n) || o.n < 1 || o.n > 4096) throw new Error(`cloud size n must be an integer in 1..4096 (got ${o.n})`);
+  if (!Number.isInteger(o.n) || o.n < 1 || o.n > 4096)
+    throw new Error(`cloud size n must be an integer in 1..4096 (got ${o.n})`);
   checkNoiseSpec(o.noise);
   if (typeof o.halt === 'object' && !(o.halt.threshold > 0 && o.halt.threshold < 1))
     throw new Error(`halt threshold must be in (0, 1) (got ${o.halt.threshold})`);
-  if (!Number.isInteger(o.maxSteps) || o.maxSteps < 1) throw new Error(`maxSteps must be an integer >= 1 (got ${o.maxSteps})`);
-  if (!Number.isInteger(fork.step) || fork.step < 1 || !Number.isInteger(fork.ordinal) || fork.ordinal < -1 || fork.ordinal >= U)
+  if (!Number.isInteger(o.maxSteps) || o.maxSteps < 1)
+    throw new Error(`maxSteps must be an integer >= 1 (got ${o.maxSteps})`);
+  if (
+    !Number.isInteger(fork.step) ||
+    fork.step < 1 ||
+    !Number.isInteger(fork.ordinal) ||
+    fork.ordinal < -1 ||
+    fork.ordinal >= U
+  )
     throw new Error(`fork point step ${fork.step} ordinal ${fork.ordinal} is not a position (ordinal -1..${U - 1})`);
   if (fork.step > o.maxSteps || (fork.step === o.maxSteps && fork.ordinal === U - 1))
-    throw new Error(`nothing to run after the fork: it is at the end of step ${fork.step} and branches stop at step ${o.maxSteps}`);
+    throw new Error(
+      `nothing to run after the fork: it is at the end of step ${fork.step} and branches stop at step ${o.maxSteps}`,
+    );
 }
 
 export function haltsBy(rule: HaltRule, qHalt: number): boolean {
@@ -144,7 +154,8 @@ async function runRows(
   const V = model.config.vocab_size;
   const D = model.config.hidden_size;
   const B = rows.length;
-  const labelsOf = (r: number): Int32Array | undefined => groups.find((g) => r >= g.first && r < g.first + g.count)?.labels;
+  const labelsOf = (r: number): Int32Array | undefined =>
+    groups.find((g) => r >= g.first && r < g.first + g.count)?.labels;
   const branches: CloudBranch[] = rows.map((r) => ({
     branch: r.branch,
     steps: [],
@@ -184,7 +195,11 @@ async function runRows(
         const heads = model.heads(out.y);
         let logits: Float32Array, qh: Float32Array, qc: Float32Array;
         try {
-          [logits, qh, qc] = (await Promise.all([heads.logits.data(), heads.qHalt.data(), heads.qContinue.data()])) as Float32Array[];
+          [logits, qh, qc] = (await Promise.all([
+            heads.logits.data(),
+            heads.qHalt.data(),
+            heads.qContinue.data(),
+          ])) as Float32Array[];
         } finally {
           tf.dispose([heads.logits, heads.qHalt, heads.qContinue]);
         }
@@ -195,7 +210,14 @@ async function runRows(
           let nonFinite = !Number.isFinite(qh[r]) || !Number.isFinite(qc[r]);
           for (let i = 0; i < rowLogits.length && !nonFinite; i++) if (!Number.isFinite(rowLogits[i])) nonFinite = true;
           const b = branches[r];
-          b.steps.push({ step: q.step, qHalt: qh[r], qContinue: qc[r], preds, nonFinite, ...judge(preds, labelsOf(r)) });
+          b.steps.push({
+            step: q.step,
+            qHalt: qh[r],
+            qContinue: qc[r],
+            preds,
+            nonFinite,
+            ...judge(preds, labelsOf(r)),
+          });
           const byRule = haltsBy(o.halt, qh[r]);
           if (byRule || q.step >= o.maxSteps) {
             done[r] = true;
@@ -249,7 +271,11 @@ export function selectByQ(branches: readonly CloudBranch[]): CloudBranch {
   return best;
 }
 
-function selections(branches: CloudBranch[], labels: Int32Array | undefined, votes: CloudVotes): CloudResult['selections'] {
+function selections(
+  branches: CloudBranch[],
+  labels: Int32Array | undefined,
+  votes: CloudVotes,
+): CloudResult['selections'] {
   const q = selectByQ(branches);
   const out: CloudResult['selections'] = {
     q: { rule: 'q', branch: q.branch, answer: q.answer, ...judge(q.answer, labels) },
@@ -279,7 +305,11 @@ export async function runCloud(
   checkCloudOptions(o, model.derived.updatesPerStep, fork);
   const T = model.derived.totalSeqLen;
   const D = model.config.hidden_size;
-  for (const [name, a] of [['x', x], ['y', start.y], ['z', start.z]] as const)
+  for (const [name, a] of [
+    ['x', x],
+    ['y', start.y],
+    ['z', start.z],
+  ] as const)
     if (a.length !== T * D) throw new Error(`cloud: ${name} has ${a.length} values, expected T x D = ${T} x ${D}`);
   const key = puzzleKey(puzzle.id);
   const rows: RowKey[] = Array.from({ length: o.n }, (_, b) => ({ puzzle: key, branch: b }));
@@ -287,8 +317,19 @@ export async function runCloud(
   const xt = tile(x);
   const st = { y: tile(start.y), z: tile(start.z) };
   try {
-    const { branches, positions } = await runRows(model, xt, st, rows, [{ id: puzzle.id, labels: puzzle.labels, first: 0, count: o.n }], fork, o);
-    const votes = voteOf(branches.map((b) => b.answer), model.config.vocab_size);
+    const { branches, positions } = await runRows(
+      model,
+      xt,
+      st,
+      rows,
+      [{ id: puzzle.id, labels: puzzle.labels, first: 0, count: o.n }],
+      fork,
+      o,
+    );
+    const votes = voteOf(
+      branches.map((b) => b.answer),
+      model.config.vocab_size,
+    );
     return {
       puzzleId: puzzle.id,
       fork,
@@ -321,7 +362,8 @@ export async function runCloudBatch(
   const S = model.config.seq_len;
   const inputs = new Int32Array(puzzles.length * S);
   puzzles.forEach((p, i) => {
-    if (p.inputs.length !== S) throw new Error(`puzzle ${p.id}: ${p.inputs.length} cells, the model expects seq_len ${S}`);
+    if (p.inputs.length !== S)
+      throw new Error(`puzzle ${p.id}: ${p.inputs.length} cells, the model expects seq_len ${S}`);
     inputs.set(p.inputs, i * S);
   });
   const ids = Int32Array.from(puzzles.map((p) => p.puzzleIdentifier));
@@ -342,7 +384,10 @@ export async function runCloudBatch(
     const { branches } = await runRows(model, xt, st, rows, groups, fork, o);
     return groups.map((g) => {
       const bs = branches.slice(g.first, g.first + g.count).map((b, k) => ({ ...b, branch: k }));
-      const votes = voteOf(bs.map((b) => b.answer), model.config.vocab_size);
+      const votes = voteOf(
+        bs.map((b) => b.answer),
+        model.config.vocab_size,
+      );
       return {
         puzzleId: g.id,
         fork,

@@ -15,7 +15,8 @@ export interface NoiseSpec {
 }
 
 export function checkNoiseSpec(n: NoiseSpec): void {
-  if (!Number.isFinite(n.scale) || n.scale < 0) throw new Error(`noise scale must be a finite number >= 0 (got ${n.scale})`);
+  if (!Number.isFinite(n.scale) || n.scale < 0)
+    throw new Error(`noise scale must be a finite number >= 0 (got ${n.scale})`);
   if (n.target !== 'z' && n.target !== 'y' && n.target !== 'both')
     throw new Error(`noise target must be 'z', 'y' or 'both' (got ${JSON.stringify(n.target)})`);
   if (n.at !== 'update' && n.at !== 'step')

@@ -98,7 +98,11 @@ test('cloud: N = 1 at scale 0 from the initial state is the deterministic run bi
 test('cloud: seeded noise is reproducible, keyed per branch (independent of N and of the batch), and moves the branches', async () => {
   const model = await modelWithQ(9);
   try {
-    const opts = { noise: { scale: 0.5, target: 'both' as const, at: 'update' as const, seed: 42 }, halt: 'all' as const, maxSteps: 3 };
+    const opts = {
+      noise: { scale: 0.5, target: 'both' as const, at: 'update' as const, seed: 42 },
+      halt: 'all' as const,
+      maxSteps: 3,
+    };
     const a = await runCloudBatch(model, [PUZZLE], { ...opts, n: 4 });
     const b = await runCloudBatch(model, [PUZZLE], { ...opts, n: 4 });
     const other = { ...PUZZLE, id: 'tiny-2', inputs: Int32Array.of(3, 1, 0, 2, 2, 4) };
@@ -106,7 +110,8 @@ test('cloud: seeded noise is reproducible, keyed per branch (independent of N an
     for (let k = 0; k < 4; k++) {
       assert.ok(Object.is(a[0].branches[k].qHalt, b[0].branches[k].qHalt), `branch ${k} differs between two runs`);
     }
-    for (let k = 0; k < 2; k++) assert.ok(Object.is(a[0].branches[k].qHalt, c[1].branches[k].qHalt), `branch ${k}: batch-dependent`);
+    for (let k = 0; k < 2; k++)
+      assert.ok(Object.is(a[0].branches[k].qHalt, c[1].branches[k].qHalt), `branch ${k}: batch-dependent`);
     const qs = new Set(a[0].branches.map((x) => x.qHalt));
     assert.equal(qs.size, 4, 'four noisy branches should not share q_halt');
     const d = await runCloudBatch(model, [PUZZLE], { ...opts, n: 4, noise: { ...opts.noise, seed: 43 } });
