@@ -4,6 +4,8 @@
 
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CloudView } from '../../../src/protocol/cloud';
 import { Session } from './dapHarness';
@@ -46,7 +48,7 @@ test('cloud over DAP: fork N = 4 from a stop, adopt a branch, step back to the f
   const trunkNext = await fullState(1, 3);
 
   const bad = await s.dc.customRequest('trm/cloudFork', { n: 0, scale: 0.3 }).catch((e: Error) => e);
-  assert.ok(bad instanceof Error && /'n' must be an integer in 1..256/.test(bad.message), String(bad));
+  assert.ok(bad instanceof Error && /'n' must be an integer in 1..256/.test((bad as Error).message));
 
   const view = (await s.dc.customRequest('trm/cloudFork', { n: 4, scale: 0.5, seed: 3, target: 'both' }))
     .body as CloudView;
@@ -90,5 +92,95 @@ test('cloud over DAP: fork N = 4 from a stop, adopt a branch, step back to the f
   await s.motion(() => s.dc.customRequest('trm/cloudAdopt', { forkId: view.forkId, branch: -1 }));
   assert.deepEqual(await fullState(1, 3), trunkNext);
   const bad2 = await s.dc.customRequest('trm/cloudAdopt', { forkId: view.forkId, branch: 9 }).catch((e: Error) => e);
-  assert.ok(bad2 instanceof Error && /out of range: the cloud has branches 0..3/.test(bad2.message), String(bad2));
+  assert.ok(bad2 instanceof Error && /out of range: the cloud has branches 0..3/.test((bad2 as Error).message));
+
+  // A trace bundle of a state on a branch, at a layer inside an update.
+  await s.motion(() => s.dc.customRequest('trm/cloudAdopt', { forkId: view.forkId, branch: 1 }));
+  await s.nextUpdate();
+  await s.stepIn(); // step 1, ordinal 5, layer 1 (on branch 1)
+  const pos = s.position();
+  assert.deepEqual([pos.step, pos.ordinal, pos.layer], [1, 5, 1]);
+  savedState = await fullState(1, 5);
+  savedVars = await variablesText();
+  savedFrames = (await s.frames()).map((f) => f.name);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-bundle-'));
+  bundleFile = path.join(dir, 'branch.trmbundle.json');
+  const saved = (await s.dc.customRequest('trm/bundleSave', { file: bundleFile, notes: 'branch 1 fixes r1c1' })).body;
+  assert.equal(saved.file, bundleFile);
+  const onDisk = JSON.parse(fs.readFileSync(bundleFile, 'utf8'));
+  assert.equal(onDisk.forks.length, 1);
+  assert.equal(onDisk.forks[0].branch, 1);
+  assert.deepEqual(onDisk.cursor.layer, 1);
+  assert.ok(fs.statSync(bundleFile).size < 16_000, 'a bundle stores no states');
+});
+
+let bundleFile = '';
+let savedState: number[][] = [];
+let savedVars = '';
+let savedFrames: string[] = [];
+
+test('trace bundle: reopening restores the same update on the same branch with identical variables', async () => {
+  assert.ok(bundleFile, 'the previous test saved a bundle');
+  const r = new Session();
+  await r.start();
+  const prev = s;
+  s = r;
+  try {
+    const stopped = await r.launch({ bundle: bundleFile, cwd: os.tmpdir() });
+    assert.match(stopped.body.text ?? '', /Restored trace bundle/);
+    assert.match(stopped.body.text ?? '', /Notes: branch 1 fixes r1c1/);
+    const pos = r.position();
+    assert.deepEqual([pos.step, pos.ordinal, pos.layer], [1, 5, 1]);
+    assert.deepEqual(
+      (await r.frames()).map((f) => f.name),
+      savedFrames,
+    );
+    assert.equal(await variablesText(), savedVars);
+    assert.deepEqual(await fullState(1, 5), savedState, 'recomputed states equal the saved session bit for bit');
+  } finally {
+    s = prev;
+    await r.stop();
+  }
+});
+
+test('trace bundle: other weights, a broken file or patches are refused with a clear error', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-bundle-bad-'));
+  const b = JSON.parse(fs.readFileSync(bundleFile, 'utf8'));
+  const write = (name: string, v: unknown) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, typeof v === 'string' ? v : JSON.stringify(v));
+    return f;
+  };
+  const cases: [string, RegExp][] = [
+    [
+      write('hash.trmbundle.json', { ...b, weights: { ...b.weights, sha256: 'a'.repeat(64) } }),
+      /the weights differ from the bundle's/,
+    ],
+    [write('junk.trmbundle.json', '{"format": '), /not valid JSON/],
+    [write('patch.trmbundle.json', { ...b, patches: [3] }), /patches\[0\] must be an object/],
+    [
+      write('patches.trmbundle.json', { ...b, patches: [{ kind: 'zero', cells: [1] }] }),
+      /holds 1 patch .* cannot apply/,
+    ],
+    [write('fork.trmbundle.json', { ...b, forks: [{ ...b.forks[0], branch: 7 }] }), /forks\[0\] must be/],
+  ];
+  for (const [file, re] of cases) {
+    const r = new Session();
+    await r.start();
+    try {
+      if (/patches\.trm/.test(file)) {
+        // Launch succeeds; the restore refuses and says why.
+        await r.launch({ bundle: file });
+        const err = r.events.find((e) => e.event === 'output' && /cannot apply/.test(e.body.output));
+        assert.ok(err, 'an output names the refused patches');
+        assert.match(err.body.output, re);
+      } else {
+        const e = await r.launch({ bundle: file }).catch((x: Error) => x);
+        assert.ok(e instanceof Error, `${path.basename(file)} should fail`);
+        assert.match(e.message, re);
+      }
+    } finally {
+      await r.stop();
+    }
+  }
 });
