@@ -204,7 +204,12 @@ export async function runReportHtml(trace: PuzzleTrace, inp: RunReportInput): Pr
   const range = (arr: Float32Array[]) => {
     let lo = Infinity,
       hi = -Infinity;
-    for (const a of arr) for (const v of a) if (Number.isFinite(v)) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
+    for (const a of arr)
+      for (const v of a) {
+        if (!Number.isFinite(v)) continue;
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
     return [lo, hi];
   };
   const [ylo, yhi] = range(normsY);
