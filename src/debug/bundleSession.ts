@@ -45,7 +45,6 @@ export function bundleLaunch(raw: unknown): { bundle: TraceBundle; raw: Record<s
   const bundle = readBundle(file);
   const launch: Record<string, unknown> = { ...bundle.launch, stopOnEntry: true };
   for (const [k, v] of Object.entries(r)) if (k.startsWith('__') || k === 'noDebug') launch[k] = v;
-  if (r.backend !== undefined) launch.backend = r.backend;
   return { bundle, raw: launch };
 }
 

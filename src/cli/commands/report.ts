@@ -3,10 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evalReportHtml, runReportHtml, validateEvalResults } from '../../engine/report/html';
-import { openEngine } from '../../debug/engineFacade';
-import { describeHaltPolicy, validateLaunchArgs } from '../../debug/launchConfig';
-import { cellValue } from '../../debug/gridText';
+import { evalReportHtml, validateEvalResults } from '../../engine/report/html';
+import { runReportFromLaunch } from '../../debug/runReport';
 import { parseArgs, str, int, usage, UsageError } from '../args';
 
 const SPEC = {
@@ -64,49 +62,20 @@ export async function runReport(argv: string[]): Promise<number> {
     if (!str(args, 'checkpoint'))
       throw new UsageError('give --eval results.json, or --checkpoint with --dataset or --sudoku');
     const hp = str(args, 'halt-policy') ?? 'first';
-    const launch = validateLaunchArgs({
-      checkpoint: str(args, 'checkpoint'),
-      ...(str(args, 'config') ? { config: str(args, 'config') } : {}),
-      ...(str(args, 'dataset') ? { dataset: str(args, 'dataset') } : {}),
-      ...(str(args, 'sudoku') ? { puzzle: str(args, 'sudoku') } : {}),
-      ...(str(args, 'solution') ? { solution: str(args, 'solution') } : {}),
-      ...(int(args, 'index') !== undefined ? { index: int(args, 'index') } : {}),
-      ...(str(args, 'puzzle-id') ? { puzzleId: str(args, 'puzzle-id') } : {}),
-      ...(str(args, 'backend') ? { backend: str(args, 'backend') } : {}),
-      haltPolicy: hp === 'first' || hp === 'all' ? hp : { threshold: Number(hp) },
-    });
-    const engine = await openEngine(launch);
-    try {
-      const N = engine.config.halt_max_steps;
-      const want = int(args, 'steps', 1);
-      if (want !== undefined && want > N) throw new UsageError(`--steps ${want} exceeds halt_max_steps ${N}`);
-      let haltStep: number | undefined;
-      const p = launch.haltPolicy;
-      for (let s = 1; s <= N && p !== 'all'; s++) {
-        const o = await engine.trace.stepOutputs(s);
-        if (p === 'first' ? o.wouldHalt : o.haltProbability >= p.threshold) {
-          haltStep = s;
-          break;
-        }
-      }
-      const steps = want ?? haltStep ?? N;
-      const pz = engine.puzzle;
-      html = await runReportHtml(engine.trace, {
-        title: str(args, 'title') ?? `TRM run: ${pz.id}`,
-        puzzle: pz,
-        checkpoint: engine.checkpoint,
-        backend: engine.backend,
-        steps,
-        haltStep: haltStep !== undefined && haltStep <= steps ? haltStep : undefined,
-        haltPolicy: describeHaltPolicy(p),
-        cellText: (id) => {
-          const v = cellValue(pz.kind, id);
-          return pz.kind === 'sudoku' && v === 0 ? '·' : String(v);
-        },
-      });
-    } finally {
-      engine.dispose();
-    }
+    html = await runReportFromLaunch(
+      {
+        checkpoint: str(args, 'checkpoint'),
+        ...(str(args, 'config') ? { config: str(args, 'config') } : {}),
+        ...(str(args, 'dataset') ? { dataset: str(args, 'dataset') } : {}),
+        ...(str(args, 'sudoku') ? { puzzle: str(args, 'sudoku') } : {}),
+        ...(str(args, 'solution') ? { solution: str(args, 'solution') } : {}),
+        ...(int(args, 'index') !== undefined ? { index: int(args, 'index') } : {}),
+        ...(str(args, 'puzzle-id') ? { puzzleId: str(args, 'puzzle-id') } : {}),
+        ...(str(args, 'backend') ? { backend: str(args, 'backend') } : {}),
+        haltPolicy: hp === 'first' || hp === 'all' ? hp : { threshold: Number(hp) },
+      },
+      { steps: int(args, 'steps', 1), title: str(args, 'title') },
+    );
   }
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, html);
