@@ -14,6 +14,7 @@ import {
 import { readBundle } from '../../engine/bundle/bundle';
 import { evalReportHtml, validateEvalResults } from '../../engine/report/html';
 import { runReportFromLaunch } from '../../debug/runReport';
+import { CloudPanel } from './cloudPanel';
 
 let lastCloud: { session: vscode.DebugSession; view: CloudView } | undefined;
 
@@ -79,6 +80,7 @@ export function registerCloud(context: vscode.ExtensionContext): void {
             () => session.customRequest(TRM_REQUEST_CLOUD_FORK, { n, scale, seed: args?.seed ?? 0 }),
           )) as CloudView;
           lastCloud = { session, view };
+          CloudPanel.show(context, session, view);
           const right = view.branches.filter((b) => b.correct).length;
           const q = view.selections.q;
           void vscode.window
