@@ -145,12 +145,12 @@ function render(v: CloudView): void {
   const maps = el('div', 'row');
   maps.appendChild(
     cellMap(
-      v.votes.agreement,
+      v.votes.agreement.map((a) => 1 - a),
       v.gridWidth,
       v.gridHeight,
       1,
-      'vote agreement (share of branches with the majority)',
-      (x) => (x >= 1 ? '' : String(Math.round(x * 10))),
+      'vote disagreement (shown: share of the majority where below 1)',
+      (x) => (x > 0 ? (1 - x).toFixed(1).replace(/^0/, '') : ''),
     ),
   );
   maps.appendChild(
