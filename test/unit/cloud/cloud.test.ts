@@ -8,7 +8,9 @@ import { ARCH_DEFAULTS, TrmConfig } from '../../../src/engine/config';
 import { TrmModel } from '../../../src/engine/model/trm';
 import { createPuzzleTrace } from '../../../src/engine/trace/tracer';
 import { runCloud, runCloudBatch, selectByQ, voteOf, type CloudBranch } from '../../../src/engine/cloud/cloud';
-import { noiseValues } from '../../../src/engine/cloud/noise';
+import { noiseValues, puzzleKey } from '../../../src/engine/cloud/noise';
+import { BranchTrace } from '../../../src/engine/cloud/branchTrace';
+import { updateAt } from '../../../src/engine/trace/types';
 import { useCpu } from '../model/fixture';
 
 before(useCpu);
@@ -180,4 +182,44 @@ test('noise: values are keyed, standard normal in distribution, scaled', () => {
   for (const x of a) v += (x - m) ** 2 / a.length;
   assert.ok(Math.abs(m) < 0.05, `mean ${m}`);
   assert.ok(Math.abs(Math.sqrt(v) - 2) < 0.05, `std ${Math.sqrt(v)}`);
+});
+
+test('branch trace: an adopted branch recomputed alone equals its row of the cloud, and is the trunk up to the fork', async () => {
+  const model = await modelWithQ(11);
+  const trunk = createPuzzleTrace(model, PUZZLE);
+  try {
+    const fork = { step: 1, ordinal: 5 };
+    const noise = { scale: 0.7, target: 'both' as const, at: 'update' as const, seed: 4 };
+    const start = await trunk.stateAfter(updateAt(model.config, 1, 5));
+    const cloud = await runCloud(model, PUZZLE, await trunk.x(), start, fork, {
+      n: 4,
+      noise,
+      halt: 'all',
+      maxSteps: 4,
+    });
+    const branch = new BranchTrace(model, trunk, { fork, noise, branch: 2, puzzleKey: puzzleKey(PUZZLE.id) });
+    for (const s of cloud.branches[2].steps) {
+      const o = await branch.stepOutputs(s.step);
+      assert.ok(Object.is(o.qHalt, s.qHalt), `step ${s.step}: ${o.qHalt} vs ${s.qHalt}`);
+      assert.deepEqual(Array.from(o.preds), Array.from(s.preds));
+    }
+    for (let o = 0; o <= 5; o++) {
+      const ref = updateAt(model.config, 1, o);
+      const a = await branch.stateAfter(ref);
+      const b = await trunk.stateAfter(ref);
+      assert.ok(sameBits(a.y, b.y) && sameBits(a.z, b.z), `ordinal ${o} is the trunk's`);
+    }
+    const after = await branch.stateAfter(updateAt(model.config, 1, 6));
+    assert.ok(
+      !sameBits(after.z, (await trunk.stateAfter(updateAt(model.config, 1, 6))).z),
+      'the branch leaves the trunk',
+    );
+    // Layers inside a branch update end in the update's output.
+    const last = await branch.stateAfter({ ...updateAt(model.config, 2, 1), layer: model.config.L_layers });
+    assert.ok(sameBits(last.z, (await branch.stateAfter(updateAt(model.config, 2, 1))).z));
+    branch.dispose();
+  } finally {
+    trunk.dispose();
+    model.dispose();
+  }
 });
