@@ -101,6 +101,20 @@ if (exists('webview/dashboard/follow/main.ts')) {
     outdir: 'dist',
   });
 }
+if (exists('webview/cloud/main.ts')) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: { cloudView: 'webview/cloud/main.ts' },
+    outdir: 'dist',
+  });
+}
 const unitTests = find('test/unit', '.test.ts');
 if (unitTests.length)
   builds.push({

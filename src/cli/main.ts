@@ -51,6 +51,15 @@ const COMMANDS: Record<string, Command> = {
     summary: 'build, convert, generate and inspect puzzle datasets (official TRM layout)',
     run: async (a) => (await import('./commands/dataset')).runDatasetCommand(a),
   },
+  cloud: {
+    summary:
+      'trajectory clouds over a dataset: N noisy forks per puzzle picked by the Q head, vote or oracle, vs the deterministic run',
+    run: async (a) => (await import('./commands/cloud')).runCloudCommand(a),
+  },
+  report: {
+    summary: 'write a self-contained HTML report of a run or of a trm eval results file',
+    run: async (a) => (await import('./commands/report')).runReport(a),
+  },
   limits: {
     summary: 'show the resource limits in force (change them with --limits key=value,... or TRM_LIMITS)',
     run: (a) => Promise.resolve(showLimits(a)),

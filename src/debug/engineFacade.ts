@@ -12,6 +12,9 @@ import { dtypeNote, openInference, splitBackendChoice, withDtype } from '../engi
 import { createPuzzleTrace } from '../engine/trace/tracer';
 import { readPuzzleFile } from '../engine/data/puzzleFile';
 import type { DebugEngine, Decoded } from './engineTypes';
+import { runCloud } from '../engine/cloud/cloud';
+import { BranchTrace } from '../engine/cloud/branchTrace';
+import { puzzleKey } from '../engine/cloud/noise';
 import { DebugPuzzle, PuzzleKind, gridShape, parseInlinePuzzle } from './inlinePuzzle';
 import type { TrmLaunchArgs } from './launchConfig';
 
@@ -134,6 +137,14 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
         heads.qHalt.dispose();
         heads.qContinue.dispose();
       }
+    },
+    cloud: {
+      puzzleKey: puzzleKey(puzzle.id),
+      async run(x, start, fork, opts) {
+        if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
+        return runCloud(model, { ...trace.puzzle, id: puzzle.id }, x, start, fork, opts);
+      },
+      branch: (trunk, spec) => new BranchTrace(model, trunk, spec),
     },
     dispose(): void {
       trace.dispose();

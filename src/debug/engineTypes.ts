@@ -3,7 +3,9 @@
 // real engine; nothing else in src/debug imports engine implementation modules.
 
 import type { DerivedSizes, TrmConfig } from '../engine/config';
-import type { PuzzleTrace } from '../engine/trace/types';
+import type { PuzzleTrace, RecursionState } from '../engine/trace/types';
+import type { CloudOptions, CloudResult, ForkPoint } from '../engine/cloud/cloud';
+import type { BranchSpec } from '../engine/cloud/branchTrace';
 import type { DebugPuzzle } from './inlinePuzzle';
 
 /** lm_head and q_head applied to a y state (argmax on the first maximal index, like the tracer). */
@@ -26,5 +28,16 @@ export interface DebugEngine {
   /** Loader warnings worth showing in the Debug Console. */
   readonly warnings: readonly string[];
   decode(y: Float32Array): Promise<Decoded>;
+  /** Trajectory clouds on the TF.js model (absent for engines that cannot run them). */
+  readonly cloud?: CloudSupport;
   dispose(): void;
+}
+
+/** Clouds and their branches, computed on the session's TF.js model with a host-side loop per update. */
+export interface CloudSupport {
+  run(x: Float32Array, start: RecursionState, fork: ForkPoint, opts: CloudOptions): Promise<CloudResult>;
+  /** One branch as a trace whose positions up to the fork are `trunk`'s. */
+  branch(trunk: PuzzleTrace, spec: BranchSpec): PuzzleTrace;
+  /** puzzleKey of the session's puzzle (keys the noise). */
+  readonly puzzleKey: number;
 }

@@ -4,7 +4,14 @@
 // them to DAP. Every state comes from the deterministic tracer, so moving back returns exactly
 // the values seen before.
 
-import { UpdateRef, StepOutputs, RecursionState, describeUpdate, updateAt } from '../engine/trace/types';
+import {
+  UpdateRef,
+  StepOutputs,
+  RecursionState,
+  describeUpdate,
+  updateAt,
+  type PuzzleTrace,
+} from '../engine/trace/types';
 import { Condition, ExpressionError, Value } from './conditions';
 import {
   FunctionTarget,
@@ -134,6 +141,41 @@ export class TrmRuntime {
   get position(): Position {
     return { ...this.pos };
   }
+
+  // ---- branches (trajectory clouds, src/debug/cloudRequests.ts) ------------------------------
+
+  private adopted: { trace: PuzzleTrace; name: string; fork: Position } | undefined;
+
+  /** The trace the session walks: the engine's, or an adopted cloud branch (whose trunk it is). */
+  get trace(): PuzzleTrace {
+    return this.adopted?.trace ?? this.engine.trace;
+  }
+
+  /** Walks `trace` from now on (a branch forked at `fork`), or the engine's trace again (undefined). */
+  adoptTrace(adopted: { trace: PuzzleTrace; name: string; fork: Position } | undefined): void {
+    this.adopted = adopted;
+    this.envCache.clear();
+    this.envBytes = 0;
+    this.policyHalt.clear();
+  }
+
+  /** The adopted branch (undefined while the engine's own trace is walked). */
+  get adoptedTrace(): { trace: PuzzleTrace; name: string; fork: Position } | undefined {
+    return this.adopted;
+  }
+
+  /** The adopted branch's name at a position after its fork point (undefined on the trunk). */
+  branchAt(pos: Position): string | undefined {
+    const a = this.adopted;
+    if (!a) return undefined;
+    const after = pos.step > a.fork.step || (pos.step === a.fork.step && pos.ordinal > a.fork.ordinal);
+    return after ? a.name : undefined;
+  }
+
+  /** Names of the function breakpoints in force (for trace bundles). */
+  functionBreakpoints(): { name: string; condition?: string }[] {
+    return this.functionBps.map((b) => ({ name: b.name, ...(b.condition ? { condition: b.condition.source } : {}) }));
+  }
   get hasLabels(): boolean {
     return this.engine.puzzle.labels !== undefined;
   }
@@ -252,7 +294,7 @@ export class TrmRuntime {
     if (!Number.isInteger(step) || step < 1 || step > this.maxSteps) {
       throw new Error(`step ${step} is out of range: this session runs steps 1..${this.maxSteps}`);
     }
-    return this.engine.trace.stepOutputs(step);
+    return this.trace.stepOutputs(step);
   }
 
   /** Whether the session's halt policy ends the episode after `step`. */
@@ -278,7 +320,7 @@ export class TrmRuntime {
   }
 
   private async decodedInitial(): Promise<Decoded> {
-    this.initialDecoded ??= this.engine.trace.initialState().then((s) => this.engine.decode(s.y));
+    this.initialDecoded ??= this.trace.initialState().then((s) => this.engine.decode(s.y));
     return this.initialDecoded;
   }
 
@@ -304,7 +346,7 @@ export class TrmRuntime {
   }
 
   private async computeEnv(pos: Position): Promise<PositionEnv> {
-    const trace = this.engine.trace;
+    const trace = this.trace;
     const ref = this.refOf(pos);
     const labels = this.engine.puzzle.labels;
     if (pos.layer === undefined && pos.ordinal === this.U - 1) {

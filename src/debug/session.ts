@@ -47,6 +47,19 @@ import { ExpressionError, evaluate, parseExpression } from './conditions';
 import { fmt } from './runtime';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
+import { CloudController } from './cloudRequests';
+import { bundleLaunch, checkPuzzle, checkWeights, restoreBundle, saveBundle } from './bundleSession';
+import type { TraceBundle } from '../engine/bundle/bundle';
+import {
+  TRM_EVENT_CLOUD,
+  TRM_REQUEST_CLOUD_ADOPT,
+  TRM_REQUEST_CLOUD_FORK,
+  TRM_REQUEST_BUNDLE_SAVE,
+  cloudAdoptProblem,
+  cloudForkProblem,
+  type CloudAdoptArgs,
+  type CloudForkArgs,
+} from '../protocol/cloud';
 
 export type EngineOpener = (args: TrmLaunchArgs) => Promise<DebugEngine>;
 
@@ -77,6 +90,8 @@ interface FrameInfo {
 
 export class TrmDebugSession extends DebugSession {
   private runtime: TrmRuntime | undefined;
+  private cloud: CloudController | undefined;
+  private launchArgs: TrmLaunchArgs | undefined;
   private engine: DebugEngine | undefined;
   private x: Float32Array | undefined;
   private readonly store = new VariableStore();
@@ -354,9 +369,21 @@ export class TrmDebugSession extends DebugSession {
   ): Promise<void> {
     let args: TrmLaunchArgs;
     let engine: DebugEngine;
+    let bundle: TraceBundle | undefined;
     try {
-      args = validateLaunchArgs(raw, { bundledCheckpoint: this.options.bundledCheckpoint });
+      const fromBundle = bundleLaunch(raw);
+      bundle = fromBundle?.bundle;
+      args = validateLaunchArgs(fromBundle?.raw ?? raw, { bundledCheckpoint: this.options.bundledCheckpoint });
+      if (bundle) checkWeights(bundle, args.checkpoint);
       engine = await this.openEngine(args);
+      if (bundle) {
+        try {
+          checkPuzzle(bundle, engine);
+        } catch (e) {
+          engine.dispose();
+          throw e;
+        }
+      }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.fail(
@@ -376,6 +403,8 @@ export class TrmDebugSession extends DebugSession {
     const maxSteps = args.steps ?? c.halt_max_steps;
     const runtime = new TrmRuntime(engine, maxSteps, args.haltPolicy);
     this.runtime = runtime;
+    this.cloud = new CloudController(runtime, engine);
+    this.launchArgs = args;
     try {
       this.x = await runtime.exclusive(() => engine.trace.x());
     } catch (e) {
@@ -408,6 +437,13 @@ export class TrmDebugSession extends DebugSession {
           this.output(`TRM engine error: ${(e as Error).message}`, 'stderr');
           this.sendEvent(new TerminatedEvent());
         },
+      );
+      return;
+    }
+    if (bundle) {
+      restoreBundle(runtime, this.cloud, bundle).then(
+        (r) => this.report(r),
+        (e: unknown) => this.engineFailure(runtime, e),
       );
       return;
     }
@@ -625,7 +661,8 @@ export class TrmDebugSession extends DebugSession {
     if (pos.layer !== undefined) infos.push({ level: 'layer', name: describeUpdate(ref), line: 2 });
     infos.push({ level: 'update', name: describeUpdate({ ...ref, layer: undefined }), line: 2 });
     infos.push({ level: 'cycle', name: `step ${pos.step} › cycle ${ref.cycle}`, line: 2 });
-    infos.push({ level: 'step', name: `step ${pos.step}`, line: 2 });
+    const branch = runtime.branchAt(pos);
+    infos.push({ level: 'step', name: `step ${pos.step}${branch ? ` · ${branch}` : ''}`, line: 2 });
     const frames: DebugProtocol.StackFrame[] = infos.map((f) => {
       const id = this.nextHandle++;
       this.frames.set(id, { pos, level: f.level });
@@ -775,8 +812,68 @@ export class TrmDebugSession extends DebugSession {
       case TRM_REQUEST_TRAJECTORY:
         void this.trajectory(response, args);
         return;
+      case TRM_REQUEST_BUNDLE_SAVE:
+        void this.bundleSave(response, args);
+        return;
+      case TRM_REQUEST_CLOUD_FORK:
+      case TRM_REQUEST_CLOUD_ADOPT:
+        void this.cloudRequest(command, response, args);
+        return;
       default:
         this.fail(response, ERR.unknown, `unknown request '${command}'`);
+    }
+  }
+
+  /** trm/bundleSave {file?, notes?, breakpoints?}: the current state as a trace bundle. */
+  private async bundleSave(response: DebugProtocol.Response, args: unknown): Promise<void> {
+    const runtime = this.requireStopped(response);
+    if (!runtime || !this.cloud || !this.engine || !this.launchArgs) return;
+    const a = (typeof args === 'object' && args !== null ? args : {}) as Record<string, unknown>;
+    if (a.file !== undefined && typeof a.file !== 'string')
+      return this.fail(response, ERR.args, `${TRM_REQUEST_BUNDLE_SAVE}: 'file' must be a path`);
+    if (a.notes !== undefined && typeof a.notes !== 'string')
+      return this.fail(response, ERR.args, `${TRM_REQUEST_BUNDLE_SAVE}: 'notes' must be a string`);
+    try {
+      response.body = saveBundle(this.launchArgs, this.engine, runtime, this.cloud, {
+        file: a.file as string | undefined,
+        notes: a.notes as string | undefined,
+        breakpoints: Array.isArray(a.breakpoints)
+          ? (a.breakpoints as { name: string; condition?: string }[])
+          : undefined,
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, ERR.engine, `${TRM_REQUEST_BUNDLE_SAVE}: ${(e as Error).message}`);
+    }
+  }
+
+  /** trm/cloudFork and trm/cloudAdopt (src/debug/cloudRequests.ts). */
+  private async cloudRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
+    const problem = command === TRM_REQUEST_CLOUD_FORK ? cloudForkProblem(args) : cloudAdoptProblem(args);
+    if (problem) {
+      this.fail(response, ERR.args, `${command}: ${problem}`);
+      return;
+    }
+    const runtime = this.requireStopped(response);
+    const cloud = this.cloud;
+    if (!runtime || !cloud) return;
+    try {
+      if (command === TRM_REQUEST_CLOUD_FORK) {
+        const view = await runtime.exclusive(() => cloud.fork(args as CloudForkArgs));
+        response.body = view;
+        this.sendResponse(response);
+        this.sendEvent(new Event(TRM_EVENT_CLOUD, view));
+        return;
+      }
+      const adopted = await runtime.exclusive(async () => cloud.adopt(args as CloudAdoptArgs));
+      response.body = { name: adopted.name };
+      this.sendResponse(response);
+      this.resume();
+      const stop = await runtime.seek(adopted.position);
+      this.report({ ...stop, text: `Adopted ${adopted.name}: ${stop.text}`, description: `Adopted ${adopted.name}` });
+    } catch (e) {
+      if (response.seq > 0) this.engineFailure(runtime, e);
+      else this.fail(response, ERR.engine, `${command}: ${(e as Error).message}`);
     }
   }
 

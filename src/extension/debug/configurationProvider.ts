@@ -118,6 +118,14 @@ export class TrmConfigurationProvider implements vscode.DebugConfigurationProvid
     // F5 without launch.json (or the debugger picked from the list): no request, no name.
     if (!config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
+      // A trace bundle restores the session it saved (src/debug/bundleSession.ts).
+      if (doc?.uri.scheme === 'file' && doc.uri.fsPath.endsWith('.trmbundle.json'))
+        return {
+          type: 'trm',
+          request: 'launch',
+          name: `Restore ${path.basename(doc.uri.fsPath)}`,
+          bundle: doc.uri.fsPath,
+        };
       if (!doc || doc.uri.scheme !== 'file' || !isDatasetFile(doc.uri.fsPath)) {
         void vscode.window.showInformationMessage(
           'TRM: open a puzzle file (a Sudoku CSV, an ARC task JSON, …) and press F5, or add a "trm" launch configuration.',
@@ -143,6 +151,7 @@ export class TrmConfigurationProvider implements vscode.DebugConfigurationProvid
   ): Promise<vscode.DebugConfiguration | undefined> {
     if (config.type !== 'trm') return config;
     if (config.cwd === undefined && folder) config.cwd = folder.uri.fsPath;
+    if (config.bundle !== undefined) return config; // the bundle names its checkpoint, puzzle and backend
     // The trmLens.backend / trmLens.dtype settings, unless the launch configuration names its own.
     const compute = computeSettings();
     if (config.backend === undefined && compute.backend !== undefined) config.backend = compute.backend;
