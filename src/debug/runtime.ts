@@ -5,7 +5,13 @@
 // the values seen before.
 
 import { UpdateRef, StepOutputs, RecursionState, describeUpdate, updateAt } from '../engine/trace/types';
-import { Condition, ExpressionError, Value } from './conditions';
+import { Condition, ExpressionError, Value, checkTypes } from './conditions';
+import { PositionValues, prepare, typeScope } from './traceExpressions';
+import { ProvenanceTable, provenance, timeOf } from '../engine/analysis/provenance';
+import { decodeLogits } from '../engine/trace/decode';
+import { SettlingLabel, StepSummary, settlingLabel, stepSummaries } from '../engine/analysis/settling';
+import type { DecodedCells } from '../engine/trace/decode';
+import { rmsPerPosition } from '../engine/trace/decode';
 import {
   FunctionTarget,
   RecursionShape,
@@ -15,7 +21,8 @@ import {
 } from './breakpointSpec';
 import { HaltingFilterId, haltingFilter } from './haltingFilters';
 import { HaltPolicy, describeHaltPolicy } from './launchConfig';
-import type { Decoded, DebugEngine } from './engineTypes';
+import type { DebugEngine } from './engineTypes';
+import { DecodedState, changedCells, judgeAnswer } from '../engine/trace/decode';
 import { cellLabel, cellValue } from './gridText';
 
 export interface Position {
@@ -59,6 +66,8 @@ export interface PositionEnv {
   wrongCells?: number[];
   /** The tracer's outputs when the position is a step's last update. */
   stepOutputs?: StepOutputs;
+  /** y decoded per cell, with margin and entropy (engine/trace/decode.ts). */
+  decoded: DecodedCells;
 }
 
 export interface BreakpointResult {
@@ -93,6 +102,8 @@ export const CONDITION_NAMES = [
   'correct',
   'accuracy',
   'wrong',
+  't',
+  'residual',
 ];
 const LABEL_NAMES = new Set(['correct', 'accuracy', 'wrong']);
 
@@ -114,7 +125,9 @@ export class TrmRuntime {
   private policyHalt = new Map<number, boolean>();
   private envCache = new Map<string, { env: PositionEnv; bytes: number }>();
   private envBytes = 0;
-  private initialDecoded: Promise<Decoded> | undefined;
+  private initialDecoded: Promise<DecodedState> | undefined;
+  private provenanceTable: Promise<ProvenanceTable> | undefined;
+  private summaries: StepSummary[] = [];
   private lock: Promise<unknown> = Promise.resolve();
   /** Cells with a label (labels of 0 are ignored, as in the official loss). */
   private readonly labelled: number;
@@ -170,6 +183,16 @@ export class TrmRuntime {
           message: `condition '${src}' uses '${name}', but this puzzle has no labels (give a dataset with labels or a 'solution')`,
         };
       }
+    }
+    try {
+      const type = checkTypes(condition.expr, this.typeScope());
+      if (type !== 'boolean')
+        return {
+          message: `invalid condition '${src}': it gives a ${type === 'grid' ? 'per-cell grid' : type}, not true/false (compare it, e.g. '${src} > 0')`,
+        };
+    } catch (e) {
+      if (e instanceof ExpressionError) return { message: `invalid condition '${src}': ${e.message}` };
+      throw e;
     }
     return { condition };
   }
@@ -277,8 +300,8 @@ export class TrmRuntime {
     return pos.layer === undefined && pos.ordinal === this.U - 1 && this.haltsAfter(pos.step);
   }
 
-  private async decodedInitial(): Promise<Decoded> {
-    this.initialDecoded ??= this.engine.trace.initialState().then((s) => this.engine.decode(s.y));
+  private async decodedInitial(): Promise<DecodedState> {
+    this.initialDecoded ??= this.engine.trace.initialState().then((s) => this.engine.trace.decode(s.y));
     return this.initialDecoded;
   }
 
@@ -324,17 +347,13 @@ export class TrmRuntime {
         accuracy: o.accuracy,
         wrongCells: o.wrongCells,
         stepOutputs: o,
+        decoded: decodeLogits(o.logits, this.engine.config.vocab_size),
       };
     }
     const state = await trace.stateAfter(ref);
-    const d = await this.engine.decode(state.y);
+    const d = await trace.decode(state.y);
     const previous = pos.step > 1 ? (await this.stepOutputs(pos.step - 1)).preds : undefined;
-    const inputs = this.engine.puzzle.inputs;
-    const changedCells: number[] = [];
-    for (let i = 0; i < d.preds.length; i++) {
-      if (previous ? previous[i] !== d.preds[i] : inputs[i] !== 0) changedCells.push(i);
-    }
-    const judged = labels ? judge(d.preds, labels) : {};
+    const judged = labels ? judgeAnswer(d.preds, labels) : undefined;
     return {
       pos,
       ref,
@@ -344,8 +363,9 @@ export class TrmRuntime {
       qHalt: d.qHalt,
       qContinue: d.qContinue,
       haltProbability: sigmoid(d.qHalt),
-      changedCells,
+      changedCells: changedCells(d.preds, previous, this.engine.puzzle.inputs),
       ...judged,
+      decoded: d,
     };
   }
 
@@ -393,13 +413,74 @@ export class TrmRuntime {
     };
   }
 
+  // ---- watch expressions over recursion time (traceExpressions.ts) -------------------------------
+
+  typeScope(): ReturnType<typeof typeScope> {
+    return typeScope((n) => this.cellIndex(n) !== undefined, this.hasLabels);
+  }
+
+  /** Recursion time of a position: t = (step − 1)·U + ordinal + 1. */
+  timeOf(pos: Position): number {
+    return timeOf(this.U, pos.step, pos.ordinal);
+  }
+
+  /** The state right before the update at `pos` (layers share their update's input). */
+  async stateBefore(pos: Position): Promise<RecursionState> {
+    if (pos.ordinal > 0) return (await this.envAt({ step: pos.step, ordinal: pos.ordinal - 1 })).state;
+    return pos.step > 1 ? this.engine.trace.stepState(pos.step - 1) : this.engine.trace.initialState();
+  }
+
+  /** Per-cell provenance over the whole episode (up to the step its halt policy stops at), computed once. */
+  episodeProvenance(): Promise<ProvenanceTable> {
+    this.provenanceTable ??= (async () => {
+      const end = (await this.haltStepUpTo(this.maxSteps)) ?? this.maxSteps;
+      return provenance(this.engine.trace, end);
+    })();
+    const p = this.provenanceTable;
+    p.catch(() => {
+      if (this.provenanceTable === p) this.provenanceTable = undefined;
+    });
+    return p;
+  }
+
+  /** Step summaries of steps 1..`step` (cached; the trace recomputes nothing it already holds). */
+  async summariesUpTo(step: number): Promise<StepSummary[]> {
+    if (this.summaries.length < step) this.summaries = await stepSummaries(this.engine.trace, step);
+    return this.summaries.slice(0, step);
+  }
+
+  /** The settling label of the run if it ended after `step` (needs labels). */
+  async settlingAt(step: number): Promise<SettlingLabel> {
+    return settlingLabel(await this.summariesUpTo(step));
+  }
+
+  /** What expressions may read at a position. */
+  async valuesAt(pos: Position): Promise<PositionValues> {
+    const env = await this.envAt(pos);
+    const trace = this.engine.trace;
+    const kind = this.engine.puzzle.kind;
+    let z: Promise<DecodedCells> | undefined;
+    return {
+      name: this.resolver(env),
+      cell: (n) => this.cellIndex(n),
+      t: this.timeOf(pos),
+      positions: this.engine.derived.totalSeqLen,
+      display: (id) => cellValue(kind, id),
+      state: async () => env.state,
+      before: () => this.stateBefore(pos),
+      decodedY: async () => env.decoded,
+      decodedZ: () => (z ??= trace.decode(env.state.z)),
+      residual: async () => rmsPerPosition(await trace.zNet(env.state), env.state.z, this.engine.derived.totalSeqLen),
+      provenance: () => this.episodeProvenance(),
+    };
+  }
+
   // ---- breakpoint evaluation -----------------------------------------------------------------
 
   private async conditionHolds(cond: Condition | undefined, pos: Position): Promise<{ ok: boolean; error?: string }> {
     if (!cond) return { ok: true };
-    const env = await this.envAt(pos);
     try {
-      return { ok: cond.test(this.resolver(env)) };
+      return { ok: cond.test(await prepare(cond.expr, this.typeScope(), await this.valuesAt(pos))) };
     } catch (e) {
       if (e instanceof ExpressionError)
         return { ok: true, error: `condition '${cond.source}' could not be evaluated: ${e.message}` };
@@ -422,7 +503,7 @@ export class TrmRuntime {
       const o = await this.stepOutputs(pos.step);
       for (const [id, cond] of this.filters) {
         const def = haltingFilter(id)!;
-        if (!def.test(o)) continue;
+        if (!def.test(o, def.needsSettling ? await this.settlingAt(pos.step) : undefined)) continue;
         const c = await this.conditionHolds(cond, pos);
         if (!c.ok) continue;
         reason ??= 'exception';
@@ -686,21 +767,6 @@ export function fmt(x: number): string {
   return Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(2);
 }
 
-function judge(preds: Int32Array, labels: Int32Array): { correct: boolean; accuracy: number; wrongCells: number[] } {
-  const wrongCells: number[] = [];
-  let counted = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] === 0) continue;
-    counted++;
-    if (preds[i] !== labels[i]) wrongCells.push(i);
-  }
-  return {
-    correct: wrongCells.length === 0,
-    accuracy: counted ? (counted - wrongCells.length) / counted : 1,
-    wrongCells,
-  };
-}
-
 /** ", answer 79/81 correct" (empty without labels). */
 function answerText(env: PositionEnv, labelled: number): string {
   if (env.wrongCells === undefined) return '';
@@ -724,5 +790,9 @@ function filterText(id: HaltingFilterId, o: StepOutputs, step: number, width: nu
     }
     case 'nonFinite':
       return `Paused on non-finite value at step ${step}: NaN or Inf in y, z, the logits or q`;
+    case 'settledWrong':
+      return `Paused: settled while wrong at step ${step}: z and y have stopped moving on a wrong answer${answer}`;
+    case 'wandering':
+      return `Paused: still wandering at step ${step}: the answer is wrong and z, y or the answer still move${answer}`;
   }
 }

@@ -44,6 +44,8 @@ import { exceptionBreakpointFilters } from './haltingFilters';
 import { StaleReferenceError, VariableContext, VariableStore } from './variables';
 import { cellLabel, renderGridDocument } from './gridText';
 import { ExpressionError, evaluate, parseExpression } from './conditions';
+import { AnalysisVariables } from './analysisVariables';
+import { EXPRESSION_HELP, formatValue, prepare as prepareExpression } from './traceExpressions';
 import { fmt } from './runtime';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
@@ -80,6 +82,7 @@ export class TrmDebugSession extends DebugSession {
   private engine: DebugEngine | undefined;
   private x: Float32Array | undefined;
   private readonly store = new VariableStore();
+  private readonly analysis = new AnalysisVariables();
   private stopped = false;
   private lastStop: Stop | undefined;
   private frames = new Map<number, FrameInfo>();
@@ -247,6 +250,7 @@ export class TrmDebugSession extends DebugSession {
   private resume(): void {
     this.stopped = false;
     this.store.reset();
+    this.analysis.reset();
     this.frames.clear();
     this.sources.clear();
   }
@@ -662,7 +666,7 @@ export class TrmDebugSession extends DebugSession {
     }
     try {
       const env = await runtime.exclusive(() => runtime.envAt(frame.pos));
-      response.body = { scopes: this.store.scopes(env) };
+      response.body = { scopes: [...this.store.scopes(env), this.analysis.scope(frame.pos)] };
       this.sendResponse(response);
     } catch (e) {
       this.fail(response, ERR.engine, (e as Error).message);
@@ -675,6 +679,18 @@ export class TrmDebugSession extends DebugSession {
   ): void {
     const runtime = this.requireStopped(response);
     if (!runtime) return;
+    if (this.analysis.owns(args.variablesReference)) {
+      void runtime
+        .exclusive(() => this.analysis.variables(args.variablesReference, runtime))
+        .then((variables) => {
+          response.body = { variables };
+          this.sendResponse(response);
+        })
+        .catch((e: Error) =>
+          this.fail(response, /not valid at this stop/.test(e.message) ? ERR.stale : ERR.engine, e.message),
+        );
+      return;
+    }
     try {
       response.body = { variables: this.store.variables(args, this.varContext(runtime)) };
       this.sendResponse(response);
@@ -740,21 +756,14 @@ export class TrmDebugSession extends DebugSession {
     const pos = frame?.pos ?? runtime.position;
     try {
       const expr = parseExpression(args.expression);
-      const env = await runtime.exclusive(() => runtime.envAt(pos));
-      const value = evaluate(expr, runtime.resolver(env));
-      response.body = {
-        result: String(value),
-        type: typeof value === 'boolean' ? 'boolean' : 'number',
-        variablesReference: 0,
-      };
+      const value = await runtime.exclusive(async () =>
+        evaluate(expr, await prepareExpression(expr, runtime.typeScope(), await runtime.valuesAt(pos))),
+      );
+      response.body = { ...formatValue(value, runtime.engine.puzzle.gridWidth), variablesReference: 0 };
       this.sendResponse(response);
     } catch (e) {
       if (e instanceof ExpressionError) {
-        this.fail(
-          response,
-          ERR.evaluate,
-          `${e.message} (names: q_halt, q_continue, p_halt, step, cycle, update, ordinal, layer, changed, correct, accuracy, wrong, cells like r4c7)`,
-        );
+        this.fail(response, ERR.evaluate, `${e.message} (${EXPRESSION_HELP})`);
       } else this.fail(response, ERR.engine, (e as Error).message);
     }
   }
