@@ -6,7 +6,7 @@
 
 import { UpdateRef, StepOutputs, RecursionState, describeUpdate, updateAt } from '../engine/trace/types';
 import { Condition, ExpressionError, Value, checkTypes } from './conditions';
-import { PositionValues, prepare, typeScope } from './traceExpressions';
+import { LABEL_NAMES, PositionValues, prepare, typeScope } from './traceExpressions';
 import { ProvenanceTable, provenance, timeOf } from '../engine/analysis/provenance';
 import { decodeLogits } from '../engine/trace/decode';
 import { SettlingLabel, StepSummary, settlingLabel, stepSummaries } from '../engine/analysis/settling';
@@ -104,8 +104,11 @@ export const CONDITION_NAMES = [
   'wrong',
   't',
   'residual',
+  'quick_success',
+  'delayed_success',
+  'settled_wrong',
+  'wandering',
 ];
-const LABEL_NAMES = new Set(['correct', 'accuracy', 'wrong']);
 
 // A few positions are enough (the stop being inspected, the previous y update for cell watches);
 // anything else is recomputed, deterministically, by the tracer.
@@ -472,6 +475,7 @@ export class TrmRuntime {
       decodedZ: () => (z ??= trace.decode(env.state.z)),
       residual: async () => rmsPerPosition(await trace.zNet(env.state), env.state.z, this.engine.derived.totalSeqLen),
       provenance: () => this.episodeProvenance(),
+      settling: () => this.settlingAt(pos.step),
     };
   }
 

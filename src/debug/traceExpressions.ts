@@ -7,7 +7,11 @@
 import { rmsPerPosition } from '../engine/trace/decode';
 import type { DecodedCells } from '../engine/trace/decode';
 import type { ProvenanceTable } from '../engine/analysis/provenance';
-import type { RecursionState } from '../engine/trace/types';
+import type { PuzzleTrace, RecursionState } from '../engine/trace/types';
+import type { SettlingLabel } from '../engine/analysis/settling';
+import { settlingLabel, stepSummaries } from '../engine/analysis/settling';
+import { provenance } from '../engine/analysis/provenance';
+import { decodeLogits } from '../engine/trace/decode';
 import {
   EvalEnv,
   Expr,
@@ -23,6 +27,8 @@ import {
   variablesOf,
 } from './conditions';
 import { cellLabel } from './gridText';
+import { updateAt } from '../engine/trace/types';
+import { timeOf } from '../engine/analysis/provenance';
 
 /** Names every session offers, with their types (cells like r4c7 are numbers: the decoded y value). */
 export const NAME_TYPES: Record<string, ValueType> = {
@@ -40,9 +46,28 @@ export const NAME_TYPES: Record<string, ValueType> = {
   accuracy: 'number',
   wrong: 'number',
   residual: 'number',
+  quick_success: 'boolean',
+  delayed_success: 'boolean',
+  settled_wrong: 'boolean',
+  wandering: 'boolean',
 };
 /** Names that need labels. */
-export const LABEL_NAMES = new Set(['correct', 'accuracy', 'wrong']);
+export const LABEL_NAMES = new Set([
+  'correct',
+  'accuracy',
+  'wrong',
+  'quick_success',
+  'delayed_success',
+  'settled_wrong',
+  'wandering',
+]);
+/** The settling label of the run so far (engine/analysis/settling.ts), one boolean name per label. */
+const SETTLING_NAMES: Record<string, SettlingLabel> = {
+  quick_success: 'quick success',
+  delayed_success: 'delayed success',
+  settled_wrong: 'settled wrong',
+  wandering: 'wandering',
+};
 
 export const DIV_UNAVAILABLE = 'div needs a comparison run: launch with a second run to compare against';
 
@@ -86,6 +111,8 @@ export interface PositionValues {
   decodedZ(): Promise<DecodedCells>;
   residual(): Promise<number>;
   provenance(): Promise<ProvenanceTable>;
+  /** Settling label of the run if it ended at this position's step. */
+  settling(): Promise<SettlingLabel>;
   positions: number; // T, for the RMS per position
   /** A token id as the grid shows it (a Sudoku digit, an ARC colour). */
   display: (id: number) => number;
@@ -169,10 +196,18 @@ export async function prepare(expr: Expr, scope: TypeScope, at: PositionValues):
         break; // mean/min/max reduce their argument at evaluation time
     }
   }
-  let residual: number | undefined;
-  if (variablesOf(expr).includes('residual')) residual = await at.residual();
+  const names = variablesOf(expr);
+  const residual = names.includes('residual') ? await at.residual() : undefined;
+  const settling = names.some((n) => n in SETTLING_NAMES) ? await at.settling() : undefined;
   return {
-    name: (n) => (n === 't' ? at.t : n === 'residual' ? residual : at.name(n)),
+    name: (n) =>
+      n === 't'
+        ? at.t
+        : n === 'residual'
+          ? residual
+          : n in SETTLING_NAMES
+            ? settling === SETTLING_NAMES[n]
+            : at.name(n),
     cell: (n) => at.cell(n),
     call: (e) => {
       if (e.name === 'mean' || e.name === 'min' || e.name === 'max') {
@@ -224,4 +259,66 @@ export function formatValue(v: Value, width: number): { result: string; type: st
     result: `mean ${f(sum / d.length)} · min ${f(d[lo])} at ${cellLabel(lo, width)} · max ${f(d[hi])} at ${cellLabel(hi, width)} (${d.length} cells)`,
     type: 'grid',
   };
+}
+
+/**
+ * Values at the end of step `step` of a trace, outside a debug session (`trm eval --where`): the
+ * same names and functions as the debugger's Watch view at that position.
+ */
+export function stepEndValues(
+  trace: PuzzleTrace,
+  step: number,
+  grid: { width: number; height: number; display: (id: number) => number },
+): { values: () => Promise<PositionValues>; scope: TypeScope } {
+  const U = trace.derived.updatesPerStep;
+  const S = trace.config.seq_len;
+  const cell = (n: string): number | undefined => {
+    const m = /^r(\d+)c(\d+)$/.exec(n);
+    if (!m) return undefined;
+    const r = Number(m[1]),
+      c = Number(m[2]);
+    if (r < 1 || r > grid.height || c < 1 || c > grid.width) return undefined;
+    const i = (r - 1) * grid.width + (c - 1);
+    return i < S ? i : undefined;
+  };
+  const scope = typeScope((n) => cell(n) !== undefined, trace.puzzle.labels !== undefined);
+  const values = async (): Promise<PositionValues> => {
+    const o = await trace.stepOutputs(step);
+    const state = await trace.stepState(step);
+    const last = updateAt(trace.config, step, U - 1);
+    let z: Promise<DecodedCells> | undefined;
+    const plain: Record<string, Value | undefined> = {
+      q_halt: o.qHalt,
+      q_continue: o.qContinue,
+      p_halt: o.haltProbability,
+      step,
+      cycle: last.cycle,
+      update: trace.config.L_cycles + 1,
+      ordinal: U - 1,
+      layer: 0,
+      changed: o.changedCells.length,
+      correct: o.correct,
+      accuracy: o.accuracy,
+      wrong: o.wrongCells?.length,
+    };
+    return {
+      name: (n) => {
+        if (n in plain) return plain[n];
+        const i = cell(n);
+        return i === undefined ? undefined : grid.display(o.preds[i]);
+      },
+      cell,
+      t: timeOf(U, step, U - 1),
+      positions: trace.derived.totalSeqLen,
+      display: grid.display,
+      state: async () => state,
+      before: () => trace.stateAfter(updateAt(trace.config, step, U - 2)),
+      decodedY: async () => decodeLogits(o.logits, trace.config.vocab_size),
+      decodedZ: () => (z ??= trace.decode(state.z)),
+      residual: async () => rmsPerPosition(await trace.zNet(state), state.z, trace.derived.totalSeqLen),
+      provenance: () => provenance(trace, step),
+      settling: async () => settlingLabel(await stepSummaries(trace, step)),
+    };
+  };
+  return { values, scope };
 }
