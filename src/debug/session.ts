@@ -1,5 +1,5 @@
 // The `trm` debug session: translates DAP requests into TrmRuntime motions and queries, and the
-// runtime's stops into DAP events (plus the custom trm/* events and requests of trmProtocol.ts).
+// runtime's stops into DAP events (plus the custom trm/* events and requests of src/protocol/debugger.ts).
 // No vscode import: it runs inline in the extension host, as a stdio adapter, and under
 // DebugClient in tests. The engine is opened through an injectable function (default: the facade).
 
@@ -32,11 +32,10 @@ import {
   TrmStepSummary,
   TrmTraceInfo,
   TrmTrajectory,
-  isTrmHeatmapArgs,
-  isTrmSeekArgs,
-  isTrmStepSummaryArgs,
-  isTrmTrajectoryArgs,
-} from './trmProtocol';
+  TRM_REQUESTS,
+  TrmRequestSpec,
+  requestArgsProblem,
+} from '../protocol/debugger';
 import { LaunchConfigError, TrmLaunchArgs, describeHaltPolicy, validateLaunchArgs } from './launchConfig';
 import type { DebugEngine } from './engineTypes';
 import { Position, RunResult, Stop, TrmRuntime } from './runtime';
@@ -759,7 +758,19 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  // ---- custom requests (trmProtocol.ts) ---------------------------------------------------------
+  // ---- custom requests (src/protocol/debugger.ts) --------------------------------------------------
+
+  /** The request's arguments checked against its schema (src/protocol/debugger.ts), or a failed response. */
+  private requestArgs<A>(
+    response: DebugProtocol.Response,
+    spec: TrmRequestSpec<A, unknown>,
+    args: unknown,
+  ): A | undefined {
+    const problem = requestArgsProblem(spec, args);
+    if (problem === undefined) return args as A;
+    this.fail(response, ERR.args, problem);
+    return undefined;
+  }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     switch (command) {
@@ -780,15 +791,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async seek(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmSeekArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_SEEK}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1, ordinal: integer >= 0, layer?: integer >= 1}`,
-      );
-      return;
-    }
+  private async seek(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.seek, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const pos: Position = {
@@ -815,15 +820,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async stepSummary(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmStepSummaryArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_STEP_SUMMARY}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1}`,
-      );
-      return;
-    }
+  private async stepSummary(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.stepSummary, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {
@@ -858,15 +857,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async heatmap(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmHeatmapArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_HEATMAP}: invalid arguments ${JSON.stringify(args)}; expected {step >= 1, ordinal >= 0, layer?, tensor: 'y'|'z', view: 'norm'|'channel'|'pca', channel?}`,
-      );
-      return;
-    }
+  private async heatmap(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.heatmap, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const D = runtime.engine.config.hidden_size;
@@ -907,15 +900,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async trajectory(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmTrajectoryArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_TRAJECTORY}: invalid arguments ${JSON.stringify(args)}; expected {tensor: 'y'|'z', steps: integer >= 1}`,
-      );
-      return;
-    }
+  private async trajectory(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.trajectory, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {
