@@ -17,6 +17,7 @@ import { HaltingFilterId, haltingFilter } from './haltingFilters';
 import { HaltPolicy, describeHaltPolicy } from './launchConfig';
 import type { Decoded, DebugEngine } from './engineTypes';
 import { cellLabel, cellValue } from './gridText';
+import { DIVERGENCE_FILTER, DIVERGENCE_FILTER_ID, type CompareRun, parseThreshold } from './compareRun';
 
 export interface Position {
   step: number;
@@ -36,7 +37,7 @@ export interface Stop {
   /** The full human explanation. */
   text: string;
   hitBreakpointIds?: number[];
-  exception?: { filterId: HaltingFilterId; label: string };
+  exception?: { filterId: HaltingFilterId | typeof DIVERGENCE_FILTER_ID; label: string };
   /** The episode ends here (halt policy or the step limit). */
   atEnd: boolean;
 }
@@ -111,6 +112,9 @@ export class TrmRuntime {
   private functionBps: FunctionBp[] = [];
   private dataBps: DataBp[] = [];
   private filters = new Map<HaltingFilterId, Condition | undefined>();
+  /** Run B of a `compare` launch (read at this runtime's position: lock-step), and the first-divergence breakpoint. */
+  compare: CompareRun | undefined;
+  private divergenceThreshold: number | undefined;
   private policyHalt = new Map<number, boolean>();
   private envCache = new Map<string, { env: PositionEnv; bytes: number }>();
   private envBytes = 0;
@@ -190,8 +194,17 @@ export class TrmRuntime {
   /** Filters with optional conditions; unknown ids or bad conditions come back unverified. */
   setExceptionFilters(filters: { filterId: string; condition?: string }[]): BreakpointResult[] {
     this.filters.clear();
+    this.divergenceThreshold = undefined;
     return filters.map((f) => {
       const id = this.nextBpId++;
+      if (f.filterId === DIVERGENCE_FILTER_ID) {
+        if (!this.compare)
+          return { id, verified: false, message: `'${DIVERGENCE_FILTER.label}' needs a 'compare' run in the launch` };
+        const t = parseThreshold(f.condition);
+        if ('message' in t) return { id, verified: false, message: t.message };
+        this.divergenceThreshold = t.threshold;
+        return { id, verified: true };
+      }
       const def = haltingFilter(f.filterId);
       if (!def) return { id, verified: false, message: `unknown exception filter '${f.filterId}'` };
       if (def.needsLabels && !this.hasLabels)
@@ -428,6 +441,13 @@ export class TrmRuntime {
         reason ??= 'exception';
         exception ??= { filterId: id, label: def.label };
         texts.push(c.error ?? filterText(id, o, pos.step, this.engine.puzzle.gridWidth, await answer()));
+      }
+    }
+    if (this.compare && this.divergenceThreshold !== undefined && pos.layer === undefined) {
+      if (await this.compare.partsAt(pos.step, pos.ordinal, this.divergenceThreshold, this.U)) {
+        reason ??= 'exception';
+        exception ??= { filterId: DIVERGENCE_FILTER_ID, label: DIVERGENCE_FILTER.label! };
+        texts.push(await this.compare.describe(pos.step, pos.ordinal, this.divergenceThreshold));
       }
     }
     if (this.dataBps.length > 0 && ref.kind === 'y' && pos.layer === undefined) {

@@ -40,6 +40,7 @@ import { LaunchConfigError, TrmLaunchArgs, describeHaltPolicy, validateLaunchArg
 import type { DebugEngine } from './engineTypes';
 import { Position, RunResult, Stop, TrmRuntime } from './runtime';
 import { exceptionBreakpointFilters } from './haltingFilters';
+import { CompareRun, DIVERGENCE_FILTER, parseCompareSpec } from './compareRun';
 import { StaleReferenceError, VariableContext, VariableStore } from './variables';
 import { cellLabel, renderGridDocument } from './gridText';
 import { ExpressionError, evaluate, parseExpression } from './conditions';
@@ -308,7 +309,7 @@ export class TrmDebugSession extends DebugSession {
       supportsDataBreakpoints: true,
       supportsExceptionFilterOptions: true,
       supportsExceptionInfoRequest: true,
-      exceptionBreakpointFilters: exceptionBreakpointFilters(),
+      exceptionBreakpointFilters: [...exceptionBreakpointFilters(), DIVERGENCE_FILTER],
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
       supportsHitConditionalBreakpoints: false,
@@ -353,9 +354,19 @@ export class TrmDebugSession extends DebugSession {
   ): Promise<void> {
     let args: TrmLaunchArgs;
     let engine: DebugEngine;
+    let compare: CompareRun | undefined;
     try {
       args = validateLaunchArgs(raw, { bundledCheckpoint: this.options.bundledCheckpoint });
+      const compareSpec = parseCompareSpec(args.compare, args.cwd);
       engine = await this.openEngine(args);
+      if (compareSpec) {
+        try {
+          compare = await CompareRun.open(compareSpec, args, engine, this.openEngine);
+        } catch (e) {
+          engine.dispose();
+          throw e;
+        }
+      }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.fail(
@@ -367,6 +378,7 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     if (this.disposed) {
+      compare?.dispose();
       engine.dispose(); // the launch was answered by disconnect
       return;
     }
@@ -374,6 +386,7 @@ export class TrmDebugSession extends DebugSession {
     const c = engine.config;
     const maxSteps = args.steps ?? c.halt_max_steps;
     const runtime = new TrmRuntime(engine, maxSteps, args.haltPolicy);
+    runtime.compare = compare;
     this.runtime = runtime;
     try {
       this.x = await runtime.exclusive(() => engine.trace.x());
@@ -387,7 +400,8 @@ export class TrmDebugSession extends DebugSession {
       `TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}, puzzle ${engine.puzzle.id}) on ${engine.checkpoint}\n` +
         `  model: hidden_size ${c.hidden_size}, H_cycles (T) ${c.H_cycles}, L_cycles (n) ${c.L_cycles}, L_layers ${c.L_layers}; ` +
         `${engine.derived.updatesPerStep} updates per step; steps ${maxSteps}; halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
-        `  backend: ${engine.backend}`,
+        `  backend: ${engine.backend}` +
+        (compare ? `\n  compare: run B = ${compare.label}, stepped in lock-step (Variables: "A vs B")` : ''),
     );
 
     // Breakpoint requests need the model's shape, so configuration starts once the model is loaded.
@@ -436,6 +450,7 @@ export class TrmDebugSession extends DebugSession {
       ...(e.puzzle.labels ? { labels: Array.from(e.puzzle.labels) } : {}),
       checkpoint: args.checkpoint,
       backend: e.backend,
+      ...(runtime.compare ? { compare: runtime.compare.label } : {}),
     };
   }
 
@@ -468,6 +483,8 @@ export class TrmDebugSession extends DebugSession {
     // Let a computation in flight finish before freeing the tensors it may use.
     if (engine)
       void (this.runtime ? this.runtime.exclusive(async () => engine.dispose()) : Promise.resolve(engine.dispose()));
+    const compare = this.runtime?.compare;
+    if (compare) void this.runtime!.exclusive(async () => compare.dispose());
   }
 
   // ---- breakpoints ----------------------------------------------------------------------------
@@ -661,7 +678,13 @@ export class TrmDebugSession extends DebugSession {
     }
     try {
       const env = await runtime.exclusive(() => runtime.envAt(frame.pos));
-      response.body = { scopes: this.store.scopes(env) };
+      const scopes = this.store.scopes(env);
+      const cmp = runtime.compare;
+      if (cmp) {
+        const vars = await runtime.exclusive(() => cmp.variables(frame.pos.step, frame.pos.ordinal));
+        scopes.push(this.store.listScope('A vs B — compare run', vars));
+      }
+      response.body = { scopes };
       this.sendResponse(response);
     } catch (e) {
       this.fail(response, ERR.engine, (e as Error).message);

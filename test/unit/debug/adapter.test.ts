@@ -42,6 +42,7 @@ test('capabilities advertise the trm debugger features', async () => {
         ['Keeps going although correct', true],
         ['Answer changed', true],
         ['Non-finite value', true],
+        ['Runs A and B diverge', true],
       ],
     );
   } finally {
