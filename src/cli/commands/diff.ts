@@ -20,7 +20,9 @@ import { TrmModel } from '../../engine/model/trm';
 import { createPuzzleTrace } from '../../engine/trace/tracer';
 import { describeUpdate } from '../../engine/trace/types';
 import { loadCheckpoint } from '../../engine/checkpoint';
-import { flag, int, parseArgs, str, usage, UsageError } from '../args';
+import { flag, int, parseArgs, str, usage, UsageError, type ParsedArgs } from '../args';
+import { formatSolveTable, solveTable } from '../../engine/compare/solveTable';
+import { readPuzzleFile } from '../../engine/data/puzzleFile';
 import { DTYPE_OPTION, INFERENCE_BACKEND_OPTION, configWithDtype, startBackend } from '../engineSetup';
 
 const SPEC = {
@@ -33,7 +35,13 @@ const SPEC = {
   },
   'config-a': { value: true, valueName: 'file', description: "A's configuration (default: beside the checkpoint)" },
   'config-b': { value: true, valueName: 'file', description: "B's configuration (default: beside the checkpoint)" },
-  inputs: { value: true, required: true, valueName: 'ids.npy', description: 'token ids [B, S] or [S]' },
+  inputs: { value: true, valueName: 'ids.npy', description: 'token ids [B, S] or [S] (one example: the update table)' },
+  dataset: {
+    value: true,
+    valueName: 'file|dir',
+    description: 'a labelled dataset (any format the extension reads): the per-puzzle x checkpoint table instead',
+  },
+  limit: { value: true, valueName: 'N', description: 'with --dataset: the first N puzzles (default 200)' },
   row: { value: true, valueName: 'i', description: 'batch row of --inputs to compare (default 0)' },
   'puzzle-identifiers': { value: true, valueName: 'ids.npy', description: 'puzzle identifiers [B] (default all 0)' },
   steps: { value: true, valueName: 'K', description: 'supervision steps (default halt_max_steps, or what B recorded)' },
@@ -56,7 +64,7 @@ export async function runDiff(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     console.log(
       usage(
-        'diff --a <checkpoint> --b <checkpoint|recorded dir> --inputs <ids.npy> [options]',
+        'diff --a <checkpoint> --b <checkpoint|recorded dir> (--inputs <ids.npy> | --dataset <file>) [options]',
         'Run two TRM runs of one example in lock-step and print where they part, update by update.',
         SPEC,
       ),
@@ -64,7 +72,9 @@ export async function runDiff(argv: string[]): Promise<number> {
     return 0;
   }
   const args = parseArgs(argv, SPEC, 'diff');
-  const inputsFile = str(args, 'inputs')!;
+  if (str(args, 'dataset') !== undefined) return runDatasetTable(args);
+  const inputsFile = str(args, 'inputs');
+  if (inputsFile === undefined) throw new UsageError('diff needs --inputs <ids.npy> (one example) or --dataset <file>');
   if (!fs.existsSync(inputsFile)) throw new UsageError(`--inputs file not found: ${inputsFile}`);
   const inputsT = readNpy(inputsFile);
   if (inputsT.shape.length !== 1 && inputsT.shape.length !== 2)
@@ -164,5 +174,34 @@ export async function runDiff(argv: string[]): Promise<number> {
     return result.first ? 1 : 0;
   } finally {
     for (const d of disposers.reverse()) d();
+  }
+}
+
+/** `--dataset`: which of A and B solves which puzzle (official evaluation: every step run). */
+async function runDatasetTable(args: ParsedArgs): Promise<number> {
+  const file = str(args, 'dataset')!;
+  const limit = int(args, 'limit', 1) ?? 200;
+  const examples = readPuzzleFile(file).slice(0, limit);
+  if (examples.length === 0) throw new UsageError(`--dataset ${file} holds no puzzles`);
+  const S = examples[0].inputs.length;
+  const bPath = str(args, 'b')!;
+  if (isReferenceFolder(bPath)) throw new UsageError('--dataset compares checkpoints: --b must be a checkpoint');
+  const loaded = [
+    loadCheckpoint(str(args, 'a')!, { configPath: str(args, 'config-a'), seqLen: S }),
+    loadCheckpoint(bPath, { configPath: str(args, 'config-b'), seqLen: S }),
+  ];
+  await startBackend(args, true, false);
+  const models = loaded.map((l, i) => ({
+    label: i === 0 ? str(args, 'a')! : bPath,
+    model: TrmModel.fromWeights(configWithDtype(args, l, i > 0), l.weights),
+  }));
+  try {
+    const steps = int(args, 'steps', 1) ?? Math.min(...models.map((m) => m.model.config.halt_max_steps));
+    const table = await solveTable(models, examples, { steps });
+    if (flag(args, 'json')) console.log(JSON.stringify(table));
+    else for (const line of formatSolveTable(table)) console.log(line);
+    return 0;
+  } finally {
+    for (const m of models) m.model.dispose();
   }
 }

@@ -15,7 +15,7 @@ import { writeSafetensors } from '../../../src/engine/formats/safetensors';
 import type { HostTensor } from '../../../src/engine/hostTensor';
 import { TrmModel } from '../../../src/engine/model/trm';
 import { createPuzzleTrace } from '../../../src/engine/trace/tracer';
-import { FIXTURE_DIR, fixtureConfig, fixtureModel, fixtureWeights, i32, report, useCpu } from '../model/fixture';
+import { FIXTURE_DIR, fixtureConfig, fixtureModel, fixtureWeights, i32, npy, report, useCpu } from '../model/fixture';
 import { tmpDir } from '../formats/builders';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -125,7 +125,7 @@ test('trm diff: against the official arrays (teacher-forced) no divergence; agai
   assert.match(same.stdout, /no divergence above 0\.001 in 4 steps/);
   assert.equal(same.stdout.split('\n').filter((l) => l.startsWith('step ')).length, 4 * 21);
 
-  const dir = tmpDir('trm-diff');
+  const dir = tmpDir('diff');
   const other = path.join(dir, 'perturbed.safetensors');
   const w = perturbed();
   const prefixed = new Map([...w].map(([k, t]) => [`_orig_mod.model.inner.${k}`, t]));
@@ -140,4 +140,35 @@ test('trm diff: against the official arrays (teacher-forced) no divergence; agai
   const bad = trm('diff', '--a', ckpt, '--config-a', cfg, '--b', other, '--inputs', inputs, '--teacher-forced');
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--teacher-forced needs --b to be a recorded run/);
+});
+
+test('trm diff --dataset: a per-puzzle x checkpoint table of who solves what', () => {
+  const dir = tmpDir('diff-dataset');
+  const inputs = i32('inputs');
+  const labels = i32('labels');
+  const str = (ids: Int32Array) => Array.from(ids, (v) => (v <= 1 ? '.' : String(v - 1))).join('');
+  const lines = ['source,question,answer,rating'];
+  for (let r = 0; r < 4; r++)
+    lines.push(`fixture,${str(inputs.subarray(r * 81, r * 81 + 81))},${str(labels.subarray(r * 81, r * 81 + 81))},0`);
+  const csv = path.join(dir, 'test.csv');
+  fs.writeFileSync(csv, lines.join('\n') + '\n');
+  const other = path.join(dir, 'perturbed.safetensors');
+  writeSafetensors(other, new Map([...perturbed()].map(([k, t]) => [`_orig_mod.model.inner.${k}`, t])));
+  const cfg = path.join(FIXTURE_DIR, 'all_config.yaml');
+  const ckpt = path.join(FIXTURE_DIR, 'model.safetensors');
+  const r = trm('diff', '--a', ckpt, '--config-a', cfg, '--b', other, '--config-b', cfg, '--dataset', csv, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const t = JSON.parse(r.stdout) as { rows: { id: string; solved: boolean[] }[]; solvedCount: number[]; steps: number };
+  assert.equal(t.rows.length, 4);
+  assert.equal(t.steps, 16);
+  // A is the fixture model: what it solves is what the official evaluation says (seq_is_correct at the last step)
+  const ref = npy('seq_is_correct_steps').data as Uint8Array;
+  assert.deepEqual(
+    t.rows.map((row) => row.solved[0]),
+    [0, 1, 2, 3].map((b) => ref[15 * 4 + b] === 1),
+  );
+  assert.equal(t.solvedCount[0], t.rows.filter((row) => row.solved[0]).length);
+  const text = trm('diff', '--a', ckpt, '--config-a', cfg, '--b', other, '--config-b', cfg, '--dataset', csv);
+  assert.match(text.stdout, /A = .*: solves \d\/4 after 16 steps/);
+  assert.match(text.stdout, /only A: \d+.*; only B: \d+.*; both: \d+; neither: \d+/);
 });
