@@ -236,8 +236,8 @@ export function callsOf(e: Expr, out: Extract<Expr, { kind: 'call' }>[] = []): E
   return out;
 }
 
-/** An argument a function takes: a state name (y or z), a cell name (r4c7), or a value. */
-export type ArgKind = 'state' | 'cell' | ValueType;
+/** An argument a function takes: a state name (y or z), a cell name (r4c7), a run (A or B), or a value. */
+export type ArgKind = 'state' | 'cell' | 'run' | ValueType;
 
 export interface FunctionSignature {
   args: readonly ArgKind[];
@@ -365,6 +365,12 @@ export function checkTypes(e: Expr, scope: TypeScope): ValueType {
         if (kind === 'state') {
           if (a.kind !== 'var' || (a.name !== 'y' && a.name !== 'z'))
             throw new ExpressionError(`${e.name}(…) at column ${col(at)} takes y or z, got '${showExpr(a)}'`, col(at));
+        } else if (kind === 'run') {
+          if (a.kind !== 'var' || (a.name !== 'A' && a.name !== 'B'))
+            throw new ExpressionError(
+              `${e.name}(…) at column ${col(at)} takes the run A or B, got '${showExpr(a)}'`,
+              col(at),
+            );
         } else if (kind === 'cell') {
           if (a.kind !== 'var' || !scope.isCell(a.name))
             throw new ExpressionError(

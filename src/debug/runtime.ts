@@ -7,6 +7,7 @@
 import { UpdateRef, StepOutputs, RecursionState, describeUpdate, updateAt } from '../engine/trace/types';
 import { Condition, ExpressionError, Value, checkTypes } from './conditions';
 import { LABEL_NAMES, PositionValues, prepare, typeScope } from './traceExpressions';
+import { divergenceOf } from '../engine/compare/divergence';
 import { ProvenanceTable, provenance, timeOf } from '../engine/analysis/provenance';
 import { decodeLogits } from '../engine/trace/decode';
 import { SettlingLabel, StepSummary, settlingLabel, stepSummaries } from '../engine/analysis/settling';
@@ -24,6 +25,7 @@ import { HaltPolicy, describeHaltPolicy } from './launchConfig';
 import type { DebugEngine } from './engineTypes';
 import { DecodedState, changedCells, judgeAnswer } from '../engine/trace/decode';
 import { cellLabel, cellValue } from './gridText';
+import { DIVERGENCE_FILTER, DIVERGENCE_FILTER_ID, type CompareRun, parseThreshold } from './compareRun';
 
 export interface Position {
   step: number;
@@ -43,7 +45,7 @@ export interface Stop {
   /** The full human explanation. */
   text: string;
   hitBreakpointIds?: number[];
-  exception?: { filterId: HaltingFilterId; label: string };
+  exception?: { filterId: HaltingFilterId | typeof DIVERGENCE_FILTER_ID; label: string };
   /** The episode ends here (halt policy or the step limit). */
   atEnd: boolean;
 }
@@ -125,6 +127,9 @@ export class TrmRuntime {
   private functionBps: FunctionBp[] = [];
   private dataBps: DataBp[] = [];
   private filters = new Map<HaltingFilterId, Condition | undefined>();
+  /** Run B of a `compare` launch (read at this runtime's position: lock-step), and the first-divergence breakpoint. */
+  compare: CompareRun | undefined;
+  private divergenceThreshold: number | undefined;
   private policyHalt = new Map<number, boolean>();
   private envCache = new Map<string, { env: PositionEnv; bytes: number }>();
   private envBytes = 0;
@@ -216,8 +221,17 @@ export class TrmRuntime {
   /** Filters with optional conditions; unknown ids or bad conditions come back unverified. */
   setExceptionFilters(filters: { filterId: string; condition?: string }[]): BreakpointResult[] {
     this.filters.clear();
+    this.divergenceThreshold = undefined;
     return filters.map((f) => {
       const id = this.nextBpId++;
+      if (f.filterId === DIVERGENCE_FILTER_ID) {
+        if (!this.compare)
+          return { id, verified: false, message: `'${DIVERGENCE_FILTER.label}' needs a 'compare' run in the launch` };
+        const t = parseThreshold(f.condition);
+        if ('message' in t) return { id, verified: false, message: t.message };
+        this.divergenceThreshold = t.threshold;
+        return { id, verified: true };
+      }
       const def = haltingFilter(f.filterId);
       if (!def) return { id, verified: false, message: `unknown exception filter '${f.filterId}'` };
       if (def.needsLabels && !this.hasLabels)
@@ -419,7 +433,7 @@ export class TrmRuntime {
   // ---- watch expressions over recursion time (traceExpressions.ts) -------------------------------
 
   typeScope(): ReturnType<typeof typeScope> {
-    return typeScope((n) => this.cellIndex(n) !== undefined, this.hasLabels);
+    return typeScope((n) => this.cellIndex(n) !== undefined, this.hasLabels, {}, this.compare !== undefined);
   }
 
   /** Recursion time of a position: t = (step − 1)·U + ordinal + 1. */
@@ -476,6 +490,9 @@ export class TrmRuntime {
       residual: async () => rmsPerPosition(await trace.zNet(env.state), env.state.z, this.engine.derived.totalSeqLen),
       provenance: () => this.episodeProvenance(),
       settling: () => this.settlingAt(pos.step),
+      divergence: this.compare
+        ? async () => divergenceOf((await this.compare!.at(pos.step, pos.ordinal)).d)
+        : undefined,
     };
   }
 
@@ -513,6 +530,13 @@ export class TrmRuntime {
         reason ??= 'exception';
         exception ??= { filterId: id, label: def.label };
         texts.push(c.error ?? filterText(id, o, pos.step, this.engine.puzzle.gridWidth, await answer()));
+      }
+    }
+    if (this.compare && this.divergenceThreshold !== undefined && pos.layer === undefined) {
+      if (await this.compare.partsAt(pos.step, pos.ordinal, this.divergenceThreshold, this.U)) {
+        reason ??= 'exception';
+        exception ??= { filterId: DIVERGENCE_FILTER_ID, label: DIVERGENCE_FILTER.label! };
+        texts.push(await this.compare.describe(pos.step, pos.ordinal, this.divergenceThreshold));
       }
     }
     if (this.dataBps.length > 0 && ref.kind === 'y' && pos.layer === undefined) {

@@ -1,5 +1,5 @@
 // The `trm` debug session: translates DAP requests into TrmRuntime motions and queries, and the
-// runtime's stops into DAP events (plus the custom trm/* events and requests of trmProtocol.ts).
+// runtime's stops into DAP events (plus the custom trm/* events and requests of src/protocol/debugger.ts).
 // No vscode import: it runs inline in the extension host, as a stdio adapter, and under
 // DebugClient in tests. The engine is opened through an injectable function (default: the facade).
 
@@ -32,15 +32,15 @@ import {
   TrmStepSummary,
   TrmTraceInfo,
   TrmTrajectory,
-  isTrmHeatmapArgs,
-  isTrmSeekArgs,
-  isTrmStepSummaryArgs,
-  isTrmTrajectoryArgs,
-} from './trmProtocol';
+  TRM_REQUESTS,
+  TrmRequestSpec,
+  requestArgsProblem,
+} from '../protocol/debugger';
 import { LaunchConfigError, TrmLaunchArgs, describeHaltPolicy, validateLaunchArgs } from './launchConfig';
 import type { DebugEngine } from './engineTypes';
 import { Position, RunResult, Stop, TrmRuntime } from './runtime';
 import { exceptionBreakpointFilters } from './haltingFilters';
+import { CompareRun, DIVERGENCE_FILTER, parseCompareSpec } from './compareRun';
 import { StaleReferenceError, VariableContext, VariableStore } from './variables';
 import { cellLabel, renderGridDocument } from './gridText';
 import { ExpressionError, evaluate, parseExpression } from './conditions';
@@ -313,7 +313,7 @@ export class TrmDebugSession extends DebugSession {
       supportsDataBreakpoints: true,
       supportsExceptionFilterOptions: true,
       supportsExceptionInfoRequest: true,
-      exceptionBreakpointFilters: exceptionBreakpointFilters(),
+      exceptionBreakpointFilters: [...exceptionBreakpointFilters(), DIVERGENCE_FILTER],
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
       supportsHitConditionalBreakpoints: false,
@@ -358,9 +358,19 @@ export class TrmDebugSession extends DebugSession {
   ): Promise<void> {
     let args: TrmLaunchArgs;
     let engine: DebugEngine;
+    let compare: CompareRun | undefined;
     try {
       args = validateLaunchArgs(raw, { bundledCheckpoint: this.options.bundledCheckpoint });
+      const compareSpec = parseCompareSpec(args.compare, args.cwd);
       engine = await this.openEngine(args);
+      if (compareSpec) {
+        try {
+          compare = await CompareRun.open(compareSpec, args, engine, this.openEngine);
+        } catch (e) {
+          engine.dispose();
+          throw e;
+        }
+      }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.fail(
@@ -372,6 +382,7 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     if (this.disposed) {
+      compare?.dispose();
       engine.dispose(); // the launch was answered by disconnect
       return;
     }
@@ -379,6 +390,7 @@ export class TrmDebugSession extends DebugSession {
     const c = engine.config;
     const maxSteps = args.steps ?? c.halt_max_steps;
     const runtime = new TrmRuntime(engine, maxSteps, args.haltPolicy);
+    runtime.compare = compare;
     this.runtime = runtime;
     try {
       this.x = await runtime.exclusive(() => engine.trace.x());
@@ -392,7 +404,8 @@ export class TrmDebugSession extends DebugSession {
       `TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}, puzzle ${engine.puzzle.id}) on ${engine.checkpoint}\n` +
         `  model: hidden_size ${c.hidden_size}, H_cycles (T) ${c.H_cycles}, L_cycles (n) ${c.L_cycles}, L_layers ${c.L_layers}; ` +
         `${engine.derived.updatesPerStep} updates per step; steps ${maxSteps}; halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
-        `  backend: ${engine.backend}`,
+        `  backend: ${engine.backend}` +
+        (compare ? `\n  compare: run B = ${compare.label}, stepped in lock-step (Variables: "A vs B")` : ''),
     );
 
     // Breakpoint requests need the model's shape, so configuration starts once the model is loaded.
@@ -441,6 +454,7 @@ export class TrmDebugSession extends DebugSession {
       ...(e.puzzle.labels ? { labels: Array.from(e.puzzle.labels) } : {}),
       checkpoint: args.checkpoint,
       backend: e.backend,
+      ...(runtime.compare ? { compare: runtime.compare.label } : {}),
     };
   }
 
@@ -473,6 +487,8 @@ export class TrmDebugSession extends DebugSession {
     // Let a computation in flight finish before freeing the tensors it may use.
     if (engine)
       void (this.runtime ? this.runtime.exclusive(async () => engine.dispose()) : Promise.resolve(engine.dispose()));
+    const compare = this.runtime?.compare;
+    if (compare) void this.runtime!.exclusive(async () => compare.dispose());
   }
 
   // ---- breakpoints ----------------------------------------------------------------------------
@@ -666,7 +682,14 @@ export class TrmDebugSession extends DebugSession {
     }
     try {
       const env = await runtime.exclusive(() => runtime.envAt(frame.pos));
-      response.body = { scopes: [...this.store.scopes(env), this.analysis.scope(frame.pos)] };
+      const scopes = this.store.scopes(env);
+      const cmp = runtime.compare;
+      if (cmp) {
+        const vars = await runtime.exclusive(() => cmp.variables(frame.pos.step, frame.pos.ordinal));
+        scopes.push(this.store.listScope('A vs B — compare run', vars));
+      }
+      scopes.push(this.analysis.scope(frame.pos));
+      response.body = { scopes };
       this.sendResponse(response);
     } catch (e) {
       this.fail(response, ERR.engine, (e as Error).message);
@@ -768,7 +791,19 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  // ---- custom requests (trmProtocol.ts) ---------------------------------------------------------
+  // ---- custom requests (src/protocol/debugger.ts) --------------------------------------------------
+
+  /** The request's arguments checked against its schema (src/protocol/debugger.ts), or a failed response. */
+  private requestArgs<A>(
+    response: DebugProtocol.Response,
+    spec: TrmRequestSpec<A, unknown>,
+    args: unknown,
+  ): A | undefined {
+    const problem = requestArgsProblem(spec, args);
+    if (problem === undefined) return args as A;
+    this.fail(response, ERR.args, problem);
+    return undefined;
+  }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     switch (command) {
@@ -789,15 +824,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async seek(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmSeekArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_SEEK}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1, ordinal: integer >= 0, layer?: integer >= 1}`,
-      );
-      return;
-    }
+  private async seek(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.seek, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const pos: Position = {
@@ -824,15 +853,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async stepSummary(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmStepSummaryArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_STEP_SUMMARY}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1}`,
-      );
-      return;
-    }
+  private async stepSummary(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.stepSummary, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {
@@ -867,15 +890,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async heatmap(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmHeatmapArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_HEATMAP}: invalid arguments ${JSON.stringify(args)}; expected {step >= 1, ordinal >= 0, layer?, tensor: 'y'|'z', view: 'norm'|'channel'|'pca', channel?}`,
-      );
-      return;
-    }
+  private async heatmap(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.heatmap, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const D = runtime.engine.config.hidden_size;
@@ -916,15 +933,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async trajectory(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmTrajectoryArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_TRAJECTORY}: invalid arguments ${JSON.stringify(args)}; expected {tensor: 'y'|'z', steps: integer >= 1}`,
-      );
-      return;
-    }
+  private async trajectory(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.trajectory, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {

@@ -88,13 +88,17 @@ export const FUNCTIONS: Record<string, FunctionSignature & { doc: string; needsL
   },
   last_flip: { args: ['cell'], result: 'number', doc: 'recursion time t of the cell’s last change (0: never changed)' },
   flips: { args: ['cell'], result: 'number', doc: 'how often the cell’s decoded value changed over the episode' },
-  div: { args: ['state', 'state'], result: 'number', doc: 'divergence of two runs', unavailable: DIV_UNAVAILABLE },
+  div: {
+    args: ['run', 'run'],
+    result: 'number',
+    doc: 'divergence of runs A and B at this update: max |zA − zB|, |yA − yB| (the first-divergence criterion)',
+  },
 };
 
 export const EXPRESSION_HELP =
   `names: ${Object.keys(NAME_TYPES).join(', ')}, cells like r4c7; functions: ` +
   Object.keys(FUNCTIONS)
-    .map((f) => `${f}(${FUNCTIONS[f].args.map((a) => (a === 'state' ? 'y|z' : a)).join(', ')})`)
+    .map((f) => `${f}(${FUNCTIONS[f].args.map((a) => (a === 'state' ? 'y|z' : a === 'run' ? 'A|B' : a)).join(', ')})`)
     .join(', ');
 
 /** The values a position offers; the analysis parts are asked for only when an expression needs them. */
@@ -111,6 +115,8 @@ export interface PositionValues {
   decodedZ(): Promise<DecodedCells>;
   residual(): Promise<number>;
   provenance(): Promise<ProvenanceTable>;
+  /** max |zA − zB|, |yA − yB| at this position; absent without a comparison run. */
+  divergence?: () => Promise<number>;
   /** Settling label of the run if it ended at this position's step. */
   settling(): Promise<SettlingLabel>;
   positions: number; // T, for the RMS per position
@@ -122,6 +128,7 @@ export function typeScope(
   isCell: (name: string) => boolean,
   hasLabels: boolean,
   extra: Partial<TypeScope> = {},
+  hasCompare = false,
 ): TypeScope {
   return {
     nameType: (n) => {
@@ -130,6 +137,7 @@ export function typeScope(
     },
     fn: (n) => {
       const f = FUNCTIONS[n];
+      if (n === 'div' && !hasCompare) return { ...FUNCTIONS.div, unavailable: DIV_UNAVAILABLE };
       if (f?.needsLabels && !hasLabels)
         return {
           ...f,
@@ -190,6 +198,15 @@ export async function prepare(expr: Expr, scope: TypeScope, at: PositionValues):
               ? (p.lastFlip?.t ?? 0)
               : (p.firstCorrect?.t ?? -1),
         );
+        break;
+      }
+      case 'div': {
+        const other = call.args[1]?.kind === 'var' ? call.args[1].name : '';
+        if (argName === other) values.set(k, 0);
+        else {
+          if (!at.divergence) throw new ExpressionError(DIV_UNAVAILABLE);
+          values.set(k, await at.divergence());
+        }
         break;
       }
       default:

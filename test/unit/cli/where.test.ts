@@ -68,7 +68,7 @@ test('trm eval --where: a bad expression fails before any work, pointing at the 
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--where 'entropy\(y\) < 0\.5': '<' at column 12: entropy\(y\) is a per-cell grid/);
   assert.match(r.stderr, /\n {2}entropy\(y\) < 0\.5\n {13}\^\n/);
-  const d = evalWhere('div(z, y) > 0');
+  const d = evalWhere('div(A, B) > 0');
   assert.equal(d.status, 2);
   assert.match(d.stderr, /div needs a comparison run/);
 });

@@ -44,6 +44,7 @@ test('capabilities advertise the trm debugger features', async () => {
         ['Non-finite value', true],
         ['Settled while wrong', true],
         ['Still wandering at step k', true],
+        ['Runs A and B diverge', true],
       ],
     );
   } finally {

@@ -103,7 +103,7 @@ test('watch expression errors point at the column', async () => {
   );
   await fails('conf(y)[r10c1]', /'r10c1' at column 9 is not a cell of this puzzle's grid/);
   await fails('drift(q)', /drift\(…\) at column 7 takes y or z, got 'q'/);
-  await fails('div(z, y) > 0', /div needs a comparison run.*column 1/);
+  await fails('div(A, B) > 0', /div needs a comparison run.*column 1/);
   await fails('first_correct(7)', /first_correct\(…\) at column 15 takes a cell of the grid like r4c7/);
   await fails('conf(y)[', /expected a cell name like r4c7 inside '\[' but found the end/);
   await fails('foo(y)', /unknown function 'foo' at column 1/);
@@ -175,4 +175,20 @@ test('Variables view: the analysis scope shows drift, settling, z-lens and a cel
   assert.match(named(attribution, 'objective').value, /^logit\(\d\) − logit\(\d\) = /);
   for (const k of ['z (z_L)', 'y (z_H)', 'puzzle embedding', 'question tokens'])
     assert.ok(Number.isFinite(Number(named(attribution, k).value)), k);
+});
+
+test('div(A, B) with a compare run: the first-divergence criterion at the cursor', async () => {
+  await s.stop();
+  s = new Session();
+  await s.start();
+  // Run B = the same checkpoint on the same puzzle: the two runs agree bit for bit at every update.
+  await launch({ stopOnEntry: true, compare: { checkpoint: CHECKPOINT } });
+  await s.motion(() => s.dc.customRequest('trm/seek', { step: 2, ordinal: 3 }));
+  assert.equal(await evaluate('div(A, B)'), '0');
+  assert.equal(await evaluate('div(A, A) == 0 && div(A, B) < 1e-3'), 'true');
+  const [frame] = await s.frames();
+  await assert.rejects(
+    s.dc.evaluateRequest({ expression: 'div(A, q)', frameId: frame.id, context: 'watch' }),
+    /div\(…\) at column 8 takes the run A or B, got 'q'/,
+  );
 });
