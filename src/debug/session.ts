@@ -877,6 +877,7 @@ export class TrmDebugSession extends DebugSession {
           ...(o.correct !== undefined ? { correct: o.correct } : {}),
           ...(o.accuracy !== undefined ? { accuracy: o.accuracy } : {}),
           ...(o.wrongCells !== undefined ? { wrongCells: [...o.wrongCells] } : {}),
+          ...driftOf((await runtime.summariesUpTo(args.step))[args.step - 1]),
         };
       });
       response.body = body;
@@ -970,4 +971,10 @@ export class TrmDebugSession extends DebugSession {
       );
     }
   }
+}
+
+/** Step-boundary drift for the timeline's log-scale chart (non-finite values are left out). */
+function driftOf(s: { dz: number; dy: number } | undefined): { dz?: number; dy?: number } {
+  if (!s) return {};
+  return { ...(Number.isFinite(s.dz) ? { dz: s.dz } : {}), ...(Number.isFinite(s.dy) ? { dy: s.dy } : {}) };
 }

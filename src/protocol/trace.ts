@@ -108,6 +108,8 @@ const stepSummaryFields = <I, F, N>(e: Encoding<I, F, N>) => ({
   accuracy: c.optional(c.finite(0, 1)),
   wrongCells: c.optional(e.ints),
   nonFinite: c.bool(),
+  dz: c.optional(e.float), // ‖z_k − z_{k−1}‖ (RMS per position) at the step boundary (engine/analysis/settling.ts)
+  dy: c.optional(e.float), // ‖y_k − y_{k−1}‖ likewise
 });
 const stepSummaryRefine = (o: Record<string, unknown>, p: string): string | undefined =>
   lengthOf(o, 'confidence') !== lengthOf(o, 'preds')

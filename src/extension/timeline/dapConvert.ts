@@ -100,6 +100,8 @@ export function stepSummaryFromDap(body: unknown, expectedStep: number): StepSum
   if (o.correct !== undefined) s.correct = o.correct as boolean;
   if (o.accuracy !== undefined) s.accuracy = o.accuracy as number;
   if (o.wrongCells !== undefined) s.wrongCells = toInt32(o.wrongCells);
+  if (o.dz !== undefined) s.dz = num(o.dz);
+  if (o.dy !== undefined) s.dy = num(o.dy);
   return s;
 }
 

@@ -92,6 +92,14 @@ test('watch expressions evaluate at the cursor: drift, conf, entropy, first_corr
   );
 });
 
+test('trm/stepSummary carries the step-boundary drift the timeline plots (engine stepSummaries)', async () => {
+  const { stepSummaries } = await import('../../../src/engine/analysis/settling');
+  const expected = await stepSummaries(trace, 2);
+  const body = (await s.dc.customRequest('trm/stepSummary', { step: 2 })).body;
+  assert.equal(body.dz, expected[1].dz);
+  assert.equal(body.dy, expected[1].dy);
+});
+
 test('watch expression errors point at the column', async () => {
   const fails = async (expression: string, re: RegExp) => {
     const [frame] = await s.frames();
