@@ -28,6 +28,7 @@ import { AnswerView } from './view/answerView';
 import { DetailView } from './view/detail';
 import { h } from './view/dom';
 import { QHaltChart } from './view/qHaltChart';
+import { DriftChart } from './view/driftChart';
 import { readTheme, type ThemeColors } from './view/theme';
 import { TimelineGrid, type RowView } from './view/timelineGrid';
 import { Toolbar } from './view/toolbar';
@@ -92,6 +93,7 @@ export class App {
   private readonly detail = new DetailView();
   private readonly answer = new AnswerView();
   private readonly qHalt: QHaltChart;
+  private readonly drift = new DriftChart();
   private readonly traj: TrajectoryChart;
 
   constructor(
@@ -125,6 +127,8 @@ export class App {
       h('figure', { class: 'tl-qhalt-fig' }, [
         h('figcaption', { class: 'tl-caption', text: 'q_halt per step (ACT halting head)' }),
         this.qHalt.root as unknown as Node,
+        h('figcaption', { class: 'tl-caption', text: 'drift per step, log scale (‖Δz‖, ‖Δy‖)' }),
+        this.drift.root as unknown as Node,
       ]),
       h('figure', { class: 'tl-traj-fig' }, [
         h('figcaption', { class: 'tl-caption', text: 'latent trajectory (PCA of the mean state after each update)' }),
@@ -294,6 +298,7 @@ export class App {
     this.grid.invalidate();
     this.answer.invalidate();
     this.qHalt.invalidate();
+    this.drift.invalidate();
     this.traj.invalidate();
   }
 
@@ -722,6 +727,7 @@ export class App {
         : (this.summaryErrors.get(cur.step) ?? (this.ended ? 'not loaded' : 'loading…'));
     this.answer.show(info, s ?? null, cur.step, this.view.diff, this.theme, msg);
     this.qHalt.draw(info.maxSteps, this.summaries.slice(0, this.reachedStep + 1), this.breakpointSteps, cur.step);
+    this.drift.draw(info.maxSteps, this.summaries.slice(0, this.reachedStep + 1), cur.step);
     const col = this.columns[cur.col];
     const yOrdinal = (o: number): boolean => o % (info.lCycles + 1) === info.lCycles;
     this.traj.draw(

@@ -1,54 +1,45 @@
-// The webview's side of the protocol: validates every outgoing and incoming message, numbers
-// requests and resolves each with its response (or rejects it with the host's error), and wraps the
-// VS Code webview API (`acquireVsCodeApi`, callable once per page) for state persistence.
+// The timeline webview's side of the protocol (src/protocol/timeline.ts), on the shared message
+// channel (channel.ts): typed requests for heatmaps, step summaries and trajectories, and the
+// persisted view choices.
 import {
   TIMELINE_PROTOCOL_VERSION,
   isResponse,
   validateHostToWebview,
   validateWebviewToHost,
-  type HostResponse,
+  type HeatmapMessage,
   type HostToWebviewMessage,
   type RequestHeatmapMessage,
   type RequestStepSummaryMessage,
   type RequestTrajectoryMessage,
-  type ViewState,
-  type WebviewRequest,
-  type WebviewToHostMessage,
-  type HeatmapMessage,
   type StepSummaryMessage,
   type TrajectoryMessage,
+  type ViewState,
+  type WebviewToHostMessage,
 } from '../src/protocol/timeline';
+import { WebviewChannel, type VsCodeApi } from './channel';
 
-export interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare global {
-  function acquireVsCodeApi(): VsCodeApi;
-}
+export type { VsCodeApi } from './channel';
 
 type Omit2<T> = T extends unknown ? Omit<T, 'id' | 'type'> : never;
-type NoId<T> = T extends unknown ? Omit<T, 'id'> : never;
-interface Pending {
-  resolve(m: HostResponse): void;
-  reject(e: Error): void;
-  expect: HostResponse['type'];
-}
 
 export class HostConnection {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly channel: WebviewChannel<HostToWebviewMessage, WebviewToHostMessage>;
 
-  constructor(
-    private readonly api: VsCodeApi,
-    private readonly onMessage: (m: HostToWebviewMessage) => void,
-  ) {}
+  constructor(api: VsCodeApi, onMessage: (m: HostToWebviewMessage) => void) {
+    this.channel = new WebviewChannel(
+      api,
+      {
+        name: 'timeline',
+        validateIncoming: validateHostToWebview,
+        validateOutgoing: validateWebviewToHost,
+        isResponse,
+      },
+      onMessage,
+    );
+  }
 
   post(m: WebviewToHostMessage): void {
-    const problem = validateWebviewToHost(m);
-    if (problem) throw new Error(`refusing to send an invalid message: ${problem}`);
-    this.api.postMessage(m);
+    this.channel.post(m);
   }
 
   ready(): void {
@@ -56,76 +47,39 @@ export class HostConnection {
   }
 
   requestHeatmap(a: Omit2<RequestHeatmapMessage>): Promise<HeatmapMessage> {
-    return this.request({ type: 'requestHeatmap', ...a }, 'heatmap') as Promise<HeatmapMessage>;
+    return this.channel.request<HeatmapMessage>({ type: 'requestHeatmap', ...a }, 'heatmap');
   }
   requestStepSummary(a: Omit2<RequestStepSummaryMessage>): Promise<StepSummaryMessage> {
-    return this.request({ type: 'requestStepSummary', ...a }, 'stepSummary') as Promise<StepSummaryMessage>;
+    return this.channel.request<StepSummaryMessage>({ type: 'requestStepSummary', ...a }, 'stepSummary');
   }
   requestTrajectory(a: Omit2<RequestTrajectoryMessage>): Promise<TrajectoryMessage> {
-    return this.request({ type: 'requestTrajectory', ...a }, 'trajectory') as Promise<TrajectoryMessage>;
+    return this.channel.request<TrajectoryMessage>({ type: 'requestTrajectory', ...a }, 'trajectory');
   }
 
   /** Rejects every open request (the session changed or ended: their answers would be stale). */
   cancelAll(reason: string): void {
-    const open = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of open) p.reject(new Error(reason));
+    this.channel.cancelAll(reason);
   }
 
   get openRequests(): number {
-    return this.pending.size;
+    return this.channel.openRequests;
   }
 
   /** Entry point for `window` message events. Invalid messages are reported, never acted on. */
   receive(data: unknown): void {
-    const problem = validateHostToWebview(data);
-    if (problem) {
-      this.reportError(`ignored an invalid message from the extension: ${problem}`);
-      return;
-    }
-    const m = data as HostToWebviewMessage;
-    if (isResponse(m) || (m.type === 'error' && m.id !== null)) {
-      const id = m.id as number;
-      const p = this.pending.get(id);
-      if (!p) return; // answer to a request cancelled meanwhile
-      this.pending.delete(id);
-      if (m.type === 'error') p.reject(new Error(m.message));
-      else if (m.type !== p.expect) p.reject(new Error(`request ${id} expected a ${p.expect} response, got ${m.type}`));
-      else p.resolve(m);
-      return;
-    }
-    this.onMessage(m);
+    this.channel.receive(data);
   }
 
   reportError(message: string): void {
-    console.error(`[trm timeline] ${message}`);
-    try {
-      this.api.postMessage({ type: 'webviewError', message: message.slice(0, 10_000) });
-    } catch {
-      /* host gone */
-    }
+    this.channel.reportError(message);
   }
 
   saveView(view: ViewState): void {
-    this.api.setState({ view });
+    this.channel.saveState({ view });
     this.post({ type: 'setView', view });
   }
   savedView(): unknown {
-    const s = this.api.getState();
+    const s = this.channel.savedState();
     return typeof s === 'object' && s !== null ? (s as { view?: unknown }).view : undefined;
-  }
-
-  private request(m: NoId<WebviewRequest>, expect: HostResponse['type']): Promise<HostResponse> {
-    const id = this.nextId++;
-    const msg = { ...m, id } as WebviewToHostMessage;
-    return new Promise<HostResponse>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, expect });
-      try {
-        this.post(msg);
-      } catch (e) {
-        this.pending.delete(id);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
   }
 }

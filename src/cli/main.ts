@@ -23,6 +23,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run a checkpoint on inputs and write every recursion as NumPy files',
     run: async (a) => (await import('./commands/trace')).runTrace(a),
   },
+  diff: {
+    summary: 'run two checkpoints (or a checkpoint and a recorded run) in lock-step and print where they part',
+    run: async (a) => (await import('./commands/diff')).runDiff(a),
+  },
   info: {
     summary: "show a checkpoint's configuration, parameter count and the compute backend",
     run: async (a) => (await import('./commands/info')).runInfo(a),

@@ -1,17 +1,28 @@
-// A tiny, safe expression language for breakpoint conditions, watches, hovers and the REPL.
-// Parsed by hand (no eval / Function): numbers, true/false, identifiers bound by the caller,
-// + - * /, comparisons, && || !, parentheses. Values are numbers or booleans; mixing them is an
-// error with a precise message, so a typo in a condition never silently means "never stop".
+// A tiny, safe, typed expression language over the trace, for breakpoint conditions, watches,
+// hovers, the REPL and `trm eval --where`. Parsed by hand (no eval / Function): numbers,
+// true/false, identifiers bound by the caller, + - * /, comparisons, && || !, parentheses, calls
+// like drift(z) or first_correct(r4c7) and per-cell indexing like conf(y)[r4c7]. Values are numbers,
+// booleans or per-cell grids; the caller declares the types of its names and functions, and
+// checkTypes() rejects a mismatch before anything runs, with the column, so a typo in a condition
+// never silently means "never stop".
 
-export type Value = number | boolean;
+/** Per-cell values of the answer grid (conf(y), entropy(z), …): index with [r4c7] or reduce with mean(…). */
+export interface Grid {
+  kind: 'grid';
+  data: ArrayLike<number>;
+}
+export type Value = number | boolean | Grid;
+export type ValueType = 'number' | 'boolean' | 'grid';
 
 export type Expr =
-  | { kind: 'num'; value: number }
-  | { kind: 'bool'; value: boolean }
+  | { kind: 'num'; value: number; at?: number }
+  | { kind: 'bool'; value: boolean; at?: number }
   | { kind: 'var'; name: string; at: number }
   | { kind: 'not'; arg: Expr; at: number }
   | { kind: 'neg'; arg: Expr; at: number }
-  | { kind: 'bin'; op: BinOp; left: Expr; right: Expr; at: number };
+  | { kind: 'bin'; op: BinOp; left: Expr; right: Expr; at: number }
+  | { kind: 'call'; name: string; args: Expr[]; at: number }
+  | { kind: 'index'; target: Expr; cell: string; at: number };
 
 type BinOp = '&&' | '||' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/';
 
@@ -30,7 +41,7 @@ interface Token {
   at: number;
 }
 
-const OPERATORS = ['&&', '||', '==', '!=', '<=', '>=', '<', '>', '!', '(', ')', '+', '-', '*', '/'];
+const OPERATORS = ['&&', '||', '==', '!=', '<=', '>=', '<', '>', '!', '(', ')', '[', ']', ',', '+', '-', '*', '/'];
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -108,17 +119,52 @@ export function parseExpression(src: string): Expr {
       p++;
       return { kind: 'neg', arg: parseUnary(), at: t.at };
     }
-    return parsePrimary();
+    return parsePostfix(parsePrimary());
+  };
+  const expectOp = (text: string): Token => {
+    const t = peek();
+    if (t.type !== 'op' || t.text !== text)
+      throw new ExpressionError(`expected '${text}' but found ${describe(t)}`, t.at + 1);
+    p++;
+    return t;
+  };
+  /** e[r4c7]: one cell of a per-cell grid. */
+  const parsePostfix = (e: Expr): Expr => {
+    for (;;) {
+      const t = peek();
+      if (t.type !== 'op' || t.text !== '[') return e;
+      p++;
+      const cell = peek();
+      if (cell.type !== 'id')
+        throw new ExpressionError(`expected a cell name like r4c7 inside '[' but found ${describe(cell)}`, cell.at + 1);
+      p++;
+      expectOp(']');
+      e = { kind: 'index', target: e, cell: cell.text, at: cell.at };
+    }
   };
   const parsePrimary = (): Expr => {
     const t = peek();
     if (t.type === 'num') {
       p++;
-      return { kind: 'num', value: Number(t.text) };
+      return { kind: 'num', value: Number(t.text), at: t.at };
     }
     if (t.type === 'id') {
       p++;
-      if (t.text === 'true' || t.text === 'false') return { kind: 'bool', value: t.text === 'true' };
+      if (t.text === 'true' || t.text === 'false') return { kind: 'bool', value: t.text === 'true', at: t.at };
+      const open = peek();
+      if (open.type === 'op' && open.text === '(') {
+        p++;
+        const args: Expr[] = [];
+        if (!(peek().type === 'op' && peek().text === ')')) {
+          args.push(parseLevel(0));
+          while (peek().type === 'op' && peek().text === ',') {
+            p++;
+            args.push(parseLevel(0));
+          }
+        }
+        expectOp(')');
+        return { kind: 'call', name: t.text, args, at: t.at };
+      }
       return { kind: 'var', name: t.text, at: t.at };
     }
     if (t.type === 'op' && t.text === '(') {
@@ -153,21 +199,232 @@ export function variablesOf(e: Expr, out: string[] = []): string[] {
       variablesOf(e.left, out);
       variablesOf(e.right, out);
       break;
+    case 'index':
+      variablesOf(e.target, out);
+      break;
+    case 'call':
+      // Arguments name things (y, z, a cell), not values: not variables of the expression.
+      for (const a of e.args) if (a.kind !== 'var') variablesOf(a, out);
+      break;
     default:
       break;
   }
   return out;
 }
 
+/** Every call in the expression (outermost first). */
+export function callsOf(e: Expr, out: Extract<Expr, { kind: 'call' }>[] = []): Extract<Expr, { kind: 'call' }>[] {
+  switch (e.kind) {
+    case 'call':
+      out.push(e);
+      for (const a of e.args) callsOf(a, out);
+      break;
+    case 'not':
+    case 'neg':
+      callsOf(e.arg, out);
+      break;
+    case 'bin':
+      callsOf(e.left, out);
+      callsOf(e.right, out);
+      break;
+    case 'index':
+      callsOf(e.target, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** An argument a function takes: a state name (y or z), a cell name (r4c7), a run (A or B), or a value. */
+export type ArgKind = 'state' | 'cell' | 'run' | ValueType;
+
+export interface FunctionSignature {
+  args: readonly ArgKind[];
+  result: ValueType;
+  /** When set, any call is rejected with this message (e.g. a function this session cannot offer). */
+  unavailable?: string;
+}
+
+/** What the caller offers: the types of its names, its functions and which names are cells. */
+export interface TypeScope {
+  nameType(name: string): ValueType | undefined;
+  fn(name: string): FunctionSignature | undefined;
+  isCell(name: string): boolean;
+  /** Listed in "unknown name" messages. */
+  knownNames?: string;
+}
+
+const gridHint = (src: string): string =>
+  `${src} is a per-cell grid: pick a cell like ${src}[r4c7] or reduce it with mean(…), min(…) or max(…)`;
+
+/** Source text of a (sub)expression, for messages. */
+export function showExpr(e: Expr): string {
+  switch (e.kind) {
+    case 'num':
+    case 'bool':
+      return String(e.value);
+    case 'var':
+      return e.name;
+    case 'not':
+      return `!${showExpr(e.arg)}`;
+    case 'neg':
+      return `-${showExpr(e.arg)}`;
+    case 'bin':
+      return `${showExpr(e.left)} ${e.op} ${showExpr(e.right)}`;
+    case 'call':
+      return `${e.name}(${e.args.map(showExpr).join(', ')})`;
+    case 'index':
+      return `${showExpr(e.target)}[${e.cell}]`;
+  }
+}
+
+/** Static type of an expression; throws ExpressionError (with the column) on any mismatch. */
+export function checkTypes(e: Expr, scope: TypeScope): ValueType {
+  const col = (at: number): number => at + 1;
+  const need = (x: Expr, want: ValueType, what: string, at: number): void => {
+    const got = checkTypes(x, scope);
+    if (got === want) return;
+    if (got === 'grid') throw new ExpressionError(`${what} at column ${col(at)}: ${gridHint(showExpr(x))}`, col(at));
+    throw new ExpressionError(
+      `${what} at column ${col(at)} needs ${want === 'boolean' ? 'true/false' : `a ${want}`}, got ${got === 'boolean' ? 'true/false' : `a ${got}`}`,
+      col(at),
+    );
+  };
+  switch (e.kind) {
+    case 'num':
+      return 'number';
+    case 'bool':
+      return 'boolean';
+    case 'var': {
+      const t = scope.nameType(e.name);
+      if (t === undefined)
+        throw new ExpressionError(
+          `unknown name '${e.name}' at column ${col(e.at)}${scope.knownNames ? `; known names: ${scope.knownNames}` : ''}`,
+          col(e.at),
+        );
+      return t;
+    }
+    case 'not':
+      need(e.arg, 'boolean', "'!'", e.at);
+      return 'boolean';
+    case 'neg':
+      need(e.arg, 'number', "'-'", e.at);
+      return 'number';
+    case 'bin': {
+      if (e.op === '&&' || e.op === '||') {
+        need(e.left, 'boolean', `'${e.op}'`, e.at);
+        need(e.right, 'boolean', `'${e.op}'`, e.at);
+        return 'boolean';
+      }
+      if (e.op === '==' || e.op === '!=') {
+        const l = checkTypes(e.left, scope);
+        const r = checkTypes(e.right, scope);
+        if (l === 'grid' || r === 'grid')
+          throw new ExpressionError(
+            `'${e.op}' at column ${col(e.at)}: ${gridHint(showExpr(l === 'grid' ? e.left : e.right))}`,
+            col(e.at),
+          );
+        if (l !== r)
+          throw new ExpressionError(
+            `'${e.op}' at column ${col(e.at)} compares a ${l === 'boolean' ? 'true/false' : l} with a ${r === 'boolean' ? 'true/false' : r}`,
+            col(e.at),
+          );
+        return 'boolean';
+      }
+      need(e.left, 'number', `'${e.op}'`, e.at);
+      need(e.right, 'number', `'${e.op}'`, e.at);
+      return ['+', '-', '*', '/'].includes(e.op) ? 'number' : 'boolean';
+    }
+    case 'index': {
+      const t = checkTypes(e.target, scope);
+      if (t !== 'grid')
+        throw new ExpressionError(
+          `'[${e.cell}]' at column ${col(e.at)} indexes a per-cell grid such as conf(y), but ${showExpr(e.target)} is a ${t === 'boolean' ? 'true/false' : t}`,
+          col(e.at),
+        );
+      if (!scope.isCell(e.cell))
+        throw new ExpressionError(
+          `'${e.cell}' at column ${col(e.at)} is not a cell of this puzzle's grid (cells look like r4c7)`,
+          col(e.at),
+        );
+      return 'number';
+    }
+    case 'call': {
+      const sig = scope.fn(e.name);
+      if (!sig) throw new ExpressionError(`unknown function '${e.name}' at column ${col(e.at)}`, col(e.at));
+      if (sig.unavailable) throw new ExpressionError(`${sig.unavailable} (column ${col(e.at)})`, col(e.at));
+      if (e.args.length !== sig.args.length)
+        throw new ExpressionError(
+          `${e.name}(…) at column ${col(e.at)} takes ${sig.args.length} argument${sig.args.length === 1 ? '' : 's'}${sig.args.length ? ` (${sig.args.join(', ')})` : ''}, got ${e.args.length}`,
+          col(e.at),
+        );
+      sig.args.forEach((kind, i) => {
+        const a = e.args[i];
+        const at = a.at ?? e.at;
+        if (kind === 'state') {
+          if (a.kind !== 'var' || (a.name !== 'y' && a.name !== 'z'))
+            throw new ExpressionError(`${e.name}(…) at column ${col(at)} takes y or z, got '${showExpr(a)}'`, col(at));
+        } else if (kind === 'run') {
+          if (a.kind !== 'var' || (a.name !== 'A' && a.name !== 'B'))
+            throw new ExpressionError(
+              `${e.name}(…) at column ${col(at)} takes the run A or B, got '${showExpr(a)}'`,
+              col(at),
+            );
+        } else if (kind === 'cell') {
+          if (a.kind !== 'var' || !scope.isCell(a.name))
+            throw new ExpressionError(
+              `${e.name}(…) at column ${col(at)} takes a cell of the grid like r4c7, got '${showExpr(a)}'`,
+              col(at),
+            );
+        } else need(a, kind, `${e.name}(…)`, at);
+      });
+      return sig.result;
+    }
+  }
+}
+
 /** Looks a name up; return undefined for "unknown name" (the evaluator reports it). */
 export type Resolver = (name: string) => Value | undefined;
 
-function typeName(v: Value): string {
-  return typeof v === 'boolean' ? 'true/false' : 'number';
+/** Names, calls and cells for the evaluator (a bare Resolver offers names only). */
+export interface EvalEnv {
+  name: Resolver;
+  /** Value of a call (its arguments are names: y, z, r4c7); throws ExpressionError when it cannot. */
+  call?: (e: Extract<Expr, { kind: 'call' }>) => Value;
+  /** Cell index of a name like r4c7. */
+  cell?(name: string): number | undefined;
 }
 
-export function evaluate(e: Expr, resolve: Resolver): Value {
+function typeName(v: Value): string {
+  return typeof v === 'boolean' ? 'true/false' : typeof v === 'number' ? 'number' : 'per-cell grid';
+}
+
+export function isGrid(v: Value): v is Grid {
+  return typeof v === 'object';
+}
+
+export function evaluate(e: Expr, env: Resolver | EvalEnv): Value {
+  const resolve = typeof env === 'function' ? env : env.name;
+  const ev = (x: Expr): Value => evaluate(x, env);
   switch (e.kind) {
+    case 'call': {
+      const call = typeof env === 'function' ? undefined : env.call;
+      if (!call) throw new ExpressionError(`function '${e.name}' is not available here (column ${e.at + 1})`, e.at + 1);
+      return call(e);
+    }
+    case 'index': {
+      const g = ev(e.target);
+      if (!isGrid(g))
+        throw new ExpressionError(
+          `'[${e.cell}]' at column ${e.at + 1} indexes a per-cell grid, got a ${typeName(g)}`,
+          e.at + 1,
+        );
+      const i = typeof env === 'function' ? undefined : env.cell?.(e.cell);
+      if (i === undefined || i < 0 || i >= g.data.length)
+        throw new ExpressionError(`'${e.cell}' at column ${e.at + 1} is not a cell of this puzzle's grid`, e.at + 1);
+      return g.data[i];
+    }
     case 'num':
     case 'bool':
       return e.value;
@@ -177,27 +434,27 @@ export function evaluate(e: Expr, resolve: Resolver): Value {
       return v;
     }
     case 'not': {
-      const v = evaluate(e.arg, resolve);
+      const v = ev(e.arg);
       if (typeof v !== 'boolean')
         throw new ExpressionError(`'!' at column ${e.at + 1} needs a true/false value, got a number`, e.at + 1);
       return !v;
     }
     case 'neg': {
-      const v = evaluate(e.arg, resolve);
+      const v = ev(e.arg);
       if (typeof v !== 'number')
         throw new ExpressionError(`'-' at column ${e.at + 1} needs a number, got true/false`, e.at + 1);
       return -v;
     }
     case 'bin': {
       if (e.op === '&&' || e.op === '||') {
-        const l = evaluate(e.left, resolve);
+        const l = ev(e.left);
         if (typeof l !== 'boolean')
           throw new ExpressionError(
             `'${e.op}' at column ${e.at + 1} needs true/false on its left, got a number`,
             e.at + 1,
           );
         if (e.op === '&&' ? !l : l) return l;
-        const r = evaluate(e.right, resolve);
+        const r = ev(e.right);
         if (typeof r !== 'boolean')
           throw new ExpressionError(
             `'${e.op}' at column ${e.at + 1} needs true/false on its right, got a number`,
@@ -205,9 +462,11 @@ export function evaluate(e: Expr, resolve: Resolver): Value {
           );
         return r;
       }
-      const l = evaluate(e.left, resolve);
-      const r = evaluate(e.right, resolve);
+      const l = ev(e.left);
+      const r = ev(e.right);
       if (e.op === '==' || e.op === '!=') {
+        if (isGrid(l) || isGrid(r))
+          throw new ExpressionError(`'${e.op}' at column ${e.at + 1} cannot compare a per-cell grid`, e.at + 1);
         if (typeof l !== typeof r)
           throw new ExpressionError(
             `'${e.op}' at column ${e.at + 1} compares a ${typeName(l)} with a ${typeName(r)}`,
@@ -248,11 +507,11 @@ export class Condition {
     this.expr = parseExpression(source);
     this.names = variablesOf(this.expr);
   }
-  test(resolve: Resolver): boolean {
+  test(resolve: Resolver | EvalEnv): boolean {
     const v = evaluate(this.expr, resolve);
     if (typeof v !== 'boolean')
       throw new ExpressionError(
-        `condition '${this.source}' gives a number (${v}), not true/false: compare it, e.g. '${this.source} > 0'`,
+        `condition '${this.source}' gives ${isGrid(v) ? 'a per-cell grid' : `a number (${v})`}, not true/false: compare it, e.g. '${this.source} > 0'`,
       );
     return v;
   }

@@ -1,7 +1,7 @@
 // The one module of the debug adapter that touches engine implementations: picks the compute
 // backend, reads the puzzle (dataset file or inline), loads the checkpoint, builds the model, opens
-// its inference path (the native ONNX Runtime path when it loads) and the lazy trace, and decodes
-// intermediate y states with the model's own heads.
+// its inference path (the native ONNX Runtime path when it loads) and the lazy trace (which also
+// decodes intermediate states with the model's own heads, engine/trace/decode.ts).
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
@@ -11,7 +11,7 @@ import { TrmModel } from '../engine/model/trm';
 import { dtypeNote, openInference, splitBackendChoice, withDtype } from '../engine/native/select';
 import { createPuzzleTrace } from '../engine/trace/tracer';
 import { readPuzzleFile } from '../engine/data/puzzleFile';
-import type { DebugEngine, Decoded } from './engineTypes';
+import type { DebugEngine } from './engineTypes';
 import { runCloud } from '../engine/cloud/cloud';
 import { BranchTrace } from '../engine/cloud/branchTrace';
 import { puzzleKey } from '../engine/cloud/noise';
@@ -108,10 +108,6 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
   const runner = inference.runner;
   const skipped = [...backend.fallbackReasons, ...(choice.native === 'auto' ? inference.skipped : [])];
   const note = dtypeNote(loaded.config.forward_dtype, config.forward_dtype);
-  const T = model.derived.totalSeqLen;
-  const D = config.hidden_size;
-  const V = config.vocab_size;
-  const S = config.seq_len;
   return {
     config,
     derived: model.derived,
@@ -121,23 +117,6 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
     // Skipped candidates (native TensorFlow not installed, …) are normal: shown with the backend, not as warnings.
     backend: skipped.length ? `${inference.description} (skipped: ${skipped.join('; ')})` : inference.description,
     warnings: note ? [...loaded.warnings, note] : loaded.warnings,
-    async decode(y: Float32Array): Promise<Decoded> {
-      if (y.length !== T * D) throw new Error(`decode: y has ${y.length} values, expected T x D = ${T} x ${D}`);
-      // The session's backend, even if another session switched the process's backend meanwhile.
-      if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
-      const yt = tf.tensor3d(y, [1, T, D]);
-      const heads = model.heads(yt);
-      try {
-        const [logits, qh, qc] = await Promise.all([heads.logits.data(), heads.qHalt.data(), heads.qContinue.data()]);
-        const { preds, confidence } = argmaxSoftmax(logits as Float32Array, S, V);
-        return { preds, confidence, qHalt: qh[0], qContinue: qc[0] };
-      } finally {
-        yt.dispose();
-        heads.logits.dispose();
-        heads.qHalt.dispose();
-        heads.qContinue.dispose();
-      }
-    },
     cloud: {
       puzzleKey: puzzleKey(puzzle.id),
       async run(x, start, fork, opts) {
@@ -152,24 +131,4 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
       model.dispose();
     },
   };
-}
-
-/** Per-cell argmax (first maximal index, as torch) and its softmax probability. */
-export function argmaxSoftmax(
-  logits: Float32Array,
-  cells: number,
-  vocab: number,
-): { preds: Int32Array; confidence: Float32Array } {
-  const preds = new Int32Array(cells);
-  const confidence = new Float32Array(cells);
-  for (let i = 0; i < cells; i++) {
-    const row = logits.subarray(i * vocab, (i + 1) * vocab);
-    let best = 0;
-    for (let v = 1; v < vocab; v++) if (row[v] > row[best]) best = v;
-    let sum = 0;
-    for (let v = 0; v < vocab; v++) sum += Math.exp(row[v] - row[best]);
-    preds[i] = best;
-    confidence[i] = 1 / sum;
-  }
-  return { preds, confidence };
 }

@@ -1,5 +1,5 @@
 // What the debug session needs from the engine, as plain types: a loaded model's trace of one
-// puzzle plus the output heads to decode an intermediate y. engineFacade.ts builds it from the
+// puzzle (whose decode() applies the output heads to an intermediate state). engineFacade.ts builds it from the
 // real engine; nothing else in src/debug imports engine implementation modules.
 
 import type { DerivedSizes, TrmConfig } from '../engine/config';
@@ -7,14 +7,6 @@ import type { PuzzleTrace, RecursionState } from '../engine/trace/types';
 import type { CloudOptions, CloudResult, ForkPoint } from '../engine/cloud/cloud';
 import type { BranchSpec } from '../engine/cloud/branchTrace';
 import type { DebugPuzzle } from './inlinePuzzle';
-
-/** lm_head and q_head applied to a y state (argmax on the first maximal index, like the tracer). */
-export interface Decoded {
-  preds: Int32Array; // [S]
-  confidence: Float32Array; // [S] softmax probability of the predicted id
-  qHalt: number;
-  qContinue: number;
-}
 
 export interface DebugEngine {
   readonly config: TrmConfig;
@@ -27,7 +19,6 @@ export interface DebugEngine {
   readonly backend: string;
   /** Loader warnings worth showing in the Debug Console. */
   readonly warnings: readonly string[];
-  decode(y: Float32Array): Promise<Decoded>;
   /** Trajectory clouds on the TF.js model (absent for engines that cannot run them). */
   readonly cloud?: CloudSupport;
   dispose(): void;

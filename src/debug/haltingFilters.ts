@@ -4,15 +4,19 @@
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { StepOutputs } from '../engine/trace/types';
+import { SETTLING_DEFAULTS, SettlingLabel } from '../engine/analysis/settling';
 
-export type HaltingFilterId = 'halt' | 'haltWrong' | 'continueCorrect' | 'answerChanged' | 'nonFinite';
+export type HaltingFilterId =
+  'halt' | 'haltWrong' | 'continueCorrect' | 'answerChanged' | 'nonFinite' | 'settledWrong' | 'wandering';
 
 interface FilterDef {
   id: HaltingFilterId;
   label: string;
   description: string;
   needsLabels: boolean;
-  test(o: StepOutputs): boolean;
+  /** Judged on the settling label of the run so far (engine/analysis/settling.ts); the runtime computes it only then. */
+  needsSettling?: boolean;
+  test(o: StepOutputs, settling?: SettlingLabel): boolean;
 }
 
 export const HALTING_FILTERS: readonly FilterDef[] = [
@@ -50,6 +54,23 @@ export const HALTING_FILTERS: readonly FilterDef[] = [
     description: 'Stop at the end of a step with NaN or Inf in y, z, the logits or q',
     needsLabels: false,
     test: (o) => o.nonFinite,
+  },
+  {
+    id: 'settledWrong',
+    label: 'Settled while wrong',
+    description: `Stop at the end of a step whose answer is wrong although the recursion has settled: over the last ${SETTLING_DEFAULTS.settleSteps} steps z and y moved by at most ${SETTLING_DEFAULTS.settleTol} (RMS per position) and no answer cell changed`,
+    needsLabels: true,
+    needsSettling: true,
+    test: (_o, settling) => settling === 'settled wrong',
+  },
+  {
+    id: 'wandering',
+    label: 'Still wandering at step k',
+    description:
+      'Stop at the end of a step whose answer is wrong and still drifting (not settled); choose k with a condition, e.g. step >= 8',
+    needsLabels: true,
+    needsSettling: true,
+    test: (_o, settling) => settling === 'wandering',
   },
 ];
 

@@ -42,6 +42,8 @@ export interface TrmLaunchArgs {
   /** Base for relative paths (default: the adapter's working directory). */
   cwd?: string;
   noDebug: boolean;
+  /** Run B, stepped in lock-step with this run (validated by compareRun.ts). */
+  compare?: unknown;
   /** Unknown attributes (likely typos): reported to the user, not fatal, since clients add their own keys. */
   warnings: string[];
 }
@@ -134,6 +136,7 @@ const KNOWN = new Set([
   'debugServer',
   'suppressMultipleSessionWarning',
   'pickPuzzle',
+  'compare',
 ]);
 
 function fail(msg: string): never {
@@ -181,7 +184,7 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
   const unknown = Object.keys(r).filter((k) => !KNOWN.has(k) && !k.startsWith('__'));
   const warnings = unknown.map(
     (k) =>
-      `launch configuration: unknown attribute '${k}' is ignored; known: checkpoint, config, dataset, puzzle, index, puzzleId, solution, steps, haltPolicy, stopOnEntry, backend, dtype, cwd`,
+      `launch configuration: unknown attribute '${k}' is ignored; known: checkpoint, config, dataset, puzzle, index, puzzleId, solution, steps, haltPolicy, stopOnEntry, backend, dtype, cwd, compare`,
   );
   const cwd = optString(r, 'cwd') ?? process.cwd();
   const checkpointRel = optString(r, 'checkpoint');
@@ -236,6 +239,7 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
     cwd,
     noDebug,
     warnings,
+    ...(r.compare !== undefined ? { compare: r.compare } : {}),
   };
 }
 

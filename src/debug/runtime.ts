@@ -12,7 +12,14 @@ import {
   updateAt,
   type PuzzleTrace,
 } from '../engine/trace/types';
-import { Condition, ExpressionError, Value } from './conditions';
+import { Condition, ExpressionError, Value, checkTypes } from './conditions';
+import { LABEL_NAMES, PositionValues, prepare, typeScope } from './traceExpressions';
+import { divergenceOf } from '../engine/compare/divergence';
+import { ProvenanceTable, provenance, timeOf } from '../engine/analysis/provenance';
+import { decodeLogits } from '../engine/trace/decode';
+import { SettlingLabel, StepSummary, settlingLabel, stepSummaries } from '../engine/analysis/settling';
+import type { DecodedCells } from '../engine/trace/decode';
+import { rmsPerPosition } from '../engine/trace/decode';
 import {
   FunctionTarget,
   RecursionShape,
@@ -22,8 +29,10 @@ import {
 } from './breakpointSpec';
 import { HaltingFilterId, haltingFilter } from './haltingFilters';
 import { HaltPolicy, describeHaltPolicy } from './launchConfig';
-import type { Decoded, DebugEngine } from './engineTypes';
+import type { DebugEngine } from './engineTypes';
+import { DecodedState, changedCells, judgeAnswer } from '../engine/trace/decode';
 import { cellLabel, cellValue } from './gridText';
+import { DIVERGENCE_FILTER, DIVERGENCE_FILTER_ID, type CompareRun, parseThreshold } from './compareRun';
 
 export interface Position {
   step: number;
@@ -43,7 +52,7 @@ export interface Stop {
   /** The full human explanation. */
   text: string;
   hitBreakpointIds?: number[];
-  exception?: { filterId: HaltingFilterId; label: string };
+  exception?: { filterId: HaltingFilterId | typeof DIVERGENCE_FILTER_ID; label: string };
   /** The episode ends here (halt policy or the step limit). */
   atEnd: boolean;
 }
@@ -66,6 +75,8 @@ export interface PositionEnv {
   wrongCells?: number[];
   /** The tracer's outputs when the position is a step's last update. */
   stepOutputs?: StepOutputs;
+  /** y decoded per cell, with margin and entropy (engine/trace/decode.ts). */
+  decoded: DecodedCells;
 }
 
 export interface BreakpointResult {
@@ -100,8 +111,13 @@ export const CONDITION_NAMES = [
   'correct',
   'accuracy',
   'wrong',
+  't',
+  'residual',
+  'quick_success',
+  'delayed_success',
+  'settled_wrong',
+  'wandering',
 ];
-const LABEL_NAMES = new Set(['correct', 'accuracy', 'wrong']);
 
 // A few positions are enough (the stop being inspected, the previous y update for cell watches);
 // anything else is recomputed, deterministically, by the tracer.
@@ -118,10 +134,15 @@ export class TrmRuntime {
   private functionBps: FunctionBp[] = [];
   private dataBps: DataBp[] = [];
   private filters = new Map<HaltingFilterId, Condition | undefined>();
+  /** Run B of a `compare` launch (read at this runtime's position: lock-step), and the first-divergence breakpoint. */
+  compare: CompareRun | undefined;
+  private divergenceThreshold: number | undefined;
   private policyHalt = new Map<number, boolean>();
   private envCache = new Map<string, { env: PositionEnv; bytes: number }>();
   private envBytes = 0;
-  private initialDecoded: Promise<Decoded> | undefined;
+  private initialDecoded: Promise<DecodedState> | undefined;
+  private provenanceTable: Promise<ProvenanceTable> | undefined;
+  private summaries: StepSummary[] = [];
   private lock: Promise<unknown> = Promise.resolve();
   /** Cells with a label (labels of 0 are ignored, as in the official loss). */
   private readonly labelled: number;
@@ -157,6 +178,9 @@ export class TrmRuntime {
     this.envCache.clear();
     this.envBytes = 0;
     this.policyHalt.clear();
+    // Analyses of the walked trace: recomputed for the branch.
+    this.provenanceTable = undefined;
+    this.summaries = [];
   }
 
   /** The adopted branch (undefined while the engine's own trace is walked). */
@@ -213,6 +237,16 @@ export class TrmRuntime {
         };
       }
     }
+    try {
+      const type = checkTypes(condition.expr, this.typeScope());
+      if (type !== 'boolean')
+        return {
+          message: `invalid condition '${src}': it gives a ${type === 'grid' ? 'per-cell grid' : type}, not true/false (compare it, e.g. '${src} > 0')`,
+        };
+    } catch (e) {
+      if (e instanceof ExpressionError) return { message: `invalid condition '${src}': ${e.message}` };
+      throw e;
+    }
     return { condition };
   }
 
@@ -232,8 +266,17 @@ export class TrmRuntime {
   /** Filters with optional conditions; unknown ids or bad conditions come back unverified. */
   setExceptionFilters(filters: { filterId: string; condition?: string }[]): BreakpointResult[] {
     this.filters.clear();
+    this.divergenceThreshold = undefined;
     return filters.map((f) => {
       const id = this.nextBpId++;
+      if (f.filterId === DIVERGENCE_FILTER_ID) {
+        if (!this.compare)
+          return { id, verified: false, message: `'${DIVERGENCE_FILTER.label}' needs a 'compare' run in the launch` };
+        const t = parseThreshold(f.condition);
+        if ('message' in t) return { id, verified: false, message: t.message };
+        this.divergenceThreshold = t.threshold;
+        return { id, verified: true };
+      }
       const def = haltingFilter(f.filterId);
       if (!def) return { id, verified: false, message: `unknown exception filter '${f.filterId}'` };
       if (def.needsLabels && !this.hasLabels)
@@ -319,8 +362,8 @@ export class TrmRuntime {
     return pos.layer === undefined && pos.ordinal === this.U - 1 && this.haltsAfter(pos.step);
   }
 
-  private async decodedInitial(): Promise<Decoded> {
-    this.initialDecoded ??= this.trace.initialState().then((s) => this.engine.decode(s.y));
+  private async decodedInitial(): Promise<DecodedState> {
+    this.initialDecoded ??= this.trace.initialState().then((s) => this.trace.decode(s.y));
     return this.initialDecoded;
   }
 
@@ -366,17 +409,13 @@ export class TrmRuntime {
         accuracy: o.accuracy,
         wrongCells: o.wrongCells,
         stepOutputs: o,
+        decoded: decodeLogits(o.logits, this.engine.config.vocab_size),
       };
     }
     const state = await trace.stateAfter(ref);
-    const d = await this.engine.decode(state.y);
+    const d = await trace.decode(state.y);
     const previous = pos.step > 1 ? (await this.stepOutputs(pos.step - 1)).preds : undefined;
-    const inputs = this.engine.puzzle.inputs;
-    const changedCells: number[] = [];
-    for (let i = 0; i < d.preds.length; i++) {
-      if (previous ? previous[i] !== d.preds[i] : inputs[i] !== 0) changedCells.push(i);
-    }
-    const judged = labels ? judge(d.preds, labels) : {};
+    const judged = labels ? judgeAnswer(d.preds, labels) : undefined;
     return {
       pos,
       ref,
@@ -386,8 +425,9 @@ export class TrmRuntime {
       qHalt: d.qHalt,
       qContinue: d.qContinue,
       haltProbability: sigmoid(d.qHalt),
-      changedCells,
+      changedCells: changedCells(d.preds, previous, this.engine.puzzle.inputs),
       ...judged,
+      decoded: d,
     };
   }
 
@@ -435,13 +475,78 @@ export class TrmRuntime {
     };
   }
 
+  // ---- watch expressions over recursion time (traceExpressions.ts) -------------------------------
+
+  typeScope(): ReturnType<typeof typeScope> {
+    return typeScope((n) => this.cellIndex(n) !== undefined, this.hasLabels, {}, this.compare !== undefined);
+  }
+
+  /** Recursion time of a position: t = (step − 1)·U + ordinal + 1. */
+  timeOf(pos: Position): number {
+    return timeOf(this.U, pos.step, pos.ordinal);
+  }
+
+  /** The state right before the update at `pos` (layers share their update's input). */
+  async stateBefore(pos: Position): Promise<RecursionState> {
+    if (pos.ordinal > 0) return (await this.envAt({ step: pos.step, ordinal: pos.ordinal - 1 })).state;
+    return pos.step > 1 ? this.trace.stepState(pos.step - 1) : this.trace.initialState();
+  }
+
+  /** Per-cell provenance over the whole episode (up to the step its halt policy stops at), computed once. */
+  episodeProvenance(): Promise<ProvenanceTable> {
+    this.provenanceTable ??= (async () => {
+      const end = (await this.haltStepUpTo(this.maxSteps)) ?? this.maxSteps;
+      return provenance(this.trace, end);
+    })();
+    const p = this.provenanceTable;
+    p.catch(() => {
+      if (this.provenanceTable === p) this.provenanceTable = undefined;
+    });
+    return p;
+  }
+
+  /** Step summaries of steps 1..`step` (cached; the trace recomputes nothing it already holds). */
+  async summariesUpTo(step: number): Promise<StepSummary[]> {
+    if (this.summaries.length < step) this.summaries = await stepSummaries(this.trace, step);
+    return this.summaries.slice(0, step);
+  }
+
+  /** The settling label of the run if it ended after `step` (needs labels). */
+  async settlingAt(step: number): Promise<SettlingLabel> {
+    return settlingLabel(await this.summariesUpTo(step));
+  }
+
+  /** What expressions may read at a position. */
+  async valuesAt(pos: Position): Promise<PositionValues> {
+    const env = await this.envAt(pos);
+    const trace = this.trace;
+    const kind = this.engine.puzzle.kind;
+    let z: Promise<DecodedCells> | undefined;
+    return {
+      name: this.resolver(env),
+      cell: (n) => this.cellIndex(n),
+      t: this.timeOf(pos),
+      positions: this.engine.derived.totalSeqLen,
+      display: (id) => cellValue(kind, id),
+      state: async () => env.state,
+      before: () => this.stateBefore(pos),
+      decodedY: async () => env.decoded,
+      decodedZ: () => (z ??= trace.decode(env.state.z)),
+      residual: async () => rmsPerPosition(await trace.zNet(env.state), env.state.z, this.engine.derived.totalSeqLen),
+      provenance: () => this.episodeProvenance(),
+      settling: () => this.settlingAt(pos.step),
+      divergence: this.compare
+        ? async () => divergenceOf((await this.compare!.at(pos.step, pos.ordinal)).d)
+        : undefined,
+    };
+  }
+
   // ---- breakpoint evaluation -----------------------------------------------------------------
 
   private async conditionHolds(cond: Condition | undefined, pos: Position): Promise<{ ok: boolean; error?: string }> {
     if (!cond) return { ok: true };
-    const env = await this.envAt(pos);
     try {
-      return { ok: cond.test(this.resolver(env)) };
+      return { ok: cond.test(await prepare(cond.expr, this.typeScope(), await this.valuesAt(pos))) };
     } catch (e) {
       if (e instanceof ExpressionError)
         return { ok: true, error: `condition '${cond.source}' could not be evaluated: ${e.message}` };
@@ -464,12 +569,19 @@ export class TrmRuntime {
       const o = await this.stepOutputs(pos.step);
       for (const [id, cond] of this.filters) {
         const def = haltingFilter(id)!;
-        if (!def.test(o)) continue;
+        if (!def.test(o, def.needsSettling ? await this.settlingAt(pos.step) : undefined)) continue;
         const c = await this.conditionHolds(cond, pos);
         if (!c.ok) continue;
         reason ??= 'exception';
         exception ??= { filterId: id, label: def.label };
         texts.push(c.error ?? filterText(id, o, pos.step, this.engine.puzzle.gridWidth, await answer()));
+      }
+    }
+    if (this.compare && this.divergenceThreshold !== undefined && pos.layer === undefined) {
+      if (await this.compare.partsAt(pos.step, pos.ordinal, this.divergenceThreshold, this.U)) {
+        reason ??= 'exception';
+        exception ??= { filterId: DIVERGENCE_FILTER_ID, label: DIVERGENCE_FILTER.label! };
+        texts.push(await this.compare.describe(pos.step, pos.ordinal, this.divergenceThreshold));
       }
     }
     if (this.dataBps.length > 0 && ref.kind === 'y' && pos.layer === undefined) {
@@ -728,21 +840,6 @@ export function fmt(x: number): string {
   return Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(2);
 }
 
-function judge(preds: Int32Array, labels: Int32Array): { correct: boolean; accuracy: number; wrongCells: number[] } {
-  const wrongCells: number[] = [];
-  let counted = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] === 0) continue;
-    counted++;
-    if (preds[i] !== labels[i]) wrongCells.push(i);
-  }
-  return {
-    correct: wrongCells.length === 0,
-    accuracy: counted ? (counted - wrongCells.length) / counted : 1,
-    wrongCells,
-  };
-}
-
 /** ", answer 79/81 correct" (empty without labels). */
 function answerText(env: PositionEnv, labelled: number): string {
   if (env.wrongCells === undefined) return '';
@@ -766,5 +863,9 @@ function filterText(id: HaltingFilterId, o: StepOutputs, step: number, width: nu
     }
     case 'nonFinite':
       return `Paused on non-finite value at step ${step}: NaN or Inf in y, z, the logits or q`;
+    case 'settledWrong':
+      return `Paused: settled while wrong at step ${step}: z and y have stopped moving on a wrong answer${answer}`;
+    case 'wandering':
+      return `Paused: still wandering at step ${step}: the answer is wrong and z, y or the answer still move${answer}`;
   }
 }

@@ -1,5 +1,5 @@
 // The `trm` debug session: translates DAP requests into TrmRuntime motions and queries, and the
-// runtime's stops into DAP events (plus the custom trm/* events and requests of trmProtocol.ts).
+// runtime's stops into DAP events (plus the custom trm/* events and requests of src/protocol/debugger.ts).
 // No vscode import: it runs inline in the extension host, as a stdio adapter, and under
 // DebugClient in tests. The engine is opened through an injectable function (default: the facade).
 
@@ -32,18 +32,20 @@ import {
   TrmStepSummary,
   TrmTraceInfo,
   TrmTrajectory,
-  isTrmHeatmapArgs,
-  isTrmSeekArgs,
-  isTrmStepSummaryArgs,
-  isTrmTrajectoryArgs,
-} from './trmProtocol';
+  TRM_REQUESTS,
+  TrmRequestSpec,
+  requestArgsProblem,
+} from '../protocol/debugger';
 import { LaunchConfigError, TrmLaunchArgs, describeHaltPolicy, validateLaunchArgs } from './launchConfig';
 import type { DebugEngine } from './engineTypes';
 import { Position, RunResult, Stop, TrmRuntime } from './runtime';
 import { exceptionBreakpointFilters } from './haltingFilters';
+import { CompareRun, DIVERGENCE_FILTER, parseCompareSpec } from './compareRun';
 import { StaleReferenceError, VariableContext, VariableStore } from './variables';
 import { cellLabel, renderGridDocument } from './gridText';
 import { ExpressionError, evaluate, parseExpression } from './conditions';
+import { AnalysisVariables } from './analysisVariables';
+import { EXPRESSION_HELP, formatValue, prepare as prepareExpression } from './traceExpressions';
 import { fmt } from './runtime';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
@@ -95,6 +97,7 @@ export class TrmDebugSession extends DebugSession {
   private engine: DebugEngine | undefined;
   private x: Float32Array | undefined;
   private readonly store = new VariableStore();
+  private readonly analysis = new AnalysisVariables();
   private stopped = false;
   private lastStop: Stop | undefined;
   private frames = new Map<number, FrameInfo>();
@@ -262,6 +265,7 @@ export class TrmDebugSession extends DebugSession {
   private resume(): void {
     this.stopped = false;
     this.store.reset();
+    this.analysis.reset();
     this.frames.clear();
     this.sources.clear();
   }
@@ -324,7 +328,7 @@ export class TrmDebugSession extends DebugSession {
       supportsDataBreakpoints: true,
       supportsExceptionFilterOptions: true,
       supportsExceptionInfoRequest: true,
-      exceptionBreakpointFilters: exceptionBreakpointFilters(),
+      exceptionBreakpointFilters: [...exceptionBreakpointFilters(), DIVERGENCE_FILTER],
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
       supportsHitConditionalBreakpoints: false,
@@ -370,15 +374,18 @@ export class TrmDebugSession extends DebugSession {
     let args: TrmLaunchArgs;
     let engine: DebugEngine;
     let bundle: TraceBundle | undefined;
+    let compare: CompareRun | undefined;
     try {
       const fromBundle = bundleLaunch(raw);
       bundle = fromBundle?.bundle;
       args = validateLaunchArgs(fromBundle?.raw ?? raw, { bundledCheckpoint: this.options.bundledCheckpoint });
       if (bundle) checkWeights(bundle, args.checkpoint);
+      const compareSpec = parseCompareSpec(args.compare, args.cwd);
       engine = await this.openEngine(args);
-      if (bundle) {
+      if (bundle || compareSpec) {
         try {
-          checkPuzzle(bundle, engine);
+          if (bundle) checkPuzzle(bundle, engine);
+          if (compareSpec) compare = await CompareRun.open(compareSpec, args, engine, this.openEngine);
         } catch (e) {
           engine.dispose();
           throw e;
@@ -395,6 +402,7 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     if (this.disposed) {
+      compare?.dispose();
       engine.dispose(); // the launch was answered by disconnect
       return;
     }
@@ -402,6 +410,7 @@ export class TrmDebugSession extends DebugSession {
     const c = engine.config;
     const maxSteps = args.steps ?? c.halt_max_steps;
     const runtime = new TrmRuntime(engine, maxSteps, args.haltPolicy);
+    runtime.compare = compare;
     this.runtime = runtime;
     this.cloud = new CloudController(runtime, engine);
     this.launchArgs = args;
@@ -417,7 +426,8 @@ export class TrmDebugSession extends DebugSession {
       `TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}, puzzle ${engine.puzzle.id}) on ${engine.checkpoint}\n` +
         `  model: hidden_size ${c.hidden_size}, H_cycles (T) ${c.H_cycles}, L_cycles (n) ${c.L_cycles}, L_layers ${c.L_layers}; ` +
         `${engine.derived.updatesPerStep} updates per step; steps ${maxSteps}; halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
-        `  backend: ${engine.backend}`,
+        `  backend: ${engine.backend}` +
+        (compare ? `\n  compare: run B = ${compare.label}, stepped in lock-step (Variables: "A vs B")` : ''),
     );
 
     // Breakpoint requests need the model's shape, so configuration starts once the model is loaded.
@@ -473,6 +483,7 @@ export class TrmDebugSession extends DebugSession {
       ...(e.puzzle.labels ? { labels: Array.from(e.puzzle.labels) } : {}),
       checkpoint: args.checkpoint,
       backend: e.backend,
+      ...(runtime.compare ? { compare: runtime.compare.label } : {}),
     };
   }
 
@@ -505,6 +516,8 @@ export class TrmDebugSession extends DebugSession {
     // Let a computation in flight finish before freeing the tensors it may use.
     if (engine)
       void (this.runtime ? this.runtime.exclusive(async () => engine.dispose()) : Promise.resolve(engine.dispose()));
+    const compare = this.runtime?.compare;
+    if (compare) void this.runtime!.exclusive(async () => compare.dispose());
   }
 
   // ---- breakpoints ----------------------------------------------------------------------------
@@ -699,7 +712,14 @@ export class TrmDebugSession extends DebugSession {
     }
     try {
       const env = await runtime.exclusive(() => runtime.envAt(frame.pos));
-      response.body = { scopes: this.store.scopes(env) };
+      const scopes = this.store.scopes(env);
+      const cmp = runtime.compare;
+      if (cmp) {
+        const vars = await runtime.exclusive(() => cmp.variables(frame.pos.step, frame.pos.ordinal));
+        scopes.push(this.store.listScope('A vs B — compare run', vars));
+      }
+      scopes.push(this.analysis.scope(frame.pos));
+      response.body = { scopes };
       this.sendResponse(response);
     } catch (e) {
       this.fail(response, ERR.engine, (e as Error).message);
@@ -712,6 +732,18 @@ export class TrmDebugSession extends DebugSession {
   ): void {
     const runtime = this.requireStopped(response);
     if (!runtime) return;
+    if (this.analysis.owns(args.variablesReference)) {
+      void runtime
+        .exclusive(() => this.analysis.variables(args.variablesReference, runtime))
+        .then((variables) => {
+          response.body = { variables };
+          this.sendResponse(response);
+        })
+        .catch((e: Error) =>
+          this.fail(response, /not valid at this stop/.test(e.message) ? ERR.stale : ERR.engine, e.message),
+        );
+      return;
+    }
     try {
       response.body = { variables: this.store.variables(args, this.varContext(runtime)) };
       this.sendResponse(response);
@@ -777,26 +809,31 @@ export class TrmDebugSession extends DebugSession {
     const pos = frame?.pos ?? runtime.position;
     try {
       const expr = parseExpression(args.expression);
-      const env = await runtime.exclusive(() => runtime.envAt(pos));
-      const value = evaluate(expr, runtime.resolver(env));
-      response.body = {
-        result: String(value),
-        type: typeof value === 'boolean' ? 'boolean' : 'number',
-        variablesReference: 0,
-      };
+      const value = await runtime.exclusive(async () =>
+        evaluate(expr, await prepareExpression(expr, runtime.typeScope(), await runtime.valuesAt(pos))),
+      );
+      response.body = { ...formatValue(value, runtime.engine.puzzle.gridWidth), variablesReference: 0 };
       this.sendResponse(response);
     } catch (e) {
       if (e instanceof ExpressionError) {
-        this.fail(
-          response,
-          ERR.evaluate,
-          `${e.message} (names: q_halt, q_continue, p_halt, step, cycle, update, ordinal, layer, changed, correct, accuracy, wrong, cells like r4c7)`,
-        );
+        this.fail(response, ERR.evaluate, `${e.message} (${EXPRESSION_HELP})`);
       } else this.fail(response, ERR.engine, (e as Error).message);
     }
   }
 
-  // ---- custom requests (trmProtocol.ts) ---------------------------------------------------------
+  // ---- custom requests (src/protocol/debugger.ts) --------------------------------------------------
+
+  /** The request's arguments checked against its schema (src/protocol/debugger.ts), or a failed response. */
+  private requestArgs<A>(
+    response: DebugProtocol.Response,
+    spec: TrmRequestSpec<A, unknown>,
+    args: unknown,
+  ): A | undefined {
+    const problem = requestArgsProblem(spec, args);
+    if (problem === undefined) return args as A;
+    this.fail(response, ERR.args, problem);
+    return undefined;
+  }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     switch (command) {
@@ -877,15 +914,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async seek(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmSeekArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_SEEK}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1, ordinal: integer >= 0, layer?: integer >= 1}`,
-      );
-      return;
-    }
+  private async seek(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.seek, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const pos: Position = {
@@ -912,15 +943,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async stepSummary(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmStepSummaryArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_STEP_SUMMARY}: invalid arguments ${JSON.stringify(args)}; expected {step: integer >= 1}`,
-      );
-      return;
-    }
+  private async stepSummary(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.stepSummary, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {
@@ -942,6 +967,7 @@ export class TrmDebugSession extends DebugSession {
           ...(o.correct !== undefined ? { correct: o.correct } : {}),
           ...(o.accuracy !== undefined ? { accuracy: o.accuracy } : {}),
           ...(o.wrongCells !== undefined ? { wrongCells: [...o.wrongCells] } : {}),
+          ...driftOf((await runtime.summariesUpTo(args.step))[args.step - 1]),
         };
       });
       response.body = body;
@@ -955,15 +981,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async heatmap(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmHeatmapArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_HEATMAP}: invalid arguments ${JSON.stringify(args)}; expected {step >= 1, ordinal >= 0, layer?, tensor: 'y'|'z', view: 'norm'|'channel'|'pca', channel?}`,
-      );
-      return;
-    }
+  private async heatmap(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.heatmap, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const D = runtime.engine.config.hidden_size;
@@ -1004,15 +1024,9 @@ export class TrmDebugSession extends DebugSession {
     }
   }
 
-  private async trajectory(response: DebugProtocol.Response, args: unknown): Promise<void> {
-    if (!isTrmTrajectoryArgs(args)) {
-      this.fail(
-        response,
-        ERR.args,
-        `${TRM_REQUEST_TRAJECTORY}: invalid arguments ${JSON.stringify(args)}; expected {tensor: 'y'|'z', steps: integer >= 1}`,
-      );
-      return;
-    }
+  private async trajectory(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.trajectory, raw);
+    if (!args) return;
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     try {
@@ -1047,4 +1061,10 @@ export class TrmDebugSession extends DebugSession {
       );
     }
   }
+}
+
+/** Step-boundary drift for the timeline's log-scale chart (non-finite values are left out). */
+function driftOf(s: { dz: number; dy: number } | undefined): { dz?: number; dy?: number } {
+  if (!s) return {};
+  return { ...(Number.isFinite(s.dz) ? { dz: s.dz } : {}), ...(Number.isFinite(s.dy) ? { dy: s.dy } : {}) };
 }

@@ -15,7 +15,8 @@ type VarNode =
   | { kind: 'scope'; scope: ScopeName; env: PositionEnv }
   | { kind: 'gridRow'; which: 'x' | 'y'; row: number; env: PositionEnv }
   | { kind: 'matrix'; data: Float32Array; rows: number; cols: number; rowName: (i: number) => string }
-  | { kind: 'vector'; data: ArrayLike<number>; itemName: (i: number) => string };
+  | { kind: 'vector'; data: ArrayLike<number>; itemName: (i: number) => string }
+  | { kind: 'list'; vars: DebugProtocol.Variable[] };
 
 export interface VariableContext {
   puzzle: DebugPuzzle;
@@ -73,6 +74,11 @@ export class VariableStore {
     }));
   }
 
+  /** A scope whose variables are computed up front (run B of a comparison). */
+  listScope(name: string, vars: DebugProtocol.Variable[]): DebugProtocol.Scope {
+    return { name, variablesReference: this.handles.create({ kind: 'list', vars }), expensive: false };
+  }
+
   /** Cell index when `ref` is a row of the y grid and `name` one of its cells. */
   dataCell(ref: number | undefined, name: string, puzzle: DebugPuzzle): number | undefined {
     const m = /^r(\d+)c(\d+)$/.exec(name);
@@ -120,6 +126,8 @@ export class VariableStore {
         }
         return out;
       }
+      case 'list':
+        return args.filter === 'indexed' ? [] : node.vars;
       case 'vector': {
         if (args.filter === 'named') return [];
         const [start, end] = range(args, node.data.length);

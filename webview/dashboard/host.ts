@@ -1,5 +1,5 @@
-// The dashboard's side of the protocol: validates every message it receives and sends, and wraps the
-// VS Code webview API (`acquireVsCodeApi`, callable once per page).
+// The training dashboard's side of the protocol (src/protocol/dashboard.ts), on the shared message
+// channel (../channel.ts).
 import {
   DASHBOARD_PROTOCOL_VERSION,
   validateDashboardToHost,
@@ -7,18 +7,21 @@ import {
   type DashboardToHostMessage,
   type HostToDashboardMessage,
 } from '../../src/protocol/dashboard';
-import type { VsCodeApi } from '../host';
+import { WebviewChannel, type VsCodeApi } from '../channel';
 
 export class DashboardConnection {
-  constructor(
-    private readonly api: VsCodeApi,
-    private readonly onMessage: (m: HostToDashboardMessage) => void,
-  ) {}
+  private readonly channel: WebviewChannel<HostToDashboardMessage, DashboardToHostMessage>;
+
+  constructor(api: VsCodeApi, onMessage: (m: HostToDashboardMessage) => void) {
+    this.channel = new WebviewChannel(
+      api,
+      { name: 'dashboard', validateIncoming: validateHostToDashboard, validateOutgoing: validateDashboardToHost },
+      onMessage,
+    );
+  }
 
   post(m: DashboardToHostMessage): void {
-    const problem = validateDashboardToHost(m);
-    if (problem) throw new Error(`refusing to send an invalid message: ${problem}`);
-    this.api.postMessage(m);
+    this.channel.post(m);
   }
 
   ready(): void {
@@ -27,28 +30,18 @@ export class DashboardConnection {
 
   /** Entry point for `window` message events. Invalid messages are reported, never acted on. */
   receive(data: unknown): void {
-    const problem = validateHostToDashboard(data);
-    if (problem) {
-      this.reportError(`ignored an invalid message from the extension: ${problem}`);
-      return;
-    }
-    this.onMessage(data as HostToDashboardMessage);
+    this.channel.receive(data);
   }
 
   reportError(message: string): void {
-    console.error(`[trm dashboard] ${message}`);
-    try {
-      this.api.postMessage({ type: 'webviewError', message: message.slice(0, 10_000) });
-    } catch {
-      /* host gone */
-    }
+    this.channel.reportError(message);
   }
 
   /** The page's own state (log-scale choices) survives hiding and reloads. */
   saveState(state: unknown): void {
-    this.api.setState(state);
+    this.channel.saveState(state);
   }
   savedState(): unknown {
-    return this.api.getState();
+    return this.channel.savedState();
   }
 }

@@ -19,6 +19,8 @@ import {
   updateAt,
   updateOrdinal,
 } from '../trace/types';
+import { type Attribution, attributeCycle } from '../analysis/attribution';
+import { type DecodedState, decodeState } from '../trace/decode';
 import type { NoiseSpec } from './noise';
 import { CloudStepper, ForkPoint, comparePositions, disposeState, nextPosition } from './stepper';
 
@@ -130,6 +132,45 @@ export class BranchTrace implements PuzzleTrace {
       const h = layers[ref.layer - 1];
       return ref.kind === 'z' ? { y: Float32Array.from(before!.y), z: h } : { y: h, z: Float32Array.from(before!.z) };
     });
+  }
+
+  /** The model's heads on a state (noise plays no part in decoding). */
+  decode(state: Float32Array): Promise<DecodedState> {
+    return this.run(() => decodeState(this.model, state));
+  }
+
+  /** One noiseless application of net(z, y + x) (the fixed-point residual of settling diagnostics). */
+  zNet(state: RecursionState): Promise<Float32Array> {
+    return this.run(async () => {
+      const input = this.toTensors(state);
+      let out: tf.Tensor3D | undefined;
+      try {
+        out = this.model.zUpdate(input.z, input.y, await this.xTensor());
+        return Float32Array.from((await out.data()) as Float32Array);
+      } finally {
+        out?.dispose();
+        input.y.dispose();
+        input.z.dispose();
+      }
+    });
+  }
+
+  /**
+   * Attribution of a y revision on this branch: the trunk's where the whole cycle is the trunk's,
+   * else the noiseless cycle's gradient from this branch's state at the cycle's start.
+   */
+  async attributeCycle(step: number, cycle: number, cell: number, target: number): Promise<Attribution> {
+    this.checkStep(step);
+    const n = this.config.L_cycles;
+    const first = (cycle - 1) * (n + 1); // ordinal of the cycle's first z update
+    if (this.onTrunk(step, first + n)) return this.trunk.attributeCycle(step, cycle, cell, target);
+    const start =
+      first > 0
+        ? await this.stateAfter(updateAt(this.config, step, first - 1))
+        : step > 1
+          ? await this.stepState(step - 1)
+          : await this.initialState();
+    return this.run(async () => attributeCycle(this.model, await this.xTensor(), start, cell, target));
   }
 
   dispose(): void {

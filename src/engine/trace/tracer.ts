@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DerivedSizes, TrmConfig } from '../config';
 import { validateBatch } from '../model/act';
-import { argmaxRows } from '../model/losses';
+import { Attribution, attributeCycle } from '../analysis/attribution';
+import { changedCells, decodeLogits, decodeState, DecodedState, judgeAnswer } from './decode';
 import type { RecursionTensors, TrmModel } from '../model/trm';
 import type { StepRun, StepRunner } from '../native/stepRunner';
 import {
@@ -164,6 +165,39 @@ class LazyPuzzleTrace implements PuzzleTrace {
       const before = this.stateInside(ref.step, exp, ordinal - 1);
       const h = Float32Array.from(layers[ref.layer - 1]);
       return ref.kind === 'z' ? { y: Float32Array.from(before.y), z: h } : { y: h, z: Float32Array.from(before.z) };
+    });
+  }
+
+  decode(state: Float32Array): Promise<DecodedState> {
+    return this.run(() => decodeState(this.model, state));
+  }
+
+  zNet(state: RecursionState): Promise<Float32Array> {
+    return this.run(async () => {
+      if (this.runner) {
+        const layers = await this.runner.update(state.z, state.y, await this.hostX(), 1);
+        return Float32Array.from(layers[layers.length - 1]);
+      }
+      const input = this.toTensors(state);
+      let out: tf.Tensor3D | undefined;
+      try {
+        out = this.model.zUpdate(input.z, input.y, this.xT);
+        return Float32Array.from((await out.data()) as Float32Array);
+      } finally {
+        out?.dispose();
+        input.y.dispose();
+        input.z.dispose();
+      }
+    });
+  }
+
+  attributeCycle(step: number, cycle: number, cell: number, target: number): Promise<Attribution> {
+    return this.run(async () => {
+      const ordinal = this.checkRef({ step, cycle, kind: 'y', index: 0 });
+      await this.ensureBoundary(step - 1);
+      const exp = await this.expand(step);
+      const start = this.stateInside(step, exp, ordinal - this.config.L_cycles - 1);
+      return attributeCycle(this.model, this.xT, start, cell, target);
     });
   }
 
@@ -341,23 +375,8 @@ class LazyPuzzleTrace implements PuzzleTrace {
     y: Float32Array,
     z: Float32Array,
   ): StepOutputs {
-    const V = this.config.vocab_size;
-    const S = this.config.seq_len;
-    const preds = argmaxRows(logits, V);
-    const confidence = new Float32Array(S);
-    for (let i = 0; i < S; i++) {
-      const o = i * V;
-      let m = -Infinity;
-      for (let k = 0; k < V; k++) m = Math.max(m, logits[o + k]);
-      let sum = 0;
-      for (let k = 0; k < V; k++) sum += Math.exp(logits[o + k] - m);
-      confidence[i] = Math.exp(logits[o + preds[i]] - m) / sum;
-    }
+    const { preds, confidence } = decodeLogits(logits, this.config.vocab_size);
     const prev = step > 1 ? this.boundaries[step - 1].outputs?.preds : undefined;
-    const changedCells: number[] = [];
-    for (let i = 0; i < S; i++) {
-      if (prev ? prev[i] !== preds[i] : this.puzzle.inputs[i] !== 0) changedCells.push(i);
-    }
     const out: StepOutputs = {
       step,
       logits,
@@ -367,25 +386,12 @@ class LazyPuzzleTrace implements PuzzleTrace {
       qContinue,
       haltProbability: 1 / (1 + Math.exp(-qHalt)),
       wouldHalt: qHalt > 0,
-      changedCells,
+      changedCells: changedCells(preds, prev, this.puzzle.inputs),
       nonFinite:
         !allFinite(y) || !allFinite(z) || !allFinite(logits) || !Number.isFinite(qHalt) || !Number.isFinite(qContinue),
     };
-    const labels = this.puzzle.labels;
-    if (labels) {
-      const wrong: number[] = [];
-      let count = 0;
-      for (let i = 0; i < S; i++) {
-        if (labels[i] === 0) continue; // PAD / ignore_label_id
-        count++;
-        if (preds[i] !== labels[i]) wrong.push(i);
-      }
-      if (count > 0) {
-        out.correct = wrong.length === 0;
-        out.accuracy = (count - wrong.length) / count;
-        out.wrongCells = wrong;
-      }
-    }
+    const judged = this.puzzle.labels ? judgeAnswer(preds, this.puzzle.labels) : undefined;
+    if (judged) Object.assign(out, judged);
     return out;
   }
 }

@@ -2,6 +2,8 @@
 // debug adapter, timeline webview, inline predictions). Plain data, no TF.js types.
 
 import type { DerivedSizes, TrmConfig } from '../config';
+import type { Attribution } from '../analysis/attribution';
+import type { DecodedState } from './decode';
 
 /** One example to run: token ids, its puzzle identifier (embedding row) and optional labels (0 = ignore). */
 export interface PuzzleInput {
@@ -88,6 +90,16 @@ export interface PuzzleTrace {
   stateAfter(ref: UpdateRef): Promise<RecursionState>;
   /** State at the end of a step (= carry), without expanding the step. */
   stepState(step: number): Promise<RecursionState>;
+  /** lm_head and q_head applied to a state [T, D] (y, or z for the z-lens), decoded per cell (decode.ts). */
+  decode(state: Float32Array): Promise<DecodedState>;
+  /** One extra application of the z update, net(z, y + x), on a given state: the fixed-point map of z. */
+  zNet(state: RecursionState): Promise<Float32Array>;
+  /**
+   * Gradient x input attribution of `cell` (logit(target) − logit(runner-up) after the cycle's y
+   * revision) to the z, y and x inputs of cycle `cycle` of step `step` (analysis/attribution.ts).
+   * Always computed with the TF.js model, also when a native runner computes the steps.
+   */
+  attributeCycle(step: number, cycle: number, cell: number, target: number): Promise<Attribution>;
   /** Number of steps computed so far. */
   readonly computedSteps: number;
   dispose(): void;

@@ -2,7 +2,7 @@
 // larger than the adapter allows, a lost device), the user is offered the same session on a CPU
 // backend instead of a dead session: one click restarts it with `backend` set to the fallback.
 import * as vscode from 'vscode';
-import { TRM_EVENT_GPU_ERROR, isTrmGpuError } from '../../debug/trmProtocol';
+import { TRM_EVENT_GPU_ERROR, isTrmGpuError } from '../../protocol/debugger';
 
 export const RESTART_ON_CPU = 'Restart on the CPU backend';
 

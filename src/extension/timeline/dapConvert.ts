@@ -1,38 +1,27 @@
-// Converts the `trm` debug adapter's JSON payloads (src/debug/trmProtocol.ts) into timeline protocol
-// values: validates every field (a malformed body becomes one specific error, never a broken
-// picture), turns number arrays into typed arrays, and restores NaN that JSON carried as null.
-// Pure: no `vscode` import, unit-tested.
-import type { TrmHeatmapArgs, TrmSeekArgs, TrmStepSummaryArgs, TrmTrajectoryArgs } from '../../debug/trmProtocol';
+// Converts the `trm` debug adapter's JSON payloads (src/protocol/debugger.ts) into timeline protocol
+// values: validates every field with the payload's one schema (src/protocol/trace.ts; a malformed
+// body becomes one specific error, never a broken picture), turns number arrays into typed arrays,
+// and restores NaN that JSON carried as null. Pure: no `vscode` import, unit-tested.
 import {
-  checks as c,
-  isRecord,
-  type Check,
-  type Position,
-  type RequestHeatmapMessage,
-  type RequestStepSummaryMessage,
-  type RequestTrajectoryMessage,
-  type SeekMessage,
-  type StepSummary,
-  type TraceInfo,
-  type TrajectoryMessage,
+  TRM_EVENTS,
+  TRM_REQUESTS,
+  type TrmHeatmapArgs,
+  type TrmSeekArgs,
+  type TrmStepSummaryArgs,
+  type TrmTrajectoryArgs,
+} from '../../protocol/debugger';
+import type { Check } from '../../protocol/schema';
+import type {
+  Position,
+  RequestHeatmapMessage,
+  RequestStepSummaryMessage,
+  RequestTrajectoryMessage,
+  SeekMessage,
+  StepSummary,
+  TraceInfo,
+  TrajectoryMessage,
 } from '../../protocol/timeline';
 
-/** A JSON number array; `nullable` admits null (JSON's spelling of NaN/Infinity) where floats may diverge. */
-function numbers(kind: 'int' | 'float', maxLen = 1 << 24): Check {
-  return (v, p) => {
-    if (!Array.isArray(v)) return `${p}: expected an array of numbers, got ${v === undefined ? 'nothing' : typeof v}`;
-    if (v.length > maxLen) return `${p}: ${v.length} entries, at most ${maxLen}`;
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      if (kind === 'int' ? !Number.isInteger(x) : !(typeof x === 'number' || x === null)) {
-        return `${p}[${i}]: expected ${kind === 'int' ? 'an integer' : 'a number'}, got ${JSON.stringify(x) ?? String(x)}`;
-      }
-    }
-    return undefined;
-  };
-}
-const floatOrNull: Check = (v, p) =>
-  typeof v === 'number' || v === null ? undefined : `${p}: expected a number, got ${JSON.stringify(v) ?? 'nothing'}`;
 const toFloat32 = (v: unknown): Float32Array =>
   Float32Array.from(v as (number | null)[], (x) => (x === null ? NaN : x));
 const toInt32 = (v: unknown): Int32Array => Int32Array.from(v as number[]);
@@ -44,40 +33,8 @@ function validated(check: Check, body: unknown, what: string): Record<string, un
   return body as Record<string, unknown>;
 }
 
-const traceInfoDap = c.object(
-  {
-    puzzleId: c.str(1000),
-    taskKind: c.literal('sudoku', 'maze', 'arc', 'generic'),
-    gridHeight: c.int(1, 4096),
-    gridWidth: c.int(1, 4096),
-    seqLen: c.int(1, 1 << 20),
-    puzzleEmbLen: c.int(0, 1 << 16),
-    hiddenSize: c.int(1, 1 << 20),
-    vocabSize: c.int(1, 1 << 20),
-    hCycles: c.int(1, 1000),
-    lCycles: c.int(1, 1000),
-    lLayers: c.int(1, 1000),
-    maxSteps: c.int(1, 100_000),
-    inputs: numbers('int'),
-    labels: c.optional(numbers('int')),
-    checkpoint: c.str(),
-    backend: c.str(1000),
-  },
-  (o, p) => {
-    const s = o.seqLen as number;
-    if ((o.gridHeight as number) * (o.gridWidth as number) !== s)
-      return `${p}: gridHeight × gridWidth must equal seqLen ${s}`;
-    if ((o.inputs as unknown[]).length !== s)
-      return `${p}.inputs: ${(o.inputs as unknown[]).length} ids, expected seqLen ${s}`;
-    if (o.labels !== undefined && (o.labels as unknown[]).length !== s)
-      return `${p}.labels: ${(o.labels as unknown[]).length} ids, expected seqLen ${s}`;
-    return undefined;
-  },
-  true,
-);
-
 export function traceInfoFromDap(body: unknown, session: { id: string; name: string }): TraceInfo {
-  const o = validated(traceInfoDap, body, 'trm/traceInfo');
+  const o = validated(TRM_EVENTS.traceInfo.body, body, 'trm/traceInfo');
   const info: TraceInfo = {
     sessionId: session.id,
     sessionName: session.name,
@@ -101,25 +58,11 @@ export function traceInfoFromDap(body: unknown, session: { id: string; name: str
   return info;
 }
 
-const positionDap = c.object(
-  {
-    step: c.int(1),
-    cycle: c.int(1),
-    kind: c.literal('z', 'y'),
-    index: c.int(0),
-    ordinal: c.int(0),
-    layer: c.optional(c.int(1)),
-    description: c.str(),
-    reason: c.str(),
-  },
-  undefined,
-  true,
-);
 /** The adapter's stop text can be long (it may quote an engine error); the protocol carries the start of it. */
 const clip = (s: string): string => (s.length > 10_000 ? `${s.slice(0, 9_999)}…` : s);
 
 export function positionFromDap(body: unknown): Position {
-  const o = validated(positionDap, body, 'trm/position');
+  const o = validated(TRM_EVENTS.position.body, body, 'trm/position');
   const p: Position = {
     step: o.step as number,
     cycle: o.cycle as number,
@@ -133,42 +76,13 @@ export function positionFromDap(body: unknown): Position {
   return p;
 }
 
-const heatmapDap = c.object(
-  { values: numbers('float'), min: floatOrNull, max: floatOrNull },
-  (o, p) => ((o.values as unknown[]).length === 0 ? `${p}.values: empty` : undefined),
-  true,
-);
-
 export function heatmapFromDap(body: unknown): { values: Float32Array; min: number; max: number } {
-  const o = validated(heatmapDap, body, 'trm/heatmap response');
+  const o = validated(TRM_REQUESTS.heatmap.body, body, 'trm/heatmap response');
   return { values: toFloat32(o.values), min: num(o.min), max: num(o.max) };
 }
 
-const summaryDap = c.object(
-  {
-    step: c.int(1),
-    preds: numbers('int'),
-    confidence: numbers('float'),
-    qHalt: floatOrNull,
-    qContinue: floatOrNull,
-    haltProbability: floatOrNull,
-    wouldHalt: c.bool(),
-    halted: c.bool(),
-    changedCells: numbers('int'),
-    correct: c.optional(c.bool()),
-    accuracy: c.optional(c.finite(0, 1)),
-    wrongCells: c.optional(numbers('int')),
-    nonFinite: c.bool(),
-  },
-  (o, p) =>
-    (o.confidence as unknown[]).length !== (o.preds as unknown[]).length
-      ? `${p}.confidence: ${(o.confidence as unknown[]).length} values for ${(o.preds as unknown[]).length} predictions`
-      : undefined,
-  true,
-);
-
 export function stepSummaryFromDap(body: unknown, expectedStep: number): StepSummary {
-  const o = validated(summaryDap, body, 'trm/stepSummary response');
+  const o = validated(TRM_REQUESTS.stepSummary.body, body, 'trm/stepSummary response');
   if (o.step !== expectedStep)
     throw new Error(`invalid trm/stepSummary response: asked for step ${expectedStep}, got step ${String(o.step)}`);
   const s: StepSummary = {
@@ -186,22 +100,13 @@ export function stepSummaryFromDap(body: unknown, expectedStep: number): StepSum
   if (o.correct !== undefined) s.correct = o.correct as boolean;
   if (o.accuracy !== undefined) s.accuracy = o.accuracy as number;
   if (o.wrongCells !== undefined) s.wrongCells = toInt32(o.wrongCells);
+  if (o.dz !== undefined) s.dz = num(o.dz);
+  if (o.dy !== undefined) s.dy = num(o.dy);
   return s;
 }
 
-const pointDap = c.object({ step: c.int(1), ordinal: c.int(0), x: floatOrNull, y: floatOrNull }, undefined, true);
-const trajectoryDap: Check = (v, p) => {
-  if (!isRecord(v)) return `${p}: expected an object`;
-  if (!Array.isArray(v.points)) return `${p}.points: expected an array of {step, ordinal, x, y}`;
-  for (let i = 0; i < v.points.length; i++) {
-    const problem = pointDap(v.points[i], `${p}.points[${i}]`);
-    if (problem) return problem;
-  }
-  return undefined;
-};
-
 export function trajectoryFromDap(body: unknown): Pick<TrajectoryMessage, 'steps' | 'ordinals' | 'xs' | 'ys'> {
-  const o = validated(trajectoryDap, body, 'trm/trajectory response');
+  const o = validated(TRM_REQUESTS.trajectory.body, body, 'trm/trajectory response');
   const pts = o.points as { step: number; ordinal: number; x: number | null; y: number | null }[];
   return {
     steps: Int32Array.from(pts, (q) => q.step),

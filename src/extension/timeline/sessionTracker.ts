@@ -3,7 +3,7 @@
 // activation so nothing is missed when the panel is opened later. Bad event bodies are reported once
 // each through `onError` and otherwise ignored.
 import * as vscode from 'vscode';
-import { TRM_EVENT_POSITION, TRM_EVENT_TRACE_INFO } from '../../debug/trmProtocol';
+import { TRM_EVENT_POSITION, TRM_EVENT_TRACE_INFO } from '../../protocol/debugger';
 import type { Position, TraceInfo } from '../../protocol/timeline';
 import { positionFromDap, traceInfoFromDap } from './dapConvert';
 

@@ -8,7 +8,7 @@ import {
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
   TRM_REQUEST_TRAJECTORY,
-} from '../../debug/trmProtocol';
+} from '../../protocol/debugger';
 import {
   NO_SESSION_NOTICE,
   TIMELINE_PROTOCOL_VERSION,

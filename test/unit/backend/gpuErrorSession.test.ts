@@ -9,7 +9,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { GpuDeviceError, GpuMemoryError } from '../../../src/engine/backend/gpuErrors';
 import type { DebugEngine } from '../../../src/debug/engineTypes';
 import { TrmDebugSession } from '../../../src/debug/session';
-import { TRM_EVENT_GPU_ERROR, isTrmGpuError } from '../../../src/debug/trmProtocol';
+import { TRM_EVENT_GPU_ERROR, isTrmGpuError } from '../../../src/protocol/debugger';
 import { FIXTURE_DIR } from '../model/fixture';
 
 const SUDOKU = '003020600900305001001806400008102900700000008006708200002609500800203009005010300';

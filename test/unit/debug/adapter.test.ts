@@ -42,6 +42,9 @@ test('capabilities advertise the trm debugger features', async () => {
         ['Keeps going although correct', true],
         ['Answer changed', true],
         ['Non-finite value', true],
+        ['Settled while wrong', true],
+        ['Still wandering at step k', true],
+        ['Runs A and B diverge', true],
       ],
     );
   } finally {

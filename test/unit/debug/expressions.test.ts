@@ -14,7 +14,7 @@ const env: Record<string, number | boolean> = {
   accuracy: 0.9,
 };
 const resolve = (n: string): number | boolean | undefined => env[n];
-const ev = (src: string): number | boolean => evaluate(parseExpression(src), resolve);
+const ev = (src: string): number | boolean => evaluate(parseExpression(src), resolve) as number | boolean;
 
 test('evaluates comparisons, logic, arithmetic and precedence', () => {
   assert.equal(ev('q_halt > 0'), true);

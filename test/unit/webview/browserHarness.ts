@@ -121,7 +121,8 @@ const FAKE_HOST = String.raw`
         step: m.step, preds: Int32Array.from(s.preds), confidence: Float32Array.from(s.confidence), qHalt: s.qHalt,
         qContinue: -s.qHalt, haltProbability: 1 / (1 + Math.exp(-s.qHalt)), wouldHalt: s.qHalt > 0, halted: !!s.halted,
         changedCells: Int32Array.from(s.changed), correct: s.wrong.length === 0, accuracy: 1 - s.wrong.length / info.seqLen,
-        wrongCells: Int32Array.from(s.wrong), nonFinite: false } });
+        wrongCells: Int32Array.from(s.wrong), nonFinite: false,
+        ...(s.dz !== undefined ? { dz: s.dz, dy: s.dy } : {}) } });
     } else if (m.type === 'requestTrajectory') {
       const per = info.hCycles * (info.lCycles + 1);
       const steps = [], ords = [], xs = [], ys = [];

@@ -44,7 +44,7 @@ describe('DAP → timeline conversion', () => {
     assert.equal(t.sessionId, 'id1');
     assert.throws(
       () => traceInfoFromDap({ ...dapInfo, inputs: [1, 2] }, { id: 'x', name: 'y' }),
-      /invalid trm\/traceInfo from the TRM debug adapter: trm\/traceInfo\.inputs: 2 ids, expected seqLen 6/,
+      /invalid trm\/traceInfo from the TRM debug adapter: trm\/traceInfo\.inputs: length 2, expected seqLen 6/,
     );
     assert.throws(
       () => traceInfoFromDap({ ...dapInfo, inputs: [1, 2, 3, 4, 5, 2.5] }, { id: 'x', name: 'y' }),
@@ -100,7 +100,7 @@ describe('DAP → timeline conversion', () => {
     assert.ok(Number.isNaN(s.confidence[1]));
     assert.throws(
       () => stepSummaryFromDap({ ...dapSummary, confidence: [1] }, 2),
-      /confidence: 1 values for 2 predictions/,
+      /confidence: length 1 differs from preds length 2/,
     );
     assert.throws(
       () => stepSummaryFromDap({ ...dapSummary, wouldHalt: 1 }, 2),

@@ -40,7 +40,8 @@ function sudokuSession(reached: number, haltAt: number) {
       step === 1
         ? inputs.map((t, i) => (t === 1 ? i : -1)).filter((i) => i >= 0)
         : wrong.concat([5, 40]).filter((c) => inputs[c] === 1);
-    return { preds, confidence, qHalt: -4 + 1.5 * step, halted: step === haltAt, changed, wrong };
+    const dz = 10 / 10 ** step; // drift falls by a decade per step
+    return { preds, confidence, qHalt: -4 + 1.5 * step, halted: step === haltAt, changed, wrong, dz, dy: dz / 2 };
   });
   return {
     traceInfo: {
@@ -203,6 +204,14 @@ describe('timeline webview in Chromium', () => {
     assert.equal(await page.locator('svg.tl-qhalt circle.pt.halt').count(), 1);
     assert.equal(await page.locator('svg.tl-qhalt path.halted').count(), 1);
     assert.equal(await page.locator('svg.tl-qhalt circle.bp').count(), 1);
+    // Drift under the q_halt chart, log scale: one vertex per reached step for ‖Δz‖ and ‖Δy‖.
+    const dz = (await page.locator('svg.tl-drift path.dz').getAttribute('d')) ?? '';
+    assert.equal(dz.split(/[ML]/).filter(Boolean).length, 3, dz);
+    assert.match(
+      (await page.locator('svg.tl-drift').getAttribute('aria-label')) ?? '',
+      /step 3 ‖Δz‖ 0\.010 ‖Δy‖ 0\.005/,
+    );
+    await page.locator('svg.tl-drift').screenshot({ path: shotPath('drift-dark.png') });
     assert.equal(await page.locator('svg.tl-traj rect.pt').count(), 63, '3 steps × 21 updates');
     assert.equal(await page.locator('svg.tl-traj rect.pt.y').count(), 9, 'y updates are squares');
     assert.equal(await page.locator('svg.tl-traj circle.cursor').count(), 1);

@@ -11,7 +11,7 @@ import {
   type FollowView,
   type HostToFollowMessage,
 } from '../../../src/protocol/followDashboard';
-import type { VsCodeApi } from '../../host';
+import { WebviewChannel, type VsCodeApi } from '../../channel';
 import { h } from '../../view/dom';
 import { fmtMetric, fmtPercent } from '../model/format';
 import { FollowChart, type FollowChartSpec } from './followChart';
@@ -77,11 +77,15 @@ export class FollowApp {
     compare: h('section', { class: 'db-card fd-wide fd-compare' }),
   };
 
-  constructor(
-    root: HTMLElement,
-    private readonly api: VsCodeApi,
-  ) {
-    this.pick = (api.getState() as Saved | undefined) ?? {};
+  private readonly channel: WebviewChannel<HostToFollowMessage, FollowToHostMessage>;
+
+  constructor(root: HTMLElement, api: VsCodeApi) {
+    this.channel = new WebviewChannel(
+      api,
+      { name: 'follow', validateIncoming: validateHostToFollow, validateOutgoing: validateFollowToHost },
+      (m) => this.onMessage(m),
+    );
+    this.pick = (this.channel.savedState() as Saved | undefined) ?? {};
     this.charts = CHARTS.map((spec) => new FollowChart(spec, () => this.schedule()));
     this.el.main.append(...this.charts.map((c) => c.root), this.el.table, this.el.compare);
     root.append(
@@ -115,13 +119,12 @@ export class FollowApp {
     this.post({ type: 'ready', protocolVersion: FOLLOW_PROTOCOL_VERSION });
   }
 
+  /** Entry point for `window` message events (validated by the channel). */
   receive(data: unknown): void {
-    const problem = validateHostToFollow(data);
-    if (problem) {
-      this.reportError(`ignored an invalid message from the extension: ${problem}`);
-      return;
-    }
-    const m = data as HostToFollowMessage;
+    this.channel.receive(data);
+  }
+
+  private onMessage(m: HostToFollowMessage): void {
     if (m.type === 'init') {
       this.view = m.view;
       this.notice = m.notice;
@@ -130,21 +133,11 @@ export class FollowApp {
   }
 
   reportError(message: string): void {
-    console.error(`[trm follow] ${message}`);
-    try {
-      this.api.postMessage({ type: 'webviewError', message: message.slice(0, 10_000) });
-    } catch {
-      /* host gone */
-    }
+    this.channel.reportError(message);
   }
 
   private post(m: FollowToHostMessage): void {
-    const problem = validateFollowToHost(m);
-    if (problem) {
-      this.reportError(`refusing to send an invalid message: ${problem}`);
-      return;
-    }
-    this.api.postMessage(m);
+    this.channel.postOrReport(m);
   }
 
   private onTableClick(e: Event): void {
@@ -166,7 +159,7 @@ export class FollowApp {
     const step = Number(input.value);
     if (input.name === 'fd-a') this.pick.a = step;
     else if (input.name === 'fd-b') this.pick.b = step;
-    this.api.setState(this.pick);
+    this.channel.saveState(this.pick);
     const { a, b } = this.pick;
     if (a !== undefined && b !== undefined && a !== b)
       this.post({ type: 'compare', followId: this.view.followId, a, b });

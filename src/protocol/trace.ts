@@ -1,0 +1,142 @@
+// The payloads that describe a traced TRM run — what the session runs (trace info), where it is
+// stopped (position), a step's outcome (step summary), a state heatmap and the PCA trajectory —
+// declared once. They travel twice: from the debug adapter as JSON (number arrays, null for NaN)
+// and from the extension to the timeline webview with typed arrays; each schema below is built for
+// both encodings from the same field list, so the two cannot drift apart.
+import { checks as c, lengthOf, type Infer, type Schema } from './schema';
+
+export type TensorName = 'y' | 'z'; // y = z_H (answer state), z = z_L (latent reasoning)
+export type HeatmapView = 'norm' | 'channel' | 'pca';
+export type TaskKind = 'sudoku' | 'maze' | 'arc' | 'generic';
+export type TrmUpdateKind = TensorName;
+
+export const tensorSchema = c.literal<TensorName>('y', 'z');
+export const heatmapViewSchema = c.literal<HeatmapView>('norm', 'channel', 'pca');
+export const taskKindSchema = c.literal<TaskKind>('sudoku', 'maze', 'arc', 'generic');
+export const stepSchema = c.int(1, 1_000_000); // 1-based supervision step
+export const ordinalSchema = c.int(0, 1_000_000); // 0-based update index in the step (0..T*(n+1)-1)
+export const layerSchema = c.optional(c.int(1, 10_000)); // 1..L_layers inside an update
+
+/** The two encodings of bulk numbers: JSON arrays (debug adapter) or typed arrays (webview). */
+interface Encoding<I, F, N> {
+  ints: Schema<I>;
+  floats: Schema<F>;
+  float: Schema<N>;
+}
+const json = { ints: c.numbers('int'), floats: c.numbers('float'), float: c.numOrNull() };
+const typed = { ints: c.typed('Int32Array'), floats: c.typed('Float32Array'), float: c.num() };
+
+// ---------------------------------------------------------------- trace info
+/** What the session runs; grid cells are the S = seqLen sequence positions after the P-long puzzle prefix. */
+const traceInfoFields = <I, F, N>(e: Encoding<I, F, N>) => ({
+  puzzleId: c.str(1000),
+  taskKind: taskKindSchema,
+  gridHeight: c.int(1, 4096),
+  gridWidth: c.int(1, 4096),
+  seqLen: c.int(1, 1 << 20), // S
+  puzzleEmbLen: c.int(0, 1 << 16), // P
+  hiddenSize: c.int(1, 1 << 20), // D
+  vocabSize: c.int(1, 1 << 20), // V
+  hCycles: c.int(1, 1000), // T (paper) = H_cycles
+  lCycles: c.int(1, 1000), // n (paper) = L_cycles
+  lLayers: c.int(1, 1000), // L_layers
+  maxSteps: c.int(1, 100_000), // N_sup = halt_max_steps (or fewer, as the session allows)
+  inputs: e.ints, // [S] token ids
+  labels: c.optional(e.ints), // [S], 0 = ignored
+  checkpoint: c.str(),
+  backend: c.str(1000),
+});
+const traceInfoRefine = (o: Record<string, unknown>, p: string): string | undefined => {
+  const seqLen = o.seqLen as number;
+  if ((o.gridHeight as number) * (o.gridWidth as number) !== seqLen) {
+    return `${p}: gridHeight × gridWidth = ${(o.gridHeight as number) * (o.gridWidth as number)} must equal seqLen ${seqLen}`;
+  }
+  if (lengthOf(o, 'inputs') !== seqLen)
+    return `${p}.inputs: length ${lengthOf(o, 'inputs')}, expected seqLen ${seqLen}`;
+  if (o.labels !== undefined && lengthOf(o, 'labels') !== seqLen)
+    return `${p}.labels: length ${lengthOf(o, 'labels')}, expected seqLen ${seqLen}`;
+  return undefined;
+};
+/** `trm/traceInfo` event body (JSON); extra fields are allowed so the adapter may grow new ones. */
+export const trmTraceInfoSchema = c.object(traceInfoFields(json), traceInfoRefine, true);
+/** The webview's trace info: the session's id and name plus typed arrays. */
+export const traceInfoSchema = c.object(
+  { sessionId: c.str(1000), sessionName: c.str(1000), ...traceInfoFields(typed) },
+  traceInfoRefine,
+);
+export type TrmTraceInfo = Infer<typeof trmTraceInfoSchema>;
+export type TraceInfo = Infer<typeof traceInfoSchema>;
+
+// ---------------------------------------------------------------- position
+const positionFields = {
+  step: stepSchema,
+  cycle: c.int(1, 1000), // 1-based H cycle
+  kind: tensorSchema, // which state this update writes
+  index: c.int(0, 1000), // z: 1..n, y: 0
+  ordinal: ordinalSchema,
+  layer: layerSchema,
+  description: c.str(10_000), // "step 3 › cycle 2 › z 5 (z_L)"
+  reason: c.str(10_000), // why it stopped: "step", "breakpoint", "seek", "entry", ...
+};
+const positionRefine = (o: Record<string, unknown>, p: string): string | undefined =>
+  (o.kind === 'y') !== (o.index === 0)
+    ? `${p}.index: ${String(o.index)} does not fit kind ${String(o.kind)} (y has index 0, z has 1..n)`
+    : undefined;
+/** Where the debug session is stopped. */
+export const positionSchema = c.object(positionFields, positionRefine);
+/** `trm/position` event body and `trm/seek` response: the adapter's stop text may be longer (the glue clips it). */
+export const trmPositionSchema = c.object(
+  { ...positionFields, description: c.str(), reason: c.str() },
+  positionRefine,
+  true,
+);
+export type Position = Infer<typeof positionSchema>;
+export type TrmPosition = Position;
+
+// ---------------------------------------------------------------- step summary
+const stepSummaryFields = <I, F, N>(e: Encoding<I, F, N>) => ({
+  step: stepSchema,
+  preds: e.ints, // [S] argmax token ids
+  confidence: e.floats, // [S] softmax probability of the predicted id
+  qHalt: e.float,
+  qContinue: e.float,
+  haltProbability: e.float, // sigmoid(q_halt)
+  wouldHalt: c.bool(), // q_halt > 0: the training-time halting rule
+  halted: c.bool(), // the session's halt policy stopped here
+  changedCells: e.ints, // cells whose prediction differs from the previous step
+  correct: c.optional(c.bool()),
+  accuracy: c.optional(c.finite(0, 1)),
+  wrongCells: c.optional(e.ints),
+  nonFinite: c.bool(),
+  dz: c.optional(e.float), // ‖z_k − z_{k−1}‖ (RMS per position) at the step boundary (engine/analysis/settling.ts)
+  dy: c.optional(e.float), // ‖y_k − y_{k−1}‖ likewise
+});
+const stepSummaryRefine = (o: Record<string, unknown>, p: string): string | undefined =>
+  lengthOf(o, 'confidence') !== lengthOf(o, 'preds')
+    ? `${p}.confidence: length ${lengthOf(o, 'confidence')} differs from preds length ${lengthOf(o, 'preds')}`
+    : undefined;
+export const trmStepSummarySchema = c.object(stepSummaryFields(json), stepSummaryRefine, true);
+export const stepSummarySchema = c.object(stepSummaryFields(typed), stepSummaryRefine);
+export type TrmStepSummary = Infer<typeof trmStepSummarySchema>;
+export type StepSummary = Infer<typeof stepSummarySchema>;
+
+// ---------------------------------------------------------------- heatmap and trajectory
+/** One value per sequence position (length P + S, prefix included, or S). */
+export const trmHeatmapSchema = c.object(
+  { values: c.numbers('float'), min: c.numOrNull(), max: c.numOrNull() },
+  (o, p) => (lengthOf(o, 'values') === 0 ? `${p}.values: empty` : undefined),
+  true,
+);
+export type TrmHeatmap = Infer<typeof trmHeatmapSchema>;
+/** 2-D PCA projection of the mean state of every update of steps 1..steps (row-major by step then ordinal). */
+export const trmTrajectorySchema = c.object(
+  {
+    points: c.array(
+      c.object({ step: c.int(1), ordinal: c.int(0), x: c.numOrNull(), y: c.numOrNull() }, undefined, true),
+      1 << 24,
+    ),
+  },
+  undefined,
+  true,
+);
+export type TrmTrajectory = Infer<typeof trmTrajectorySchema>;
