@@ -11,13 +11,14 @@ import { createPuzzleTrace } from '../engine/trace/tracer';
 import { readPuzzleFile } from '../engine/data/puzzleFile';
 import type { DebugEngine, Decoded } from './engineTypes';
 import { DebugPuzzle, PuzzleKind, gridShape, parseInlinePuzzle } from './inlinePuzzle';
+import { puzzleLabel, relativeTo } from './displayNames';
 import type { TrmLaunchArgs } from './launchConfig';
 
 const KINDS: readonly PuzzleKind[] = ['sudoku', 'maze', 'arc', 'generic'];
 
 /** The example a launch configuration points at, from its dataset file or inline. */
 export function selectPuzzle(
-  args: Pick<TrmLaunchArgs, 'dataset' | 'puzzle' | 'index' | 'puzzleId' | 'solution'>,
+  args: Pick<TrmLaunchArgs, 'dataset' | 'puzzle' | 'index' | 'puzzleId' | 'solution' | 'cwd'>,
 ): DebugPuzzle {
   if (args.dataset === undefined) return parseInlinePuzzle(args.puzzle, { index: args.index, solution: args.solution });
   const file = args.dataset;
@@ -50,7 +51,8 @@ export function selectPuzzle(
     inputs: e.inputs,
     labels: e.labels,
     puzzleIdentifier: e.puzzleIdentifier,
-    origin: `${path.basename(file)} #${k}${e.name !== undefined && !e.id.startsWith(e.name) ? ` (${e.name})` : ''}`,
+    // What a person reads: "sudoku/sample.csv · puzzle 1 (line 2)" (workspace-relative, 1-based).
+    origin: `${relativeTo(file, args.cwd)} · ${puzzleLabel(k, e.id)}${e.name !== undefined && !e.id.startsWith(e.name) ? ` (${e.name})` : ''}`,
     ...gridShape(kind, e.inputs.length),
   };
 }
@@ -105,10 +107,9 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
     puzzle,
     trace,
     checkpoint: loaded.path,
-    // Skipped candidates (native TensorFlow not installed, …) are normal: shown with the backend, not as warnings.
-    backend: backend.fallbackReasons.length
-      ? `${backend.description} (skipped: ${backend.fallbackReasons.join('; ')})`
-      : backend.description,
+    // Skipped candidates (native TensorFlow not installed, …) are normal: kept as details, not warnings.
+    backend: backend.description,
+    backendSkipped: [...backend.fallbackReasons],
     warnings: loaded.warnings,
     async decode(y: Float32Array): Promise<Decoded> {
       if (y.length !== T * D) throw new Error(`decode: y has ${y.length} values, expected T x D = ${T} x ${D}`);

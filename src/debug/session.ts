@@ -39,7 +39,8 @@ import { exceptionBreakpointFilters } from './haltingFilters';
 import { StaleReferenceError, VariableContext, VariableStore } from './variables';
 import { cellLabel, renderGridDocument } from './gridText';
 import { ExpressionError, evaluate, parseExpression } from './conditions';
-import { fmt } from './runtime';
+import { fmtNumber, fmtPercent, fmtQ } from './runtime';
+import { modelName } from './displayNames';
 
 export type EngineOpener = (args: TrmLaunchArgs) => Promise<DebugEngine>;
 
@@ -86,11 +87,15 @@ export class TrmDebugSession extends DebugSession {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private fail(response: DebugProtocol.Response, id: number, message: string): void {
+  /**
+   * An error response. `showUser` false for the routine ones (a request about a stop that is already
+   * gone, or made while running): VS Code would otherwise pop up a notification for each.
+   */
+  private fail(response: DebugProtocol.Response, id: number, message: string, showUser = true): void {
     // Not sendErrorResponse's format string: our messages may contain braces ({"threshold": p}).
     response.success = false;
     response.message = message;
-    response.body = { error: { id, format: message.replace(/[{}]/g, (b) => (b === '{' ? '(' : ')')), showUser: true } };
+    response.body = { error: { id, format: message.replace(/[{}]/g, (b) => (b === '{' ? '(' : ')')), showUser } };
     this.sendResponse(response);
   }
 
@@ -104,7 +109,7 @@ export class TrmDebugSession extends DebugSession {
       return undefined;
     }
     if (!this.stopped) {
-      this.fail(response, ERR.notStopped, 'the session is running; pause it or wait for a stop');
+      this.fail(response, ERR.notStopped, 'the session is running; pause it or wait for a stop', false);
       return undefined;
     }
     return this.runtime;
@@ -138,9 +143,16 @@ export class TrmDebugSession extends DebugSession {
     };
   }
 
-  /** Invalidates every handle of the previous stop (variables, frames, sources). */
+  /**
+   * Leaves the stopped state. The handles of the stop stay valid until the next stop: while stepping
+   * fast, VS Code still asks about the stop it is showing, and those requests are normal traffic.
+   */
   private resume(): void {
     this.stopped = false;
+  }
+
+  /** Invalidates every handle of the previous stop (variables, frames, sources): a new stop begins. */
+  private forgetHandles(): void {
     this.store.reset();
     this.frames.clear();
     this.sources.clear();
@@ -155,8 +167,11 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     this.lastStop = result;
+    this.forgetHandles();
     this.stopped = true;
     this.sendEvent(new Event(TRM_EVENT_POSITION, this.toTrmPosition(runtime, result.position, result.text)));
+    // Why a breakpoint stopped, where people look: the Call Stack header has only the short form.
+    if (result.reason !== 'step' && result.reason !== 'goto' && result.reason !== 'entry') this.output(result.text);
     const ev = new StoppedEvent(result.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
     ev.body.description = result.description;
     ev.body.text = result.text;
@@ -252,11 +267,16 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     for (const w of [...args.warnings, ...engine.warnings]) this.output(`warning: ${w}`, 'stderr');
+    // Short lines a person reads at a glance: workspace-relative names; the full checkpoint path and
+    // why other backends were skipped come once, last (TRM: Show Compute Backend has the details too).
+    const skipped = engine.backendSkipped ?? [];
     this.output(
-      `TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}, puzzle ${engine.puzzle.id}) on ${engine.checkpoint}\n` +
-        `  model: hidden_size ${c.hidden_size}, H_cycles (T) ${c.H_cycles}, L_cycles (n) ${c.L_cycles}, L_layers ${c.L_layers}; ` +
-        `${engine.derived.updatesPerStep} updates per step; steps ${maxSteps}; halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
-        `  backend: ${engine.backend}`,
+      `TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}) · model ${modelName(engine.checkpoint, args.cwd)}\n` +
+        `  T = H_cycles ${c.H_cycles} × (n = L_cycles ${c.L_cycles} z updates + 1 y update) × L_layers ${c.L_layers} = ` +
+        `${engine.derived.updatesPerStep * c.L_layers} layer applications per step · hidden ${c.hidden_size} · ` +
+        `up to ${maxSteps} steps · halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
+        `  backend: ${engine.backend}${skipped.length ? ` (${skipped.length} faster one${skipped.length === 1 ? '' : 's'} not installed)` : ''}\n` +
+        `  checkpoint: ${engine.checkpoint}`,
     );
 
     // Breakpoint requests need the model's shape, so configuration starts once the model is loaded.
@@ -389,7 +409,7 @@ export class TrmDebugSession extends DebugSession {
       cell = runtime ? this.store.dataCell(args.variablesReference, args.name, runtime.engine.puzzle) : undefined;
     } catch (e) {
       if (e instanceof StaleReferenceError) {
-        this.fail(response, ERR.stale, e.message);
+        this.fail(response, ERR.stale, e.message, false);
         return;
       }
       throw e;
@@ -425,8 +445,8 @@ export class TrmDebugSession extends DebugSession {
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     const stop = this.lastStop;
-    if (!this.stopped || !stop || stop.reason !== 'exception') {
-      this.fail(response, ERR.notStopped, 'not stopped on a halting filter');
+    if (!this.stopped || !stop || (stop.reason !== 'exception' && !stop.exception)) {
+      this.fail(response, ERR.notStopped, 'not stopped on a halting filter or an engine error', false);
       return;
     }
     response.body = {
@@ -476,6 +496,13 @@ export class TrmDebugSession extends DebugSession {
     response: DebugProtocol.StackTraceResponse,
     args: DebugProtocol.StackTraceArguments,
   ): void {
+    // Asked while running (VS Code still catching up with a stop that is already gone): no frames,
+    // quietly; the next stop brings its own.
+    if (this.runtime && !this.stopped) {
+      response.body = { stackFrames: [], totalFrames: 0 };
+      this.sendResponse(response);
+      return;
+    }
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const pos = runtime.position;
@@ -483,7 +510,8 @@ export class TrmDebugSession extends DebugSession {
     const sourceRef = this.nextHandle++;
     this.sources.set(sourceRef, pos);
     const source: DebugProtocol.Source = {
-      name: `${runtime.engine.puzzle.id} · step ${pos.step}.trm-grid`,
+      // Short: VS Code prints it beside every frame of the Call Stack.
+      name: `step ${pos.step}.trm-grid`,
       sourceReference: sourceRef,
       origin: 'TRM recursion (read-only view of the current grid)',
     };
@@ -514,15 +542,16 @@ export class TrmDebugSession extends DebugSession {
     response: DebugProtocol.ScopesResponse,
     args: DebugProtocol.ScopesArguments,
   ): Promise<void> {
-    const runtime = this.requireStopped(response);
-    if (!runtime) return;
+    const runtime = this.runtime;
+    if (!runtime) {
+      this.fail(response, ERR.notStopped, 'no puzzle is loaded: launch a trm session first');
+      return;
+    }
     const frame = this.frames.get(args.frameId);
     if (!frame) {
-      this.fail(
-        response,
-        ERR.stale,
-        `frame ${args.frameId} is not valid at this stop (frames are reset whenever execution resumes)`,
-      );
+      // A frame of an earlier stop (fast stepping): normal traffic, answered with no scopes.
+      response.body = { scopes: [] };
+      this.sendResponse(response);
       return;
     }
     try {
@@ -538,14 +567,24 @@ export class TrmDebugSession extends DebugSession {
     response: DebugProtocol.VariablesResponse,
     args: DebugProtocol.VariablesArguments,
   ): void {
-    const runtime = this.requireStopped(response);
-    if (!runtime) return;
-    try {
-      response.body = { variables: this.store.variables(args, this.varContext(runtime)) };
-      this.sendResponse(response);
-    } catch (e) {
-      this.fail(response, e instanceof StaleReferenceError ? ERR.stale : ERR.engine, (e as Error).message);
+    const runtime = this.runtime;
+    if (!runtime) {
+      this.fail(response, ERR.notStopped, 'no puzzle is loaded: launch a trm session first');
+      return;
     }
+    try {
+      // References stay valid until the next stop, so a request made while running still gets the
+      // values of the stop VS Code shows.
+      response.body = { variables: this.store.variables(args, this.varContext(runtime)) };
+    } catch (e) {
+      if (!(e instanceof StaleReferenceError)) {
+        this.fail(response, ERR.engine, (e as Error).message);
+        return;
+      }
+      // A reference of an earlier stop (the Variables view expanded while stepping fast): no children.
+      response.body = { variables: [] };
+    }
+    this.sendResponse(response);
   }
 
   protected override async sourceRequest(
@@ -559,7 +598,8 @@ export class TrmDebugSession extends DebugSession {
       this.fail(
         response,
         ERR.stale,
-        `source ${ref} is not valid at this stop (sources are reset whenever execution resumes)`,
+        `source ${ref} is not valid at this stop (sources are reset at every stop)`,
+        runtime === undefined,
       );
       return;
     }
@@ -567,12 +607,12 @@ export class TrmDebugSession extends DebugSession {
       const env = await runtime.exclusive(() => runtime.envAt(pos));
       const p = runtime.engine.puzzle;
       const halting =
-        `halting: q_halt = ${fmt(env.qHalt)}, q_continue = ${fmt(env.qContinue)}, sigmoid(q_halt) = ${env.haltProbability.toFixed(3)} → ${env.qHalt > 0 ? 'would halt' : 'continue'}` +
+        `halting: q_halt = ${fmtQ(env.qHalt)}, q_continue = ${fmtQ(env.qContinue)}, p_halt = sigmoid(q_halt) = ${fmtPercent(env.haltProbability)} → ${env.qHalt > 0 ? 'would halt' : 'continue'}` +
         (env.correct !== undefined
-          ? `; answer ${env.correct ? 'correct' : `wrong in ${env.wrongCells?.length} cells`} (accuracy ${(env.accuracy ?? 0).toFixed(3)})`
+          ? `; answer ${env.correct ? 'correct' : `wrong in ${env.wrongCells?.length} cells`} (${fmtPercent(env.accuracy ?? 0)} of cells right)`
           : '');
       const doc = renderGridDocument({
-        title: `TRM Lens — ${p.origin}, puzzle ${p.id}`,
+        title: `TRM Lens — ${p.origin}`,
         where: runtime.describe(pos),
         reason: this.lastStop?.text.split('\n')[0] ?? '',
         kind: p.kind,
@@ -599,7 +639,7 @@ export class TrmDebugSession extends DebugSession {
     if (!runtime) return;
     const frame = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
     if (args.frameId !== undefined && !frame) {
-      this.fail(response, ERR.stale, `frame ${args.frameId} is not valid at this stop`);
+      this.fail(response, ERR.stale, `frame ${args.frameId} belongs to an earlier stop`, false);
       return;
     }
     const pos = frame?.pos ?? runtime.position;
@@ -608,7 +648,7 @@ export class TrmDebugSession extends DebugSession {
       const env = await runtime.exclusive(() => runtime.envAt(pos));
       const value = evaluate(expr, runtime.resolver(env));
       response.body = {
-        result: String(value),
+        result: typeof value === 'number' ? fmtNumber(value) : String(value),
         type: typeof value === 'boolean' ? 'boolean' : 'number',
         variablesReference: 0,
       };
