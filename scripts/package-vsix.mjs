@@ -27,9 +27,12 @@ const REQUIRED = [
   'dist/tfjs-pthread-worker.js',
   'dist/tfjs-backend-wasm-threaded-simd.js',
   'dist/webview.js',
-  // the bundled demo model: the default model of the debugger and of inline predictions
-  'media/models/sudoku-demo/model.safetensors',
-  'media/models/sudoku-demo/config.json',
+  // the bundled models (src/extension/bundledModels.ts): the default one, with the paper's recursion,
+  // used by the debugger and inline predictions, and the small fast second choice
+  'media/models/sudoku/model.safetensors',
+  'media/models/sudoku/config.json',
+  'media/models/sudoku-small/model.safetensors',
+  'media/models/sudoku-small/config.json',
 ];
 /** Bundles the build writes that stay out of the package on purpose (standalone tools, see .vscodeignore). */
 const NOT_SHIPPED = ['dist/cli.js'];

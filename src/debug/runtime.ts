@@ -495,11 +495,20 @@ export class TrmRuntime {
       kind: 'stop',
       position: pos,
       reason,
+      // Short: VS Code prints it in the Call Stack's header; `text` has the whole story.
       description: atEnd
         ? 'End of the episode'
-        : reason === 'entry'
-          ? 'Paused on entry'
-          : (prefix ?? this.describe(pos)),
+        : prefix?.startsWith('Already')
+          ? prefix
+          : reason === 'entry'
+            ? prefix?.startsWith('Reached')
+              ? 'Reached the start of the episode'
+              : 'Paused on entry'
+            : reason === 'pause'
+              ? 'Paused'
+              : reason === 'goto'
+                ? 'Moved from the timeline'
+                : 'Paused on step',
       text,
       atEnd,
     };

@@ -99,7 +99,8 @@ export class TrmDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  private output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important' = 'console'): void {
+  // 'stdout': plain text in the Debug Console ('console' is drawn in the warning colour).
+  private output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important' = 'stdout'): void {
     this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : `${text}\n`, category));
   }
 
@@ -516,8 +517,11 @@ export class TrmDebugSession extends DebugSession {
       origin: 'TRM recursion (read-only view of the current grid)',
     };
     const infos: { level: FrameInfo['level']; name: string; line: number }[] = [];
-    if (pos.layer !== undefined) infos.push({ level: 'layer', name: describeUpdate(ref), line: 2 });
-    infos.push({ level: 'update', name: describeUpdate({ ...ref, layer: undefined }), line: 2 });
+    // Short names (the Call Stack view is narrow): each frame names itself and its parent, so the
+    // stack reads top-down as the full path: "z 6 (z_L) › layer 2", "cycle 3 › z 6 (z_L)", "step 1 › cycle 3", "step 1".
+    const what = ref.kind === 'z' ? `z ${ref.index} (z_L)` : 'y (z_H)';
+    if (pos.layer !== undefined) infos.push({ level: 'layer', name: `${what} › layer ${pos.layer}`, line: 2 });
+    infos.push({ level: 'update', name: `cycle ${ref.cycle} › ${what}`, line: 2 });
     infos.push({ level: 'cycle', name: `step ${pos.step} › cycle ${ref.cycle}`, line: 2 });
     infos.push({ level: 'step', name: `step ${pos.step}`, line: 2 });
     const frames: DebugProtocol.StackFrame[] = infos.map((f) => {
@@ -614,7 +618,8 @@ export class TrmDebugSession extends DebugSession {
       const doc = renderGridDocument({
         title: `TRM Lens — ${p.origin}`,
         where: runtime.describe(pos),
-        reason: this.lastStop?.text.split('\n')[0] ?? '',
+        // The stop's reason, unless it only repeats where we are (a plain step).
+        reason: this.lastStop && this.lastStop.text !== runtime.describe(pos) ? this.lastStop.text.split('\n')[0] : '',
         kind: p.kind,
         height: p.gridHeight,
         width: p.gridWidth,

@@ -65,7 +65,8 @@ export class VariableStore {
   }
 
   scopes(env: PositionEnv): DebugProtocol.Scope[] {
-    return (['x', 'y', 'z', 'halting'] as ScopeName[]).map((scope) => ({
+    // The answer first (VS Code expands the first scope at every stop), then what decides halting.
+    return (['y', 'halting', 'z', 'x'] as ScopeName[]).map((scope) => ({
       name: SCOPE_TITLES[scope],
       presentationHint: scope === 'halting' ? 'registers' : 'locals',
       variablesReference: this.handles.create({ kind: 'scope', scope, env }),

@@ -223,6 +223,21 @@ export async function waitForNotification(page, pattern, timeoutMs = 30_000) {
   throw new Error(`no notification matched /${pattern}/ within ${timeoutMs} ms; messages: ${JSON.stringify(messages)}`);
 }
 
+/**
+ * Every notification the workbench holds (toasts and the notification center), read by opening the
+ * center and closing it again: for tests that assert that NOTHING was notified.
+ */
+export async function allNotificationTexts(page) {
+  await runCommand(page, 'Notifications: Show Notifications');
+  await page
+    .locator('.notifications-center')
+    .waitFor({ state: 'visible', timeout: 10_000 })
+    .catch(() => {});
+  const messages = await notificationTexts(page);
+  await runCommand(page, 'Notifications: Hide Notifications', { tries: 3 }).catch(() => {});
+  return messages;
+}
+
 /** innerText of every element matching a workbench CSS selector. */
 export async function texts(page, selector) {
   return page.locator(selector).allInnerTexts();
@@ -272,7 +287,17 @@ export async function handleUiRequest(page, req, outDir) {
     case 'statusBar':
       return req.pattern ? waitForStatusBar(page, req.pattern, req.timeoutMs) : statusBarTexts(page);
     case 'notifications':
+      if (req.all) return allNotificationTexts(page);
       return req.pattern ? waitForNotification(page, req.pattern, req.timeoutMs) : notificationTexts(page);
+    case 'count':
+      return page.locator(req.selector).count();
+    case 'hover': {
+      await page
+        .locator(req.selector, req.text ? { hasText: req.text } : {})
+        .first()
+        .hover({ timeout: req.timeoutMs ?? 15_000 });
+      return null;
+    }
     case 'screenshot': {
       if (!/^[\w.-]+$/.test(req.name ?? ''))
         throw new Error(`screenshot name must be [A-Za-z0-9_.-]+ (got ${JSON.stringify(req.name)})`);

@@ -70,7 +70,7 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
     vscode.languages.registerCodeActionsProvider(SELECTOR, new PredictionQuickFixes(controller, judgements), {
       providedCodeActionKinds: PredictionQuickFixes.kinds,
     }),
-    vscode.commands.registerCommand(SELECT_MODEL_COMMAND, (arg?: unknown) => selectModel(arg)),
+    vscode.commands.registerCommand(SELECT_MODEL_COMMAND, (arg?: unknown) => selectModel(context.extensionPath, arg)),
     vscode.commands.registerCommand(PREDICT_COMMAND, async (uri?: unknown, index?: unknown) => {
       const doc = await docArg(uri);
       if (!doc) {

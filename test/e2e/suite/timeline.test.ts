@@ -233,12 +233,13 @@ suite('recursion timeline', () => {
       const trace = (await session.customRequest('stackTrace', { threadId: threads.threads[0].id })) as {
         stackFrames: { name: string }[];
       };
-      assert.equal(
-        trace.stackFrames[0]?.name,
-        target,
-        `top frame after the seek: ${JSON.stringify(trace.stackFrames.map((f) => f.name))}`,
+      // The Call Stack names each frame with its parent: "cycle 2 › z 3 (z_L)" under "step 2 › cycle 2".
+      assert.deepEqual(
+        trace.stackFrames.map((f) => f.name),
+        ['cycle 2 › z 3 (z_L)', 'step 2 › cycle 2', 'step 2'],
+        `frames after the seek: ${JSON.stringify(trace.stackFrames.map((f) => f.name))}`,
       );
-      await ui({ action: 'waitFor', selector: '.debug-call-stack .monaco-list-row', text: target });
+      await ui({ action: 'waitFor', selector: '.debug-call-stack .monaco-list-row', text: 'cycle 2 › z 3 (z_L)' });
       const text = await ui<string>({
         action: 'webviewText',
         waitFor: `${escapeRegExp(`stopped at ${target}`)}[^]*reached step 2`,

@@ -89,7 +89,7 @@ test('launch: traceInfo, stop on entry, frames with a source, position events', 
   const frames = await s.frames();
   assert.deepEqual(
     frames.map((f) => f.name),
-    ['step 1 › cycle 1 › z 1 (z_L)', 'step 1 › cycle 1', 'step 1'],
+    ['cycle 1 › z 1 (z_L)', 'step 1 › cycle 1', 'step 1'],
   );
   const src = frames[0].source!;
   assert.ok(src.sourceReference && src.sourceReference > 0);
@@ -108,7 +108,7 @@ test('next / stepIn / stepOut walk updates, layers, cycles and steps', async () 
   assert.equal(where(), '1:1');
   await s.stepIn();
   assert.equal(where(), '1:2:L1');
-  assert.equal((await s.frames())[0].name, 'step 1 › cycle 1 › z 3 (z_L) › layer 1');
+  assert.equal((await s.frames())[0].name, 'z 3 (z_L) › layer 1');
   await s.stepIn();
   assert.equal(where(), '1:2:L2');
   await s.stepOut(); // out of the layers: the update's output

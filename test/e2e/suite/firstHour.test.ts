@@ -1,0 +1,237 @@
+// In-editor: the first hour of a new user, driven as a person does it (keys and clicks through the
+// e2e driver). F5 on the sample CSV, with no launch.json, starts the `trm` debugger with the bundled
+// default model (the paper's recursion) and stops at the first update; the editor title offers
+// "Debug Puzzle"; the Call Stack reaches `cycle 3 › z 6` and layer 2; stepping at a normal pace with
+// the Variables view expanded raises no notification and no error the user would see; a halting
+// stop is a breakpoint, not a red "Exception has occurred"; numbers read as people read them.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { waitUntil } from '../support/shared';
+import { driverAvailable, ui } from '../support/driver';
+
+const EXTENSION_ID = 'trm-lens.trm-lens';
+const CSV = 'sudoku/generated-moderate.csv';
+
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs });
+
+suite('first hour', () => {
+  let folder: vscode.WorkspaceFolder;
+  const stops: DebugProtocol.StoppedEvent[] = [];
+  /** Error responses the adapter marked for the user (each would be a notification). */
+  const shownErrors: string[] = [];
+  let tracker: vscode.Disposable | undefined;
+  let session: vscode.DebugSession | undefined;
+  let extensionPath = '';
+
+  const nextStop = (from: number): Promise<DebugProtocol.StoppedEvent> =>
+    until(`a stop after #${from}`, () => stops[from], 120_000);
+  const frames = async (): Promise<string[]> =>
+    ((await session!.customRequest('stackTrace', { threadId: 1 })).stackFrames as DebugProtocol.StackFrame[]).map(
+      (f) => f.name,
+    );
+  const focusedFrame = (): vscode.DebugStackFrame | undefined => {
+    const item = vscode.debug.activeStackItem;
+    return item instanceof vscode.DebugStackFrame && item.session.id === session?.id ? item : undefined;
+  };
+  /** Waits until VS Code has taken in the latest stop: it focuses a frame of it (frame ids are new at every stop). */
+  const settled = async (before?: number): Promise<void> => {
+    await until('VS Code to focus a frame of the latest stop', () => {
+      const f = focusedFrame();
+      return f && f.frameId !== before ? true : undefined;
+    });
+  };
+  /** Presses a debug key once VS Code shows the stop (as a person does) and waits for the stop it causes. */
+  const press = async (key: string): Promise<DebugProtocol.StoppedEvent> => {
+    const before = focusedFrame()?.frameId;
+    const from = stops.length;
+    await ui({ action: 'press', key });
+    const stop = await nextStop(from);
+    await settled(before);
+    return stop;
+  };
+
+  /** Step Back (the toolbar's button; no default key) and wait for its stop. */
+  const stepBack = async (): Promise<DebugProtocol.StoppedEvent> => {
+    const before = focusedFrame()?.frameId;
+    const from = stops.length;
+    await vscode.commands.executeCommand('workbench.action.debug.stepBack');
+    const stop = await nextStop(from);
+    await settled(before);
+    return stop;
+  };
+
+  suiteSetup(async function () {
+    if (!driverAvailable()) this.skip();
+    const ext = vscode.extensions.getExtension<{ extensionPath: string }>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+    extensionPath = (await ext.activate()).extensionPath;
+    const ws = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(ws, 'the e2e run opens the sample workspace');
+    folder = ws;
+    tracker = vscode.debug.registerDebugAdapterTrackerFactory('trm', {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: DebugProtocol.ProtocolMessage) => {
+          if (m.type === 'event' && (m as DebugProtocol.Event).event === 'stopped')
+            stops.push(m as DebugProtocol.StoppedEvent);
+          if (m.type === 'response') {
+            const r = m as DebugProtocol.Response;
+            const err = (r.body as { error?: DebugProtocol.Message } | undefined)?.error;
+            if (!r.success && err?.showUser) shownErrors.push(`${r.command}: ${r.message}`);
+          }
+        },
+      }),
+    });
+  });
+
+  suiteTeardown(async () => {
+    tracker?.dispose();
+    if (session) {
+      const s = session;
+      const ended = new Promise<void>((resolve) => {
+        const d = vscode.debug.onDidTerminateDebugSession((t) => {
+          if (t.id === s.id) {
+            d.dispose();
+            resolve();
+          }
+        });
+      });
+      await vscode.debug.stopDebugging(s);
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 20_000))]);
+    }
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('F5 on the sample CSV with no launch.json stops at the first update, with the bundled model of the paper', async function () {
+    this.timeout(240_000);
+    // A new user's workspace: no launch.json, no checkpoint, no model setting.
+    assert.ok(!fs.existsSync(path.join(folder.uri.fsPath, '.vscode', 'launch.json')), 'no launch.json');
+    const checkpoints = await vscode.workspace.findFiles('**/{*.safetensors,step_*}', '**/node_modules/**');
+    assert.deepEqual(
+      checkpoints.map((u) => u.fsPath),
+      [],
+      'no checkpoint in the workspace',
+    );
+    assert.equal(vscode.workspace.getConfiguration('trmLens').get('model'), '');
+    const sub = vscode.debug.onDidStartDebugSession((s) => {
+      if (s.type === 'trm') session = s;
+    });
+    try {
+      await ui({ action: 'openFile', name: path.basename(CSV) });
+      // The editor title offers the debugger for a puzzle file (as mock-debug's "Debug File").
+      await ui({ action: 'waitFor', selector: '.editor-actions .action-label[aria-label^="Debug Puzzle"]' });
+      const from = stops.length;
+      await ui({ action: 'press', key: 'F5' });
+      // Which puzzle? (1-based, as in the file: puzzle 1 is on line 2 after the header)
+      await ui({ action: 'waitFor', selector: '.quick-input-widget .monaco-list-row', text: '1. line 2' });
+      await ui({ action: 'press', key: 'Enter' });
+      const entry = await nextStop(from);
+      assert.equal(entry.body.reason, 'entry');
+      const s = await until('the trm session', () => session);
+      await settled();
+      const model = path.join(extensionPath, 'media', 'models', 'sudoku', 'model.safetensors');
+      assert.equal(s.configuration.checkpoint, model, 'the bundled default model');
+      assert.equal(s.configuration.index, 0);
+      assert.deepEqual(await frames(), ['cycle 1 › z 1 (z_L)', 'step 1 › cycle 1', 'step 1']);
+      await ui({
+        action: 'waitFor',
+        selector: '.debug-call-stack .monaco-list-row',
+        text: 'cycle 1 › z 1 (z_L)',
+      });
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  test("the default model's Call Stack reaches cycle 3 › z 6 and layer 2 (42 layer applications per step)", async function () {
+    this.timeout(240_000);
+    assert.ok(session, 'the previous test started a session');
+    const bp = new vscode.FunctionBreakpoint('cycle 3 update 6');
+    vscode.debug.addBreakpoints([bp]);
+    try {
+      const stop = await press('F5'); // Continue
+      assert.equal(stop.body.reason, 'function breakpoint');
+      assert.deepEqual(await frames(), ['cycle 3 › z 6 (z_L)', 'step 1 › cycle 3', 'step 1']);
+      await press('F10'); // Step Over: the y revision that ends cycle 3
+      assert.equal((await frames())[0], 'cycle 3 › y (z_H)');
+    } finally {
+      vscode.debug.removeBreakpoints([bp]);
+    }
+    // Back to z 6 and into its two layers.
+    await stepBack();
+    assert.equal((await frames())[0], 'cycle 3 › z 6 (z_L)');
+    await stepBack();
+    assert.equal((await frames())[0], 'cycle 3 › z 5 (z_L)');
+    await press('F11'); // Step Into: the first layer of the next update
+    assert.equal((await frames())[0], 'z 6 (z_L) › layer 1');
+    await press('F10');
+    const names = await frames();
+    assert.equal(names[0], 'z 6 (z_L) › layer 2');
+    await ui({
+      action: 'waitFor',
+      selector: '.debug-call-stack .monaco-list-row',
+      text: 'z 6 (z_L) › layer 2',
+    });
+  });
+
+  test('stepping at a normal pace with the Variables view expanded raises no notification', async function () {
+    this.timeout(240_000);
+    assert.ok(session, 'a session is running');
+    await vscode.commands.executeCommand('workbench.view.debug');
+    const variableRows = (): Promise<string[]> =>
+      ui<string[]>({ action: 'texts', selector: '.debug-variables .monaco-list-row' });
+    // VS Code opens the first scope (y, the answer) by itself; fold it so halting is in view, open halting.
+    if ((await variableRows()).some((r) => /^\s*row 1\b/.test(r)))
+      await ui({ action: 'click', selector: '.debug-variables .monaco-list-row:has-text("y = z_H — answer")' });
+    await ui({ action: 'click', selector: '.debug-variables .monaco-list-row:has-text("halting (q_head)")' });
+    await ui({ action: 'waitFor', selector: '.debug-variables .monaco-list-row', text: 'p_halt' });
+    // Numbers as people read them: q values to 3 decimals, probabilities as percentages.
+    const rows = await variableRows();
+    const q = rows.find((r) => /^\s*q_halt/.test(r));
+    assert.match(q ?? '', /q_halt\s*=?\s*-?\d+\.\d{3}(?!\d)/, `q_halt row: ${q}`);
+    const p = rows.find((r) => /^\s*p_halt/.test(r));
+    assert.match(p ?? '', /\d+\.\d %|[<>] \d+\.\d %/, `p_halt row: ${p}`);
+    const errorsBefore = shownErrors.length;
+    // 24 steps, each pressed as soon as VS Code shows the previous stop, without waiting for the
+    // Variables view: its requests about the stop just left are normal traffic and must stay quiet.
+    for (let i = 0; i < 24; i++) await press('F10');
+    assert.deepEqual(shownErrors.slice(errorsBefore), [], 'no error response meant for the user');
+    const notes = await ui<string[]>({ action: 'notifications', all: true });
+    assert.deepEqual(
+      notes.filter((n) => /not valid|is running|frame \d+|reference \d+|TRM/i.test(n)),
+      [],
+      `notifications: ${JSON.stringify(notes)}`,
+    );
+  });
+
+  test('a halting stop is a breakpoint that says why, not a red "Exception has occurred"', async function () {
+    this.timeout(240_000);
+    assert.ok(session, 'a session is running');
+    // Tick "Halting decision" in the Breakpoints view, as a person does.
+    await ui({
+      action: 'click',
+      selector:
+        '.debug-breakpoints .monaco-list-row:has-text("Halting decision") :is(.monaco-checkbox, .monaco-custom-toggle, input[type=checkbox])',
+    });
+    const stop = await press('F5');
+    assert.equal(stop.body.reason, 'breakpoint');
+    assert.equal(stop.body.description, 'Paused on halting decision');
+    assert.match(
+      stop.body.text ?? '',
+      /^Paused on halting decision: q_halt = \d+\.\d{3} > 0 at step \d+, answer \d+\/81 correct/,
+    );
+    await ui({ action: 'waitFor', selector: '.pane-header', text: 'Paused on halting decision' });
+    assert.equal(await ui<number>({ action: 'count', selector: '.exception-widget' }), 0, 'no exception widget');
+    const texts = await ui<string[]>({ action: 'texts', selector: '.monaco-workbench' });
+    assert.ok(!/Exception has occurred/.test(texts.join('\n')), 'no "Exception has occurred" anywhere');
+    await ui({ action: 'screenshot', name: 'first-hour-halting' });
+    await ui({
+      action: 'click',
+      selector:
+        '.debug-breakpoints .monaco-list-row:has-text("Halting decision") :is(.monaco-checkbox, .monaco-custom-toggle, input[type=checkbox])',
+    });
+  });
+});
