@@ -88,11 +88,15 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
   );
   let trace;
   try {
-    trace = createPuzzleTrace(model, {
-      inputs: puzzle.inputs,
-      puzzleIdentifier: puzzle.puzzleIdentifier,
-      labels: puzzle.labels,
-    });
+    // Keep the recorded updates of as many steps as fit in 64 MB (at least 2): the timeline asks for
+    // cells of several steps at once, and re-running a step per request made it crawl.
+    const perStep = model.derived.updatesPerStep * model.derived.totalSeqLen * config.hidden_size * 4;
+    const cachedSteps = Math.max(2, Math.min(config.halt_max_steps, Math.floor((64 * 1024 * 1024) / perStep)));
+    trace = createPuzzleTrace(
+      model,
+      { inputs: puzzle.inputs, puzzleIdentifier: puzzle.puzzleIdentifier, labels: puzzle.labels },
+      { cachedSteps },
+    );
   } catch (e) {
     model.dispose();
     throw e;

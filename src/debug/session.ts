@@ -325,6 +325,9 @@ export class TrmDebugSession extends DebugSession {
       ...(e.puzzle.labels ? { labels: Array.from(e.puzzle.labels) } : {}),
       checkpoint: args.checkpoint,
       backend: e.backend,
+      origin: e.puzzle.origin,
+      modelName: modelName(e.checkpoint, args.cwd),
+      backendSkipped: [...(e.backendSkipped ?? [])],
     };
   }
 
@@ -773,7 +776,7 @@ export class TrmDebugSession extends DebugSession {
       this.fail(
         response,
         ERR.args,
-        `${TRM_REQUEST_HEATMAP}: invalid arguments ${JSON.stringify(args)}; expected {step >= 1, ordinal >= 0, layer?, tensor: 'y'|'z', view: 'norm'|'channel'|'pca', channel?}`,
+        `${TRM_REQUEST_HEATMAP}: invalid arguments ${JSON.stringify(args)}; expected {step >= 1, ordinal >= 0, layer?, tensor: 'y'|'z', view: 'delta'|'norm'|'channel'|'pca', channel?}`,
       );
       return;
     }
@@ -803,6 +806,14 @@ export class TrmDebugSession extends DebugSession {
         if (problem) throw new ExpressionError(problem);
         const env = await runtime.envAt(pos);
         const state = args.tensor === 'y' ? env.state.y : env.state.z;
+        if (args.view === 'delta') {
+          const before = await this.stateBefore(runtime, pos);
+          const prev = args.tensor === 'y' ? before.y : before.z;
+          const d = new Float32Array(state.length);
+          for (let i = 0; i < d.length; i++) d[i] = state[i] - prev[i];
+          const v = stateView(d, d.length / D, D, 'norm');
+          return { values: Array.from(v.values), min: v.min, max: v.max };
+        }
         const v = stateView(state, state.length / D, D, args.view, args.channel);
         return { values: Array.from(v.values), min: v.min, max: v.max };
       });
@@ -815,6 +826,17 @@ export class TrmDebugSession extends DebugSession {
         `${TRM_REQUEST_HEATMAP}: ${(e as Error).message}`,
       );
     }
+  }
+
+  /**
+   * The state just before `pos`: the previous layer inside an update, else the previous update (the
+   * previous step's end, or the initial state H_init / L_init before step 1). Call inside exclusive().
+   */
+  private async stateBefore(runtime: TrmRuntime, pos: Position): Promise<{ y: Float32Array; z: Float32Array }> {
+    if (pos.layer !== undefined && pos.layer > 1) return (await runtime.envAt({ ...pos, layer: pos.layer - 1 })).state;
+    if (pos.ordinal > 0) return (await runtime.envAt({ step: pos.step, ordinal: pos.ordinal - 1 })).state;
+    if (pos.step > 1) return (await runtime.envAt({ step: pos.step - 1, ordinal: runtime.U - 1 })).state;
+    return runtime.engine.trace.initialState();
   }
 
   private async trajectory(response: DebugProtocol.Response, args: unknown): Promise<void> {

@@ -40,6 +40,12 @@ export interface TrmTraceInfo {
   labels?: number[]; // [S] (0 = ignored)
   checkpoint: string;
   backend: string;
+  /** Where the puzzle comes from, for people: "sudoku/sample.csv · puzzle 1 (line 2)". */
+  origin?: string;
+  /** The model for people: "sudoku (bundled)", a workspace-relative path. */
+  modelName?: string;
+  /** Why faster backends were skipped: details for a tooltip. */
+  backendSkipped?: string[];
 }
 
 export interface TrmSeekArgs {
@@ -67,7 +73,8 @@ export interface TrmStepSummary {
   nonFinite: boolean;
 }
 
-export type TrmHeatmapView = 'norm' | 'channel' | 'pca';
+/** 'delta': per position, the L2 norm of the change made by this update (or layer): ‖s_t − s_{t−1}‖. */
+export type TrmHeatmapView = 'norm' | 'channel' | 'pca' | 'delta';
 export interface TrmHeatmapArgs {
   step: number;
   ordinal: number;
@@ -116,7 +123,7 @@ export function isTrmHeatmapArgs(v: unknown): v is TrmHeatmapArgs {
     isInt(v.ordinal) &&
     v.ordinal >= 0 &&
     (v.tensor === 'y' || v.tensor === 'z') &&
-    (v.view === 'norm' || v.view === 'channel' || v.view === 'pca') &&
+    (v.view === 'norm' || v.view === 'channel' || v.view === 'pca' || v.view === 'delta') &&
     (v.channel === undefined || (isInt(v.channel) && v.channel >= 0)) &&
     (v.layer === undefined || (isInt(v.layer) && v.layer >= 1))
   );

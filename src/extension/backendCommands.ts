@@ -26,9 +26,13 @@ export function backendStatusText(info: BackendInfo): string {
   return `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
 }
 
-/** One line for a notification: what runs, then every skipped candidate with its reason. */
+/**
+ * One short line for a notification: what runs, and which faster candidates were skipped by name.
+ * Why (with every folder looked in) is in the status bar item's tooltip.
+ */
 export function backendSummary(info: BackendInfo): string {
-  const skipped = info.fallbackReasons.length ? ` Skipped: ${info.fallbackReasons.join('; ')}.` : '';
+  const names = info.fallbackReasons.map((r) => /^[\w@./-]+/.exec(r)?.[0] ?? r);
+  const skipped = names.length ? ` Not used: ${names.join(', ')} (hover the status bar item for why).` : '';
   return `TRM compute backend: ${info.description}.${skipped}`;
 }
 

@@ -10,7 +10,8 @@ export const TIMELINE_PROTOCOL_VERSION = 1;
 export const TIMELINE_VIEW_TYPE = 'trmLens.timeline';
 
 export type TensorName = 'y' | 'z'; // y = z_H (answer state), z = z_L (latent reasoning)
-export type HeatmapView = 'norm' | 'channel' | 'pca';
+/** 'delta': per position, ‖s_t − s_{t−1}‖, how far this update moved the state (drawn on a log scale). */
+export type HeatmapView = 'delta' | 'norm' | 'channel' | 'pca';
 export type DiffMode = 'none' | 'previous' | 'label';
 export type Granularity = 'update' | 'layer'; // a column per network call, or per layer inside it
 export type ThemeKind = 'light' | 'dark' | 'highContrast' | 'highContrastLight';
@@ -36,6 +37,12 @@ export interface TraceInfo {
   labels?: Int32Array; // [S], 0 = ignored
   checkpoint: string;
   backend: string;
+  /** For people: where the puzzle comes from ("sudoku/sample.csv · puzzle 1 (line 2)"). */
+  origin?: string;
+  /** For people: the model ("sudoku (bundled)", a workspace-relative path); `checkpoint` is the full path. */
+  modelName?: string;
+  /** Why faster backends were skipped (a tooltip's details). */
+  backendSkipped?: string[];
 }
 
 /** Where the debug session is stopped; `ordinal` = 0-based update index in the step (0..T*(n+1)-1). */
@@ -249,6 +256,15 @@ export const checks = {
   optional(c: Check): Check {
     return (v, p) => (v === undefined ? undefined : c(v, p));
   },
+  /** A list of at most `maxItems` strings of at most `maxLen` chars. */
+  strings(maxItems: number, maxLen = 100_000): Check {
+    return (v, p) => {
+      if (!Array.isArray(v)) return `${p}: expected an array of strings, got ${show(v)}`;
+      if (v.length > maxItems) return `${p}: more than ${maxItems} items`;
+      const bad = v.findIndex((x) => typeof x !== 'string' || x.length > maxLen);
+      return bad < 0 ? undefined : `${p}[${bad}]: expected a string (≤ ${maxLen} chars), got ${show(v[bad])}`;
+    };
+  },
   nullable(c: Check): Check {
     return (v, p) => (v === null ? undefined : c(v, p));
   },
@@ -275,7 +291,7 @@ export const checks = {
 const c = checks;
 
 const tensorCheck = c.literal<TensorName>('y', 'z');
-const viewCheck = c.literal<HeatmapView>('norm', 'channel', 'pca');
+const viewCheck = c.literal<HeatmapView>('delta', 'norm', 'channel', 'pca');
 const themeCheck = c.literal<ThemeKind>('light', 'dark', 'highContrast', 'highContrastLight');
 const idCheck = c.int(0);
 const stepCheck = c.int(1, 1_000_000);
@@ -303,6 +319,9 @@ export const traceInfoCheck: Check = c.object(
     labels: c.optional(c.typed('Int32Array')),
     checkpoint: c.str(),
     backend: c.str(1000),
+    origin: c.optional(c.str(2000)),
+    modelName: c.optional(c.str(2000)),
+    backendSkipped: c.optional(c.strings(16, 2000)),
   },
   (o, p) => {
     const seqLen = o.seqLen as number;
@@ -475,7 +494,9 @@ export const isPosition = guard<Position>(positionCheck);
 export const isViewState = guard<ViewState>(viewStateCheck);
 export const isStepSummary = guard<StepSummary>(stepSummaryCheck);
 
-export const DEFAULT_VIEW: ViewState = { tensor: 'z', view: 'norm', channel: 0, diff: 'none', granularity: 'update' };
+// The change each update makes shows where the recursion still works; the norm itself is flat
+// (RMS-normalised states have ‖·‖ = √D at every position).
+export const DEFAULT_VIEW: ViewState = { tensor: 'z', view: 'delta', channel: 0, diff: 'none', granularity: 'update' };
 export const NO_SESSION_NOTICE = 'No TRM debug session — press F5 on a dataset';
 
 /** True for the messages that answer a request id. */

@@ -230,7 +230,9 @@ function readme(r: DemoResults, recipeName: DemoRecipeName, c: TrmConfig, step: 
     '',
     `Cell accuracy counts all 81 cells, givens included (as the official metric does). Mean first step with q_halt > 0`,
     `on the held-out set: ${h.mean_steps.toFixed(2)} of ${c.halt_max_steps}. ${r.revising} of ${h.count} held-out puzzles change their answer between`,
-    `supervision steps (on average ${r.meanRevised.toFixed(1)} cell changes per puzzle over the episode): the model visibly revises its answers.`,
+    `supervision steps (on average ${r.meanRevised.toFixed(1)} cell changes per puzzle over the episode)${r.revising >= 0.1 * h.count ? ': the model visibly revises its answers' : ''}.`,
+    `Inside every step the answer y is revised ${c.H_cycles} times (once per cycle): step to the debugger's`,
+    '`cycle k › y (z_H)` frames, or look at the y columns of the timeline, to see each revision.',
     `Supervision step at which held-out puzzles were first entirely right: ${Object.entries(r.firstCorrect)
       .map(([k, v]) => `${k === 'never' ? 'never' : `step ${k}`}: ${v}`)
       .join(', ')}.`,

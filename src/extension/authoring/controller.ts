@@ -15,6 +15,7 @@ import type { ModelInfo } from '../../engine/authoring/predictEngine';
 import { type DocState, DatasetDocuments, type ModelContext, isCandidate } from './documents';
 import { type ModelChoice, chooseModel } from './modelSource';
 import { PredictWorkerClient } from './workerClient';
+import { modelLabel } from '../names';
 
 /** Lines above and below the visible range whose puzzles are predicted too (smooth scrolling). */
 const MARGIN_LINES = 40;
@@ -147,6 +148,9 @@ export class AuthoringController implements vscode.Disposable {
       const stat = fs.statSync(choice.checkpoint);
       this.modelCtx = {
         key: `${choice.checkpoint}\0${stat.size}\0${stat.mtimeMs}`,
+        task: info.task,
+        seqLen: info.seqLen,
+        label: modelLabel(this.extensionPath, choice.checkpoint),
         numPuzzleIdentifiers: info.numPuzzleIdentifiers,
         identifierNames,
         identifierMode: this.identifierMode(),

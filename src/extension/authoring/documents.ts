@@ -11,6 +11,7 @@ import {
   type LocatedGrid,
   type LocatedPuzzle,
   type SolutionGrids,
+  type TaskKind,
   locateDataset,
   solutionsFileFor,
 } from '../../engine/authoring/locate';
@@ -19,6 +20,11 @@ import { type PredictRequest, requestFor } from '../../engine/authoring/puzzleSp
 /** The loaded model facts the requests depend on. */
 export interface ModelContext {
   key: string;
+  /** What the model was trained on (from its vocabulary), and its name for people. */
+  task: TaskKind | 'unknown';
+  /** S; 0 = any length. */
+  seqLen: number;
+  label: string;
   numPuzzleIdentifiers: number;
   identifierNames?: readonly string[];
   identifierMode: IdentifierMode;
@@ -40,6 +46,13 @@ export interface DocState {
   changed: Set<number>;
   /** Expected outputs from the sibling solutions file (challenges files only). */
   solutions?: SolutionGrids;
+  /** That solutions file and the text its grids' offsets refer to (for diagnostics on its cells). */
+  solutionsFile?: { file: string; text: string };
+  /**
+   * Set when the loaded model cannot run this file's puzzles at all (the Sudoku model on ARC tasks):
+   * said once for the file, and nothing is predicted.
+   */
+  mismatch?: string;
 }
 
 /** Only JSON documents on disk or untitled are considered; others are ignored cheaply. */
@@ -95,7 +108,9 @@ export class DatasetDocuments {
       st.status = 'ok';
       st.invalid = undefined;
       st.located = r.doc;
-      st.solutions = r.doc.kind === 'arc-challenges' ? readSolutions(doc.uri) : undefined;
+      const sol = r.doc.kind === 'arc-challenges' ? readSolutions(doc.uri) : undefined;
+      st.solutions = sol?.grids;
+      st.solutionsFile = sol ? { file: sol.file, text: sol.text } : undefined;
       this.computeRequests(st, prev?.requests ?? []);
     }
     this.states.set(k, st);
@@ -112,7 +127,13 @@ export class DatasetDocuments {
     const beforeKeys = new Set(before.map((r) => r?.key));
     st.identifiers = new Map();
     st.changed = new Set();
+    st.mismatch = undefined;
     if (!m || !st.located) {
+      st.requests = [];
+      return;
+    }
+    st.mismatch = mismatchOf(st.located.puzzles, m);
+    if (st.mismatch) {
       st.requests = [];
       return;
     }
@@ -136,6 +157,22 @@ export class DatasetDocuments {
   }
 }
 
+const TASK_WORDS: Record<TaskKind, { one: string; many: string }> = {
+  sudoku: { one: '9×9 Sudoku puzzles', many: 'Sudoku puzzles' },
+  maze: { one: 'mazes', many: 'mazes' },
+  arc: { one: 'ARC tasks', many: 'ARC tasks' },
+};
+
+/** Why the model cannot run any puzzle of the file (its task differs), in one sentence; undefined when it can. */
+export function mismatchOf(
+  puzzles: readonly LocatedPuzzle[],
+  m: Pick<ModelContext, 'task' | 'label'>,
+): string | undefined {
+  const kind = puzzles.find((p) => !p.problem)?.kind;
+  if (!kind || m.task === 'unknown' || m.task === kind) return undefined;
+  return `no model for ${TASK_WORDS[kind].many} here: the model ${m.label} solves ${TASK_WORDS[m.task].one}. Choose one with "TRM: Select Model".`;
+}
+
 /** The expected output of a puzzle: its own label, or (challenges files) the solutions file's grid. */
 export function labelOf(st: DocState, p: LocatedPuzzle): { grid: LocatedGrid; inThisFile: boolean } | undefined {
   if (p.label && !p.labelProblem) return { grid: p.label, inThisFile: true };
@@ -147,7 +184,7 @@ export function labelOf(st: DocState, p: LocatedPuzzle): { grid: LocatedGrid; in
 }
 
 /** The sibling `<prefix>_solutions.json` of a challenges file, from an open editor or the disk. */
-function readSolutions(uri: vscode.Uri): SolutionGrids | undefined {
+function readSolutions(uri: vscode.Uri): { grids: SolutionGrids; file: string; text: string } | undefined {
   const file = solutionsFileFor(uri.fsPath);
   if (!file) return undefined;
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
@@ -158,5 +195,7 @@ function readSolutions(uri: vscode.Uri): SolutionGrids | undefined {
     return undefined;
   }
   const r = locateDataset(text, file);
-  return r.status === 'ok' && r.doc.kind === 'arc-solutions' ? r.doc.solutions : undefined;
+  return r.status === 'ok' && r.doc.kind === 'arc-solutions' && r.doc.solutions
+    ? { grids: r.doc.solutions, file, text }
+    : undefined;
 }

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readPuzzleFile, type PuzzleExample } from '../../engine/data/puzzleFile';
 import { decodeSudoku } from '../../engine/tasks/sudoku';
-import { DEFAULT_MODEL, bundledModelOf, bundledModelPath } from '../bundledModels';
+import { DEFAULT_MODEL, bundledModelPath } from '../bundledModels';
+import { modelLabel, shortPath } from '../names';
 import { fitProblem, readModelTask } from '../modelFit';
 import { SELECT_MODEL_COMMAND } from '../authoring/statusBar';
 
@@ -23,15 +24,6 @@ const SELECT_MODEL = 'Select Model…';
 
 export function isDatasetFile(file: string): boolean {
   return DATASET_EXTENSIONS.includes(path.extname(file).toLowerCase());
-}
-
-/** A path as the user sees it in the workspace ("sudoku/sample.csv"); absolute outside it. */
-export const shortPath = (file: string): string => vscode.workspace.asRelativePath(file, false);
-
-/** "sudoku (bundled)", or the model file relative to the workspace. */
-export function modelLabel(extensionPath: string, checkpoint: string): string {
-  const b = bundledModelOf(extensionPath, checkpoint);
-  return b ? `${b.name} (bundled)` : shortPath(checkpoint);
 }
 
 function settingModel(): string | undefined {

@@ -24,5 +24,5 @@ export function looksLikePuzzleFile(file: string, text: string): boolean {
   // source,question,answer,rating (Sudoku or maze CSV): a question column in the header.
   if (/(^|,)\s*question\s*(,|$)/i.test(first)) return lines.length > 1;
   // 81-character Sudoku lines, or tdoku's "<puzzle>:<solution>" test lines.
-  return /^[.0-9]{81}(:[.0-9]{81})?\b/.test(first);
+  return /^[.0-9]{81}(:[.0-9]{81})?(\s|$)/.test(first);
 }

@@ -11,8 +11,8 @@ import {
   TrmDynamicConfigurationProvider,
   fileConfiguration,
   isDatasetFile,
-  shortPath,
 } from './configurationProvider';
+import { shortPath } from '../names';
 import { looksLikePuzzleFile } from './puzzleSniff';
 
 export const TRM_DEBUG_TYPE = 'trm';

@@ -62,6 +62,9 @@ const traceInfoDap = c.object(
     labels: c.optional(numbers('int')),
     checkpoint: c.str(),
     backend: c.str(1000),
+    origin: c.optional(c.str(2000)),
+    modelName: c.optional(c.str(2000)),
+    backendSkipped: c.optional(c.strings(16, 2000)),
   },
   (o, p) => {
     const s = o.seqLen as number;
@@ -98,6 +101,9 @@ export function traceInfoFromDap(body: unknown, session: { id: string; name: str
     backend: o.backend as string,
   };
   if (o.labels !== undefined) info.labels = toInt32(o.labels);
+  if (o.origin !== undefined) info.origin = o.origin as string;
+  if (o.modelName !== undefined) info.modelName = o.modelName as string;
+  if (o.backendSkipped !== undefined) info.backendSkipped = o.backendSkipped as string[];
   return info;
 }
 

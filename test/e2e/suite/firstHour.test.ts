@@ -14,6 +14,25 @@ import { driverAvailable, ui } from '../support/driver';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
 const CSV = 'sudoku/generated-moderate.csv';
+/** Fraction across a row's cell canvas at the centre of update column `col` (9 px cells, 1 px gaps, 21 columns). */
+const columnFraction = (col: number): number => (col * 10 + 4.5) / (21 * 10 - 1);
+
+async function useTheme(theme: string, kind: vscode.ColorThemeKind): Promise<void> {
+  if (vscode.window.activeColorTheme.kind === kind) return;
+  const changed = new Promise<void>((resolve) => {
+    const sub = vscode.window.onDidChangeActiveColorTheme((t) => {
+      if (t.kind === kind) {
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+  await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+  await Promise.race([
+    changed,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`theme "${theme}" was not applied in 20 s`)), 20_000)),
+  ]);
+}
 
 const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
   waitUntil(what, probe, { timeoutMs });
@@ -103,6 +122,9 @@ suite('first hour', () => {
       await Promise.race([ended, new Promise((r) => setTimeout(r, 20_000))]);
     }
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace
+      .getConfiguration('workbench')
+      .update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
   });
 
   test('F5 on the sample CSV with no launch.json stops at the first update, with the bundled model of the paper', async function () {
@@ -183,9 +205,13 @@ suite('first hour', () => {
     await vscode.commands.executeCommand('workbench.view.debug');
     const variableRows = (): Promise<string[]> =>
       ui<string[]>({ action: 'texts', selector: '.debug-variables .monaco-list-row' });
-    // VS Code opens the first scope (y, the answer) by itself; fold it so halting is in view, open halting.
-    if ((await variableRows()).some((r) => /^\s*row 1\b/.test(r)))
-      await ui({ action: 'click', selector: '.debug-variables .monaco-list-row:has-text("y = z_H — answer")' });
+    // VS Code opens the first scope (y, the answer) by itself: once its rows are there, fold it so
+    // halting is in view, and open halting.
+    await ui({ action: 'waitFor', selector: '.debug-variables .monaco-list-row', text: 'row 9' });
+    await ui({ action: 'click', selector: '.debug-variables .monaco-list-row:has-text("y = z_H — answer")' });
+    await until('y to fold', async () =>
+      (await variableRows()).some((r) => /^\s*row 1\b/.test(r)) ? undefined : true,
+    );
     await ui({ action: 'click', selector: '.debug-variables .monaco-list-row:has-text("halting (q_head)")' });
     await ui({ action: 'waitFor', selector: '.debug-variables .monaco-list-row', text: 'p_halt' });
     // Numbers as people read them: q values to 3 decimals, probabilities as percentages.
@@ -233,5 +259,89 @@ suite('first hour', () => {
       selector:
         '.debug-breakpoints .monaco-list-row:has-text("Halting decision") :is(.monaco-checkbox, .monaco-custom-toggle, input[type=checkbox])',
     });
+  });
+
+  test('the timeline opens wide beside the debugger: its default heatmap shows structure, its header names the file and model, Play says why it stops', async function () {
+    this.timeout(300_000);
+    assert.ok(session, 'a session is stopped');
+    await ui({ action: 'runCommand', title: 'TRM: Show Recursion Timeline' });
+    const text = await ui<string>({ action: 'webviewText', waitFor: 'stopped at step \\d+ › cycle 3 › y \\(z_H\\)' });
+    // Header: the file (workspace-relative) and the model by name, no absolute paths.
+    assert.match(text, /generated-moderate\.csv · puzzle 1 \(line 2\)/);
+    assert.match(text, /model sudoku \(bundled\) · T = H_cycles 3 × \(n = L_cycles 6 \+ 1\) updates × L_layers 2/);
+    assert.ok(
+      !text.includes(extensionPath) && !text.includes(folder.uri.fsPath),
+      `no absolute path: ${text.slice(0, 600)}`,
+    );
+    // The answer's caption says what the drawing encodes.
+    assert.match(text, /dim digits: givens · tinted cells: low confidence/);
+    // The timeline got most of the editor area, not a narrow half.
+    const widths = async (): Promise<number[]> =>
+      (await ui<({ width: number } | null)[]>({ action: 'boxes', selector: '.editor-group-container' }))
+        .filter((b): b is { width: number } => b !== null && b.width > 0)
+        .map((b) => b.width);
+    await until('the timeline to get most of the width', async () => {
+      const w = await widths();
+      return w.length === 2 && Math.max(...w) / (w[0] + w[1]) > 0.6 ? true : undefined;
+    }).catch(async (e: Error) => {
+      throw new Error(`${e.message}: editor group widths ${JSON.stringify(await widths())}`);
+    });
+    // The default view (how far each update moved each cell's z, log scale) is not one flat colour:
+    // step 1's fourth z update (the first moves every cell away from the shared L_init by about the
+    // same amount), one of cycle 2, and one of step 2 each show several colours.
+    const colours = async (step: number, col: number): Promise<number> =>
+      ui<number>({
+        action: 'canvasColors',
+        selector: `.tl-row[data-step="${step}"] canvas.tl-cells`,
+        x: col * 10,
+        y: 0,
+        w: 9,
+        h: 9,
+      });
+    const first = await until(
+      'step 1 to be painted',
+      async () => ((await colours(1, 3)) > 3 ? true : undefined),
+      60_000,
+    );
+    assert.ok(first);
+    assert.ok((await colours(1, 8)) > 3, 'a z update of cycle 2 shows structure too');
+    assert.ok((await colours(2, 3)) > 1, 'later, smaller changes still show where they happen');
+    // Play from the last step run so far stops at once and says why.
+    await ui({ action: 'webviewClick', selector: '#tl-play' });
+    const note = await ui<string>({ action: 'webviewText', selector: '.tl-play-note', waitFor: 'Play stopped' });
+    assert.match(note, /step \d+ is the last step run so far\. Step on in the debugger/);
+
+    // README screenshots from the real UI: the debugger beside the timeline, dark then light. The
+    // cursor goes to step 1 (a click seeks the session: Call Stack and grid follow), where the answer is
+    // still being revised.
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    const from = stops.length;
+    await ui({
+      action: 'webviewClick',
+      selector: '.tl-row[data-step="1"] canvas.tl-cells',
+      fx: columnFraction(13),
+      fy: 0.5,
+    });
+    await nextStop(from);
+    await ui({ action: 'webviewText', waitFor: 'stopped at step 1 › cycle 2 › y \\(z_H\\)' });
+    await ui({ action: 'webviewSelect', selector: '#tl-diff', value: 'label' });
+    await useTheme('Default Dark Modern', vscode.ColorThemeKind.Dark);
+    await until('the heatmaps of step 1 in the dark palette', async () =>
+      (await colours(1, 12)) > 1 ? true : undefined,
+    );
+    const dark = await ui<string>({ action: 'screenshot', name: 'readme-timeline-dark' });
+    await useTheme('Default Light Modern', vscode.ColorThemeKind.Light);
+    await until('the heatmaps of step 1 in the light palette', async () =>
+      (await colours(1, 12)) > 1 ? true : undefined,
+    );
+    const light = await ui<string>({ action: 'screenshot', name: 'readme-timeline-light' });
+    await ui({ action: 'webviewSelect', selector: '#tl-diff', value: 'none' });
+    await useTheme('Default Dark Modern', vscode.ColorThemeKind.Dark);
+    const dest = process.env.TRM_SCREENSHOTS_DIR;
+    if (dest) {
+      fs.mkdirSync(dest, { recursive: true });
+      fs.copyFileSync(dark, path.join(dest, 'timeline-dark.png'));
+      fs.copyFileSync(light, path.join(dest, 'timeline-light.png'));
+    }
   });
 });

@@ -5,8 +5,8 @@
 // cursor, and a click on a timeline cell seeks the session (the adapter's stack trace and the Call
 // Stack view follow). Webview DOM text, canvas pixels and clicks go through the e2e driver's UI
 // handshake. Screenshots of the real UI in a dark and a light theme land in the run's output folder
-// as timeline-dark.png / timeline-light.png; with TRM_SCREENSHOTS_DIR set (e.g. to media/screenshots)
-// they are also copied there for the README.
+// as timeline-dark.png / timeline-light.png (the README's come from firstHour.test.ts, which runs the
+// bundled model).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -287,13 +287,9 @@ suite('recursion timeline', () => {
       await ui({ action: 'webviewText', waitFor: escapeRegExp(`stopped at ${target}`) });
       const lightShot = await ui<string>({ action: 'screenshot', name: 'timeline-light' });
       assert.notDeepEqual(darkPx.slice(0, 3), [0, 0, 0]);
-      const dest = process.env.TRM_SCREENSHOTS_DIR;
-      if (dest) {
-        fs.mkdirSync(dest, { recursive: true });
-        fs.copyFileSync(darkShot, path.join(dest, 'timeline-dark.png'));
-        fs.copyFileSync(lightShot, path.join(dest, 'timeline-light.png'));
-      }
-      await ui({ action: 'webviewSelect', selector: '#tl-view', value: 'norm' }); // the saved view is per panel: leave the default
+      // (The README's timeline screenshots come from firstHour.test.ts, with the bundled model.)
+      assert.ok(fs.existsSync(darkShot) && fs.existsSync(lightShot));
+      await ui({ action: 'webviewSelect', selector: '#tl-view', value: 'delta' }); // the saved view is per panel: leave the default
       assert.deepEqual((await state()).webviewErrors, []);
     } finally {
       await vscode.workspace

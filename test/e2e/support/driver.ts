@@ -13,7 +13,9 @@ import * as path from 'node:path';
  * need not know which panels are open; `index` picks the index-th visible webview instead.
  * `notifications` opens the notification center when no toast matches, and closes it again; with
  * `all` it returns every notification held (center opened and closed), for "nothing was notified".
- * `count` is the number of workbench elements matching a selector; `hover` moves the mouse onto one.
+ * `count` is the number of workbench elements matching a selector; `hover` moves the mouse onto one;
+ * `boxes` their bounding boxes (CSS pixels, null when not rendered); `canvasColors` the number of
+ * distinct colours in a webview canvas region.
  */
 export type UiRequest =
   | { action: 'runCommand'; title: string }
@@ -30,6 +32,8 @@ export type UiRequest =
   | { action: 'statusBar'; pattern?: string; timeoutMs?: number }
   | { action: 'notifications'; pattern?: string; timeoutMs?: number; all?: boolean }
   | { action: 'count'; selector: string }
+  | { action: 'boxes'; selector: string }
+  | { action: 'canvasColors'; selector: string; x?: number; y?: number; w?: number; h?: number; index?: number }
   | { action: 'hover'; selector: string; text?: string; timeoutMs?: number }
   | { action: 'screenshot'; name: string };
 

@@ -175,8 +175,9 @@ describe('timeline webview in Chromium', () => {
     assert.match(await page.locator('.tl-row[data-step="3"] .tl-rowlabel').innerText(), /step 3\s*q 0\.5\s*⚑\s*●/);
     assert.match(await page.locator('.tl-answer-text').innerText(), /step 3 · 81\/81 labelled cells right ✓ solved/);
     assert.match((await page.locator('.tl-answer-canvas').getAttribute('aria-label')) ?? '', /483921657\n967345821/);
-    // Heatmap pixels: grid column 0 has norm 0 (background), column 8 has norm 5 = the top of the fixed
-    // [0, 5] domain (positive colour). The 1000s in the puzzle prefix must have been dropped.
+    // Heatmap pixels of the default view (the change of each update, log scale): grid column 0 moved
+    // 1e-3 (the bottom of the fixed [1e-3, 10] domain: background), column 8 moved 10 (the top:
+    // positive colour). The 1000s in the puzzle prefix must have been dropped.
     const dark = THEMES.dark.vars;
     const cells = '.tl-row[data-step="3"] canvas.tl-cells';
     assert.deepEqual(await pixel(page, cells, 0, 0), hex(dark['--vscode-editor-background']));
