@@ -44,9 +44,11 @@ export class DashboardApp {
     this.conn = new DashboardConnection(api, (m) => this.onMessage(m));
     const request = (): void => this.schedule();
     this.charts = CHARTS.map((spec) => new LineChart(spec, this.model, request));
-    const saved = this.conn.savedState() as { log?: Record<string, boolean> } | undefined;
+    const saved = this.conn.savedState() as
+      { log?: Record<string, boolean>; smooth?: Record<string, boolean> } | undefined;
     this.charts.forEach((c, i) => {
       if (saved?.log?.[CHARTS[i].id]) c.logScale = true;
+      if (saved?.smooth?.[CHARTS[i].id] === false) c.smoothed = false;
     });
     const stop = h('button', {
       class: 'db-stop',
@@ -119,10 +121,12 @@ export class DashboardApp {
 
   private saveState(): void {
     const log: Record<string, boolean> = {};
+    const smooth: Record<string, boolean> = {};
     this.charts.forEach((c, i) => {
       log[CHARTS[i].id] = c.logScale;
+      smooth[CHARTS[i].id] = c.smoothed;
     });
-    this.conn.saveState({ log });
+    this.conn.saveState({ log, smooth });
   }
 
   private schedule(): void {
