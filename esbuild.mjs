@@ -1,5 +1,6 @@
 // One build script for every bundle: extension, CLI, standalone debug adapter, training worker,
-// webview, benchmarks and both test suites. `node esbuild.mjs [--watch]`.
+// webview, benchmarks and both test suites, plus the run-time assets (TF.js wasm binaries, Dawn's
+// dawn.node for this platform). `node esbuild.mjs [--watch]`.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,8 +21,10 @@ function find(dir, suffix) {
 }
 const exists = (f) => fs.existsSync(path.join(root, f));
 
-// Native TF.js bindings are optional at run time and cannot be bundled.
-const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+// Native TF.js bindings are optional at run time and cannot be bundled. Dawn's binding (the `webgpu`
+// package) is never imported: src/engine/backend/dawn.ts requires dist/dawn/<platform>/dawn.node
+// through createRequire, which esbuild does not follow; listed so that an import could not bundle it.
+const nativeExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu'];
 const nodeCommon = {
   bundle: true,
   platform: 'node',
@@ -42,6 +45,7 @@ const nodeEntries = {
   'dist/debugAdapter': 'src/debug/adapterMain.ts',
   'dist/trainWorker': 'src/engine/train/worker.ts',
   'dist/predictWorker': 'src/engine/predictWorker.ts',
+  'dist/followWorker': 'src/engine/follow/worker.ts',
 };
 for (const [out, entry] of Object.entries(nodeEntries)) {
   if (!exists(entry)) continue;
@@ -79,6 +83,20 @@ if (exists('webview/dashboard/main.ts')) {
     logLevel: 'warning',
     absWorkingDir: root,
     entryPoints: { dashboard: 'webview/dashboard/main.ts' },
+    outdir: 'dist',
+  });
+}
+if (exists('webview/dashboard/follow/main.ts')) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: { followDashboard: 'webview/dashboard/follow/main.ts' },
     outdir: 'dist',
   });
 }
@@ -120,13 +138,48 @@ function copyWasmAssets() {
   }
 }
 
+/** vsce target (or process platform-arch) -> the folder of the `webgpu` package that holds its dawn.node. */
+export function dawnDirFor(target) {
+  const [platform, arch] = target.split('-');
+  if (platform === 'darwin') return 'darwin-universal';
+  if ((platform === 'linux' || platform === 'win32') && (arch === 'x64' || arch === 'arm64')) return target;
+  return undefined;
+}
+
+/**
+ * Dawn's Node binding (dawn.node, ~21 MB, plus the D3D compilers on Windows) for the webgpu backend,
+ * copied from the `webgpu` package to dist/dawn/<platform>/: this machine's platform on every build,
+ * another one when scripts/package-vsix.mjs stages a platform-specific package. Skips unchanged files.
+ */
+export function copyDawn(target = `${process.platform}-${process.arch}`) {
+  const dir = dawnDirFor(target);
+  if (!dir) return undefined;
+  const src = path.join(root, 'node_modules/webgpu/dist', dir);
+  if (!fs.existsSync(src)) return undefined;
+  const dest = path.join(root, 'dist/dawn', dir);
+  fs.mkdirSync(dest, { recursive: true });
+  for (const f of fs.readdirSync(src)) {
+    const from = path.join(src, f),
+      to = path.join(dest, f);
+    const a = fs.statSync(from);
+    if (fs.existsSync(to) && fs.statSync(to).size === a.size && fs.statSync(to).mtimeMs >= a.mtimeMs) continue;
+    fs.copyFileSync(from, to);
+  }
+  return dir;
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.join(root, 'esbuild.mjs');
 const t0 = Date.now();
-if (watch) {
+if (!isMain) {
+  // imported for copyDawn() / dawnDirFor() (scripts/package-vsix.mjs): build nothing
+} else if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
   copyWasmAssets();
+  copyDawn();
   console.log('esbuild: watching');
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   copyWasmAssets();
+  copyDawn();
   console.log(`esbuild: ${builds.length} bundles in ${Date.now() - t0} ms`);
 }

@@ -1,9 +1,10 @@
 // `npm run bench:infer`: inference speed of the product's TrmModel / ACT code path on every
-// compute backend this machine offers, against PyTorch on CPU running the same model on the same
-// weights and inputs in the same run (bench/torch_reference.py under Debian's /usr/bin/python3).
-// Workloads, paper-size Sudoku MLP-T (getPreset('sudoku-mlp'), hidden 512, float32):
+// compute backend this machine offers, against PyTorch running the same model on the same weights
+// and inputs in the same run (bench/torch_reference.py under Debian's /usr/bin/python3, or
+// TRM_BENCH_PYTHON), on the CPU or, with --device cuda, PyTorch eager on the GPU.
+// Workloads, paper-size Sudoku MLP-T (getPreset('sudoku-mlp'), hidden 512, float32; --preset for another):
 //   (a) traced: one puzzle, batch 1, every update's y (z_H) and z (z_L) copied to the host, like
-//       the debugger's recording;  (b) batch: 64 puzzles, no tracing (evaluation).
+//       the debugger's recording;  (b) batch: --batch-sizes puzzles (64), no tracing (evaluation).
 // Evaluation never halts early, so every supervision step costs the same: ms/step is measured over
 // the requested steps and puzzles/s is reported for a full N_sup = 16-step evaluation.
 // Each backend runs in its own child process (wasm threads are fixed per process). Prints numbers;
@@ -25,7 +26,6 @@ import { createRng } from '../src/engine/model/rng';
 import { TrmModel } from '../src/engine/model/trm';
 
 const SEED = 1234;
-const BATCH = 64;
 /** Debian's python3 with python3-torch, not whatever python3 is first on PATH; TRM_BENCH_PYTHON overrides. */
 const TORCH_PYTHON = process.env.TRM_BENCH_PYTHON || '/usr/bin/python3';
 
@@ -38,6 +38,8 @@ interface WorkerSpec {
   kernels?: 'project' | 'matmul-only' | 'stock';
   tracedSteps: number;
   batchSteps: number;
+  batchSizes: number[];
+  preset: string;
   dir: string;
   /** Also time one traced step kernel by kernel (wall ms, exclusive of nested kernels). */
   profile?: boolean;
@@ -57,7 +59,7 @@ interface WorkerResult {
   description: string;
   threads: number;
   traced?: Timing;
-  batch?: Timing;
+  batches: Timing[];
   logitsFile?: string;
   /** --profile: [kernel (matrix products by shape), calls, ms] for one traced step, slowest first. */
   profile?: [string, number, number][];
@@ -67,15 +69,20 @@ interface WorkerResult {
 interface TorchResult {
   torch: string;
   threads: number;
+  device: string;
+  gpu?: { name: string; memoryBytes: number; cuda: string; cudnn: number; capability: string };
   blas: string[];
   traced: Timing;
-  batch?: Timing;
+  batches: Timing[];
   error?: string;
 }
 
 interface Options {
   tracedSteps: number;
   batchSteps: number;
+  batchSizes: number[];
+  preset: string;
+  device: string;
   cpuSteps: number;
   backends: string[];
   compareStock: boolean;
@@ -90,6 +97,9 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     tracedSteps: 16,
     batchSteps: 1,
+    batchSizes: [64],
+    preset: 'sudoku-mlp',
+    device: 'cpu',
     cpuSteps: 1,
     backends: ['auto', 'wasm-1'],
     compareStock: false,
@@ -110,17 +120,28 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--cpu-steps') o.cpuSteps = num();
     else if (a === '--threads') o.threads = num();
     else if (a === '--backends') o.backends = (argv[++i] ?? '').split(',').filter(Boolean);
-    else if (a === '--compare-stock') o.compareStock = true;
+    else if (a === '--batch-sizes') {
+      o.batchSizes = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
+      if (!o.batchSizes.length || o.batchSizes.some((b) => !Number.isInteger(b) || b < 1))
+        throw new Error(`--batch-sizes needs a comma list of positive integers (got ${argv[i]})`);
+    } else if (a === '--preset') o.preset = argv[++i] ?? '';
+    else if (a === '--device') {
+      o.device = argv[++i] ?? '';
+      if (!/^(cpu|cuda(:\d+)?)$/.test(o.device)) throw new Error(`--device must be cpu or cuda[:N] (got ${o.device})`);
+    } else if (a === '--compare-stock') o.compareStock = true;
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--help') {
       console.log(`usage: node dist/bench/infer.js [--traced-steps N=16] [--batch-steps N=1] [--cpu-steps N=1]
-  [--threads N=min(4,cores)] [--backends auto,wasm-1] [--compare-stock] [--no-torch] [--keep] [--profile]
+  [--batch-sizes 64] [--preset sudoku-mlp] [--device cpu|cuda] [--threads N=min(4,cores)]
+  [--backends auto,wasm-1] [--compare-stock] [--no-torch] [--keep] [--profile]
   --backends: comma list of auto (what selectBackend() picks, as the product does), wasm (--threads
-  threads), wasm-N, cpu, tfjs-node, tfjs-node-gpu. --compare-stock adds wasm with tfjs's stock
+  threads), wasm-N, cpu, webgpu (also a software adapter: then a correctness record, not a speed),
+  tfjs-node, tfjs-node-gpu. --compare-stock adds wasm with tfjs's stock
   kernels and with only the routed BatchMatMul (no slice memo), 1 traced step each. The cpu
-  backend runs --cpu-steps steps and no batch run.
+  backend runs --cpu-steps steps and no batch run. --device cuda runs the PyTorch reference on the GPU
+  (eager, synchronised). --batch-sizes: evaluation batches, e.g. 64,768.
   --keep leaves the temporary folder (weights, inputs, logits) in place.
   --profile times one more traced step kernel by kernel (wall ms, nested kernels excluded) per backend.`);
       process.exit(0);
@@ -138,27 +159,31 @@ function makeInputs(c: TrmConfig, batch: number): ActBatch {
   return { inputs, puzzleIdentifiers: new Int32Array(batch) };
 }
 
-function benchConfig(): TrmConfig {
-  return { ...getPreset('sudoku-mlp'), forward_dtype: 'float32' };
+function benchConfig(preset: string): TrmConfig {
+  return { ...getPreset(preset), forward_dtype: 'float32' };
 }
 
 // ---------------------------------------------------------------- worker (one backend)
 
-/** Runs `steps` ACT steps in eval mode; with `trace`, copies y and z to the host after every update. */
-function runSteps(
+/**
+ * Runs `steps` ACT steps in eval mode; with `trace`, copies y and z to the host after every update
+ * the way the debugger's trace does: clones kept during the step, all downloaded (asynchronously,
+ * as a GPU backend requires) together with the step's logits once the step has been issued.
+ */
+async function runSteps(
   model: TrmModel,
   batch: ActBatch,
   steps: number,
   trace: boolean,
   onLogits?: (l: Float32Array) => void,
-): Timing {
+): Promise<Timing> {
   const B = batch.puzzleIdentifiers.length;
   let carry = initialCarry(model, B);
+  const kept: tf.Tensor[] = [];
   const hooks = trace
     ? {
         onUpdate: (_u: unknown, s: { y: tf.Tensor; z: tf.Tensor }) => {
-          s.y.dataSync();
-          s.z.dataSync();
+          kept.push(tf.keep(tf.clone(s.y)), tf.keep(tf.clone(s.z)));
         },
       }
     : undefined;
@@ -166,9 +191,11 @@ function runSteps(
   const t0 = performance.now();
   try {
     for (let s = 0; s < steps; s++) {
-      const r = actStep(model, carry, batch, { mode: 'eval', hooks });
+      const r = await actStep(model, carry, batch, { mode: 'eval', hooks });
       carry = r.carry;
-      const logits = r.logits.dataSync() as Float32Array; // the viewer always reads the step's logits
+      // the viewer always reads the step's logits
+      const [logits] = (await Promise.all([r.logits.data(), ...kept.map((t) => t.data())])) as Float32Array[];
+      tf.dispose(kept.splice(0));
       if (s === 0) onLogits?.(logits);
       r.logits.dispose();
     }
@@ -176,6 +203,7 @@ function runSteps(
     const cpu = process.cpuUsage(c0);
     return { batch: B, steps, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
+    tf.dispose(kept);
     disposeCarry(carry);
   }
 }
@@ -246,25 +274,26 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     if (spec.kernels === 'matmul-only') installWasmMatMul();
     else if (spec.kernels !== 'stock') installWasmKernels();
   }
-  const config = benchConfig();
+  const config = benchConfig(spec.preset);
   const weights = new Map<string, HostTensor>();
   for (const f of fs.readdirSync(path.join(spec.dir, 'weights')))
     weights.set(f.replace(/\.npy$/, ''), readNpy(path.join(spec.dir, 'weights', f)));
   const model = TrmModel.fromWeights(config, weights, { source: 'bench weights' });
-  const all = {
-    inputs: readNpy(path.join(spec.dir, 'inputs_batch.npy')).data as Int32Array,
-    puzzleIdentifiers: new Int32Array(BATCH),
-  };
-  const one = rowOf(all, config.seq_len, 0);
-  runSteps(model, one, 1, false); // warm-up: XNNPACK operator creation, weight transposes, allocator growth
+  const batchOf = (b: number): ActBatch => ({
+    inputs: readNpy(path.join(spec.dir, `inputs_batch_${b}.npy`)).data as Int32Array,
+    puzzleIdentifiers: new Int32Array(b),
+  });
+  const one = rowOf(batchOf(spec.batchSizes[0]), config.seq_len, 0);
+  await runSteps(model, one, 1, false); // warm-up: XNNPACK operator creation, weight transposes, allocator growth
   const res: WorkerResult = {
     label: spec.label,
     backend: info.name,
     description: info.description,
     threads: info.threads,
+    batches: [],
   };
   const logitsFile = path.join(spec.dir, `logits_${spec.label.replace(/[^a-z0-9]+/gi, '_')}.npy`);
-  res.traced = runSteps(model, one, spec.tracedSteps, true, (l) => {
+  res.traced = await runSteps(model, one, spec.tracedSteps, true, (l) => {
     writeNpy(logitsFile, {
       dtype: 'float32',
       shape: [1, config.seq_len, config.vocab_size],
@@ -272,10 +301,19 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     });
   });
   res.logitsFile = logitsFile;
-  if (spec.batchSteps > 0) res.batch = runSteps(model, all, spec.batchSteps, false);
-  if (spec.profile) {
+  if (spec.batchSteps > 0) {
+    for (const b of spec.batchSizes) {
+      const batch = batchOf(b);
+      // A GPU compiles its kernels for each new shape: one untimed step per batch size.
+      if (info.name === 'webgpu' || info.name === 'tfjs-node-gpu') await runSteps(model, batch, 1, false);
+      res.batches.push(await runSteps(model, batch, spec.batchSteps, false));
+    }
+  }
+  if (spec.profile && info.name === 'webgpu') {
+    res.profile = [['(--profile times CPU kernels; webgpu kernels run asynchronously on the device)', 0, 0]];
+  } else if (spec.profile) {
     const { table, restore } = profileKernels(tf.getBackend());
-    const t = runSteps(model, one, 1, true);
+    const t = await runSteps(model, one, 1, true);
     restore();
     res.profile = [...table].map(([k, v]): [string, number, number] => [k, v.calls, v.ms]).sort((a, b) => b[2] - a[2]);
     res.profile.push(['(step total, wall)', 1, t.ms], ['(step total, cpu all threads)', 1, t.cpuMs]);
@@ -286,16 +324,22 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
 
 // ---------------------------------------------------------------- orchestration
 
-async function writeFixtures(dir: string, config: TrmConfig): Promise<void> {
+async function writeFixtures(dir: string, config: TrmConfig, batchSizes: number[]): Promise<void> {
   await selectBackend({ prefer: 'cpu' });
   const model = TrmModel.initialise(config, SEED);
   fs.mkdirSync(path.join(dir, 'weights'), { recursive: true });
-  for (const [k, t] of model.getWeights()) writeNpy(path.join(dir, 'weights', `${k}.npy`), t);
+  for (const [k, t] of await model.getWeights()) writeNpy(path.join(dir, 'weights', `${k}.npy`), t);
   model.dispose();
-  const batch = makeInputs(config, BATCH);
+  const batch = makeInputs(config, Math.max(...batchSizes));
   const S = config.seq_len;
-  writeNpy(path.join(dir, 'inputs_batch.npy'), { dtype: 'int32', shape: [BATCH, S], data: batch.inputs });
-  writeNpy(path.join(dir, 'puzzle_ids_batch.npy'), { dtype: 'int32', shape: [BATCH], data: batch.puzzleIdentifiers });
+  for (const b of batchSizes) {
+    writeNpy(path.join(dir, `inputs_batch_${b}.npy`), {
+      dtype: 'int32',
+      shape: [b, S],
+      data: batch.inputs.slice(0, b * S),
+    });
+    writeNpy(path.join(dir, `puzzle_ids_batch_${b}.npy`), { dtype: 'int32', shape: [b], data: new Int32Array(b) });
+  }
   writeNpy(path.join(dir, 'inputs_traced.npy'), { dtype: 'int32', shape: [1, S], data: batch.inputs.slice(0, S) });
   writeNpy(path.join(dir, 'puzzle_ids_traced.npy'), {
     dtype: 'int32',
@@ -332,6 +376,10 @@ function runTorch(dir: string, o: Options): TorchResult | { error: string } {
       String(o.tracedSteps),
       '--batch-steps',
       String(o.batchSteps),
+      '--batch-sizes',
+      o.batchSizes.join(','),
+      '--device',
+      o.device,
     ],
     { env, encoding: 'utf8', maxBuffer: 1 << 24 },
   );
@@ -358,6 +406,7 @@ function runWorker(spec: WorkerSpec): WorkerResult {
       backend: spec.backend ?? 'auto',
       description: '',
       threads: 0,
+      batches: [],
       error: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' | ')}`,
     };
   }
@@ -384,14 +433,14 @@ function printTable(rows: string[][]): void {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const config = benchConfig();
+  const config = benchConfig(o.preset);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-bench-'));
   try {
     console.log(
-      `TRM Lens inference benchmark: sudoku-mlp, hidden ${config.hidden_size}, float32, ${config.H_cycles} x (${config.L_cycles} + 1) updates/step, ` +
-        `node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'})`,
+      `TRM Lens inference benchmark: ${o.preset}, hidden ${config.hidden_size}, float32, ${config.H_cycles} x (${config.L_cycles} + 1) updates/step, ` +
+        `node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg()[0].toFixed(1)}`,
     );
-    await writeFixtures(dir, config);
+    await writeFixtures(dir, config, o.batchSizes);
     let torch: TorchResult | { error: string } = { error: 'skipped (--no-torch)' };
     if (o.torch) {
       process.stdout.write('torch reference ... ');
@@ -401,17 +450,36 @@ async function main(): Promise<void> {
     const t = 'error' in torch && torch.error ? undefined : (torch as TorchResult);
     const specs: WorkerSpec[] = [];
     for (const b of o.backends) {
-      const base = { dir, tracedSteps: o.tracedSteps, batchSteps: o.batchSteps, profile: o.profile };
+      const base = {
+        dir,
+        tracedSteps: o.tracedSteps,
+        batchSteps: o.batchSteps,
+        batchSizes: o.batchSizes,
+        preset: o.preset,
+        profile: o.profile,
+      };
       if (b === 'auto') specs.push({ ...base, label: 'auto', threads: o.threads });
       else if (b === 'wasm') specs.push({ ...base, label: `wasm-${o.threads}`, backend: 'wasm', threads: o.threads });
       else if (/^wasm-\d+$/.test(b)) specs.push({ ...base, label: b, backend: 'wasm', threads: Number(b.slice(5)) });
       else if (b === 'cpu')
         specs.push({ ...base, label: 'cpu', backend: 'cpu', tracedSteps: Math.max(1, o.cpuSteps), batchSteps: 0 });
-      else if (b === 'tfjs-node' || b === 'tfjs-node-gpu') specs.push({ ...base, label: b, backend: b });
-      else throw new Error(`unknown backend ${b} in --backends (auto, wasm, wasm-N, cpu, tfjs-node, tfjs-node-gpu)`);
+      else if (b === 'tfjs-node' || b === 'tfjs-node-gpu' || b === 'webgpu')
+        specs.push({ ...base, label: b, backend: b });
+      else
+        throw new Error(
+          `unknown backend ${b} in --backends (auto, wasm, wasm-N, cpu, webgpu, tfjs-node, tfjs-node-gpu)`,
+        );
     }
     if (o.compareStock) {
-      const one = { dir, backend: 'wasm' as const, threads: o.threads, tracedSteps: 1, batchSteps: 0 };
+      const one = {
+        dir,
+        backend: 'wasm' as const,
+        threads: o.threads,
+        tracedSteps: 1,
+        batchSteps: 0,
+        batchSizes: o.batchSizes,
+        preset: o.preset,
+      };
       specs.push({ ...one, label: `wasm-${o.threads} stock kernels`, kernels: 'stock' });
       specs.push({ ...one, label: `wasm-${o.threads} matmul only`, kernels: 'matmul-only' });
     }
@@ -456,9 +524,10 @@ async function main(): Promise<void> {
         diff,
       ]);
     };
+    const torchLabel = t ? `torch (${t.device})` : '';
     if (t) {
-      addRow('torch (cpu)', 'traced b=1', t.threads, t.traced, t.traced, '-');
-      if (t.batch) addRow('torch (cpu)', `batch b=${BATCH}`, t.threads, t.batch, t.batch, '-');
+      addRow(torchLabel, 'traced b=1', t.threads, t.traced, t.traced, '-');
+      for (const b of t.batches) addRow(torchLabel, `batch b=${b.batch}`, t.threads, b, b, '-');
     }
     for (const spec of specs) {
       process.stdout.write(`${spec.label} ... `);
@@ -474,7 +543,15 @@ async function main(): Promise<void> {
           ? maxAbsDiff(readNpy(r.logitsFile).data as Float32Array, torchLogits).toExponential(1)
           : '-';
       if (r.traced) addRow(r.label, 'traced b=1', r.threads, r.traced, t?.traced, diff);
-      if (r.batch) addRow(r.label, `batch b=${BATCH}`, r.threads, r.batch, t?.batch, diff);
+      for (const b of r.batches)
+        addRow(
+          r.label,
+          `batch b=${b.batch}`,
+          r.threads,
+          b,
+          t?.batches.find((x) => x.batch === b.batch),
+          diff,
+        );
       if (r.profile) {
         console.log(`  one traced step, kernel by kernel (wall ms, nested kernels excluded):`);
         for (const [k, calls, ms] of r.profile)
@@ -487,7 +564,11 @@ async function main(): Promise<void> {
       `\nx torch = TRM Lens wall time / torch wall time per step (below 1: TRM Lens is faster); x torch cpu = the same for CPU time` +
         ` (all threads), which a busy machine disturbs less. puzzles/s assumes a full ${config.halt_max_steps}-step evaluation.`,
     );
-    if (t) {
+    if (t?.gpu) {
+      console.log(
+        `torch ${t.torch} on ${t.device}: ${t.gpu.name} (compute capability ${t.gpu.capability}, ${(t.gpu.memoryBytes / 2 ** 30).toFixed(1)} GiB), CUDA ${t.gpu.cuda}, cuDNN ${t.gpu.cudnn}; eager, inference_mode, synchronised before each clock reading.`,
+      );
+    } else if (t) {
       console.log(
         `torch ${t.torch}, ${t.threads} threads, BLAS: ${t.blas.join(', ') || 'unknown'}; OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset, inference_mode.`,
       );
@@ -500,7 +581,9 @@ async function main(): Promise<void> {
     } else {
       console.log(
         `PyTorch reference NOT RUN (${(torch as { error: string }).error}): the numbers above are TRM Lens only, no ratios.` +
-          ` Debian's python3-torch provides it (scripts/setup-vscode-e2e.sh with TRM_BENCH_TORCH=1).`,
+          (o.device === 'cpu'
+            ? ` Debian's python3-torch provides it (scripts/setup-vscode-e2e.sh with TRM_BENCH_TORCH=1).`
+            : ` --device ${o.device} needs a python3 whose torch is built with CUDA (TRM_BENCH_PYTHON=/path/to/python3).`),
       );
     }
     if (o.keep) console.log(`weights, inputs and logits kept in ${dir}`);

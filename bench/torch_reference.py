@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""PyTorch-on-CPU reference for `npm run bench:infer`: the same TRM MLP-T model (official
+"""PyTorch reference for `npm run bench:infer`: the same TRM MLP-T model (official
 models/recursive_reasoning/trm.py `_Inner.forward`, float32, eval mode) on the same weights and inputs, timed the same way. Written for the
-project's benchmark, not a copy of the official code.
+project's benchmark, not a copy of the official code. `--device cpu` (default) or `--device cuda` (PyTorch eager on
+the GPU, synchronised before every clock reading; the traced run copies every update's state to host memory, as the
+debugger does).
 
 Reads a directory written by bench/infer.ts: config.json, weights/<official name>.npy,
-inputs_traced.npy [1, S], inputs_batch.npy [B, S], puzzle_ids_*.npy. Prints ONE JSON line with
-timings; writes logits_step1.npy (the traced puzzle's step-1 logits) for the numerical check.
+inputs_traced.npy [1, S], inputs_batch_<B>.npy [B, S] for each --batch-sizes B, puzzle_ids_*.npy. Prints ONE JSON line
+with timings; writes logits_step1.npy (the traced puzzle's step-1 logits) for the numerical check.
 Paper names: y = z_H, z = z_L, n = L_cycles, T = H_cycles.
 """
 import argparse
@@ -85,24 +87,32 @@ class Trm:
                 self.w["L_init"].view(1, 1, -1).expand(batch, T, self.D).clone())
 
 
-def run(model, inputs, pids, steps, trace, first_logits=None):
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def run(model, inputs, pids, steps, trace, device, first_logits=None):
     """`steps` supervision steps; with `trace`, every update's state is copied to host memory (like the
     debugger). Returns wall and process CPU time (all threads) in ms."""
     recorded = []
 
     def record(y, z):
-        recorded.append((y.numpy().copy(), z.numpy().copy()))
+        recorded.append((y.cpu().numpy().copy(), z.cpu().numpy().copy()))
         recorded.clear()  # keep memory flat; the copy is what costs
 
+    inputs, pids = inputs.to(device), pids.to(device)
     y, z = model.initial(inputs.shape[0])
+    sync(device)
     c0 = time.process_time()
     t0 = time.perf_counter()
     for s in range(steps):
         x = model.embed(inputs, pids)
         y, z, logits, q = model.step(y, z, x, record if trace else None)
-        logits.numpy(), q.numpy()
+        host = logits.cpu().numpy(), q.cpu().numpy()  # the viewer reads every step's logits
         if s == 0 and first_logits is not None:
-            first_logits.append(logits.numpy().copy())
+            first_logits.append(host[0].copy())
+    sync(device)
     return {"batch": int(inputs.shape[0]), "steps": steps,
             "ms": (time.perf_counter() - t0) * 1000, "cpuMs": (time.process_time() - c0) * 1000}
 
@@ -113,23 +123,40 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--traced-steps", type=int, default=16)
     ap.add_argument("--batch-steps", type=int, default=16)
+    ap.add_argument("--batch-sizes", default="64", help="comma list; inputs_batch_<B>.npy must exist for each")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    device = torch.device(a.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print(json.dumps({"error": f"--device {a.device}: torch {torch.__version__} sees no CUDA device"}))
+        sys.exit(5)
     cfg = json.load(open(os.path.join(a.dir, "config.json")))
     wdir = os.path.join(a.dir, "weights")
-    w = {f[:-4]: torch.from_numpy(np.load(os.path.join(wdir, f))).float() for f in os.listdir(wdir) if f.endswith(".npy")}
+    w = {f[:-4]: torch.from_numpy(np.load(os.path.join(wdir, f))).float().to(device)
+         for f in os.listdir(wdir) if f.endswith(".npy")}
     model = Trm(cfg, w)
     load = lambda n: torch.from_numpy(np.load(os.path.join(a.dir, n)).astype(np.int64))
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device),
            "blas": _blas_library(), "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
+    if device.type == "cuda":
+        p = torch.cuda.get_device_properties(device)
+        out["gpu"] = {"name": p.name, "memoryBytes": p.total_memory, "cuda": torch.version.cuda,
+                      "cudnn": torch.backends.cudnn.version(), "capability": f"{p.major}.{p.minor}"}
     with torch.inference_mode():
         first = []
-        # warm-up: one untimed step so allocator and thread pool start-up are not in the numbers
-        run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), 1, False)
-        out["traced"] = run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), a.traced_steps, True, first)
+        # warm-up: one untimed step so allocator, thread pool and CUDA context start-up are not in the numbers
+        run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), 1, False, device)
+        out["traced"] = run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), a.traced_steps, True,
+                            device, first)
         np.save(os.path.join(a.dir, "logits_step1.npy"), first[0].astype(np.float32))
+        out["batches"] = []
         if a.batch_steps > 0:
-            out["batch"] = run(model, load("inputs_batch.npy"), load("puzzle_ids_batch.npy"), a.batch_steps, False)
+            for b in [int(s) for s in a.batch_sizes.split(",") if s]:
+                inputs, pids = load(f"inputs_batch_{b}.npy"), load(f"puzzle_ids_batch_{b}.npy")
+                if device.type == "cuda":  # first use of this batch shape: kernels and allocator, untimed
+                    run(model, inputs, pids, 1, False, device)
+                out["batches"].append(run(model, inputs, pids, a.batch_steps, False, device))
     print(json.dumps(out))
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch-on-CPU reference for `npm run bench:train`: one TRM training step (pretrain.py
+"""PyTorch reference for `npm run bench:train` (`--device cpu` or `cuda`): one TRM training step (pretrain.py
 `train_batch`) of the MLP-T Sudoku model, float32, timed like bench/train.ts times the product's trainStep:
 cycles 1..T-1 without gradients, the last cycle with gradients (x embedded inside), heads,
 stablemax cross-entropy + 0.5 q-halt BCE divided by the batch size, backward, AdamATan2 on the
@@ -7,7 +7,7 @@ parameters (written out, no package), SignSGD on the puzzle-embedding rows, EMA.
 only the speed is compared. Written for the project's benchmark, not a copy of the official code.
 Paper names: y = z_H, z = z_L, n = L_cycles, T = H_cycles.
 
-Prints ONE JSON line: {"torch", "threads", "steps", "batch", "ms", "examplesPerSec"}.
+Prints ONE JSON line: {"torch", "threads", "device", "steps", "batch", "ms", "examplesPerSec"} (and "gpu" on CUDA).
 """
 import argparse
 import json
@@ -48,9 +48,14 @@ def main():
     ap.add_argument("--batch", type=int, required=True)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    dev = torch.device(a.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        print(json.dumps({"error": f"--device {a.device}: torch {torch.__version__} sees no CUDA device"}))
+        sys.exit(5)
     c = json.load(open(a.config))
     if not c["mlp_t"]:
         print(json.dumps({"error": "only the mlp_t variant is implemented"}))
@@ -61,18 +66,19 @@ def main():
     eps = c["rms_norm_eps"]
 
     def lecun(o, i):
-        return torch.nn.Parameter(torch.randn(o, i) / math.sqrt(i))
+        return torch.nn.Parameter((torch.randn(o, i) / math.sqrt(i)).to(dev))
 
-    params = {"embed": torch.nn.Parameter(torch.randn(V, D) / math.sqrt(D)), "lm_head": lecun(V, D),
-              "q_w": torch.nn.Parameter(torch.zeros(2, D)), "q_b": torch.nn.Parameter(torch.full((2,), -5.0))}
+    params = {"embed": torch.nn.Parameter((torch.randn(V, D) / math.sqrt(D)).to(dev)), "lm_head": lecun(V, D),
+              "q_w": torch.nn.Parameter(torch.zeros(2, D, device=dev)),
+              "q_b": torch.nn.Parameter(torch.full((2,), -5.0, device=dev))}
     it, ic = swiglu_inter(T, c["expansion"]), swiglu_inter(D, c["expansion"])
     for l in range(c["L_layers"]):
         params[f"{l}.tgu"] = lecun(2 * it, T)
         params[f"{l}.td"] = lecun(T, it)
         params[f"{l}.cgu"] = lecun(2 * ic, D)
         params[f"{l}.cd"] = lecun(D, ic)
-    table = torch.zeros(c["num_puzzle_identifiers"], c["puzzle_emb_ndim"])
-    h_init, l_init = torch.randn(D), torch.randn(D)
+    table = torch.zeros(c["num_puzzle_identifiers"], c["puzzle_emb_ndim"], device=dev)
+    h_init, l_init = torch.randn(D, device=dev), torch.randn(D, device=dev)
     m = {k: torch.zeros_like(p) for k, p in params.items()}
     v = {k: torch.zeros_like(p) for k, p in params.items()}
     ema = {k: p.detach().clone() for k, p in params.items()}
@@ -93,10 +99,10 @@ def main():
         return net(y, z), z
 
     B = a.batch
-    g = torch.Generator().manual_seed(1)
-    inputs = torch.randint(1, V, (B, S), generator=g)
-    labels = torch.randint(2, V, (B, S), generator=g)
-    pids = torch.zeros(B, dtype=torch.long)
+    g = torch.Generator(device="cpu").manual_seed(1)
+    inputs = torch.randint(1, V, (B, S), generator=g, device="cpu").to(dev)
+    labels = torch.randint(2, V, (B, S), generator=g, device="cpu").to(dev)
+    pids = torch.zeros(B, dtype=torch.long, device=dev)
     y = h_init.view(1, 1, D).expand(B, T, D).clone()
     z = l_init.view(1, 1, D).expand(B, T, D).clone()
 
@@ -134,13 +140,22 @@ def main():
                 ema[k].lerp_(p, 0.001)
         return y.detach(), z.detach(), float(lm)
 
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+
     y, z, _ = train_step(y, z, 1)  # warm-up, not timed
+    sync()
     t0 = time.perf_counter()
     for s in range(a.steps):
-        y, z, _ = train_step(y, z, s + 2)
+        y, z, _ = train_step(y, z, s + 2)  # float(lm) reads the loss back every step, like the product
+    sync()
     ms = (time.perf_counter() - t0) * 1000
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "steps": a.steps, "batch": B, "ms": ms,
-                      "examplesPerSec": B * a.steps / (ms / 1000)}))
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(dev), "steps": a.steps,
+           "batch": B, "ms": ms, "examplesPerSec": B * a.steps / (ms / 1000)}
+    if dev.type == "cuda":
+        out["gpu"] = {"name": torch.cuda.get_device_properties(dev).name, "cuda": torch.version.cuda}
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

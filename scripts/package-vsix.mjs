@@ -1,7 +1,12 @@
 // Packages the extension: production build (minified, no source maps), then `vsce package` offline
 // into dist/trm-lens.vsix, then a check of what was shipped (.vscodeignore is an allow-list), then the
 // development build again so dist/ keeps its source maps for debugging.
-// `node scripts/package-vsix.mjs [--out <file.vsix>] [--keep-production]`.
+// The package is platform-specific (`vsce package --target`), the way VS Code extensions ship native
+// parts: it holds Dawn's dawn.node (the webgpu backend) for one platform only, and the Marketplace
+// hands each user the package of their platform. Default target: this machine's.
+// `node scripts/package-vsix.mjs [--target <t>|--all-targets] [--out <file.vsix>] [--keep-production]`,
+// t = linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64, win32-arm64, or `universal` (no
+// dawn.node: every platform, webgpu unavailable). --all-targets writes dist/trm-lens-<t>.vsix for each.
 // The three steps hold /tmp/trm-build.lock (the project's build lock; `flock`, when installed) so that
 // no other build on a shared machine rewrites dist/ between the production build and `vsce package`.
 // Do not wrap this script in that lock yourself: it would wait for itself (it gives up after 15 min).
@@ -11,9 +16,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { copyDawn, dawnDirFor } from '../esbuild.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_VSIX = path.join(ROOT, 'dist/trm-lens.vsix');
+
+/** Platforms with a dawn.node in the `webgpu` package, as vsce names them. */
+export const DAWN_TARGETS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
+
+/** The vsce target of this machine, or `universal` where Dawn has no build. */
+export function hostTarget() {
+  const t = `${process.platform}-${process.arch}`;
+  return DAWN_TARGETS.includes(t) ? t : 'universal';
+}
 
 /** Files a working package must contain (inside extension/; vsce stores README.md as readme.md, LICENSE as LICENSE.txt). */
 const REQUIRED = [
@@ -27,6 +42,10 @@ const REQUIRED = [
   'dist/tfjs-pthread-worker.js',
   'dist/tfjs-backend-wasm-threaded-simd.js',
   'dist/webview.js',
+  // following a run: the evaluation worker and the followed-run dashboard page
+  'dist/followWorker.js',
+  'dist/followDashboard.js',
+  'media/follow.css',
   // the bundled models (src/extension/bundledModels.ts): the default one, with the paper's recursion,
   // used by the debugger and inline predictions, and the small fast second choice
   'media/models/sudoku/model.safetensors',
@@ -127,15 +146,26 @@ function manifestFiles(manifest) {
   return [manifest.main, ...progs].filter(Boolean).map((p) => path.posix.normalize(p).replace(/^\.\//, ''));
 }
 
-/** Problems with the shipped file list (empty when the package is fine). */
+/**
+ * Problems with the shipped file list (empty when the package is fine). `target`: the package holds
+ * exactly that platform's dawn.node (none for `universal`).
+ */
 export function checkVsixContents(
   entryNames,
   manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')),
+  target = hostTarget(),
 ) {
   const files = entryNames.filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
-  const required = [...new Set([...REQUIRED, ...manifestFiles(manifest)])];
+  const dawnDir = dawnDirFor(target);
+  const dawnRequired = dawnDir ? [`dist/dawn/${dawnDir}/dawn.node`] : [];
+  const required = [...new Set([...REQUIRED, ...dawnRequired, ...manifestFiles(manifest)])];
   const problems = required.filter((f) => !files.includes(f)).map((f) => `missing ${f}`);
   for (const f of files) if (FORBIDDEN.some((re) => re.test(f))) problems.push(`must not ship ${f}`);
+  for (const f of files) {
+    const m = /^dist\/dawn\/([^/]+)\//.exec(f);
+    if (m && m[1] !== dawnDir)
+      problems.push(`must not ship ${f} (a package for ${target} holds ${dawnDir ?? 'no'} dawn.node)`);
+  }
   return problems;
 }
 
@@ -153,10 +183,23 @@ export function underBuildLock(cmd, args) {
   return ['flock', ['-w', '900', '-E', '75', BUILD_LOCK, 'env', `${LOCK_HELD_ENV}=1`, cmd, ...args]];
 }
 
-export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {}) {
+/** dist/dawn/ holds exactly `target`'s dawn.node folder (none for `universal`), so vsce ships only that. */
+function stageDawn(target) {
+  const dawnRoot = path.join(ROOT, 'dist/dawn');
+  const keep = dawnDirFor(target);
+  if (fs.existsSync(dawnRoot))
+    for (const d of fs.readdirSync(dawnRoot)) if (d !== keep) fs.rmSync(path.join(dawnRoot, d), { recursive: true });
+  if (keep && copyDawn(target) !== keep)
+    throw new Error(`no dawn.node for ${target} in node_modules/webgpu (run npm ci)`);
+}
+
+export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false, target = hostTarget() } = {}) {
+  if (target !== 'universal' && !DAWN_TARGETS.includes(target))
+    throw new Error(`unknown target ${target}; expected one of ${[...DAWN_TARGETS, 'universal'].join(', ')}`);
   const t0 = Date.now();
   const buildStart = Date.now() - 2000; // mtime granularity / clock slack
   run(process.execPath, ['esbuild.mjs', '--production']);
+  stageDawn(target);
   // What this build wrote into dist/ (not stray files someone left there): each must ship or be known.
   const built = fs
     .readdirSync(path.join(ROOT, 'dist'))
@@ -172,14 +215,17 @@ export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {})
       'package',
       '--no-dependencies',
       '--no-rewrite-relative-links',
+      ...(target === 'universal' ? [] : ['--target', target]),
       '-o',
       out,
     ]);
   } finally {
-    if (!keepProduction) run(process.execPath, ['esbuild.mjs']); // dist/ back to the debuggable build
+    // dist/ back to the debuggable build, with this machine's dawn.node
+    stageDawn(hostTarget());
+    if (!keepProduction) run(process.execPath, ['esbuild.mjs']);
   }
   const entries = vsixEntries(out);
-  const problems = checkVsixContents(entries);
+  const problems = checkVsixContents(entries, undefined, target);
   if (problems.length) throw new Error(`package ${out} is wrong:\n  ${problems.join('\n  ')}`);
   const shipped = new Set(entries.map((e) => e.replace(/^extension\//, '')));
   const left = built.filter((f) => !shipped.has(f) && !NOT_SHIPPED.includes(f));
@@ -190,7 +236,7 @@ export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false } = {})
   }
   const size = (fs.statSync(out).size / 1e6).toFixed(2);
   console.log(
-    `package-vsix: ${path.relative(ROOT, out)} (${entries.length} entries, ${size} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    `package-vsix: ${path.relative(ROOT, out)} for ${target} (${entries.length} entries, ${size} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
   return out;
 }
@@ -208,18 +254,36 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     process.exit(r.status ?? 1);
   }
   const outIdx = args.indexOf('--out');
+  const targetIdx = args.indexOf('--target');
+  const all = args.includes('--all-targets');
   const unknown = args.filter(
-    (a, i) => a !== '--keep-production' && a !== '--out' && !(outIdx >= 0 && i === outIdx + 1),
+    (a, i) =>
+      !['--keep-production', '--out', '--target', '--all-targets'].includes(a) &&
+      !(outIdx >= 0 && i === outIdx + 1) &&
+      !(targetIdx >= 0 && i === targetIdx + 1),
   );
-  if (unknown.length || (outIdx >= 0 && !args[outIdx + 1])) {
-    console.error(`package-vsix: usage: node scripts/package-vsix.mjs [--out <file.vsix>] [--keep-production]`);
+  if (
+    unknown.length ||
+    (outIdx >= 0 && !args[outIdx + 1]) ||
+    (targetIdx >= 0 && !args[targetIdx + 1]) ||
+    (all && (outIdx >= 0 || targetIdx >= 0))
+  ) {
+    console.error(
+      `package-vsix: usage: node scripts/package-vsix.mjs [--target <${[...DAWN_TARGETS, 'universal'].join('|')}> | --all-targets] [--out <file.vsix>] [--keep-production]`,
+    );
     process.exit(2);
   }
   try {
-    packageVsix({
-      out: outIdx >= 0 ? path.resolve(args[outIdx + 1]) : DEFAULT_VSIX,
-      keepProduction: args.includes('--keep-production'),
-    });
+    if (all) {
+      for (const target of DAWN_TARGETS)
+        packageVsix({ out: path.join(ROOT, 'dist', `trm-lens-${target}.vsix`), target });
+    } else {
+      packageVsix({
+        out: outIdx >= 0 ? path.resolve(args[outIdx + 1]) : DEFAULT_VSIX,
+        keepProduction: args.includes('--keep-production'),
+        target: targetIdx >= 0 ? args[targetIdx + 1] : hostTarget(),
+      });
+    }
   } catch (e) {
     console.error(`package-vsix: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

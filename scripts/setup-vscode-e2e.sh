@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the real-VS-Code end-to-end suite needs on a Debian 12 / Node 20 machine that reaches
 # only the npm registry and Debian's apt: Debian Chromium, libkrb5-dev, Node 24 (an npm package that
-# ships the binary) and code-server (VS Code in a browser) built against Node 24.
+# ships the binary) and code-server (VS Code in a browser) built against Node 24, and the Vulkan loader
+# (libvulkan1) through which Dawn reaches Chromium's SwiftShader driver: the webgpu tests' adapter.
 # Idempotent: a second run takes well under a second. Everything lands under $E2E_HOME.
 # Also installs Debian's python3-torch when TRM_BENCH_TORCH=1 (the PyTorch reference for benchmarks).
 set -euo pipefail
@@ -25,6 +26,8 @@ isolated() {
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+# Dawn (the webgpu backend) loads libvulkan.so.1; the tests point it at chromium's vk_swiftshader_icd.json.
+dpkg -s libvulkan1 >/dev/null 2>&1 || need_apt+=(libvulkan1)
 # libopenblas0-pthread: torch's best CPU configuration (without it, torch falls back to reference BLAS).
 if [ "${TRM_BENCH_TORCH:-0}" = 1 ]; then
   for p in python3-torch libopenblas0-pthread; do dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p"); done

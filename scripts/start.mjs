@@ -86,6 +86,9 @@ if (!fs.existsSync(settings)) {
         'extensions.autoUpdate': false,
         'workbench.enableExperiments': false,
         'security.workspace.trust.enabled': false,
+        // A first look at TRM Lens, not at code-server's welcome page and chat panel.
+        'workbench.startupEditor': 'none',
+        'chat.disableAIFeatures': true,
       },
       null,
       2,

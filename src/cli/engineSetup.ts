@@ -2,10 +2,11 @@
 
 import * as path from 'node:path';
 import { BackendInfo, BackendName, selectBackend } from '../engine/backend';
+import { BACKEND_NAMES } from '../engine/backend/names';
+
+export { BACKEND_NAMES };
 import { loadCheckpoint, LoadedCheckpoint } from '../engine/checkpoint';
 import { OptionSpec, ParsedArgs, str, UsageError } from './args';
-
-export const BACKEND_NAMES: BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 export const BACKEND_OPTION: OptionSpec = {
   value: true,

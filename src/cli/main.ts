@@ -1,6 +1,16 @@
 // `trm` command-line entry point: dispatches sub-commands and turns every failure into one clear
-// message and a non-zero exit code (never a bare stack trace; TRM_DEBUG=1 shows stacks).
+// message and a non-zero exit code (never a bare stack trace; TRM_DEBUG=1 shows stacks). The global
+// `--limits key=value,...` option (any position) raises or lowers the resource limits for the run.
 
+import {
+  DEFAULT_LIMITS,
+  LIMIT_DESCRIPTIONS,
+  Limits,
+  formatBytes,
+  getLimits,
+  parseLimits,
+  setLimits,
+} from '../engine/limits';
 import { UsageError } from './args';
 
 interface Command {
@@ -29,21 +39,76 @@ const COMMANDS: Record<string, Command> = {
     summary: "evaluate a checkpoint on a built dataset's test split and write per-puzzle results",
     run: async (a) => (await import('./commands/eval')).runEval(a),
   },
+  'export-official': {
+    summary: 'write a folder the official PyTorch trainer runs under torchrun (dataset, hydra config, launch.sh)',
+    run: async (a) => (await import('./commands/exportOfficial')).runExportOfficial(a),
+  },
+  follow: {
+    summary: 'watch a folder where step_N checkpoints appear and evaluate each new one on a small set',
+    run: async (a) => (await import('./commands/follow')).runFollow(a),
+  },
   dataset: {
     summary: 'build, convert, generate and inspect puzzle datasets (official TRM layout)',
     run: async (a) => (await import('./commands/dataset')).runDatasetCommand(a),
   },
+  limits: {
+    summary: 'show the resource limits in force (change them with --limits key=value,... or TRM_LIMITS)',
+    run: (a) => Promise.resolve(showLimits(a)),
+  },
 };
+
+const SIZE_LIMITS: ReadonlySet<string> = new Set(['memory', 'header', 'dapMessage']);
+
+function showLimits(argv: string[]): number {
+  if (argv.length) throw new UsageError(`limits takes no arguments (got ${argv.join(' ')})`);
+  const active = getLimits();
+  const show = (k: keyof Limits, v: number): string => (SIZE_LIMITS.has(k) ? formatBytes(v) : String(v));
+  for (const k of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
+    const changed = active[k] !== DEFAULT_LIMITS[k] ? ` (default ${show(k, DEFAULT_LIMITS[k])})` : '';
+    console.log(`${k.padEnd(24)} ${show(k, active[k]).padEnd(10)} ${LIMIT_DESCRIPTIONS[k]}${changed}`);
+  }
+  return 0;
+}
+
+/** Removes every `--limits <spec>` / `--limits=<spec>` from argv and applies them. */
+function takeLimitsOption(argv: string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--limits' || a.startsWith('--limits=')) {
+      const spec = a === '--limits' ? argv[++i] : a.slice('--limits='.length);
+      if (spec === undefined || spec === '')
+        throw new UsageError('--limits needs key=value[,key=value...] (run `trm limits` to see them)');
+      try {
+        setLimits(parseLimits(spec, '--limits'));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    } else rest.push(a);
+  }
+  return rest;
+}
 
 function mainUsage(): string {
   const lines = ['usage: trm <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
-  lines.push('', 'Run `trm <command> --help` for the options of a command.');
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(15)} ${c.summary}`);
+  lines.push(
+    '',
+    'Run `trm <command> --help` for the options of a command.',
+    'Every command takes --limits key=value,... to change a resource limit (see `trm limits`).',
+  );
   return lines.join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  let args: string[];
+  try {
+    args = takeLimitsOption(argv);
+  } catch (e) {
+    console.error(`trm: ${(e as Error).message}`);
+    return 2;
+  }
+  const [name, ...rest] = args;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(mainUsage());
     return name ? 0 : 2;

@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
-import { selectBackend } from '../engine/backend';
+import { selectBackend, tfBackendName } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { TrmModel } from '../engine/model/trm';
 import { createPuzzleTrace } from '../engine/trace/tracer';
@@ -80,6 +80,7 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
   checkPuzzleFits(puzzle, config.vocab_size, config.num_puzzle_identifiers, loaded.configSource);
   // The wasm binaries sit next to the running bundle (dist/), in the extension host and standalone.
   const backend = await selectBackend({ prefer: args.backend, wasmDir: __dirname + path.sep });
+  const tfName = tfBackendName(backend.name);
   // The tracer serves steps 1..halt_max_steps; a session may look further than N_sup (`steps`), which
   // changes nothing else in the model (halt_max_steps only matters to the ACT wrapper).
   const model = TrmModel.fromWeights(
@@ -117,6 +118,8 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
     warnings: loaded.warnings,
     async decode(y: Float32Array): Promise<Decoded> {
       if (y.length !== T * D) throw new Error(`decode: y has ${y.length} values, expected T x D = ${T} x ${D}`);
+      // The session's backend, even if another session switched the process's backend meanwhile.
+      if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
       const yt = tf.tensor3d(y, [1, T, D]);
       const heads = model.heads(yt);
       try {

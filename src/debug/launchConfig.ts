@@ -1,14 +1,17 @@
 // The `trm` launch configuration: its shape, and a validator that turns whatever arrived over DAP
-// into typed arguments or one clear message naming the attribute and what is wrong with it.
+// into typed arguments or one clear message naming the attribute and what is wrong with it. Its
+// defaults are the ones package.json and the README promise, in every client: `stopOnEntry` true,
+// and without `checkpoint` the one checkpoint found under `cwd` (the workspace), else the bundled
+// demo model.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BackendName } from '../engine/backend';
+import { BACKEND_NAMES, isBackendName, type BackendName } from '../engine/backend/names';
 
 export type HaltPolicy = 'all' | 'first' | { threshold: number };
 
 export interface TrmLaunchArgs {
-  /** Official torch checkpoint (step_N) or safetensors weights. */
+  /** Official torch checkpoint (step_N) or safetensors weights; default: see LaunchDefaults. */
   checkpoint: string;
   /** all_config.yaml or config.json; default: found beside the checkpoint. */
   config?: string;
@@ -36,7 +39,64 @@ export interface TrmLaunchArgs {
 
 export class LaunchConfigError extends Error {}
 
-const BACKENDS: BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+export interface LaunchDefaults {
+  /** The bundled demo model, used when no checkpoint is given and none is found under cwd. */
+  bundledCheckpoint?: string;
+}
+
+/** Folders never searched for a checkpoint (as the VS Code glue's exclude glob). */
+const SKIP_DIRS = new Set(['node_modules', '.vscode', '.git', 'dist', 'out']);
+const MAX_SEARCH_ENTRIES = 20_000;
+const MAX_SEARCH_DEPTH = 8;
+const MAX_CANDIDATES = 50;
+
+function isCheckpointName(name: string): boolean {
+  if (name === 'train_state.safetensors') return false; // TRM Lens's optimiser state, not a model
+  if (/\.(json|ya?ml|npy|csv|txt)$/i.test(name)) return false;
+  return name.endsWith('.safetensors') || /^step_\d+$/.test(name);
+}
+
+/**
+ * Checkpoint files under `root` (`*.safetensors` and official `step_N` files), sorted; the search is
+ * bounded (entries, depth, results) so a huge workspace cannot stall a launch.
+ */
+export function findCheckpoints(root: string): string[] {
+  const found: string[] = [];
+  let visited = 0;
+  const walk = (dir: string, depth: number): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (++visited > MAX_SEARCH_ENTRIES || found.length >= MAX_CANDIDATES) return;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name) && depth < MAX_SEARCH_DEPTH) walk(p, depth + 1);
+      } else if (e.isFile() && isCheckpointName(e.name)) found.push(p);
+    }
+  };
+  walk(root, 0);
+  return found.sort();
+}
+
+function defaultCheckpoint(cwd: string, defaults: LaunchDefaults): string {
+  const found = findCheckpoints(cwd);
+  if (found.length === 1) return found[0];
+  if (found.length > 1) {
+    const shown = found.slice(0, 5).map((f) => path.relative(cwd, f));
+    fail(
+      `'checkpoint' is not given and ${cwd} holds ${found.length >= MAX_CANDIDATES ? 'many' : found.length} checkpoints (${shown.join(', ')}${found.length > 5 ? ', …' : ''}): name one with 'checkpoint'`,
+    );
+  }
+  if (defaults.bundledCheckpoint && fs.existsSync(defaults.bundledCheckpoint)) return defaults.bundledCheckpoint;
+  fail(
+    `'checkpoint' is not given, ${cwd} holds no checkpoint (*.safetensors or step_N) and the bundled demo model is not installed: add 'checkpoint', the path of a step_N checkpoint or a .safetensors file`,
+  );
+}
+
 const KNOWN = new Set([
   'checkpoint',
   'config',
@@ -105,7 +165,7 @@ export function parseHaltPolicy(v: unknown): HaltPolicy {
 }
 
 /** Validates raw DAP launch arguments; file attributes are resolved to absolute paths and must exist. */
-export function validateLaunchArgs(raw: unknown): TrmLaunchArgs {
+export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}): TrmLaunchArgs {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected an object');
   const r = raw as Record<string, unknown>;
   const unknown = Object.keys(r).filter((k) => !KNOWN.has(k) && !k.startsWith('__'));
@@ -115,9 +175,8 @@ export function validateLaunchArgs(raw: unknown): TrmLaunchArgs {
   );
   const cwd = optString(r, 'cwd') ?? process.cwd();
   const checkpointRel = optString(r, 'checkpoint');
-  if (checkpointRel === undefined)
-    fail("'checkpoint' is required: the path of a step_N checkpoint or a .safetensors file");
-  const checkpoint = resolveFile(checkpointRel, cwd, 'checkpoint');
+  const checkpoint =
+    checkpointRel === undefined ? defaultCheckpoint(cwd, defaults) : resolveFile(checkpointRel, cwd, 'checkpoint');
   const configRel = optString(r, 'config');
   const config = configRel === undefined ? undefined : resolveFile(configRel, cwd, 'config');
   const datasetRel = optString(r, 'dataset');
@@ -140,14 +199,14 @@ export function validateLaunchArgs(raw: unknown): TrmLaunchArgs {
   if (steps !== undefined && (!Number.isInteger(steps) || (steps as number) < 1 || (steps as number) > 1000)) {
     fail(`'steps' must be an integer from 1 to 1000 (got ${JSON.stringify(steps)})`);
   }
-  const stopOnEntry = r.stopOnEntry ?? false;
+  const stopOnEntry = r.stopOnEntry ?? true;
   if (typeof stopOnEntry !== 'boolean')
     fail(`'stopOnEntry' must be true or false (got ${JSON.stringify(stopOnEntry)})`);
   const noDebug = r.noDebug ?? false;
   if (typeof noDebug !== 'boolean') fail(`'noDebug' must be true or false (got ${JSON.stringify(noDebug)})`);
   const backend = optString(r, 'backend');
-  if (backend !== undefined && !BACKENDS.includes(backend as BackendName))
-    fail(`'backend' must be one of ${BACKENDS.join(', ')} (got ${JSON.stringify(backend)})`);
+  if (backend !== undefined && !isBackendName(backend))
+    fail(`'backend' must be one of ${BACKEND_NAMES.join(', ')} (got ${JSON.stringify(backend)})`);
   return {
     checkpoint,
     config,

@@ -5,9 +5,11 @@
 
 import {
   DebugSession,
+  ErrorDestination,
   Event,
   InitializedEvent,
   OutputEvent,
+  Response,
   StoppedEvent,
   TerminatedEvent,
   Thread,
@@ -15,13 +17,16 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { describeUpdate, updateAt } from '../engine/trace/types';
 import { meanState, stateView, trajectoryPca } from '../engine/trace/views';
+import { CPU_FALLBACK_BACKEND, isGpuError } from '../engine/backend/gpuErrors';
 import {
+  TRM_EVENT_GPU_ERROR,
   TRM_EVENT_POSITION,
   TRM_EVENT_TRACE_INFO,
   TRM_REQUEST_HEATMAP,
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
   TRM_REQUEST_TRAJECTORY,
+  TrmGpuError,
   TrmHeatmap,
   TrmPosition,
   TrmStepSummary,
@@ -41,8 +46,15 @@ import { cellLabel, renderGridDocument } from './gridText';
 import { ExpressionError, evaluate, parseExpression } from './conditions';
 import { fmtNumber, fmtPercent, fmtQ } from './runtime';
 import { modelName } from './displayNames';
+import { argumentProblem, classifyMessage } from './requestChecks';
+import { logAdapterError } from './adapterLog';
 
 export type EngineOpener = (args: TrmLaunchArgs) => Promise<DebugEngine>;
+
+export interface TrmSessionOptions {
+  /** The checkpoint of a launch that names none and finds none in its cwd (the standalone adapter's bundled demo model). */
+  bundledCheckpoint?: string;
+}
 
 const THREAD_ID = 1;
 const CONFIGURATION_DONE_TIMEOUT_MS = 5000;
@@ -56,6 +68,7 @@ const ERR = {
   engine: 3005,
   evaluate: 3006,
   unknown: 3007,
+  internal: 3008,
 } as const;
 
 interface FrameInfo {
@@ -78,11 +91,92 @@ export class TrmDebugSession extends DebugSession {
     this.configurationDone = resolve;
   });
   private disposed = false;
+  /** The launch request being served, answered with an error if the client disconnects first. */
+  private pendingLaunch: DebugProtocol.LaunchResponse | undefined;
 
-  constructor(private readonly openEngine: EngineOpener) {
+  constructor(
+    private readonly openEngine: EngineOpener,
+    private readonly options: TrmSessionOptions = {},
+  ) {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+  }
+
+  // ---- message validation ---------------------------------------------------------------------
+
+  /**
+   * Every message from the client passes here (stdio, server and inline): something that is not a
+   * request gets an output event, a request with a broken header an error response, never a throw.
+   */
+  override handleMessage(msg: DebugProtocol.ProtocolMessage): void {
+    const c = classifyMessage(msg);
+    if (c.kind === 'junk') {
+      this.protocolError(`ignored a message that is not a DAP request: ${c.problem}`);
+      return;
+    }
+    if (c.kind === 'bad-request') {
+      if (c.header)
+        this.fail(new Response({ ...c.header, type: 'request' }), ERR.args, `invalid request: ${c.problem}`);
+      else this.protocolError(`ignored an invalid request: ${c.problem}`);
+      return;
+    }
+    try {
+      super.handleMessage(msg);
+    } catch (e) {
+      this.internalError(`handling a ${msg.type}`, e);
+    }
+  }
+
+  /** Arguments are checked before any handler runs: a missing required field is an error response. */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const problem = argumentProblem(request.command, request.arguments);
+    if (problem) {
+      this.fail(new Response(request), ERR.args, problem);
+      return;
+    }
+    // pathFormat is optional and defaults to 'path' (the base class refuses it when left out).
+    if (request.command === 'initialize' && (request.arguments as { pathFormat?: string }).pathFormat === undefined)
+      (request.arguments as { pathFormat?: string }).pathFormat = 'path';
+    super.dispatchRequest(request);
+  }
+
+  /** The base class answers a handler's exception with its stack trace; ours go to the log file. */
+  protected override sendErrorResponse(
+    response: DebugProtocol.Response,
+    codeOrMessage: number | DebugProtocol.Message,
+    format?: string,
+    variables?: Record<string, unknown>,
+    dest?: ErrorDestination,
+  ): void {
+    if (variables && ('_stack' in variables || '_exception' in variables)) {
+      const log = logAdapterError(
+        `internal error while handling '${response.command}'`,
+        variables._stack ?? variables._exception,
+      );
+      this.fail(
+        response,
+        ERR.internal,
+        `internal error in the trm debug adapter while handling '${response.command}': ${String(variables._exception)}${log ? ` (details in ${log})` : ''}`,
+      );
+      return;
+    }
+    super.sendErrorResponse(response, codeOrMessage, format, variables, dest);
+  }
+
+  /** A framing or message-level problem of the client's input, reported as output (there is no request to answer). */
+  protocolError(message: string): void {
+    this.output(`TRM debug adapter: ${message}`, 'stderr');
+  }
+
+  /** An unexpected exception: the stack goes to the log file, the client gets one line. */
+  internalError(context: string, e: unknown): void {
+    const log = logAdapterError(context, e);
+    const message = e instanceof Error ? e.message : String(e);
+    this.output(
+      `TRM debug adapter: internal error ${context}: ${message}${log ? ` (details in ${log})` : ''}`,
+      'stderr',
+    );
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -92,11 +186,22 @@ export class TrmDebugSession extends DebugSession {
    * gone, or made while running): VS Code would otherwise pop up a notification for each.
    */
   private fail(response: DebugProtocol.Response, id: number, message: string, showUser = true): void {
+    if (response.seq > 0) return; // already answered (a launch ended by disconnect)
     // Not sendErrorResponse's format string: our messages may contain braces ({"threshold": p}).
     response.success = false;
     response.message = message;
     response.body = { error: { id, format: message.replace(/[{}]/g, (b) => (b === '{' ? '(' : ')')), showUser } };
     this.sendResponse(response);
+  }
+
+  /** A GPU that cannot run the session is not the end of it: tells the client which backend to restart on. */
+  private offerCpu(e: unknown): void {
+    if (!isGpuError(e)) return;
+    const body: TrmGpuError = {
+      message: e instanceof Error ? e.message : String(e),
+      fallbackBackend: CPU_FALLBACK_BACKEND,
+    };
+    this.sendEvent(new Event(TRM_EVENT_GPU_ERROR, body));
   }
 
   // 'stdout': plain text in the Debug Console ('console' is drawn in the warning colour).
@@ -196,6 +301,7 @@ export class TrmDebugSession extends DebugSession {
   private engineFailure(runtime: TrmRuntime, e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     this.output(`TRM engine error: ${message}`, 'stderr');
+    this.offerCpu(e);
     const pos = runtime.position;
     this.report({
       kind: 'stop',
@@ -238,10 +344,34 @@ export class TrmDebugSession extends DebugSession {
     response: DebugProtocol.LaunchResponse,
     raw: DebugProtocol.LaunchRequestArguments,
   ): Promise<void> {
+    if (this.disposed) {
+      this.fail(response, ERR.launch, 'the session has ended (the client disconnected); nothing is launched');
+      return;
+    }
+    this.pendingLaunch = response;
+    try {
+      await this.launch(response, raw);
+    } finally {
+      this.pendingLaunch = undefined;
+    }
+  }
+
+  /** Ends a launch that the client abandoned (disconnect during start-up) with an answer. */
+  private abandonLaunch(): void {
+    const response = this.pendingLaunch;
+    this.pendingLaunch = undefined;
+    if (response)
+      this.fail(response, ERR.launch, 'the session ended (the client disconnected) before the launch finished');
+  }
+
+  private async launch(
+    response: DebugProtocol.LaunchResponse,
+    raw: DebugProtocol.LaunchRequestArguments,
+  ): Promise<void> {
     let args: TrmLaunchArgs;
     let engine: DebugEngine;
     try {
-      args = validateLaunchArgs(raw);
+      args = validateLaunchArgs(raw, { bundledCheckpoint: this.options.bundledCheckpoint });
       engine = await this.openEngine(args);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -250,10 +380,11 @@ export class TrmDebugSession extends DebugSession {
         ERR.launch,
         e instanceof LaunchConfigError ? message : `cannot start the trm session: ${message}`,
       );
+      this.offerCpu(e);
       return;
     }
     if (this.disposed) {
-      engine.dispose();
+      engine.dispose(); // the launch was answered by disconnect
       return;
     }
     this.engine = engine;
@@ -265,6 +396,7 @@ export class TrmDebugSession extends DebugSession {
       this.x = await runtime.exclusive(() => engine.trace.x());
     } catch (e) {
       this.fail(response, ERR.engine, `cannot embed the puzzle: ${(e as Error).message}`);
+      this.offerCpu(e);
       return;
     }
     for (const w of [...args.warnings, ...engine.warnings]) this.output(`warning: ${w}`, 'stderr');
@@ -283,7 +415,8 @@ export class TrmDebugSession extends DebugSession {
     // Breakpoint requests need the model's shape, so configuration starts once the model is loaded.
     this.sendEvent(new InitializedEvent());
     await Promise.race([this.configured, new Promise((r) => setTimeout(r, CONFIGURATION_DONE_TIMEOUT_MS).unref?.())]);
-    if (this.disposed) return;
+    if (this.disposed) return; // answered by disconnect
+    this.pendingLaunch = undefined;
     this.sendResponse(response);
     this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, args)));
     if (args.noDebug) {
@@ -332,6 +465,7 @@ export class TrmDebugSession extends DebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.abandonLaunch();
     this.releaseEngine();
     this.sendResponse(response);
     this.shutdown();
@@ -534,8 +668,9 @@ export class TrmDebugSession extends DebugSession {
         id,
         name: f.name,
         source,
-        line: f.line,
-        column: 1,
+        // The client's numbering (linesStartAt1 / columnsStartAt1 of initialize), not ours.
+        line: this.convertDebuggerLineToClient(f.line),
+        column: this.convertDebuggerColumnToClient(1),
         presentationHint: f.level === 'step' ? 'label' : 'normal',
       };
     });

@@ -4,6 +4,8 @@
 
 export const TRM_EVENT_POSITION = 'trm/position';
 export const TRM_EVENT_TRACE_INFO = 'trm/traceInfo';
+/** The GPU could not run the session (memory, lost device): the client may offer `fallbackBackend`. */
+export const TRM_EVENT_GPU_ERROR = 'trm/gpuError';
 export const TRM_REQUEST_SEEK = 'trm/seek';
 export const TRM_REQUEST_STEP_SUMMARY = 'trm/stepSummary';
 export const TRM_REQUEST_HEATMAP = 'trm/heatmap';
@@ -151,5 +153,20 @@ export function isTrmTraceInfo(v: unknown): v is TrmTraceInfo {
     isInt(v.seqLen) &&
     isInt(v.maxSteps) &&
     Array.isArray(v.inputs)
+  );
+}
+
+export interface TrmGpuError {
+  message: string;
+  /** A backend that does not use the GPU, to restart the session with. */
+  fallbackBackend: string;
+}
+
+export function isTrmGpuError(v: unknown): v is TrmGpuError {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as TrmGpuError).message === 'string' &&
+    typeof (v as TrmGpuError).fallbackBackend === 'string'
   );
 }

@@ -1,8 +1,10 @@
-// Chooses the TF.js compute backend once per process: native TensorFlow with CUDA, native
-// TensorFlow on CPU, WebAssembly (SIMD, multi-threaded where possible), then plain JavaScript.
-// Every skipped candidate leaves a human-readable reason, so the UI and CLI can say why the
-// product runs on what it runs on. Works in plain node 20 (CLI, tests) and in the VS Code
-// extension host (node 24 under code-server); patched globals never outlive initialisation.
+// Chooses the TF.js compute backend once per process: native TensorFlow with CUDA, WebGPU on a
+// hardware adapter (Dawn: Vulkan / Metal / D3D12), native TensorFlow on CPU, WebAssembly (SIMD,
+// multi-threaded where possible), then plain JavaScript. Every skipped candidate leaves a
+// human-readable reason, so the UI and CLI can say why the product runs on what it runs on. Works in
+// plain node 20 (CLI, tests), worker threads and the VS Code extension host (node 24 under
+// code-server). The wasm shims never outlive initialisation; webgpu's globals (navigator.gpu, the
+// GPU* constants) stay while its backend lives, because tfjs-backend-webgpu reads them at run time.
 
 import * as os from 'node:os';
 import * as fs from 'node:fs';
@@ -11,7 +13,18 @@ import * as tf from '@tensorflow/tfjs-core';
 // A used binding, not a bare import: esbuild drops bare imports of this package (its sideEffects list omits the node entry).
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import {
+  Attempt,
+  BackendInfo,
+  BackendName,
+  CandidateInfo,
+  errorMessage as message,
+  initTfBackend,
+  isInitialised,
+} from './backend/common';
+import { explainNativeGpuFailure, explainNoCudaDevice } from './backend/cuda';
 import { loadNativePackage, type NativePackage } from './backend/native';
+import { releaseWebGpu, tryWebGpu } from './backend/webgpu';
 import { installWasmKernels } from './kernels';
 import {
   guardProcessListeners,
@@ -20,18 +33,7 @@ import {
   unrefWasmWorkers,
 } from './backend/wasmThreads';
 
-export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-
-export interface BackendInfo {
-  name: BackendName;
-  description: string;
-  /** Worker threads the backend computes with (XNNPACK pool for wasm, cores for native, 1 for cpu). */
-  threads: number;
-  simd: boolean;
-  gpu: boolean;
-  /** One line per candidate that was tried and skipped, in order ("tfjs-node-gpu: module not installed ..."). */
-  fallbackReasons: string[];
-}
+export type { AdapterSummary, BackendInfo, BackendName } from './backend/common';
 
 export interface SelectBackendOptions {
   /** Use exactly this backend; selection fails (with the reason) if it cannot load. */
@@ -42,21 +44,34 @@ export interface SelectBackendOptions {
   threads?: number;
 }
 
-export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+/**
+ * One candidate of the selection: `tier` 'gpu' candidates come first; one that loads but computes
+ * on the CPU (tfjs-node-gpu without a usable CUDA device) is kept and ranks at `cpuRank` instead,
+ * so that a hardware WebGPU adapter still wins over it. Adding a backend = adding one entry here.
+ */
+interface Candidate {
+  name: BackendName;
+  /** TF.js registry name (both native packages register 'tensorflow'). */
+  tfName: string;
+  tier: 'gpu' | 'cpu';
+  attempt(opts: SelectBackendOptions, forced: boolean): Promise<Attempt>;
+}
 
-/** TF.js registry names. Both native packages register the same 'tensorflow' backend. */
-const TF_NAME: Record<BackendName, string> = {
-  'tfjs-node-gpu': 'tensorflow',
-  'tfjs-node': 'tensorflow',
-  wasm: 'wasm',
-  cpu: 'cpu',
-};
+const CANDIDATES: readonly Candidate[] = [
+  { name: 'tfjs-node-gpu', tfName: 'tensorflow', tier: 'gpu', attempt: () => tryNative('tfjs-node-gpu') },
+  { name: 'webgpu', tfName: 'webgpu', tier: 'gpu', attempt: (_o, forced) => tryWebGpu({ forced }) },
+  { name: 'tfjs-node', tfName: 'tensorflow', tier: 'cpu', attempt: () => tryNative('tfjs-node') },
+  { name: 'wasm', tfName: 'wasm', tier: 'cpu', attempt: (o) => tryWasm(o) },
+  { name: 'cpu', tfName: 'cpu', tier: 'cpu', attempt: () => tryCpu() },
+];
+
+/** The start-up order: GPU paths, then the CPU paths from fastest to the one that always works (= BACKEND_NAMES). */
+export const BACKEND_ORDER: readonly BackendName[] = CANDIDATES.map((c) => c.name);
+
 const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', NativePackage> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
   'tfjs-node': '@tensorflow/tfjs-node',
 };
-/** A threaded init that never settles (a worker that cannot start) must not hang the product. */
-const INIT_TIMEOUT_MS = 30_000;
 
 let current: BackendInfo | undefined;
 let loadedNative: BackendName | undefined;
@@ -65,7 +80,11 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /** The backend chosen by the last successful selectBackend(), if any. */
 export function currentBackend(): BackendInfo | undefined {
-  return current ? { ...current, fallbackReasons: [...current.fallbackReasons] } : undefined;
+  return current ? copyInfo(current) : undefined;
+}
+
+function copyInfo(i: BackendInfo): BackendInfo {
+  return { ...i, adapter: i.adapter ? { ...i.adapter } : undefined, fallbackReasons: [...i.fallbackReasons] };
 }
 
 export function defaultThreads(): number {
@@ -75,57 +94,6 @@ export function defaultThreads(): number {
 function cpuCount(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
-
-function message(e: unknown): string {
-  if (e instanceof Error) return e.message.split('\n')[0];
-  if (typeof e === 'object' && e !== null && 'message' in e) return String(e.message);
-  return String(e);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
-    timer.unref?.();
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Initialises a registered TF.js backend by calling its factory ourselves: tf.setBackend() only
- * answers `false` and logs the cause, and leaves the engine without a backend on failure.
- */
-async function initTfBackend(tfName: string): Promise<void> {
-  if (!isInitialised(tfName)) {
-    const factory = tf.findBackendFactory(tfName);
-    if (!factory) throw new Error(`TF.js backend '${tfName}' is not registered`);
-    const instance = await withTimeout(Promise.resolve(factory()), INIT_TIMEOUT_MS, `initialising '${tfName}'`);
-    tf.engine().registry[tfName] = instance;
-  }
-  if (tfName === 'cpu') skipCpuNodeBanner(tf.engine().registry.cpu);
-  if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend('${tfName}') failed`);
-}
-
-/**
- * tfjs-backend-cpu prints a "Hi, looks like you are running TensorFlow.js in Node.js ... install
- * our node backend" banner on its first tensor write under Node. Selection has already tried the
- * native backends and says why they were skipped (fallbackReasons), so the banner is noise in the
- * CLI and benchmarks. Its `firstUse` flag exists only for this banner; clearing it changes nothing
- * else (IS_NODE / PROD, which other code reads, stay as they are).
- */
-function skipCpuNodeBanner(backend: unknown): void {
-  const b = backend as { firstUse?: unknown } | undefined;
-  if (b && typeof b.firstUse === 'boolean') b.firstUse = false;
-}
-
-/** Side-effect free, unlike tf.findBackend(), which starts initialising a registered backend. */
-function isInitialised(tfName: string): boolean {
-  return tf.engine().registry[tfName] !== undefined;
-}
-
-type Attempt =
-  | { ok: true; info: Omit<BackendInfo, 'fallbackReasons'>; notes: string[] }
-  | { ok: false; reason: string; notes: string[] };
 
 async function tryNative(name: 'tfjs-node-gpu' | 'tfjs-node'): Promise<Attempt> {
   if (loadedNative && loadedNative !== name) {
@@ -137,7 +105,13 @@ async function tryNative(name: 'tfjs-node-gpu' | 'tfjs-node'): Promise<Attempt> 
   }
   if (!loadedNative) {
     const load = loadNativePackage(NATIVE_PACKAGE[name]);
-    if (!load.ok) return { ok: false, reason: load.reason, notes: [] };
+    if (!load.ok) {
+      const reason =
+        name === 'tfjs-node-gpu' && load.failed
+          ? `installed at ${load.failed.resolvedPath} but failed to load: ${explainNativeGpuFailure(load.failed.error)}`
+          : load.reason;
+      return { ok: false, reason, notes: [] };
+    }
     loadedNative = name;
   }
   if (!tf.findBackendFactory('tensorflow')) {
@@ -155,7 +129,7 @@ async function tryNative(name: 'tfjs-node-gpu' | 'tfjs-node'): Promise<Attempt> 
   const gpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
   const notes =
     name === 'tfjs-node-gpu' && !gpu
-      ? ['tfjs-node-gpu: loaded, but TensorFlow found no usable GPU; it computes on the CPU']
+      ? [`tfjs-node-gpu: loaded, but TensorFlow found no usable GPU (${explainNoCudaDevice()}); it computes on the CPU`]
       : [];
   return {
     ok: true,
@@ -166,7 +140,7 @@ async function tryNative(name: 'tfjs-node-gpu' | 'tfjs-node'): Promise<Attempt> 
       simd: true,
       gpu,
       description: gpu
-        ? 'native TensorFlow on the GPU (@tensorflow/tfjs-node-gpu)'
+        ? 'native TensorFlow on the GPU (@tensorflow/tfjs-node-gpu, CUDA)'
         : `native TensorFlow on the CPU (${NATIVE_PACKAGE[name]})`,
     },
   };
@@ -271,18 +245,6 @@ async function tryCpu(): Promise<Attempt> {
   };
 }
 
-function attempt(name: BackendName, opts: SelectBackendOptions): Promise<Attempt> {
-  switch (name) {
-    case 'tfjs-node-gpu':
-    case 'tfjs-node':
-      return tryNative(name);
-    case 'wasm':
-      return tryWasm(opts);
-    case 'cpu':
-      return tryCpu();
-  }
-}
-
 async function select(opts: SelectBackendOptions): Promise<BackendInfo> {
   if (opts.prefer !== undefined && !BACKEND_ORDER.includes(opts.prefer)) {
     throw new Error(
@@ -290,17 +252,35 @@ async function select(opts: SelectBackendOptions): Promise<BackendInfo> {
     );
   }
   const reasons: string[] = [];
-  for (const name of opts.prefer ? [opts.prefer] : BACKEND_ORDER) {
-    const r = await attempt(name, opts);
+  const candidates = opts.prefer ? CANDIDATES.filter((c) => c.name === opts.prefer) : CANDIDATES;
+  // A GPU-tier candidate that loaded but computes on the CPU, with the rank it keeps among the CPU paths.
+  let demoted: { candidate: Candidate; info: CandidateInfo; rank: number } | undefined;
+  const choose = async (candidate: Candidate, info: CandidateInfo): Promise<BackendInfo> => {
+    if (tf.getBackend() !== candidate.tfName) await initTfBackend(candidate.tfName);
+    current = { ...info, fallbackReasons: reasons };
+    return copyInfo(current);
+  };
+  for (let i = 0; i < candidates.length; i++) {
+    const candidate = candidates[i];
+    if (demoted && i >= demoted.rank) return choose(demoted.candidate, demoted.info);
+    const r = await candidate.attempt(opts, opts.prefer !== undefined);
     reasons.push(...r.notes);
     if (r.ok) {
-      current = { ...r.info, fallbackReasons: reasons };
-      return currentBackend() as BackendInfo;
+      if (!opts.prefer && candidate.tier === 'gpu' && !r.info.gpu && !demoted) {
+        demoted = { candidate, info: r.info, rank: firstCpuRank() };
+        continue;
+      }
+      return choose(candidate, r.info);
     }
-    reasons.push(`${name}: ${r.reason}`);
+    reasons.push(`${candidate.name}: ${r.reason}`);
   }
+  if (demoted) return choose(demoted.candidate, demoted.info);
   if (opts.prefer) throw new Error(`compute backend '${opts.prefer}' cannot be used: ${reasons.join('; ')}`);
   throw new Error(`no compute backend could be initialised: ${reasons.join('; ')}`);
+}
+
+function firstCpuRank(): number {
+  return CANDIDATES.findIndex((c) => c.tier === 'cpu');
 }
 
 /**
@@ -319,5 +299,18 @@ export function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendI
 
 /** Registry name of a backend in TF.js (both native packages are 'tensorflow'). */
 export function tfBackendName(name: BackendName): string {
-  return TF_NAME[name];
+  const c = CANDIDATES.find((x) => x.name === name);
+  if (!c) throw new Error(`unknown compute backend ${JSON.stringify(name)}`);
+  return c.tfName;
+}
+
+/**
+ * Lets go of the webgpu backend (its device and Dawn), switching to the cpu backend first when it
+ * was current: a process that used the GPU can then exit, and tests can start from a clean slate.
+ */
+export async function releaseGpuBackend(): Promise<void> {
+  await releaseWebGpu(async () => {
+    await initTfBackend('cpu');
+    if (current?.name === 'webgpu') current = undefined;
+  });
 }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { TrmConfig, configFromArch, derive, validateConfig } from './config';
 import { HostTensor, toFloat32 } from './hostTensor';
+import { Limits, MemoryBudget, limitsOf, raiseHint } from './limits';
 import { ConfigSource, parseConfigText, readConfigFile, siblingConfigFiles } from './formats/configFile';
 import { readSafetensors, writeSafetensors } from './formats/safetensors';
 import {
@@ -55,6 +56,8 @@ export interface LoadCheckpointOptions {
    * official script does when fine-tuning on new identifiers (with a warning).
    */
   numPuzzleIdentifiers?: number;
+  /** Limits over the process-wide ones (memory budget, header sizes, config ranges). */
+  limits?: Partial<Limits>;
 }
 
 /** The official load-time rule for a puzzle table of the wrong size: the mean row, repeated. */
@@ -125,6 +128,7 @@ function buildConfig(
   weights: Map<string, HostTensor>,
   seqLen: number | undefined,
   file: string,
+  limits: Partial<Limits> | undefined,
 ): { config: TrmConfig; fromWeights: string[] } {
   const inferred = inferSizes(weights);
   const arch: Record<string, unknown> = { ...cfg.arch };
@@ -171,12 +175,15 @@ function buildConfig(
   try {
     // seq_len 0 means "not known yet" (see LoadedCheckpoint.config). V and N are 0 only when their
     // weights are missing, which validateWeights reports more usefully as missing keys.
-    validateConfig({
-      ...config,
-      seq_len: config.seq_len || 1,
-      vocab_size: config.vocab_size || 1,
-      num_puzzle_identifiers: config.num_puzzle_identifiers || 1,
-    });
+    validateConfig(
+      {
+        ...config,
+        seq_len: config.seq_len || 1,
+        vocab_size: config.vocab_size || 1,
+        num_puzzle_identifiers: config.num_puzzle_identifiers || 1,
+      },
+      limits,
+    );
   } catch (e) {
     throw new Error(`${file}: configuration from ${cfg.source}: ${(e as Error).message}`, { cause: e });
   }
@@ -186,10 +193,11 @@ function buildConfig(
 /** Loads, normalises and validates a checkpoint. */
 export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): LoadedCheckpoint {
   const format = detectCheckpointFormat(path);
+  const budget = new MemoryBudget(limitsOf(opts.limits).memory, path);
   let raw: Map<string, HostTensor>;
   let metadata: Record<string, string> = {};
-  if (format === 'torch') raw = readTorchCheckpoint(path);
-  else ({ tensors: raw, metadata } = readSafetensors(path));
+  if (format === 'torch') raw = readTorchCheckpoint(path, { limits: opts.limits, budget });
+  else ({ tensors: raw, metadata } = readSafetensors(path, { limits: opts.limits, budget }));
   const cfg = resolveConfigSource(path, opts, metadata);
   const { weights: canonical, sourceDtypes } = canonicalizeStateDict(raw, path);
   raw.clear(); // drop the raw bf16 buffers now that they are decoded
@@ -199,13 +207,19 @@ export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): 
   if (wanted !== undefined && table && table.shape.length === 2 && table.shape[0] !== wanted) {
     if (!Number.isInteger(wanted) || wanted < 1)
       throw new Error(`numPuzzleIdentifiers must be a positive integer, got ${wanted}`);
+    const maxRows = limitsOf(opts.limits).num_puzzle_identifiers;
+    if (wanted > maxRows)
+      throw new Error(
+        `${path}: the data has ${wanted} puzzle identifiers, more than the limit num_puzzle_identifiers = ${maxRows} (${raiseHint('num_puzzle_identifiers')})`,
+      );
+    budget.take(wanted * (table.shape[1] ?? 0) * 4, `the resized puzzle-embedding table`);
     canonical.set('puzzle_emb.weights', resizePuzzleTable(table, wanted));
     resizeWarnings.push(
       `${path}: the puzzle-embedding table has ${table.shape[0]} rows but the data has ${wanted} puzzle identifiers; ` +
         'using the mean row for every identifier (the official fine-tuning rule), so per-puzzle embeddings are lost',
     );
   }
-  const { config, fromWeights } = buildConfig(cfg, canonical, opts.seqLen, path);
+  const { config, fromWeights } = buildConfig(cfg, canonical, opts.seqLen, path, opts.limits);
   if (resizeWarnings.length && wanted !== undefined) config.num_puzzle_identifiers = wanted;
   const configSource = fromWeights.length ? `${cfg.source} (+ ${fromWeights.join(', ')} from the weights)` : cfg.source;
   const { weights, warnings } = validateWeights(canonical, config, {

@@ -1,6 +1,8 @@
 // TRM model configuration with the official `arch` field names (config/arch/trm.yaml and
 // TinyRecursiveReasoningModel_ACTV1Config), presets for the paper's tasks and derived sizes.
 
+import { Limits, limitsOf, raiseHint } from './limits';
+
 export type PosEncodings = 'rope' | 'learned' | 'none';
 export type ForwardDType = 'float32' | 'bfloat16';
 export type LossType = 'stablemax_cross_entropy' | 'softmax_cross_entropy';
@@ -201,25 +203,29 @@ const INT_FIELDS = [
   'halt_max_steps',
 ] as const;
 
-/** Checks a complete config; throws one message listing every problem. */
-export function validateConfig(c: TrmConfig): TrmConfig {
+/** Fields that may be 0 (H_layers is unused by TRM; puzzle_emb_* = 0 means no puzzle embedding). */
+const MAY_BE_ZERO = new Set<string>(['H_layers', 'num_heads', 'puzzle_emb_ndim', 'puzzle_emb_len']);
+
+/**
+ * Checks a complete config; throws one message listing every problem. Every size and loop count is
+ * range-checked against the limits (a config can ask for any number of cycles, and nothing else
+ * would stop a run of hours), and a refusal names the key, the allowed range and how to raise it.
+ */
+export function validateConfig(c: TrmConfig, limits?: Partial<Limits>): TrmConfig {
   const problems: string[] = [];
+  const l = limitsOf(limits);
   for (const f of INT_FIELDS) {
     const v = c[f];
+    const lo = MAY_BE_ZERO.has(f) ? 0 : 1;
+    const hi = l[f];
     if (!Number.isInteger(v) || v < 0) problems.push(`${f} must be a non-negative integer (got ${JSON.stringify(v)})`);
+    else if (v < lo) problems.push(`${f} must be at least ${lo}`);
+    else if (v > hi) problems.push(`${f} = ${v} is outside the allowed range ${lo}..${hi} (${raiseHint(f)})`);
   }
-  for (const f of [
-    'hidden_size',
-    'H_cycles',
-    'L_cycles',
-    'L_layers',
-    'halt_max_steps',
-    'seq_len',
-    'vocab_size',
-    'num_puzzle_identifiers',
-  ] as const) {
-    if (c[f] === 0) problems.push(`${f} must be at least 1`);
-  }
+  if (typeof c.expansion === 'number' && c.expansion > l.expansion)
+    problems.push(
+      `expansion = ${c.expansion} is outside the allowed range (0, ${l.expansion}] (${raiseHint('expansion')})`,
+    );
   if (!(c.expansion > 0)) problems.push(`expansion must be positive (got ${c.expansion})`);
   if (!['rope', 'learned', 'none'].includes(c.pos_encodings))
     problems.push(`pos_encodings must be rope, learned or none (got ${JSON.stringify(c.pos_encodings)})`);

@@ -2,10 +2,12 @@
 // checkpoint, selects a compute backend, and runs batches of puzzles through the real engine,
 // reporting every supervision step, so inline predictions never block the extension host's main
 // thread. Protocol: src/engine/authoring/workerProtocol.ts. One run at a time; a `cancel` stops the
-// named run between two steps.
+// named run between two steps. When the GPU cannot run a batch (memory, lost device), the worker
+// moves to the CPU backend, says so in the log channel (runError with runId -1) and runs it again.
 
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from './backend';
+import { CPU_FALLBACK_BACKEND, isGpuError } from './backend/gpuErrors';
 import { PredictSession } from './authoring/predictEngine';
 import { type FromWorker, type LoadMessage, type PredictMessage, isToWorker } from './authoring/workerProtocol';
 
@@ -13,6 +15,7 @@ const port = parentPort;
 if (!port) throw new Error('predictWorker.js must run as a worker thread (new Worker(...))');
 
 let session: PredictSession | undefined;
+let loadedWith: LoadMessage | undefined;
 const cancels = new Map<number, AbortController>();
 /** Messages are handled one after another: a predict never overlaps a load. */
 let queue: Promise<void> = Promise.resolve();
@@ -26,6 +29,7 @@ async function load(m: LoadMessage): Promise<void> {
   try {
     const backend = await selectBackend({ wasmDir: m.wasmDir, prefer: m.backend });
     session = PredictSession.load(m.checkpoint, m.config);
+    loadedWith = m;
     post({
       type: 'loaded',
       model: session.info,
@@ -43,11 +47,28 @@ async function predict(m: PredictMessage, ctrl: AbortController): Promise<void> 
       post({ type: 'cancelled', runId: m.runId });
       return;
     }
-    const results = await session.predict(m.puzzles, {
-      policy: m.policy,
-      signal: ctrl.signal,
-      onStep: (step, of) => post({ type: 'step', runId: m.runId, step, of }),
-    });
+    const run = (s: PredictSession) =>
+      s.predict(m.puzzles, {
+        policy: m.policy,
+        signal: ctrl.signal,
+        onStep: (step, of) => post({ type: 'step', runId: m.runId, step, of }),
+      });
+    let results;
+    try {
+      results = await run(session);
+    } catch (e) {
+      if (!isGpuError(e) || !loadedWith) throw e;
+      // The same model on the CPU path that always ships, instead of failing every prediction.
+      const cpu = await selectBackend({ wasmDir: loadedWith.wasmDir, prefer: CPU_FALLBACK_BACKEND });
+      session.dispose();
+      session = PredictSession.load(loadedWith.checkpoint, loadedWith.config);
+      post({
+        type: 'runError',
+        runId: -1,
+        message: `TRM predictions: ${message(e)} Now predicting on ${cpu.description}.`,
+      });
+      results = await run(session);
+    }
     post({ type: 'result', runId: m.runId, results });
   } catch (e) {
     if (ctrl.signal.aborted) post({ type: 'cancelled', runId: m.runId });

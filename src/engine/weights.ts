@@ -71,12 +71,12 @@ export function inferSizes(weights: Map<string, HostTensor>): InferredSizes {
     out.num_puzzle_identifiers = puzzle.shape[0];
     out.puzzle_emb_ndim = puzzle.shape[1];
   } else if (!puzzle && embed) out.puzzle_emb_ndim = 0;
-  const layers = new Set<number>();
+  let lastLayer = -1;
   for (const k of weights.keys()) {
     const m = /^L_level\.layers\.(\d+)\./.exec(k);
-    if (m) layers.add(Number(m[1]));
+    if (m) lastLayer = Math.max(lastLayer, Number(m[1]));
   }
-  if (layers.size) out.L_layers = Math.max(...layers) + 1;
+  if (lastLayer >= 0) out.L_layers = lastLayer + 1;
   const tokenMlp = weights.get('L_level.layers.0.mlp_t.gate_up_proj.weight');
   if (tokenMlp || weights.has('L_level.layers.0.self_attn.qkv_proj.weight')) out.mlp_t = tokenMlp !== undefined;
   if (tokenMlp?.shape.length === 2) out.total_seq_len = tokenMlp.shape[1];

@@ -1,6 +1,7 @@
-// "TRM: Show Compute Backend": initialises the TF.js compute backend (native GPU/CPU, wasm, cpu;
-// see src/engine/backend.ts) and reports what was chosen, and why the better candidates were skipped,
-// in a notification and a status bar item. Other features call ensureBackend() so that the whole
+// "TRM: Show Compute Backend": initialises the TF.js compute backend (native GPU, WebGPU, native CPU,
+// wasm, cpu; see src/engine/backend.ts) and reports what was chosen (for WebGPU: the adapter, "GPU"
+// only for a hardware one), and why the better candidates were skipped, in a notification and a
+// status bar item. Other features call ensureBackend() so that the whole
 // extension shares one selection, with the wasm binaries shipped in the extension's dist/ folder.
 // registerBackendCommands() also registers its sibling engine-information command, "TRM: Show Model
 // Info" (modelInfoCommand.ts).
@@ -8,6 +9,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as vscode from 'vscode';
 import { selectBackend, type BackendInfo } from '../engine/backend';
+import { adapterShortName } from '../engine/backend/webgpu';
 import { registerModelInfoCommand } from './modelInfoCommand';
 
 export const SHOW_BACKEND_COMMAND = 'trmLens.showBackend';
@@ -21,8 +23,12 @@ export interface ShownBackend extends BackendInfo {
 let wasmDir: string | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 
-/** Short status bar text, e.g. "TRM: wasm ×2 (CPU)". */
+/**
+ * Short status bar text, e.g. "TRM: wasm ×2 (CPU)"; for webgpu the adapter, and "GPU" only for a
+ * hardware one: "TRM: webgpu · nvidia ada (GPU)", "TRM: webgpu · google swiftshader (software)".
+ */
 export function backendStatusText(info: BackendInfo): string {
+  if (info.adapter) return `TRM: ${info.name} · ${adapterShortName(info.adapter)} (${info.gpu ? 'GPU' : 'software'})`;
   return `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
 }
 

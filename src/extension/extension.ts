@@ -6,6 +6,7 @@ import { registerTimeline } from './timeline/register';
 import { registerTraining } from './training/register';
 import { registerDebugging } from './debug/registerDebugging';
 import { registerAuthoring } from './authoring/register';
+import { registerFollow } from './follow/register';
 
 export interface ActivationApi {
   /** Exposed for in-editor tests. */
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): ActivationApi {
   registerTraining(context);
   registerDebugging(context);
   registerAuthoring(context);
+  registerFollow(context);
   return { extensionPath: context.extensionPath };
 }
 

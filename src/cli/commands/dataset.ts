@@ -16,7 +16,13 @@ import {
 } from '../../engine/data/buildInputs';
 import { buildMazeSplit } from '../../engine/data/buildMaze';
 import { buildSudokuSplit } from '../../engine/data/buildSudoku';
-import { BuiltDataset, BuiltSplit, readBuiltDataset, writeBuiltDataset } from '../../engine/data/built';
+import {
+  BuiltDataset,
+  BuiltSplit,
+  readBuiltDataset,
+  whyNotReplaceable,
+  writeBuiltDataset,
+} from '../../engine/data/built';
 import { datasetInfo, formatInfo } from '../../engine/data/datasetInfo';
 import { MAX_MAZE_SIZE, generateMaze } from '../../engine/data/mazeGen';
 import { NumpyRandomState } from '../../engine/data/numpyRandom';
@@ -192,10 +198,13 @@ async function runBuild(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Fails before any work when --out holds something a dataset write may not replace. */
 function refuseExisting(out: string, overwrite: boolean): void {
   if (!overwrite && fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
     throw new UsageError(`${out} already exists and is not empty; choose another --out or pass --overwrite`);
   }
+  const why = overwrite ? whyNotReplaceable(out) : undefined;
+  if (why) throw new UsageError(`--overwrite: ${out} cannot be overwritten: ${why}; it is left alone`);
 }
 
 function seedOf(args: ParsedArgs, dflt: number): number {

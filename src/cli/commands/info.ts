@@ -1,5 +1,6 @@
 // `trm info`: configuration, derived sizes, parameter count and the compute backend of a checkpoint.
 
+import { formatBytes } from '../../engine/backend/common';
 import { derive } from '../../engine/config';
 import { flag, parseArgs, usage } from '../args';
 import { BACKEND_OPTION, CHECKPOINT_OPTIONS, loadCheckpointFromArgs, startBackend } from '../engineSetup';
@@ -39,6 +40,7 @@ export async function runInfo(argv: string[]): Promise<number> {
       description: backend.description,
       threads: backend.threads,
       gpu: backend.gpu,
+      adapter: backend.adapter,
       fallbackReasons: backend.fallbackReasons,
     },
     sourceDtypes: Object.fromEntries([...loaded.sourceDtypes.entries()].filter(([, v]) => v !== 'float32')),
@@ -68,6 +70,14 @@ export async function runInfo(argv: string[]): Promise<number> {
     }`,
     `backend      ${backend.description}`,
   ];
+  const a = backend.adapter;
+  if (a) {
+    lines.push(
+      `adapter      ${a.description || a.device} (vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}): ` +
+        `${a.software ? 'a software adapter, not a GPU' : 'GPU'}; largest buffer ${formatBytes(a.maxBufferSize)}, ` +
+        `largest storage binding ${formatBytes(a.maxStorageBufferBindingSize)}`,
+    );
+  }
   if (backend.fallbackReasons.length) lines.push(`             (skipped: ${backend.fallbackReasons.join('; ')})`);
   console.log(lines.join('\n'));
   return 0;

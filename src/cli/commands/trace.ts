@@ -24,9 +24,46 @@ const SPEC = {
   },
   'trace-layers': { value: false, description: 'also record every layer application of the traced rows' },
   backend: BACKEND_OPTION,
-  out: { value: true, required: true, valueName: 'dir', description: 'output folder (created)' },
+  out: { value: true, required: true, valueName: 'dir', description: 'output folder (created; must be new or empty)' },
+  overwrite: { value: false, description: 'replace an earlier trace in --out (never other files)' },
   help: { value: false, description: 'show this help' },
 };
+
+const MANIFEST_TOOL = 'trm-lens trm trace';
+
+/**
+ * Fails before any work when --out holds files this command would overwrite: only an earlier trace
+ * (its manifest and the arrays it lists, nothing else) may be replaced, and only with --overwrite.
+ */
+function checkOutDir(outDir: string, overwrite: boolean): void {
+  if (!fs.existsSync(outDir)) return;
+  if (!fs.statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir} exists and is not a folder`);
+  const names = fs.readdirSync(outDir);
+  if (names.length === 0) return;
+  let listed: string[] | undefined;
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as {
+      tool?: unknown;
+      files?: Record<string, unknown>;
+    };
+    if (m.tool === MANIFEST_TOOL && m.files && typeof m.files === 'object') listed = Object.keys(m.files);
+  } catch {
+    listed = undefined;
+  }
+  if (!listed)
+    throw new UsageError(
+      `--out ${outDir} already exists and is not empty (and holds no earlier trace); choose a new or empty folder`,
+    );
+  const foreign = names.filter((n) => n !== 'manifest.json' && !listed.includes(n));
+  if (foreign.length)
+    throw new UsageError(
+      `--out ${outDir} holds an earlier trace and other files (${foreign.slice(0, 5).join(', ')}); choose a new or empty folder`,
+    );
+  if (!overwrite)
+    throw new UsageError(
+      `--out ${outDir} holds an earlier trace; pass --overwrite to replace it or choose another folder`,
+    );
+}
 
 function readIds(file: string, what: string): HostTensor {
   if (!fs.existsSync(file)) throw new Error(`${what} file not found: ${file}`);
@@ -69,6 +106,7 @@ export async function runTrace(argv: string[]): Promise<number> {
   const traceRows = intList(args, 'trace-rows') ?? [0];
   for (const r of traceRows) if (r >= B) throw new UsageError(`--trace-rows ${r} is outside the batch 0..${B - 1}`);
   const outDir = str(args, 'out')!;
+  checkOutDir(outDir, flag(args, 'overwrite'));
 
   const loaded = loadCheckpointFromArgs(args, S);
   const config = loaded.config;
@@ -188,7 +226,7 @@ export async function runTrace(argv: string[]): Promise<number> {
       );
     }
     const manifest = {
-      tool: 'trm-lens trm trace',
+      tool: MANIFEST_TOOL,
       checkpoint: loaded.path,
       format: loaded.format,
       configSource: loaded.configSource,

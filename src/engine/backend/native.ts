@@ -9,7 +9,14 @@ import * as path from 'node:path';
 
 export type NativePackage = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
-export type NativeLoad = { ok: true; resolvedPath: string } | { ok: false; reason: string };
+export type NativeLoad =
+  | { ok: true; resolvedPath: string }
+  | {
+      ok: false;
+      reason: string;
+      /** When the package was found but did not load: where, and the first line of the error. */
+      failed?: { resolvedPath: string; error: string };
+    };
 
 /** Where the package is looked for: next to the running bundle (extension/CLI install), then the cwd. */
 export function nativeSearchBases(): string[] {
@@ -48,6 +55,11 @@ export function loadNativePackage(pkg: NativePackage, bases = nativeSearchBases(
     return { ok: true, resolvedPath: resolved };
   } catch (e) {
     // Typical: libtensorflow or CUDA shared libraries missing, or a binding built for another node ABI.
-    return { ok: false, reason: `installed at ${resolved} but failed to load: ${firstLine(e)}` };
+    const error = firstLine(e);
+    return {
+      ok: false,
+      reason: `installed at ${resolved} but failed to load: ${error}`,
+      failed: { resolvedPath: resolved, error },
+    };
   }
 }

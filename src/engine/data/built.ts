@@ -2,7 +2,9 @@
 // identifiers.json (+ test_puzzles.json for ARC) and split folders holding dataset.json and
 // `<set>__{inputs,labels,puzzle_identifiers,puzzle_indices,group_indices}.npy`. The reader accepts
 // every integer dtype the builders emit and validates the whole structure; the writer emits exactly
-// the official layout (npy 1.0, int32 index arrays, uint8 tokens when they fit), atomically.
+// the official layout (npy 1.0, int32 index arrays, uint8 tokens when they fit), atomically, plus a
+// `.trm-lens-dataset` marker in the root: `overwrite` replaces only a folder carrying that marker and
+// nothing but dataset files, never a folder TRM Lens did not write.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -217,7 +219,7 @@ function readSet(dir: string, name: string, meta: DatasetMetadata): BuiltSet {
   }
 
   const ints: Record<ArrayName, Int32Array> = {} as Record<ArrayName, Int32Array>;
-  for (const a of ARRAY_NAMES) ints[a] = toInt32Checked(t[a], rel(a));
+  for (const a of ARRAY_NAMES) ints[a] = toInt32Checked(t[a], rel(a), a === 'inputs' || a === 'labels' ? S : 0);
 
   // Token ranges
   checkRange(ints.inputs, 0, meta.vocab_size - 1, rel('inputs'), S, 'token id', `vocab_size = ${meta.vocab_size}`);
@@ -258,8 +260,10 @@ function readSet(dir: string, name: string, meta: DatasetMetadata): BuiltSet {
   };
 }
 
-function toInt32Checked(t: HostTensor, file: string): Int32Array {
+function toInt32Checked(t: HostTensor, file: string, rowLen: number): Int32Array {
   const d = t.data;
+  const at = (i: number): string =>
+    rowLen > 0 ? `row ${Math.floor(i / rowLen)}, position ${i % rowLen}` : `element ${i}`;
   if (d instanceof Int32Array) return d;
   if (d instanceof BigInt64Array) {
     // Little-endian words: an int64 fits int32 when its high word is the sign extension of the low one.
@@ -268,7 +272,7 @@ function toInt32Checked(t: HostTensor, file: string): Int32Array {
     for (let i = 0; i < d.length; i++) {
       const lo = w[2 * i];
       if (w[2 * i + 1] !== lo >> 31)
-        throw new DatasetFormatError(`${file}: element ${i} is ${d[i]}, outside the int32 range`);
+        throw new DatasetFormatError(`${file}: ${at(i)}: value ${d[i]} is outside the int32 range`);
       out[i] = lo;
     }
     return out;
@@ -285,7 +289,8 @@ function toInt32Checked(t: HostTensor, file: string): Int32Array {
   if (d instanceof Uint32Array) {
     const out = new Int32Array(d.length);
     for (let i = 0; i < d.length; i++) {
-      if (d[i] > 2147483647) throw new DatasetFormatError(`${file}: element ${i} is ${d[i]}, outside the int32 range`);
+      if (d[i] > 2147483647)
+        throw new DatasetFormatError(`${file}: ${at(i)}: value ${d[i]} is outside the int32 range`);
       out[i] = d[i];
     }
     return out;
@@ -446,6 +451,52 @@ export function metadataFor(
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+/** Marker file in the root of every dataset TRM Lens writes. */
+export const DATASET_MARKER = '.trm-lens-dataset';
+const DATASET_MARKER_TEXT = '{"format": "trm-lens-dataset/1"}\n';
+
+/**
+ * Why `dir` may not be replaced by a dataset write (undefined when it may): it must be empty or a
+ * dataset TRM Lens wrote (its marker) holding nothing but dataset files, so that no file of the
+ * user's is ever deleted by `--overwrite`.
+ */
+export function whyNotReplaceable(dir: string): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch {
+    return undefined; // nothing there
+  }
+  if (!st.isDirectory()) return 'it is not a folder';
+  const names = fs.readdirSync(dir);
+  if (names.length === 0) return undefined;
+  if (!names.includes(DATASET_MARKER)) return `it was not written by TRM Lens (no ${DATASET_MARKER} marker)`;
+  const foreign: string[] = [];
+  for (const n of names) {
+    const p = path.join(dir, n);
+    const s2 = fs.lstatSync(p);
+    if (s2.isFile() && [DATASET_MARKER, 'identifiers.json', 'test_puzzles.json'].includes(n)) continue;
+    if (s2.isDirectory() && fs.existsSync(path.join(p, 'dataset.json'))) {
+      for (const f of fs.readdirSync(p)) {
+        const fs2 = fs.lstatSync(path.join(p, f));
+        if (
+          !fs2.isFile() ||
+          !(
+            f === 'dataset.json' ||
+            /^[A-Za-z0-9_.-]+__(inputs|labels|puzzle_identifiers|puzzle_indices|group_indices)\.npy$/.test(f)
+          )
+        )
+          foreign.push(`${n}/${f}`);
+      }
+      continue;
+    }
+    foreign.push(n);
+  }
+  return foreign.length
+    ? `it holds files that are not part of the dataset (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`
+    : undefined;
+}
+
 export interface WriteOptions {
   /** Replace an existing output folder (default: refuse). */
   overwrite?: boolean;
@@ -462,6 +513,8 @@ export function writeBuiltDataset(outDir: string, ds: BuiltDataset, opts: WriteO
     const nonEmpty = !isDir(target) || fs.readdirSync(target).length > 0;
     if (nonEmpty && !opts.overwrite)
       throw new Error(`${outDir} already exists and is not empty; choose another --out or pass --overwrite`);
+    const why = whyNotReplaceable(target);
+    if (why) throw new Error(`${outDir} cannot be overwritten: ${why}; it is left alone (choose another --out)`);
   }
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
   try {
@@ -473,6 +526,7 @@ export function writeBuiltDataset(outDir: string, ds: BuiltDataset, opts: WriteO
     if (ds.identifiers) fs.writeFileSync(path.join(tmp, 'identifiers.json'), pyJsonStringify(ds.identifiers));
     if (ds.testPuzzles !== undefined)
       fs.writeFileSync(path.join(tmp, 'test_puzzles.json'), pyJsonStringify(ds.testPuzzles as PyJsonValue));
+    fs.writeFileSync(path.join(tmp, DATASET_MARKER), DATASET_MARKER_TEXT);
     if (fs.existsSync(target)) {
       // Move the old folder aside first so a failure never leaves a half-replaced dataset.
       const old = `${tmp}.old`;

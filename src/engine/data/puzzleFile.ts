@@ -145,12 +145,24 @@ function readNpyFile(file: string): PuzzleExample[] {
   if (t.dtype.startsWith('float') || t.dtype === 'bool' || t.dtype === 'bfloat16')
     throw new PuzzleFileError(`${file}: dtype ${t.dtype} is not an integer token array`);
   const [E, S] = t.shape;
-  const ids = Int32Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
+  if (S < 1) throw new PuzzleFileError(`${file}: rows of [${E}, ${S}] tokens are empty`);
+  // Token ids are read exactly: an int64 or uint32 above 2^31 - 1 is refused with its row and value,
+  // never wrapped into a small id by the Int32Array conversion.
+  const src = t.data as ArrayLike<number | bigint>;
+  const ids = new Int32Array(src.length);
   let max = 0;
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i] < 0)
-      throw new PuzzleFileError(`${file}: row ${Math.floor(i / S)}, position ${i % S}: negative token ${ids[i]}`);
-    if (ids[i] > max) max = ids[i];
+  let maxAt = 0;
+  const where = (i: number): string => `row ${Math.floor(i / S)}, position ${i % S}`;
+  for (let i = 0; i < src.length; i++) {
+    const v = Number(src[i]);
+    if (v < 0) throw new PuzzleFileError(`${file}: ${where(i)}: negative token ${String(src[i])}`);
+    if (v > 0x7fffffff)
+      throw new PuzzleFileError(`${file}: ${where(i)}: token ${String(src[i])} is outside every task's vocabulary`);
+    ids[i] = v;
+    if (v > max) {
+      max = v;
+      maxAt = i;
+    }
   }
   let kind: PuzzleExample['kind'];
   if (S === 81 && max <= 10) kind = 'sudoku';
@@ -159,7 +171,7 @@ function readNpyFile(file: string): PuzzleExample[] {
   else if (S === ARC_CANVAS * ARC_CANVAS && max <= 11) kind = 'arc';
   else
     throw new PuzzleFileError(
-      `${file}: cannot tell the task of [${E}, ${S}] tokens with ids up to ${max} (put dataset.json beside it)`,
+      `${file}: cannot tell the task of [${E}, ${S}] tokens with ids up to ${max} (${where(maxAt)}; put dataset.json beside it)`,
     );
   const out: PuzzleExample[] = [];
   for (let e = 0; e < E; e++)

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { ARCH_DEFAULTS, TrmConfig } from '../config';
+import { formatBytes, getLimits, raiseHint } from '../limits';
 
 export type TaskSizes = Partial<Pick<TrmConfig, 'seq_len' | 'vocab_size' | 'num_puzzle_identifiers'>>;
 
@@ -96,6 +97,12 @@ export function parseConfigText(text: string, source: string): ConfigSource {
 export function readConfigFile(file: string): ConfigSource {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    const max = getLimits().header;
+    if (size > max)
+      throw new Error(
+        `the file is ${formatBytes(size)}, more than the limit of ${formatBytes(max)} (${raiseHint('header')})`,
+      );
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new Error(`cannot read config ${file}: ${(e as Error).message}`, { cause: e });

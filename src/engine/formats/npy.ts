@@ -1,7 +1,8 @@
 // NumPy .npy (format 1.0/2.0/3.0) reading and writing, C order only, little-endian.
 
 import * as fs from 'node:fs';
-import { HostDType, HostTensor, numel } from '../hostTensor';
+import { HostDType, HostTensor } from '../hostTensor';
+import { Limits, checkedNumel, formatBytes, limitsOf, raiseHint } from '../limits';
 
 const MAGIC = '\x93NUMPY';
 
@@ -40,8 +41,11 @@ export class NpyFormatError extends Error {
   }
 }
 
-/** Parses .npy bytes. `name` is used in error messages. */
-export function parseNpy(bytes: Uint8Array, name = '<npy>'): HostTensor {
+/** NumPy's own limit on the number of dimensions (NPY_MAXDIMS). */
+const MAX_DIMS = 64;
+
+/** Parses .npy bytes. `name` is used in error messages. The declared shape is checked against the file before anything is allocated. */
+export function parseNpy(bytes: Uint8Array, name = '<npy>', limits?: Partial<Limits>): HostTensor {
   if (bytes.length < 10) throw new NpyFormatError(name, `only ${bytes.length} bytes`);
   const magic = String.fromCharCode(...bytes.subarray(0, 6));
   if (magic !== MAGIC) throw new NpyFormatError(name, 'missing \\x93NUMPY magic');
@@ -58,6 +62,12 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): HostTensor {
   } else throw new NpyFormatError(name, `unsupported format version ${major}`);
   if (offset + headerLen > bytes.length)
     throw new NpyFormatError(name, 'header runs past the end of the file (truncated?)');
+  const maxHeader = limitsOf(limits).header;
+  if (headerLen > maxHeader)
+    throw new NpyFormatError(
+      name,
+      `header of ${formatBytes(headerLen)} is longer than the limit of ${formatBytes(maxHeader)} (${raiseHint('header')})`,
+    );
   const header = new TextDecoder().decode(bytes.subarray(offset, offset + headerLen));
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
@@ -67,17 +77,24 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): HostTensor {
   if (fortran === 'True') throw new NpyFormatError(name, 'Fortran-order arrays are not supported');
   const dtype = DESCR_TO_DTYPE[descr];
   if (!dtype) throw new NpyFormatError(name, `unsupported dtype ${descr}`);
-  const shape = shapeText
+  // Dimensions are plain decimal integers (Python 2 wrote longs as 3L); anything else (1e308, -1, 2.5) is refused.
+  const dims = shapeText
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new NpyFormatError(name, `bad shape (${shapeText})`);
+    .filter((s) => s.length > 0);
+  if (dims.length > MAX_DIMS || dims.some((d) => !/^\d{1,16}L?$/.test(d)))
+    throw new NpyFormatError(name, `bad shape (${shapeText})`);
+  const shape = dims.map((d) => Number(d.replace(/L$/, '')));
   const dataStart = offset + headerLen;
   const itemSize = Number(descr.slice(2));
-  const n = numel(shape);
+  let n: number;
+  try {
+    n = checkedNumel(shape, `shape (${shape.join(', ')})`);
+  } catch (e) {
+    throw new NpyFormatError(name, (e as Error).message);
+  }
   const needed = n * itemSize;
-  if (bytes.length - dataStart < needed) {
+  if (!Number.isSafeInteger(needed) || bytes.length - dataStart < needed) {
     throw new NpyFormatError(
       name,
       `data truncated: shape (${shape.join(', ')}) needs ${needed} bytes, file has ${bytes.length - dataStart}`,
@@ -125,14 +142,14 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): HostTensor {
   return { dtype, shape, data };
 }
 
-export function readNpy(file: string): HostTensor {
+export function readNpy(file: string, limits?: Partial<Limits>): HostTensor {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
     throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
-  return parseNpy(bytes, file);
+  return parseNpy(bytes, file, limits);
 }
 
 /** Serialises a tensor as .npy format 1.0 (header padded to a multiple of 64 bytes, as NumPy does). */

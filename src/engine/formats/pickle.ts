@@ -43,6 +43,9 @@ export interface UnpickleOptions {
 
 export class PickleError extends Error {}
 
+/** Python's default limit on the digits of an int parsed from text (sys.int_info.default_max_str_digits). */
+const MAX_INT_DIGITS = 4300;
+
 /** Python 2 module names that pickles may use for builtins; mapped so that the refusal message reads naturally. */
 const MODULE_ALIASES: Record<string, string> = { __builtin__: 'builtins', copy_reg: 'copyreg' };
 
@@ -169,16 +172,24 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PyValue {
   };
   const appendItems = (l: PyValue, items: PyValue[]): void => {
     if (!(l instanceof PyList)) fail(`APPEND(S) on a ${describePy(l)}`);
-    (l as PyList).items.push(...items);
+    const target = (l as PyList).items;
+    for (const item of items) target.push(item); // not push(...items): a long APPENDS overflows the call stack
   };
   const persistent = (pid: PyValue): PyValue => {
     if (!opts.persistentLoad) return fail('persistent ids are not allowed in this pickle');
     return opts.persistentLoad(pid);
   };
+  // Linear in the length: one hex string, one BigInt parse (shifting a BigInt byte by byte is quadratic:
+  // a 300 KB LONG4 took over a minute).
   const signedLE = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+    if (b.length <= 6) {
+      let v = 0;
+      for (let i = b.length - 1; i >= 0; i--) v = v * 256 + b[i];
+      return b[b.length - 1] & 0x80 ? v - 2 ** (8 * b.length) : v;
+    }
+    const hex = Buffer.from(b).reverse().toString('hex');
+    let v = BigInt(`0x${hex}`);
     if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
@@ -186,7 +197,9 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PyValue {
     const t = s.trim().replace(/L$/, '');
     if (t === '00') return false; // protocol 0 spells bools as I00 / I01
     if (t === '01') return true;
-    if (!/^[+-]?\d+$/.test(t)) return fail(`bad integer literal ${JSON.stringify(s)}`);
+    if (!/^[+-]?\d+$/.test(t)) return fail(`bad integer literal ${JSON.stringify(s.slice(0, 40))}`);
+    // Python's own limit for int(str) (sys.int_info.default_max_str_digits); decimal parsing is superlinear.
+    if (t.length > MAX_INT_DIGITS) return fail(`integer literal of ${t.length} digits (at most ${MAX_INT_DIGITS})`);
     const b = BigInt(t);
     return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
   };

@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import { HostDType, HostTensor, numel, shapeToString } from '../hostTensor';
+import { Limits, MemoryBudget, checkedNumel, formatBytes, limitsOf, raiseHint } from '../limits';
 
 const ST_TO_DTYPE: Record<string, { dtype: HostDType; size: number }> = {
   F32: { dtype: 'float32', size: 4 },
@@ -61,16 +62,38 @@ function allocate(dtype: HostDType, n: number): HostTensor['data'] {
   }
 }
 
-/** Reads every tensor of a .safetensors file. Truncated or corrupt files raise SafetensorsError. */
-export function readSafetensors(file: string): SafetensorsFile {
-  const fd = fs.openSync(file, 'r');
+export interface SafetensorsReadOptions {
+  limits?: Partial<Limits>;
+  /** Shared with the caller's other allocations for this load. */
+  budget?: MemoryBudget;
+}
+
+/**
+ * Reads every tensor of a .safetensors file. Truncated or corrupt files raise SafetensorsError; the
+ * whole header (every shape, dtype and offset, no overlaps, nothing past the end of the file) is
+ * validated before the first tensor is allocated.
+ */
+export function readSafetensors(file: string, opts: SafetensorsReadOptions = {}): SafetensorsFile {
+  const limits = limitsOf(opts.limits);
+  const budget = opts.budget ?? new MemoryBudget(limits.memory, file);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new Error(`cannot open ${file}: ${(e as Error).message}`, { cause: e });
+  }
   try {
     const size = fs.fstatSync(fd).size;
     if (size < 8) throw new SafetensorsError(file, `file is only ${size} bytes`);
     const lenBuf = Buffer.alloc(8);
     fs.readSync(fd, lenBuf, 0, 8, 0);
     const headerLen = Number(lenBuf.readBigUInt64LE(0));
-    if (headerLen <= 0 || headerLen > 100_000_000 || 8 + headerLen > size) {
+    if (headerLen > limits.header && 8 + headerLen <= size)
+      throw new SafetensorsError(
+        file,
+        `header of ${formatBytes(headerLen)} is longer than the limit of ${formatBytes(limits.header)} (${raiseHint('header')})`,
+      );
+    if (headerLen <= 0 || 8 + headerLen > size) {
       throw new SafetensorsError(
         file,
         `header length ${headerLen} does not fit in a ${size}-byte file (truncated or not safetensors)`,
@@ -87,7 +110,7 @@ export function readSafetensors(file: string): SafetensorsFile {
     if (typeof header !== 'object' || header === null || Array.isArray(header))
       throw new SafetensorsError(file, 'header is not a JSON object');
     const dataStart = 8 + headerLen;
-    const tensors = new Map<string, HostTensor>();
+    const planned: { name: string; dtype: HostDType; shape: number[]; begin: number; end: number }[] = [];
     let metadata: Record<string, string> = {};
     for (const [name, info] of Object.entries(header)) {
       if (name === '__metadata__') {
@@ -107,14 +130,19 @@ export function readSafetensors(file: string): SafetensorsFile {
       if (!st)
         throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${JSON.stringify(entry?.dtype)}`);
       const shape = entry.shape;
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
         throw new SafetensorsError(file, `tensor "${name}" has a bad shape`);
       const offs = entry.data_offsets;
-      if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isInteger(d) && d >= 0))
+      if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isSafeInteger(d) && d >= 0))
         throw new SafetensorsError(file, `tensor "${name}" has bad data_offsets`);
       const [begin, end] = offs as number[];
-      const n = numel(shape as number[]);
-      if (end - begin !== n * st.size)
+      let n: number;
+      try {
+        n = checkedNumel(shape as number[], `tensor "${name}"`);
+      } catch (e) {
+        throw new SafetensorsError(file, (e as Error).message);
+      }
+      if (end < begin || end - begin !== n * st.size)
         throw new SafetensorsError(
           file,
           `tensor "${name}" ${shapeToString(shape as number[])} ${String(entry.dtype)} needs ${n * st.size} bytes but data_offsets span ${end - begin}`,
@@ -124,16 +152,32 @@ export function readSafetensors(file: string): SafetensorsFile {
           file,
           `tensor "${name}" ends at byte ${dataStart + end} but the file has ${size} bytes (truncated)`,
         );
-      const data = allocate(st.dtype, n);
+      planned.push({ name, dtype: st.dtype, shape: shape as number[], begin, end });
+    }
+    // Two tensors may not share bytes: the second would silently load the first one's values.
+    const byOffset = [...planned].filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin);
+    for (let i = 1; i < byOffset.length; i++) {
+      const a = byOffset[i - 1],
+        b = byOffset[i];
+      if (b.begin < a.end)
+        throw new SafetensorsError(
+          file,
+          `tensors "${a.name}" (bytes ${a.begin}..${a.end}) and "${b.name}" (bytes ${b.begin}..${b.end}) overlap`,
+        );
+    }
+    const tensors = new Map<string, HostTensor>();
+    for (const t of planned) {
+      budget.take(t.end - t.begin, `tensor "${t.name}" ${shapeToString(t.shape)}`);
+      const data = allocate(t.dtype, numel(t.shape));
       const target = new Uint8Array(data.buffer);
       let done = 0;
       while (done < target.length) {
         const chunk = Math.min(target.length - done, 1 << 30);
-        const got = fs.readSync(fd, target, done, chunk, dataStart + begin + done);
-        if (got <= 0) throw new SafetensorsError(file, `unexpected end of file in tensor "${name}"`);
+        const got = fs.readSync(fd, target, done, chunk, dataStart + t.begin + done);
+        if (got <= 0) throw new SafetensorsError(file, `unexpected end of file in tensor "${t.name}"`);
         done += got;
       }
-      tensors.set(name, { dtype: st.dtype, shape: shape as number[], data });
+      tensors.set(t.name, { dtype: t.dtype, shape: t.shape, data });
     }
     return { tensors, metadata };
   } finally {

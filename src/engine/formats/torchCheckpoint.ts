@@ -5,7 +5,8 @@
 // (cuda:0 for GPU-trained files) is irrelevant on the host and ignored.
 
 import * as fs from 'node:fs';
-import { HostData, HostDType, HostTensor, numel, shapeToString } from '../hostTensor';
+import { HostData, HostDType, HostTensor, shapeToString } from '../hostTensor';
+import { Limits, MemoryBudget, checkedNumel, formatBytes, getLimits, limitsOf, raiseHint } from '../limits';
 import { PyDict, PyGlobal, PyList, PyOpaque, PyTuple, PyValue, describePy, unpickle } from './pickle';
 import { ZipEntry, ZipReader, looksLikeZip } from './zip';
 
@@ -193,44 +194,76 @@ function bytesOf(data: HostData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function readTensor(zip: ZipReader, entry: ZipEntry, name: string, t: TensorRef, source: string): HostTensor {
+/** A view that repeats storage elements (stride 0, overlapping strides) is materialised only up to this size. */
+const MAX_EXPANDED_VIEW_BYTES = 1024 * 1024;
+
+function readTensor(
+  zip: ZipReader,
+  entry: ZipEntry,
+  name: string,
+  t: TensorRef,
+  source: string,
+  budget: MemoryBudget,
+): HostTensor {
   const { dtype, itemSize } = t.storage.type;
   if (t.stride.length !== t.shape.length)
     throw new Error(`${source}: tensor ${name} has shape ${shapeToString(t.shape)} but ${t.stride.length} strides`);
-  const n = numel(t.shape);
-  const data = allocate(dtype, n);
-  if (n === 0) return { dtype, shape: t.shape, data };
-  // Highest element index the view touches (torch strides are non-negative).
-  const last = t.offset + t.shape.reduce((acc, d, i) => acc + (d - 1) * t.stride[i], 0);
-  if (last >= t.storage.numel || (last + 1) * itemSize > entry.size) {
+  const n = checkedNumel(t.shape, `${source}: tensor ${name}`);
+  if (n === 0) return { dtype, shape: t.shape, data: allocate(dtype, 0) };
+  // Highest element index the view touches (torch strides are non-negative), checked against the
+  // storage before anything is allocated.
+  let last = t.offset;
+  for (let i = 0; i < t.shape.length; i++) last += (t.shape[i] - 1) * t.stride[i];
+  const available = Math.min(t.storage.numel, Math.floor(entry.size / itemSize));
+  if (!Number.isSafeInteger(last) || last >= available) {
     throw new Error(
-      `${source}: tensor ${name} ${shapeToString(t.shape)} at offset ${t.offset} needs ${last + 1} elements of storage ${t.storage.key}, which has ${Math.min(t.storage.numel, Math.floor(entry.size / itemSize))}`,
+      `${source}: tensor ${name} ${shapeToString(t.shape)} at offset ${t.offset} needs ${last + 1} elements of storage ${t.storage.key}, which has ${available} (strides ${t.stride.join(', ')})`,
     );
   }
+  const spanElems = last - t.offset + 1;
+  const bytes = n * itemSize;
+  if (n > spanElems && bytes > MAX_EXPANDED_VIEW_BYTES) {
+    throw new Error(
+      `${source}: tensor ${name} ${shapeToString(t.shape)} with strides (${t.stride.join(', ')}) repeats ${spanElems} stored elements to make ${n} (a stride-0 or overlapping view); materialising it would take ${formatBytes(bytes)}: save the tensor with .contiguous() or .clone()`,
+    );
+  }
+  budget.take(bytes, `tensor ${name} ${shapeToString(t.shape)}`);
+  const data = allocate(dtype, n);
   if (isContiguous(t.shape, t.stride)) {
-    zip.readInto(entry, bytesOf(data), t.offset * itemSize); // one copy: file -> this tensor's own array
+    zip.readInto(entry, bytesOf(data), t.offset * itemSize, budget); // one copy: file -> this tensor's own array
     return { dtype, shape: t.shape, data };
   }
   // Strided view (never produced by state_dict, but cheap to honour): read the span, then gather.
-  const span = allocate(dtype, last - t.offset + 1);
-  zip.readInto(entry, bytesOf(span), t.offset * itemSize);
-  const spanBytes = bytesOf(span);
-  const outBytes = bytesOf(data);
+  budget.take(spanElems * itemSize, `the span of tensor ${name}`);
+  const span = allocate(dtype, spanElems);
+  zip.readInto(entry, bytesOf(span), t.offset * itemSize, budget);
+  const from = span as unknown as (number | bigint)[];
+  const to = data as unknown as (number | bigint)[];
   const idx = new Array<number>(t.shape.length).fill(0);
   for (let k = 0; k < n; k++) {
     let src = 0;
     for (let i = 0; i < idx.length; i++) src += idx[i] * t.stride[i];
-    outBytes.set(spanBytes.subarray(src * itemSize, (src + 1) * itemSize), k * itemSize);
+    to[k] = from[src];
     for (let i = idx.length - 1; i >= 0; i--) {
       if (++idx[i] < t.shape[i]) break;
       idx[i] = 0;
     }
   }
+  budget.release(spanElems * itemSize);
   return { dtype, shape: t.shape, data };
 }
 
+export interface TorchReadOptions {
+  /** Limits over the process-wide ones (memory budget, pickle size). */
+  limits?: Partial<Limits>;
+  /** Shared with the caller's other allocations for this load. */
+  budget?: MemoryBudget;
+}
+
 /** Reads the state dict of a torch.save zip checkpoint, in file order. */
-export function readTorchCheckpoint(file: string): Map<string, HostTensor> {
+export function readTorchCheckpoint(file: string, opts: TorchReadOptions = {}): Map<string, HostTensor> {
+  const limits = limitsOf(opts.limits);
+  const budget = opts.budget ?? new MemoryBudget(limits.memory, file);
   const zip = ZipReader.open(file);
   try {
     const pkls = zip.entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
@@ -247,13 +280,17 @@ export function readTorchCheckpoint(file: string): Map<string, HostTensor> {
     }
     const byteorder = zip.get(`${prefix}byteorder`);
     if (byteorder) {
-      const order = new TextDecoder().decode(zip.read(byteorder)).trim();
+      const order = new TextDecoder().decode(zip.read(byteorder, 64)).trim();
       if (order !== 'little')
         throw new Error(
           `${file}: storages are stored in ${order}-endian byte order; only little-endian checkpoints are supported`,
         );
     }
-    const root = unpickle(zip.read(pkls[0]), {
+    if (pkls[0].size > limits.header)
+      throw new Error(
+        `${file}: data.pkl is ${formatBytes(pkls[0].size)}, more than the limit of ${formatBytes(limits.header)} (${raiseHint('header')})`,
+      );
+    const root = unpickle(zip.read(pkls[0], limits.header), {
       source: file,
       globals: torchGlobals(file),
       persistentLoad: persistentLoader(file),
@@ -261,7 +298,7 @@ export function readTorchCheckpoint(file: string): Map<string, HostTensor> {
     if (!(root instanceof PyDict)) {
       throw new Error(`${file}: the checkpoint holds a ${describePy(root)}, not a state dict (a dict of tensors)`);
     }
-    const out = new Map<string, HostTensor>();
+    const refs: { key: string; ref: TensorRef; entry: ZipEntry }[] = [];
     for (const [key, value] of root.entries) {
       if (typeof key !== 'string') throw new Error(`${file}: state dict key ${String(key)} is not a string`);
       if (!(value instanceof TensorRef)) {
@@ -275,9 +312,16 @@ export function readTorchCheckpoint(file: string): Map<string, HostTensor> {
         throw new Error(
           `${file}: tensor ${key} refers to storage ${value.storage.key}, but the archive has no member ${member}`,
         );
-      out.set(key, readTensor(zip, entry, key, value, file));
+      refs.push({ key, ref: value, entry });
     }
-    return out;
+    // Views of one storage are read together, so a deflated storage is inflated once however many
+    // tensors share it; the result keeps the file's order.
+    const order = refs
+      .map((_, i) => i)
+      .sort((a, b) => refs[a].entry.localHeaderOffset - refs[b].entry.localHeaderOffset || a - b);
+    const read = new Array<HostTensor>(refs.length);
+    for (const i of order) read[i] = readTensor(zip, refs[i].entry, refs[i].key, refs[i].ref, file, budget);
+    return new Map(refs.map((r, i) => [r.key, read[i]]));
   } finally {
     zip.close();
   }
@@ -304,8 +348,12 @@ export function classifyTorchHead(head: Uint8Array): TorchFileKind {
  * the restricted unpickler, so a hostile pickle is reported by the global it references.
  */
 export function rejectBarePickle(file: string): never {
-  const bytes = fs.readFileSync(file);
-  unpickle(bytes, { source: file, globals: torchGlobals(file), persistentLoad: persistentLoader(file) });
+  // Only a pickle that fits the header limit is interpreted (to name a hostile global); a larger one is
+  // refused by its shape alone.
+  if (fs.statSync(file).size <= getLimits().header) {
+    const bytes = fs.readFileSync(file);
+    unpickle(bytes, { source: file, globals: torchGlobals(file), persistentLoad: persistentLoader(file) });
+  }
   throw new Error(
     `${file}: is a bare pickle stream, not a torch.save zip archive; save the state dict with torch.save (torch >= 1.6) or as safetensors`,
   );

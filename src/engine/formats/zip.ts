@@ -2,9 +2,14 @@
 // Only the central directory is read up front; member data is read with positioned file-descriptor
 // reads, so a ~2 GB ARC checkpoint can be copied straight into per-tensor typed arrays and is never
 // held in memory twice. Supports zip64 records/extra fields, stored (0) and deflated (8) members.
+// Nothing is trusted: member names are unique, members lie inside the file without overlapping each
+// other or the directory, each local header names its member, every byte read is checked against the
+// member's CRC-32, and a deflated member is inflated once, never past its declared size, and only when
+// that size fits the memory budget.
 
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { MemoryBudget, formatBytes, getLimits } from '../limits';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -13,6 +18,11 @@ const SIG_ZIP64_EOCD = 0x06064b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
 const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
+/** Deflate cannot compress better than about 1032:1; a member that claims more is corrupt. */
+const MAX_DEFLATE_RATIO = 1032;
+/** zlib's one-buffer output limit (inflateRawSync's maxOutputLength). */
+const MAX_INFLATE_BYTES = 2 ** 32;
+const CRC_CHUNK = 16 * 1024 * 1024;
 
 export interface ZipEntry {
   name: string;
@@ -22,7 +32,12 @@ export interface ZipEntry {
   size: number;
   crc32: number;
   localHeaderOffset: number;
+  /** Where the next member (or the central directory) starts: this member's data must end before it. */
+  extentEnd: number;
 }
+
+/** Process-wide count of member inflations (tests and benchmarks check that each storage is inflated once). */
+export const zipStats = { inflations: 0 };
 
 export class ZipFormatError extends Error {
   constructor(file: string, message: string) {
@@ -75,6 +90,9 @@ export class ZipReader {
     this.byName = new Map(entries.map((e) => [e.name, e]));
   }
 
+  private cached: { entry: ZipEntry; data: Uint8Array; budget?: MemoryBudget } | undefined;
+  private readonly verified = new Set<ZipEntry>();
+
   /** Opens an archive and reads its central directory. Call close() when done. */
   static open(file: string): ZipReader {
     let fd: number;
@@ -97,6 +115,7 @@ export class ZipReader {
   }
 
   close(): void {
+    this.dropCache();
     if (this.fd !== undefined) {
       fs.closeSync(this.fd);
       this.fd = undefined;
@@ -121,64 +140,151 @@ export class ZipReader {
     const view = new DataView(head.buffer);
     if (view.getUint32(0, true) !== SIG_LOCAL)
       throw new ZipFormatError(this.file, `corrupt zip archive: bad local header signature for member ${entry.name}`);
-    const start = entry.localHeaderOffset + 30 + view.getUint16(26, true) + view.getUint16(28, true);
+    const nameLen = view.getUint16(26, true);
+    const start = entry.localHeaderOffset + 30 + nameLen + view.getUint16(28, true);
     if (start + entry.compressedSize > this.fileSize) {
       throw new ZipFormatError(
         this.file,
         `member ${entry.name} extends past end of file (needs bytes ${start}..${start + entry.compressedSize}, file has ${this.fileSize}; truncated?)`,
       );
     }
+    if (start + entry.compressedSize > entry.extentEnd)
+      throw new ZipFormatError(
+        this.file,
+        `corrupt zip archive: member ${entry.name} (bytes ${start}..${start + entry.compressedSize}) overlaps the next member or the central directory at byte ${entry.extentEnd}`,
+      );
+    const localName = new Uint8Array(nameLen);
+    readExactly(fd, localName, entry.localHeaderOffset + 30);
+    if (Buffer.compare(localName, Buffer.from(entry.name, 'utf8')) !== 0)
+      throw new ZipFormatError(
+        this.file,
+        `corrupt zip archive: the local header at byte ${entry.localHeaderOffset} names ${JSON.stringify(new TextDecoder().decode(localName))}, not member ${entry.name}`,
+      );
     return start;
   }
 
-  /** Reads a whole member into memory, inflating if needed, and checks its CRC-32. For small members (data.pkl). */
-  read(entry: ZipEntry): Uint8Array {
-    const start = this.dataOffset(entry);
-    const raw = new Uint8Array(entry.compressedSize);
-    if (readExactly(this.handle(), raw, start) !== raw.length)
-      throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
-    const data = this.decode(entry, raw);
-    if (zlib.crc32(data) !== entry.crc32)
-      throw new ZipFormatError(this.file, `corrupt zip archive: CRC-32 mismatch in member ${entry.name}`);
-    return data;
+  /**
+   * Reads a whole small member (data.pkl, byteorder) into memory, inflating if needed, and checks its
+   * CRC-32. `maxBytes` bounds its declared size before anything is read.
+   */
+  read(entry: ZipEntry, maxBytes: number = getLimits().header): Uint8Array {
+    if (entry.size > maxBytes)
+      throw new ZipFormatError(
+        this.file,
+        `member ${entry.name} is ${formatBytes(entry.size)}, more than the ${formatBytes(maxBytes)} allowed for it`,
+      );
+    return this.whole(entry, undefined, false);
   }
 
   /**
    * Copies `target.length` bytes of the member's uncompressed data, starting at `memberOffset`, into
    * `target` (typically the byte view of a freshly allocated typed array). Stored members are read
-   * straight from the file at that position; deflated ones are inflated first.
+   * straight from the file at that position; deflated ones are inflated once (into a buffer charged to
+   * `budget`) and kept until another member is read or close() is called, so many views of one
+   * storage cost one inflation. Every member's CRC-32 is verified before its bytes are used.
    */
-  readInto(entry: ZipEntry, target: Uint8Array, memberOffset = 0): void {
+  readInto(entry: ZipEntry, target: Uint8Array, memberOffset = 0, budget?: MemoryBudget): void {
     if (memberOffset < 0 || memberOffset + target.length > entry.size) {
       throw new ZipFormatError(
         this.file,
         `member ${entry.name} has ${entry.size} bytes; cannot read ${target.length} bytes at offset ${memberOffset}`,
       );
     }
-    const start = this.dataOffset(entry);
-    if (entry.method === 0) {
-      if (readExactly(this.handle(), target, start + memberOffset) !== target.length) {
-        throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
-      }
+    if (entry.method !== 0) {
+      target.set(this.whole(entry, budget, true).subarray(memberOffset, memberOffset + target.length));
       return;
     }
-    const raw = new Uint8Array(entry.compressedSize);
-    if (readExactly(this.handle(), raw, start) !== raw.length)
+    const start = this.dataOffset(entry);
+    if (readExactly(this.handle(), target, start + memberOffset) !== target.length) {
       throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
-    target.set(this.decode(entry, raw).subarray(memberOffset, memberOffset + target.length));
+    }
+    if (this.verified.has(entry)) return;
+    // The common case (one tensor per storage) checks the bytes just read; a partial view streams
+    // the member once through the CRC.
+    const crc = memberOffset === 0 && target.length === entry.size ? zlib.crc32(target) : this.streamCrc(entry, start);
+    this.checkCrc(entry, crc);
   }
 
-  private decode(entry: ZipEntry, raw: Uint8Array): Uint8Array {
-    if (entry.method === 0) return raw;
-    if (entry.method !== 8)
-      throw new ZipFormatError(this.file, `member ${entry.name} uses unsupported compression method ${entry.method}`);
-    let out: Buffer;
-    try {
-      out = zlib.inflateRawSync(raw);
-    } catch (e) {
+  private checkCrc(entry: ZipEntry, crc: number): void {
+    if (crc !== entry.crc32)
       throw new ZipFormatError(
         this.file,
-        `corrupt zip archive: cannot inflate member ${entry.name} (${(e as Error).message})`,
+        `corrupt zip archive: CRC-32 mismatch in member ${entry.name} (stored ${hex(entry.crc32)}, data ${hex(crc)})`,
+      );
+    this.verified.add(entry);
+  }
+
+  private streamCrc(entry: ZipEntry, start: number): number {
+    const size = entry.size;
+    const chunk = new Uint8Array(Math.min(size, CRC_CHUNK));
+    let crc = 0;
+    for (let done = 0; done < size;) {
+      const n = Math.min(chunk.length, size - done);
+      const part = chunk.subarray(0, n);
+      if (readExactly(this.handle(), part, start + done) !== n)
+        throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
+      crc = zlib.crc32(part, crc);
+      done += n;
+    }
+    return crc;
+  }
+
+  private dropCache(): void {
+    if (this.cached) this.cached.budget?.release(this.cached.data.length);
+    this.cached = undefined;
+  }
+
+  /** The member's full uncompressed bytes, CRC-checked; deflated members are inflated at most to their declared size. */
+  private whole(entry: ZipEntry, budget: MemoryBudget | undefined, keep: boolean): Uint8Array {
+    if (this.cached?.entry === entry) return this.cached.data;
+    if (entry.method !== 0 && entry.method !== 8)
+      throw new ZipFormatError(this.file, `member ${entry.name} uses unsupported compression method ${entry.method}`);
+    if (entry.method === 8) {
+      if (entry.size > Math.max(1, entry.compressedSize) * MAX_DEFLATE_RATIO)
+        throw new ZipFormatError(
+          this.file,
+          `corrupt zip archive: member ${entry.name} claims to inflate ${entry.compressedSize} bytes to ${entry.size} (more than deflate's ${MAX_DEFLATE_RATIO}:1)`,
+        );
+      if (entry.size > MAX_INFLATE_BYTES)
+        throw new ZipFormatError(
+          this.file,
+          `member ${entry.name} inflates to ${formatBytes(entry.size)}; deflated members over 4 GiB are not supported (store it uncompressed)`,
+        );
+    }
+    if (keep) this.dropCache();
+    budget?.take(entry.size + (entry.method === 8 ? entry.compressedSize : 0), `zip member ${entry.name}`);
+    let data: Uint8Array;
+    try {
+      const start = this.dataOffset(entry);
+      const raw = new Uint8Array(entry.compressedSize);
+      if (readExactly(this.handle(), raw, start) !== raw.length)
+        throw new ZipFormatError(this.file, `member ${entry.name} extends past end of file`);
+      data = entry.method === 0 ? raw : this.inflate(entry, raw);
+      this.checkCrc(entry, zlib.crc32(data));
+    } catch (e) {
+      budget?.release(entry.size + (entry.method === 8 ? entry.compressedSize : 0));
+      throw e;
+    }
+    if (entry.method === 8) budget?.release(entry.compressedSize);
+    if (keep) this.cached = { entry, data, budget };
+    else budget?.release(entry.size);
+    return data;
+  }
+
+  private inflate(entry: ZipEntry, raw: Uint8Array): Uint8Array {
+    zipStats.inflations++;
+    let out: Buffer;
+    try {
+      // maxOutputLength stops inflation as soon as the output passes the declared size: a member that
+      // claims 64 bytes and inflates to 1 GiB costs 64 bytes, not 1 GiB.
+      out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
+    } catch (e) {
+      const tooLarge = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      throw new ZipFormatError(
+        this.file,
+        tooLarge
+          ? `corrupt zip archive: member ${entry.name} inflates to more than the ${entry.size} bytes the directory declares`
+          : `corrupt zip archive: cannot inflate member ${entry.name} (${(e as Error).message})`,
       );
     }
     if (out.length !== entry.size)
@@ -188,6 +294,10 @@ export class ZipReader {
       );
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
 function findEocd(file: string, fd: number, size: number): { at: number; view: DataView; tailStart: number } {
@@ -257,6 +367,13 @@ function readCentralDirectory(file: string, fd: number, size: number): ZipEntry[
   const v = new DataView(cd.buffer);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   const entries: ZipEntry[] = [];
+  const seen = new Set<string>();
+  const minimalEnd = new Map<string, number>();
+  if (count > Math.floor(cdSize / 46))
+    throw new ZipFormatError(
+      file,
+      `corrupt zip archive: ${count} members cannot fit in a ${cdSize}-byte central directory`,
+    );
   let p = 0;
   for (let k = 0; k < count; k++) {
     if (p + 46 > cdSize || v.getUint32(p, true) !== SIG_CENTRAL) {
@@ -303,8 +420,34 @@ function readCentralDirectory(file: string, fd: number, size: number): ZipEntry[
     if (localHeaderOffset + 30 + compressedSize > size) {
       throw new ZipFormatError(file, `member ${name} extends past end of file (truncated?)`);
     }
-    entries.push({ name, method, compressedSize, size: uncompressedSize, crc32, localHeaderOffset });
+    if (seen.has(name)) throw new ZipFormatError(file, `corrupt zip archive: member ${name} appears twice`);
+    seen.add(name);
+    entries.push({
+      name,
+      method,
+      compressedSize,
+      size: uncompressedSize,
+      crc32,
+      localHeaderOffset,
+      extentEnd: cdOffset,
+    });
+    minimalEnd.set(name, localHeaderOffset + 30 + nameLen + compressedSize);
     p += 46 + nameLen + extraLen + commentLen;
+  }
+  // Members must lie one after another before the central directory: an offset pointing into another
+  // member (or two names sharing bytes) would load one member's bytes as another's.
+  const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (let i = 0; i < byOffset.length; i++) {
+    const e = byOffset[i];
+    const end = i + 1 < byOffset.length ? byOffset[i + 1].localHeaderOffset : cdOffset;
+    if ((minimalEnd.get(e.name) as number) > end) {
+      const other = i + 1 < byOffset.length ? `member ${byOffset[i + 1].name}` : 'the central directory';
+      throw new ZipFormatError(
+        file,
+        `corrupt zip archive: member ${e.name} (from byte ${e.localHeaderOffset}, ${e.compressedSize} bytes of data) overlaps ${other} at byte ${end}`,
+      );
+    }
+    e.extentEnd = end;
   }
   return entries;
 }

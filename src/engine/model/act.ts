@@ -4,6 +4,7 @@
 // count the step, decide halting. Evaluation never halts early (every slot runs halt_max_steps);
 // training halts on q_halt > 0 (no_ACT_continue) with seeded exploration delaying some halts.
 // Step counters, flags and data live on the host (they are tiny); the state stays on the backend.
+// The halting values are read back asynchronously: a GPU backend (webgpu) cannot read synchronously.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrmConfig } from '../config';
@@ -160,7 +161,12 @@ export function haltingDecision(
  * carry and this step's outputs. Inference only: a trainer runs resetCarry, its own differentiated
  * forward and haltingDecision.
  */
-export function actStep(model: TrmModel, carry: ActCarry, batch: ActBatch, opts: ActStepOptions): ActStepResult {
+export async function actStep(
+  model: TrmModel,
+  carry: ActCarry,
+  batch: ActBatch,
+  opts: ActStepOptions,
+): Promise<ActStepResult> {
   const B = carry.halted.length;
   const reset = resetCarry(model, carry, batch);
   carry.state.y.dispose();
@@ -168,10 +174,7 @@ export function actStep(model: TrmModel, carry: ActCarry, batch: ActBatch, opts:
   let out;
   try {
     const x = tf.tidy(() =>
-      model.embed(
-        tf.tensor2d(reset.data.inputs, [B, model.config.seq_len], 'int32'),
-        tf.tensor1d(reset.data.puzzleIdentifiers, 'int32'),
-      ),
+      model.embed(tf.tensor2d(reset.data.inputs, [B, model.config.seq_len], 'int32'), reset.data.puzzleIdentifiers),
     );
     try {
       out = model.step(reset.state, x, opts.hooks);
@@ -182,10 +185,16 @@ export function actStep(model: TrmModel, carry: ActCarry, batch: ActBatch, opts:
     reset.state.y.dispose();
     reset.state.z.dispose();
   }
-  const qHalt = out.qHalt.dataSync() as Float32Array;
-  const qContinue = out.qContinue.dataSync() as Float32Array;
-  out.qHalt.dispose();
-  out.qContinue.dispose();
+  let qHalt: Float32Array, qContinue: Float32Array;
+  try {
+    [qHalt, qContinue] = (await Promise.all([out.qHalt.data(), out.qContinue.data()])) as [Float32Array, Float32Array];
+  } catch (e) {
+    tf.dispose([out.state.y, out.state.z, out.logits]);
+    throw e;
+  } finally {
+    out.qHalt.dispose();
+    out.qContinue.dispose();
+  }
   const steps = reset.steps.map((s) => s + 1);
   const halted = haltingDecision(model.config, steps, qHalt, qContinue, opts.mode, opts.rng);
   return {

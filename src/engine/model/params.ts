@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrmConfig } from '../config';
 import { HostTensor, numel, toFloat32 } from '../hostTensor';
+import { placeOnDevice } from '../backend/webgpu';
 import { BUFFER_KEYS, expectedWeightShapes, validateWeights } from '../weights';
 
 const FLOAT_DTYPES = new Set(['float32', 'float64', 'bfloat16', 'float16']);
@@ -87,6 +88,12 @@ export class TrmParams {
       vars.set(k, tf.variable(value, !BUFFER_KEYS.has(k)));
       value.dispose();
     }
+    try {
+      placeOnDevice(vars.values());
+    } catch (e) {
+      for (const v of vars.values()) v.dispose();
+      throw e;
+    }
     return new TrmParams(config, vars, warnings, hostTable);
   }
 
@@ -119,8 +126,8 @@ export class TrmParams {
     return n;
   }
 
-  /** Current values as canonical float32 host tensors in state_dict order (for checkpoints). */
-  toHost(): Map<string, HostTensor> {
+  /** Current values as canonical float32 host tensors in state_dict order (for checkpoints); asynchronous for GPU backends. */
+  async toHost(): Promise<Map<string, HostTensor>> {
     const out = new Map<string, HostTensor>();
     for (const k of expectedWeightShapes(this.config).keys()) {
       if (k === 'puzzle_emb.weights' && this.hostPuzzleTable) {
@@ -130,7 +137,11 @@ export class TrmParams {
       }
       const v = this.vars.get(k);
       if (v)
-        out.set(k, { dtype: 'float32', shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
+        out.set(k, {
+          dtype: 'float32',
+          shape: [...v.shape],
+          data: Float32Array.from((await v.data()) as Float32Array),
+        });
     }
     return out;
   }

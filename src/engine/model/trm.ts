@@ -2,7 +2,7 @@
 // (`_input_embeddings`), the shared post-norm network `L_level` (`..._ACTV1ReasoningModule` of
 // `..._ACTV1Block`s), one supervision step of the recursion (`_Inner.forward`) and the output / Q
 // heads (`lm_head`, `q_head`), all in models/recursive_reasoning/trm.py. One code path for every backend
-// (cpu, wasm, tfjs-node). Paper names next to code names: y = z_H, z = z_L, n = L_cycles,
+// (cpu, wasm, tfjs-node, webgpu). Paper names next to code names: y = z_H, z = z_L, n = L_cycles,
 // T = H_cycles, N_sup = halt_max_steps.
 //
 // Tensor ownership: methods never dispose their inputs and return fresh tensors the caller owns.
@@ -132,15 +132,18 @@ export class TrmModel {
   /**
    * Input embedding x [B, T, D] (trm.py `_Inner._input_embeddings`): token rows, puzzle prefix (row padded to P*D, reshaped
    * row-major to [P, D]) FIRST, learned positions if configured (0.707106781 (e + E_pos)), times sqrt(D).
+   * Puzzle identifiers are best given as host ids: a table kept on the host is gathered from them
+   * directly, where a tensor of ids would have to be read back synchronously (impossible on webgpu
+   * once the ids live on the GPU).
    */
-  embed(inputs: tf.Tensor2D, puzzleIds: tf.Tensor1D, opts: EmbedOptions = {}): tf.Tensor3D {
+  embed(inputs: tf.Tensor2D, puzzleIds: tf.Tensor1D | Int32Array, opts: EmbedOptions = {}): tf.Tensor3D {
     const c = this.config;
     const { puzzleEmbLen: P, totalSeqLen: T, embedScale } = this.derived;
     const D = c.hidden_size;
     const [B, S] = inputs.shape;
     if (S !== c.seq_len) throw new Error(`embed: inputs have ${S} positions, the model expects seq_len ${c.seq_len}`);
-    if (puzzleIds.shape[0] !== B)
-      throw new Error(`embed: ${puzzleIds.shape[0]} puzzle identifiers for a batch of ${B}`);
+    const idCount = puzzleIds instanceof Int32Array ? puzzleIds.length : puzzleIds.shape[0];
+    if (idCount !== B) throw new Error(`embed: ${idCount} puzzle identifiers for a batch of ${B}`);
     const p = this.precision;
     return tf.tidy(() => {
       let e: tf.Tensor = tf.gather(p.round(this.w('embed_tokens.embedding_weight')), tf.cast(inputs, 'int32'));
@@ -153,9 +156,11 @@ export class TrmModel {
           rows = p.round(opts.puzzleRows);
         } else {
           const host = this.params.hostPuzzleTable;
-          rows = host
-            ? p.round(tf.tensor2d(host.gather(puzzleIds.dataSync()), [B, host.dim]))
-            : p.round(tf.gather(this.w('puzzle_emb.weights'), tf.cast(puzzleIds, 'int32')));
+          if (host) rows = p.round(tf.tensor2d(host.gather(hostIds(puzzleIds)), [B, host.dim]));
+          else {
+            const ids = puzzleIds instanceof Int32Array ? tf.tensor1d(puzzleIds, 'int32') : tf.cast(puzzleIds, 'int32');
+            rows = p.round(tf.gather(this.w('puzzle_emb.weights'), ids));
+          }
         }
         const pad = P * D - c.puzzle_emb_ndim;
         if (pad > 0)
@@ -309,8 +314,8 @@ export class TrmModel {
     return { state: s, ...this.heads(s.y) };
   }
 
-  /** Current weights as canonical float32 host tensors (checkpoint order). */
-  getWeights(): Map<string, HostTensor> {
+  /** Current weights as canonical float32 host tensors (checkpoint order), read back asynchronously. */
+  getWeights(): Promise<Map<string, HostTensor>> {
     return this.params.toHost();
   }
 
@@ -330,6 +335,14 @@ export class TrmModel {
     this.rope?.cos.dispose();
     this.rope?.sin.dispose();
   }
+}
+
+/**
+ * Host ids for the host-side table gather. A tensor of ids is read synchronously, which only works
+ * while its values are still on the host (cpu, wasm, native, or a webgpu tensor not yet uploaded).
+ */
+function hostIds(ids: tf.Tensor1D | Int32Array): ArrayLike<number> {
+  return ids instanceof Int32Array ? ids : ids.dataSync();
 }
 
 function checkSeqLen(c: TrmConfig): void {

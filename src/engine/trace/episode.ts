@@ -174,9 +174,7 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
       inputs: Int32Array.from(rows.flatMap((r) => [...batch.inputs.subarray(r * S, (r + 1) * S)])),
       puzzleIdentifiers: Int32Array.from(rows.map((r) => batch.puzzleIdentifiers[r])),
     };
-    const x = tf.tidy(() =>
-      model.embed(tf.tensor2d(sub.inputs, [R, S], 'int32'), tf.tensor1d(sub.puzzleIdentifiers, 'int32')),
-    );
+    const x = tf.tidy(() => model.embed(tf.tensor2d(sub.inputs, [R, S], 'int32'), sub.puzzleIdentifiers));
     res.traceX = Float32Array.from((await x.data()) as Float32Array);
     x.dispose();
   }
@@ -185,7 +183,7 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
   try {
     for (stepIndex = 0; stepIndex < K; stepIndex++) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('episode aborted');
-      const out = actStep(model, carry, batch, { mode: 'eval', hooks });
+      const out = await actStep(model, carry, batch, { mode: 'eval', hooks });
       carry = out.carry;
       let logits: Float32Array;
       try {

@@ -3,6 +3,10 @@
 // host arrays, and recomputes the inside of a step on demand from the boundary before it (a small
 // LRU of expanded steps, plus the layer states of the last update asked about). The same TF.js ops on
 // the same inputs give the same bits, so recomputed states equal a straight full recording.
+// Every read-back is asynchronous (a GPU backend cannot read synchronously): even the initial state
+// is downloaded on the first request, not in the constructor. The trace computes on the TF.js backend
+// that was current when it was created, even if another session of the same process switches the
+// global backend meanwhile (moving its tensors to another backend would need a synchronous read).
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { DerivedSizes, TrmConfig } from '../config';
@@ -48,6 +52,10 @@ class LazyPuzzleTrace implements PuzzleTrace {
   private layerCache: { key: string; layers: Float32Array[] } | undefined;
   private readonly cachedSteps: number;
   private queue: Promise<unknown> = Promise.resolve();
+  /** y = H_init, z = L_init until the first request downloads them into boundaries[0]. */
+  private pendingInit: RecursionTensors | undefined;
+  /** The TF.js backend the model's tensors and x live on. */
+  private readonly backendName = tf.getBackend();
 
   constructor(
     private readonly model: TrmModel,
@@ -71,32 +79,38 @@ class LazyPuzzleTrace implements PuzzleTrace {
     };
     this.cachedSteps = Math.max(1, opts.cachedSteps ?? 2);
     this.xTensor = tf.tidy(() =>
-      model.embed(tf.tensor2d(this.puzzle.inputs, [1, S], 'int32'), tf.tensor1d([puzzle.puzzleIdentifier], 'int32')),
+      model.embed(tf.tensor2d(this.puzzle.inputs, [1, S], 'int32'), Int32Array.of(puzzle.puzzleIdentifier)),
     );
-    const init = model.initialState(1);
-    this.boundaries.push({
-      state: {
-        y: Float32Array.from(init.y.dataSync() as Float32Array),
-        z: Float32Array.from(init.z.dataSync() as Float32Array),
-      },
-    });
-    init.y.dispose();
-    init.z.dispose();
+    this.pendingInit = model.initialState(1);
   }
 
   get computedSteps(): number {
-    return this.boundaries.length - 1;
+    return Math.max(0, this.boundaries.length - 1);
   }
 
   /** Serialises work: callers may interleave awaits, the caches must not. */
   private run<R>(fn: () => Promise<R>): Promise<R> {
-    const guarded = () => {
+    const guarded = async () => {
       if (!this.xTensor) throw new Error('puzzle trace used after dispose()');
+      if (tf.getBackend() !== this.backendName) await tf.setBackend(this.backendName);
+      await this.ensureInit();
       return fn();
     };
     const next = this.queue.then(guarded, guarded);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private async ensureInit(): Promise<void> {
+    const init = this.pendingInit;
+    if (!init) return;
+    // A failed read leaves the tensors pending: the next request fails the same way, with the same error.
+    const [y, z] = await Promise.all([init.y.data(), init.z.data()]);
+    this.boundaries.push({
+      state: { y: Float32Array.from(y as Float32Array), z: Float32Array.from(z as Float32Array) },
+    });
+    this.pendingInit = undefined;
+    tf.dispose([init.y, init.z]);
   }
 
   private get xT(): tf.Tensor3D {
@@ -150,6 +164,8 @@ class LazyPuzzleTrace implements PuzzleTrace {
   dispose(): void {
     this.xTensor?.dispose();
     this.xTensor = undefined;
+    if (this.pendingInit) tf.dispose([this.pendingInit.y, this.pendingInit.z]);
+    this.pendingInit = undefined;
     this.expanded.clear();
     this.layerCache = undefined;
     this.boundaries.length = 0;

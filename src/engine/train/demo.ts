@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   });
   const model = TrmModel.fromWeights(loaded.config, loaded.weights);
   const heldOut = testSplitOf(readBuiltDataset(dataDir), dataDir);
-  const r1 = evaluateSplit(model, heldOut.set, heldOut.meta, { batchSize: 100, perPuzzle: true });
+  const r1 = await evaluateSplit(model, heldOut.set, heldOut.meta, { batchSize: 100, perPuzzle: true });
   let hard: { metrics: Record<string, number>; n: number; file: string } | undefined;
   if (hardCsv && fs.existsSync(hardCsv)) {
     const rows = parseSudokuCsv(fs.readFileSync(hardCsv, 'utf8'), hardCsv)
@@ -113,7 +113,11 @@ async function main(): Promise<void> {
       .map((r) => ({ question: r.question, answer: r.answer! }));
     const ds = sudokuTestDataset(rows);
     const t = testSplitOf(ds, hardCsv);
-    hard = { metrics: evaluateSplit(model, t.set, t.meta, { batchSize: 100 }).metrics, n: rows.length, file: hardCsv };
+    hard = {
+      metrics: (await evaluateSplit(model, t.set, t.meta, { batchSize: 100 })).metrics,
+      n: rows.length,
+      file: hardCsv,
+    };
   }
   model.dispose();
   const revising = r1.puzzles.filter((p) => p.revisions.some((x) => x > 0)).length;

@@ -47,7 +47,12 @@ export interface EvalOptions {
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
-export function evaluateSplit(model: TrmModel, set: BuiltSet, meta: DatasetMetadata, opts: EvalOptions): EvalResult {
+export async function evaluateSplit(
+  model: TrmModel,
+  set: BuiltSet,
+  meta: DatasetMetadata,
+  opts: EvalOptions,
+): Promise<EvalResult> {
   const c = model.config;
   const S = c.seq_len,
     V = c.vocab_size,
@@ -70,10 +75,14 @@ export function evaluateSplit(model: TrmModel, set: BuiltSet, meta: DatasetMetad
     let lastQ: Float32Array | undefined;
     try {
       for (let k = 1; k <= K; k++) {
-        const r = actStep(model, carry, batch, { mode: 'eval' });
+        const r = await actStep(model, carry, batch, { mode: 'eval' });
         carry = r.carry;
-        const logits = r.logits.dataSync() as Float32Array;
-        r.logits.dispose();
+        let logits: Float32Array;
+        try {
+          logits = (await r.logits.data()) as Float32Array;
+        } finally {
+          r.logits.dispose();
+        }
         const loss = actLossHost({
           logits,
           labels: carry.data.labels!,

@@ -9,6 +9,10 @@
 //   <out>/step_N/config.json        the model config (also embedded above)
 //   <out>/step_N/train_state.safetensors  live weights, optimiser moments, EMA shadows, carry tensors
 //   <out>/step_N/state.json         step, optimiser step counts, data position, RNG states, carry flags
+//   <out>/step_N/.trm-lens-checkpoint  marker: {"format": ..., "step": N}
+//
+// Only folders carrying TRM Lens's marker are ever replaced or pruned: a run folder may sit next to
+// official `step_N` checkpoint files or anything else a user keeps there, and those are never touched.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +29,31 @@ export const MODEL_FILE = 'model.safetensors';
 const STATE_FILE = 'state.json';
 const TENSORS_FILE = 'train_state.safetensors';
 const FORMAT = 'trm-lens-train-state/1';
+/** The marker that says "TRM Lens wrote this checkpoint folder" (and so may replace or prune it). */
+export const CHECKPOINT_MARKER = '.trm-lens-checkpoint';
+const MARKER_FORMAT = 'trm-lens-checkpoint/1';
+/** Temp names this module creates: `.tmp-step_N-XXXXXX`, `.tmp-step_N-XXXXXX.old`, `.tmp-prune-step_N-PID`, `<file>.tmp-PID-MS`. */
+const OWN_TEMP = /^\.tmp-(step_\d+-[A-Za-z0-9]{6}(\.old)?|prune-step_\d+-\d+)$/;
+const OWN_TEMP_FILE = /^(run|latest)\.json\.tmp-\d+-\d+$/;
+
+/** True when `dir` is a checkpoint folder that TRM Lens wrote for step `step` (its marker, or the state file of runs written before markers existed). */
+export function isOwnCheckpoint(dir: string, step: number): boolean {
+  try {
+    if (!fs.lstatSync(dir).isDirectory()) return false;
+    const marker = path.join(dir, CHECKPOINT_MARKER);
+    if (fs.existsSync(marker)) {
+      const m = JSON.parse(fs.readFileSync(marker, 'utf8')) as { format?: unknown; step?: unknown };
+      return m.format === MARKER_FORMAT && m.step === step;
+    }
+    const state = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')) as {
+      format?: unknown;
+      step?: unknown;
+    };
+    return state.format === FORMAT && state.step === step;
+  } catch {
+    return false;
+  }
+}
 
 export interface CarrySnapshot {
   y: Float32Array;
@@ -132,7 +161,15 @@ export function writeCheckpoint(
     }
     writeSafetensors(path.join(tmp, TENSORS_FILE), tensors, { format: FORMAT });
     writeFileSynced(path.join(tmp, STATE_FILE), JSON.stringify({ format: FORMAT, ...ck.state }, null, 2) + '\n');
+    writeFileSynced(
+      path.join(tmp, CHECKPOINT_MARKER),
+      JSON.stringify({ format: MARKER_FORMAT, step: ck.state.step }) + '\n',
+    );
     fsyncDir(tmp);
+    if (fs.existsSync(finalDir) && !isOwnCheckpoint(finalDir, ck.state.step))
+      throw new Error(
+        `${finalDir} exists and was not written by TRM Lens; it is left alone: move it away or choose another --out`,
+      );
     if (fs.existsSync(finalDir)) {
       const old = `${tmp}.old`;
       fs.renameSync(finalDir, old);
@@ -151,11 +188,14 @@ export function writeCheckpoint(
   return finalDir;
 }
 
-/** Removes temp folders and all but the `keep` newest step_N folders (never the latest). */
+/**
+ * Removes all but the `keep` newest TRM Lens checkpoint folders (never the latest). Anything named
+ * step_N that lacks TRM Lens's marker (an official checkpoint file, a user's folder) is left alone.
+ */
 export function pruneCheckpoints(outDir: string, latest: string, keep: number): void {
   const steps = fs
     .readdirSync(outDir)
-    .filter((n) => /^step_\d+$/.test(n))
+    .filter((n) => /^step_\d+$/.test(n) && isOwnCheckpoint(path.join(outDir, n), Number(n.slice(5))))
     .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
   const keepSet = new Set([latest, ...steps.slice(0, Math.max(1, keep))]);
   for (const n of steps) {
@@ -168,11 +208,10 @@ export function pruneCheckpoints(outDir: string, latest: string, keep: number): 
   }
 }
 
-/** Leftovers of a killed writer: hidden temp folders and temp files. */
+/** Leftovers of a killed writer: the hidden temp folders and temp files this module names, nothing else. */
 export function removeStaleTemps(outDir: string): void {
   for (const n of fs.readdirSync(outDir)) {
-    if (n.startsWith('.tmp-') || /\.tmp-\d+-\d+$/.test(n))
-      fs.rmSync(path.join(outDir, n), { recursive: true, force: true });
+    if (OWN_TEMP.test(n) || OWN_TEMP_FILE.test(n)) fs.rmSync(path.join(outDir, n), { recursive: true, force: true });
   }
 }
 

@@ -2,11 +2,12 @@
 // from the batch, run cycles 1..T-1 without gradients, the last cycle and the heads under
 // tf.variableGrads (x embedded inside, puzzle rows as a temporary variable), loss / batch size,
 // halting with exploration, then SignSGD on the puzzle rows, AdamATan2/AdamW on the parameters, EMA.
+// Logits, q_halt and every gradient are read back asynchronously and together (one wait on a GPU).
 
 import * as tf from '@tensorflow/tfjs-core';
-import { ActBatch, ActCarry, haltingDecision, resetCarry } from '../model/act';
+import { ActBatch, ActCarry, ResetResult, haltingDecision, resetCarry } from '../model/act';
 import { ActMetrics, actLossHost, actLossTf } from '../model/losses';
-import type { TrmModel } from '../model/trm';
+import type { RecursionTensors, TrmModel } from '../model/trm';
 import type { TrainMetrics } from './events';
 import { HostParams, PUZZLE_TABLE, syncVariables } from './modelState';
 import { emaUpdate, optimizerStep, signSgdSparseStep } from './optim';
@@ -27,20 +28,31 @@ function puzzleRows(p: HostParams, ids: Int32Array): Float32Array {
   return out;
 }
 
+/** The differentiated part of a step, on the host: what the optimisers need, plus the new recursion state. */
+export interface StepGradients {
+  /** The slots after the reset (fresh examples in halted slots), and their step counts before this step. */
+  reset: ResetResult;
+  /** y (z_H) and z (z_L) after the step's last cycle; the caller owns them. */
+  state: RecursionTensors;
+  logits: Float32Array; // [B, S, V]
+  qHalt: Float32Array; // [B]
+  /** Gradients of (total loss / B), aligned with `p.trainable`; undefined where the loss does not depend on it. */
+  grads: (Float32Array | undefined)[];
+  /** Gradient with respect to the batch's puzzle-embedding rows [B, puzzle_emb_ndim] (when the model has them). */
+  puzzleRowGrads?: Float32Array;
+}
+
 /**
- * Runs one step and updates `p` and the model's variables. Consumes `carry` (disposes its state).
- * `lr` and `puzzleLr` are this step's scheduled rates.
+ * Refills halted slots, runs cycles 1..T-1 without gradients and the last cycle with the heads under
+ * tf.variableGrads, then reads logits, q_halt and every gradient back together. Consumes `carry`'s
+ * state. Backend-independent: the same call on cpu and on webgpu must give the same numbers.
  */
-export function trainStep(
+export async function stepGradients(
   model: TrmModel,
   p: HostParams,
   carry: ActCarry,
   batch: ActBatch,
-  h: TrainHyperparams,
-  lr: number,
-  puzzleLr: number,
-  rng: TrainRng,
-): StepResult {
+): Promise<StepGradients> {
   const c = model.config;
   const B = carry.halted.length;
   const S = c.seq_len;
@@ -49,22 +61,24 @@ export function trainStep(
   carry.state.z.dispose();
   const data = reset.data;
   const labels = data.labels!;
-  const hasPuzzle = c.puzzle_emb_ndim > 0;
-  const rowsHost = hasPuzzle ? puzzleRows(p, data.puzzleIdentifiers) : undefined;
+  const rowsHost = c.puzzle_emb_ndim > 0 ? puzzleRows(p, data.puzzleIdentifiers) : undefined;
 
   const inputsT = tf.tensor2d(data.inputs, [B, S], 'int32');
-  const idsT = tf.tensor1d(data.puzzleIdentifiers, 'int32');
   const labelsT = tf.tensor2d(labels, [B, S], 'int32');
+  // The variable shares the value's data; the value itself must be disposed (it leaked one tensor a step).
   const rowsVar = rowsHost
-    ? tf.variable(
-        tf.tensor2d(rowsHost, [B, c.puzzle_emb_ndim]),
-        true,
-        `puzzle_rows_${Math.random().toString(36).slice(2)}`,
+    ? tf.tidy(() =>
+        tf.variable(
+          tf.tensor2d(rowsHost, [B, c.puzzle_emb_ndim]),
+          true,
+          `puzzle_rows_${Math.random().toString(36).slice(2)}`,
+        ),
       )
     : undefined;
+  const embedOpts = rowsVar ? { puzzleRows: rowsVar as unknown as tf.Tensor2D } : {};
   // Cycles 1..T-1: no tape is recorded outside variableGrads (torch.no_grad in the official code).
   let s = reset.state;
-  const xNoGrad = model.embed(inputsT, idsT, rowsVar ? { puzzleRows: rowsVar as unknown as tf.Tensor2D } : {});
+  const xNoGrad = model.embed(inputsT, data.puzzleIdentifiers, embedOpts);
   for (let cyc = 1; cyc < c.H_cycles; cyc++) {
     const next = model.cycle(s, xNoGrad, cyc);
     s.y.dispose();
@@ -73,73 +87,106 @@ export function trainStep(
   }
   xNoGrad.dispose();
 
-  const names = p.trainable;
-  const vars = names.map((k) => model.params.get(k));
+  const vars = p.trainable.map((k) => model.params.get(k));
   let kept: { y: tf.Tensor3D; z: tf.Tensor3D; logits: tf.Tensor3D; qHalt: tf.Tensor1D } | undefined;
-  const { value, grads } = tf.variableGrads(
-    () => {
-      const x = model.embed(inputsT, idsT, rowsVar ? { puzzleRows: rowsVar as unknown as tf.Tensor2D } : {});
-      const ns = model.cycle(s, x, c.H_cycles);
-      const out = model.heads(ns.y);
-      const loss = actLossTf(out.logits, out.qHalt, labelsT, c.loss_type);
-      kept = { y: tf.keep(ns.y), z: tf.keep(ns.z), logits: tf.keep(out.logits), qHalt: tf.keep(out.qHalt) };
-      // pretrain.py backpropagates total / global_batch_size.
-      return tf.div(loss.total, B) as tf.Scalar;
-    },
-    rowsVar ? [...vars, rowsVar] : vars,
-  );
-  s.y.dispose();
-  s.z.dispose();
-  inputsT.dispose();
-  idsT.dispose();
-  labelsT.dispose();
-  value.dispose();
+  let grads: tf.NamedTensorMap;
+  try {
+    const vg = tf.variableGrads(
+      () => {
+        const x = model.embed(inputsT, data.puzzleIdentifiers, embedOpts);
+        const ns = model.cycle(s, x, c.H_cycles);
+        const out = model.heads(ns.y);
+        const loss = actLossTf(out.logits, out.qHalt, labelsT, c.loss_type);
+        kept = { y: tf.keep(ns.y), z: tf.keep(ns.z), logits: tf.keep(out.logits), qHalt: tf.keep(out.qHalt) };
+        // pretrain.py backpropagates total / global_batch_size.
+        return tf.div(loss.total, B) as tf.Scalar;
+      },
+      rowsVar ? [...vars, rowsVar] : vars,
+    );
+    vg.value.dispose();
+    grads = vg.grads;
+  } finally {
+    tf.dispose([s.y, s.z, inputsT, labelsT]);
+    rowsVar?.dispose();
+  }
   const k = kept!;
-  const logits = k.logits.dataSync() as Float32Array;
-  const qHalt = Float32Array.from(k.qHalt.dataSync() as Float32Array);
-  k.logits.dispose();
-  k.qHalt.dispose();
+  try {
+    const rowsGrad = rowsVar ? grads[rowsVar.name] : undefined;
+    const reads = await Promise.all([
+      k.logits.data(),
+      k.qHalt.data(),
+      rowsGrad ? rowsGrad.data() : Promise.resolve(undefined),
+      ...vars.map((v) => grads[v.name]?.data()),
+    ]);
+    return {
+      reset,
+      state: { y: k.y, z: k.z },
+      logits: reads[0] as Float32Array,
+      qHalt: Float32Array.from(reads[1] as Float32Array),
+      puzzleRowGrads: reads[2] as Float32Array | undefined,
+      grads: reads.slice(3) as (Float32Array | undefined)[],
+    };
+  } catch (e) {
+    tf.dispose([k.y, k.z]);
+    throw e;
+  } finally {
+    tf.dispose([k.logits, k.qHalt, ...Object.values(grads)]);
+  }
+}
 
-  const steps = reset.steps.map((v) => v + 1);
+/**
+ * Runs one step and updates `p` and the model's variables. Consumes `carry` (disposes its state).
+ * `lr` and `puzzleLr` are this step's scheduled rates.
+ */
+export async function trainStep(
+  model: TrmModel,
+  p: HostParams,
+  carry: ActCarry,
+  batch: ActBatch,
+  h: TrainHyperparams,
+  lr: number,
+  puzzleLr: number,
+  rng: TrainRng,
+): Promise<StepResult> {
+  const c = model.config;
+  const B = carry.halted.length;
+  const g = await stepGradients(model, p, carry, batch);
+  const data = g.reset.data;
+  const steps = g.reset.steps.map((v) => v + 1);
   // q_continue is unused with no_ACT_continue (the only working official setting).
-  const halted = haltingDecision(c, steps, qHalt, new Float32Array(B), 'train', rng.fn());
+  const halted = haltingDecision(c, steps, g.qHalt, new Float32Array(B), 'train', rng.fn());
   const loss = actLossHost({
-    logits,
-    labels,
-    qHalt,
+    logits: g.logits,
+    labels: data.labels!,
+    qHalt: g.qHalt,
     halted,
     steps,
     batchSize: B,
-    seqLen: S,
+    seqLen: c.seq_len,
     vocabSize: c.vocab_size,
     lossType: c.loss_type,
   });
 
   // Optimisers (both with the scheduled lr of this step).
-  if (rowsVar) {
-    const g = grads[rowsVar.name];
-    const gRows = g ? (g.dataSync() as Float32Array) : new Float32Array(B * c.puzzle_emb_ndim);
+  if (c.puzzle_emb_ndim > 0) {
     signSgdSparseStep(
       p.values.get(PUZZLE_TABLE)!,
       c.puzzle_emb_ndim,
       data.puzzleIdentifiers,
-      gRows,
+      g.puzzleRowGrads ?? new Float32Array(B * c.puzzle_emb_ndim),
       puzzleLr,
       h.puzzle_emb_weight_decay,
     );
   }
   const hp = { beta1: h.beta1, beta2: h.beta2, weightDecay: h.weight_decay };
-  names.forEach((name, i) => {
-    const g = grads[vars[i].name];
-    const gv = g ? (g.dataSync() as Float32Array) : new Float32Array(p.values.get(name)!.length);
+  p.trainable.forEach((name, i) => {
+    const gv = g.grads[i] ?? new Float32Array(p.values.get(name)!.length);
     optimizerStep(h.optimizer, p.values.get(name)!, gv, p.adam.get(name)!, lr, hp);
     if (p.ema) emaUpdate(p.ema.get(name)!, p.values.get(name)!, h.ema_rate);
   });
-  for (const g of Object.values(grads)) g.dispose();
-  rowsVar?.dispose();
-  syncVariables(model, p, names);
+  syncVariables(model, p, p.trainable);
 
-  return { carry: { state: { y: k.y, z: k.z }, steps, halted, data }, metrics: loss.metrics, batchSize: B };
+  return { carry: { state: g.state, steps, halted, data }, metrics: loss.metrics, batchSize: B };
 }
 
 /** Running sums over a logging window; `summary` divides like pretrain.py (losses by examples, rates by halted count). */

@@ -86,11 +86,12 @@ function checkRequest(r: TrainRequest): void {
   pos('seed', true, 0);
 }
 
-function snapshotCarry(carry: ActCarry): CarrySnapshot {
+async function snapshotCarry(carry: ActCarry): Promise<CarrySnapshot> {
   const [B, T, D] = carry.state.y.shape;
+  const [y, z] = await Promise.all([carry.state.y.data(), carry.state.z.data()]);
   return {
-    y: Float32Array.from(carry.state.y.dataSync() as Float32Array),
-    z: Float32Array.from(carry.state.z.dataSync() as Float32Array),
+    y: Float32Array.from(y as Float32Array),
+    z: Float32Array.from(z as Float32Array),
     shape: [B, T, D],
     steps: Int32Array.from(carry.steps),
     halted: Uint8Array.from(carry.halted),
@@ -269,11 +270,11 @@ async function runTrainingInner(
     // The official evaluation/checkpoint copy: EMA weights, live buffers (puzzle table included).
     return TrmModel.fromWeights(config, weightsFor(params, h.ema ? 'ema' : 'live'), { source: 'training state' });
   };
-  const doEval = (): void => {
+  const doEval = async (): Promise<void> => {
     if (!test) return;
     const m = evalModel();
     try {
-      const r = evaluateSplit(m, test.sets[0], test.meta, {
+      const r = await evaluateSplit(m, test.sets[0], test.meta, {
         batchSize: Math.min(B, 256),
         maxExamples: h.eval_max_examples,
         identifiers: ds.identifiers,
@@ -285,7 +286,8 @@ async function runTrainingInner(
       m.dispose();
     }
   };
-  const doCheckpoint = (): void => {
+  const doCheckpoint = async (): Promise<void> => {
+    const carrySnapshot = await snapshotCarry(carry);
     const evalWeights = weightsFor(params, h.ema ? 'ema' : 'live');
     const adamT: Record<string, number> = {};
     for (const k of params.trainable) adamT[k] = params.adam.get(k)!.t;
@@ -303,7 +305,7 @@ async function runTrainingInner(
       adamM: new Map(params.trainable.map((k) => [k, params.adam.get(k)!.m])),
       adamV: new Map(params.trainable.map((k) => [k, params.adam.get(k)!.v])),
       ema: params.ema,
-      carry: snapshotCarry(carry),
+      carry: carrySnapshot,
     });
     onEvent({ type: 'checkpoint', step, path: path.join(dir, 'model.safetensors') });
   };
@@ -317,7 +319,7 @@ async function runTrainingInner(
       }
       const { batch } = sampler.next(B);
       const s = step + 1;
-      const r = trainStep(model, params, carry, batch, h, sched(h.lr, s), sched(h.puzzle_emb_lr, s), haltRng);
+      const r = await trainStep(model, params, carry, batch, h, sched(h.lr, s), sched(h.puzzle_emb_lr, s), haltRng);
       carry = r.carry;
       step = s;
       window.add(r.metrics, r.batchSize);
@@ -338,16 +340,16 @@ async function runTrainingInner(
         windowExamples = 0;
       }
       const evalDue = h.eval_interval > 0 && step % h.eval_interval === 0;
-      if (evalDue) doEval();
+      if (evalDue) await doEval();
       const ckDue = h.checkpoint_every > 0 ? step % h.checkpoint_every === 0 : evalDue;
-      if (ckDue && step < h.total_steps) doCheckpoint();
+      if (ckDue && step < h.total_steps) await doCheckpoint();
       // Let the event loop deliver cancel messages and flush output between steps.
       await new Promise<void>((res) => setImmediate(res));
     }
-    if (!cancelled && (h.eval_interval === 0 || step % h.eval_interval !== 0)) doEval();
+    if (!cancelled && (h.eval_interval === 0 || step % h.eval_interval !== 0)) await doEval();
     // Sync the puzzle table into the model for completeness (the checkpoint reads the host copy).
     if (params.values.has(PUZZLE_TABLE)) syncVariables(model, params, [PUZZLE_TABLE]);
-    doCheckpoint();
+    await doCheckpoint();
     onEvent({ type: 'finished', step, reason: cancelled ? 'cancelled' : 'done' });
   } finally {
     carry.state.y.dispose();

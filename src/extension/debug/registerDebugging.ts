@@ -1,7 +1,8 @@
 // VS Code glue of the `trm` debugger: runs the DAP session inline in the extension host, registers
 // the configuration providers (F5 without launch.json, "pick a puzzle" dynamic configurations), the
 // editor title's "Debug Puzzle" button (`trmLens.debugFile`, shown for puzzle files through the
-// `trmLens.puzzleFiles` context key). Everything lands in context.subscriptions.
+// `trmLens.puzzleFiles` context key), and offers a CPU backend when the GPU cannot run a session
+// (gpuFallback.ts). Everything lands in context.subscriptions.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TrmDebugSession } from '../../debug/session';
@@ -14,6 +15,7 @@ import {
 } from './configurationProvider';
 import { shortPath } from '../names';
 import { looksLikePuzzleFile } from './puzzleSniff';
+import { registerGpuFallback } from './gpuFallback';
 
 export const TRM_DEBUG_TYPE = 'trm';
 export const DEBUG_FILE_COMMAND = 'trmLens.debugFile';
@@ -104,4 +106,5 @@ export function registerDebugging(
       });
     }),
   );
+  registerGpuFallback(context, TRM_DEBUG_TYPE);
 }

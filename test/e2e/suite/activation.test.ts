@@ -13,7 +13,7 @@ import { fixtureDir } from '../support/shared';
 import { driverAvailable, ui } from '../support/driver';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
-const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+const BACKENDS = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'];
 
 function extension(): vscode.Extension<{ extensionPath: string }> {
   const ext = vscode.extensions.getExtension<{ extensionPath: string }>(EXTENSION_ID);
@@ -57,7 +57,11 @@ suite('activation', () => {
     assert.ok(info.description.length > 0);
     assert.ok(Number.isInteger(info.threads) && info.threads >= 1, `threads = ${info.threads}`);
     assert.equal(typeof info.simd, 'boolean');
-    assert.equal(info.gpu, info.gpu && info.name === 'tfjs-node-gpu', 'only tfjs-node-gpu can compute on a GPU');
+    assert.equal(
+      info.gpu,
+      info.gpu && (info.name === 'tfjs-node-gpu' || (info.name === 'webgpu' && info.adapter?.software === false)),
+      'only tfjs-node-gpu and webgpu on a hardware adapter compute on a GPU',
+    );
     // Every better candidate that was skipped says why.
     for (const better of BACKENDS.slice(0, BACKENDS.indexOf(info.name))) {
       assert.ok(
@@ -76,7 +80,9 @@ suite('activation', () => {
     if (!driverAvailable()) this.skip();
     const info = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
     assert.ok(info);
-    const expected = `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
+    const expected = info.adapter
+      ? `TRM: ${info.name} · ${info.adapter.vendor} ${info.adapter.architecture} (${info.gpu ? 'GPU' : 'software'})`
+      : `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
     assert.equal(await ui<string>({ action: 'statusBar', pattern: `^${escapeRegExp(expected)}$` }), expected);
     // Through the command palette, as a user would run it.
     await ui({ action: 'runCommand', title: 'TRM: Show Compute Backend' });

@@ -1,6 +1,7 @@
 // In-editor, when the driver runs the unzipped .vsix (E2E_PACKAGED=1, as `npm test` does): the
-// package holds the bundles, the wasm binaries and every file the manifest points at, and nothing
-// from the development tree (sources, source maps, node_modules, tests).
+// package holds the bundles, the wasm binaries, this platform's dawn.node (and no other platform's)
+// and every file the manifest points at, and nothing from the development tree (sources, source
+// maps, node_modules, tests).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -34,7 +35,10 @@ suite('packaging', () => {
     const ext = vscode.extensions.getExtension('trm-lens.trm-lens');
     assert.ok(ext);
     const files = listFiles(ext.extensionPath);
+    // The package is built for this platform (vsce package --target): its Dawn binding only.
+    const dawnDir = process.platform === 'darwin' ? 'darwin-universal' : `${process.platform}-${process.arch}`;
     for (const f of [
+      `dist/dawn/${dawnDir}/dawn.node`,
       'package.json',
       'readme.md',
       'LICENSE.txt',
@@ -57,6 +61,7 @@ suite('packaging', () => {
           f,
         ) &&
         !/^dist\/[\w.-]+\.(js|wasm)$/.test(f) &&
+        !f.startsWith(`dist/dawn/${dawnDir}/`) &&
         !/^(media|schemas|syntaxes)\//.test(f),
     );
     assert.deepEqual(unexpected, [], 'unexpected files in the package');

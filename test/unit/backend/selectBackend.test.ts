@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_ORDER, currentBackend, defaultThreads, selectBackend } from '../../../src/engine/backend';
+import { BACKEND_NAMES } from '../../../src/engine/backend/names';
 
 const wasmDir = path.resolve('dist');
 
@@ -37,7 +38,7 @@ test('prefer: tfjs-node fails with a clear reason when the package is not instal
 test('an unknown backend name is rejected with the valid names', async () => {
   await assert.rejects(
     selectBackend({ prefer: 'webgl' as never }),
-    /unknown compute backend "webgl"; expected one of tfjs-node-gpu, tfjs-node, wasm, cpu/,
+    /unknown compute backend "webgl"; expected one of tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu/,
   );
   await assert.rejects(
     selectBackend({ prefer: 'wasm', wasmDir, threads: 0 }),
@@ -59,7 +60,12 @@ test('default order picks wasm with SIMD and threads, and restores every patched
     assert.equal(info.threads, defaultThreads(), `fallback reasons: ${info.fallbackReasons.join('; ')}`);
   assert.match(info.description, new RegExp(`WebAssembly .*SIMD, ${info.threads} thread`));
   assert.match(info.fallbackReasons[0], /^tfjs-node-gpu: module not installed/);
-  assert.match(info.fallbackReasons[1], /^tfjs-node: module not installed/);
+  // No hardware adapter here (no Vulkan driver, or only a software one): the reason says which.
+  assert.match(
+    info.fallbackReasons[1],
+    /^webgpu: (no Vulkan driver|the Vulkan loader|Dawn found no|only a software adapter)/,
+  );
+  assert.match(info.fallbackReasons[2], /^tfjs-node: module not installed/);
   assert.deepEqual(currentBackend(), info);
   assert.equal(URL.createObjectURL, createObjectURL);
   assert.equal(os.cpus, cpus);
@@ -92,6 +98,7 @@ test('prefer: cpu switches backends; wasm comes back without re-initialising', a
   assert.equal(tf.getBackend(), 'wasm');
 });
 
-test('BACKEND_ORDER is the documented start-up order', () => {
-  assert.deepEqual(BACKEND_ORDER, ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);
+test('BACKEND_ORDER is the documented start-up order, the same as the names launch configurations accept', () => {
+  assert.deepEqual(BACKEND_ORDER, ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu']);
+  assert.deepEqual(BACKEND_ORDER, BACKEND_NAMES);
 });

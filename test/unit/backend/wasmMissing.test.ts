@@ -22,7 +22,7 @@ test('missing wasm binaries: wasm is skipped with the folder named, cpu is used'
     assert.equal(tf.getBackend(), 'cpu');
     assert.deepEqual(
       info.fallbackReasons.map((r) => r.split(':')[0]),
-      ['tfjs-node-gpu', 'tfjs-node', 'wasm'],
+      ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm'],
     );
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });

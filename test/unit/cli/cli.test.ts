@@ -159,14 +159,14 @@ test('bad input: one clear message, non-zero exit, no stack trace', () => {
   const wide = path.join(dir, 'wide.npy');
   writeNpy(wide, { dtype: 'int32', shape: [1, 80], data: new Int32Array(80).fill(1) });
   assertCleanFailure(
-    trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', wide, '--out', dir),
+    trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', wide, '--out', path.join(dir, 'trace')),
     /80|81|seq_len/,
   );
   // Token ids outside the vocabulary.
   const big = path.join(dir, 'big.npy');
   writeNpy(big, { dtype: 'int32', shape: [1, 81], data: new Int32Array(81).fill(40) });
   assertCleanFailure(
-    trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', big, '--out', dir),
+    trm('trace', '--checkpoint', path.join(FIXTURE, 'step_150'), '--inputs', big, '--out', path.join(dir, 'trace')),
     /outside/,
   );
 });

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeNpy } from '../../../src/engine/formats/npy';
 import {
+  DATASET_MARKER,
   DatasetFormatError,
   metadataJson,
   readBuiltDataset,
@@ -137,11 +138,27 @@ test('the writer refuses to replace a non-empty folder without overwrite, and le
   const ds = readBuiltDataset(path.join(SAMPLES, 'sudoku-mini-aug-3'));
   assert.throws(() => writeBuiltDataset(out, ds), /already exists and is not empty/);
   assert.deepEqual(snapshot(out), before);
-  writeBuiltDataset(out, ds, { overwrite: true, tokenDtype: 'keep' });
-  assert.ok(!fs.existsSync(path.join(out, 'mine.txt')));
-  assert.deepEqual(sameTree(out, path.join(SAMPLES, 'sudoku-mini-aug-3')), []);
+  // --overwrite replaces only what TRM Lens wrote: a folder of the user's is refused and kept.
+  assert.throws(
+    () => writeBuiltDataset(out, ds, { overwrite: true, tokenDtype: 'keep' }),
+    /cannot be overwritten: it was not written by TRM Lens \(no \.trm-lens-dataset marker\); it is left alone/,
+  );
+  assert.deepEqual(snapshot(out), before);
+  const ours = path.join(tmpDir('ours'), 'ds');
+  writeBuiltDataset(ours, ds, { tokenDtype: 'keep' });
+  assert.ok(fs.existsSync(path.join(ours, DATASET_MARKER)), 'the writer marks its datasets');
+  writeBuiltDataset(ours, ds, { overwrite: true, tokenDtype: 'keep' });
+  assert.deepEqual(sameTree(ours, path.join(SAMPLES, 'sudoku-mini-aug-3')), []);
   assert.deepEqual(
-    fs.readdirSync(path.dirname(out)).filter((f) => f.startsWith(`.${path.basename(out)}.tmp`)),
+    fs.readdirSync(path.dirname(ours)).filter((f) => f.startsWith(`.${path.basename(ours)}.tmp`)),
     [],
   );
+  // A file of the user's inside a TRM Lens dataset is not deleted with it either.
+  fs.writeFileSync(path.join(ours, 'train', 'notes.md'), 'mine');
+  const withNotes = snapshot(ours);
+  assert.throws(
+    () => writeBuiltDataset(ours, ds, { overwrite: true, tokenDtype: 'keep' }),
+    /holds files that are not part of the dataset \(train\/notes\.md\)/,
+  );
+  assert.deepEqual(snapshot(ours), withNotes);
 });

@@ -235,9 +235,9 @@ test('usage errors are clear; a failed build modifies nothing', async () => {
     .slice(0, 4);
   good[3] = good[3].replace(/,\d+$/, ',x');
   fs.writeFileSync(bad, good.join('\n') + '\n');
+  // A dataset TRM Lens wrote may be replaced with --overwrite, but a failed build leaves it as it was.
   const out = path.join(dir, 'out');
-  fs.mkdirSync(out);
-  fs.writeFileSync(path.join(out, 'keep.txt'), 'mine');
+  await run('build', 'sudoku', '--generate-train', '2', '--out', out);
   const before = [snapshot(bad), snapshot(out)];
   await assert.rejects(
     run('build', 'sudoku', '--train', bad, '--out', out, '--overwrite'),
@@ -245,7 +245,21 @@ test('usage errors are clear; a failed build modifies nothing', async () => {
   );
   assert.deepEqual([snapshot(bad), snapshot(out)], before);
   await assert.rejects(run('build', 'sudoku', '--train', bad, '--out', out), /already exists and is not empty/);
-  assert.deepEqual(fs.readdirSync(dir).sort(), ['bad.csv', 'out']);
+  // A folder TRM Lens did not write is refused by --overwrite before any work, and kept.
+  const mine = path.join(dir, 'mine');
+  fs.mkdirSync(mine);
+  fs.writeFileSync(path.join(mine, 'keep.txt'), 'mine');
+  const kept = snapshot(mine);
+  await assert.rejects(
+    run('build', 'sudoku', '--generate-train', '2', '--out', mine, '--overwrite'),
+    /--overwrite: .*mine cannot be overwritten: it was not written by TRM Lens \(no \.trm-lens-dataset marker\); it is left alone/,
+  );
+  await assert.rejects(
+    run('convert', path.join(DATASETS, 'sudoku', 'derived-solved', 'train.csv'), '--out', mine, '--overwrite'),
+    /cannot be overwritten: it was not written by TRM Lens/,
+  );
+  assert.deepEqual(snapshot(mine), kept);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['bad.csv', 'mine', 'out']);
 });
 
 test('the bundled CLI exits 2 with a usage message', () => {

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DATASET_MARKER } from '../../../src/engine/data/built';
 
 export const DATASETS = path.join(process.env.TRM_SHARED ?? path.resolve(process.cwd(), '..', 'shared'), 'datasets');
 export const SAMPLES = path.join(DATASETS, 'trm-built-samples');
@@ -42,12 +43,12 @@ export function snapshot(p: string): Map<string, string> {
   return out;
 }
 
-/** Files of `a` and `b` (recursively) are byte-identical and the same set. */
+/** Files of `a` and `b` (recursively) are byte-identical and the same set (TRM Lens's dataset marker aside: official builds have none). */
 export function sameTree(a: string, b: string): string[] {
   const diffs: string[] = [];
   const list = (root: string): string[] =>
     (fs.readdirSync(root, { recursive: true }) as string[])
-      .filter((f) => fs.statSync(path.join(root, f)).isFile())
+      .filter((f) => f !== DATASET_MARKER && fs.statSync(path.join(root, f)).isFile())
       .sort();
   const fa = list(a);
   const fb = list(b);

@@ -370,7 +370,10 @@ test('continue runs to the end of the episode, then terminates; disconnect is an
 
 test('bad launch configurations get one clear error each', async () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ puzzle: row0.puzzle }, /'checkpoint' is required/],
+    [
+      { puzzle: row0.puzzle, cwd: FIXTURE },
+      /'checkpoint' is not given and .* holds 2 checkpoints \(model\.safetensors, step_150\): name one with 'checkpoint'/,
+    ],
     [
       { checkpoint: path.join(FIXTURE, 'nope.safetensors'), puzzle: row0.puzzle },
       /'checkpoint' file not found: .*nope\.safetensors/,

@@ -38,7 +38,7 @@ let fnIds: number[] = [];
 
 test('function breakpoints: grammar, verification messages, conditions; forward and reverse', async () => {
   const first = await s.launch(
-    { checkpoint: CHECKPOINT, puzzle: row0.puzzle, solution: row0.solution, steps: 3 },
+    { checkpoint: CHECKPOINT, puzzle: row0.puzzle, solution: row0.solution, steps: 3, stopOnEntry: false },
     async () => {
       const r = await s.dc.setFunctionBreakpointsRequest({
         breakpoints: [
@@ -201,7 +201,13 @@ test('halting breakpoints and the halt policy, on the fixture with a shifted hal
   try {
     let haltId = 0;
     const stop = await b.launch(
-      { checkpoint: shiftedHaltCheckpoint(shift), puzzle: row3.puzzle, solution: row3.solution, haltPolicy: 'first' },
+      {
+        checkpoint: shiftedHaltCheckpoint(shift),
+        puzzle: row3.puzzle,
+        solution: row3.solution,
+        haltPolicy: 'first',
+        stopOnEntry: false,
+      },
       async () => {
         const f = await b.dc.setExceptionBreakpointsRequest({ filters: ['halt', 'haltWrong', 'continueCorrect'] });
         assert.deepEqual(

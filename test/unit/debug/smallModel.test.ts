@@ -38,7 +38,7 @@ before(async () => {
   checkpoint = path.join(dir, 'model.safetensors');
   const model = TrmModel.initialise(CONFIG, 7);
   try {
-    saveSafetensorsCheckpoint(checkpoint, CONFIG, model.getWeights());
+    saveSafetensorsCheckpoint(checkpoint, CONFIG, await model.getWeights());
   } finally {
     model.dispose();
   }
@@ -58,7 +58,7 @@ test('steps beyond halt_max_steps: the session runs them and they continue the r
 
   // Independent expectation: the same weights in process, an episode of 4 steps (N_sup raised to 4).
   const weights = TrmModel.initialise(CONFIG, 7);
-  const model = TrmModel.fromWeights({ ...CONFIG, halt_max_steps: 4 }, weights.getWeights());
+  const model = TrmModel.fromWeights({ ...CONFIG, halt_max_steps: 4 }, await weights.getWeights());
   weights.dispose();
   let episode;
   try {

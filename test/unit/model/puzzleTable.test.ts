@@ -30,7 +30,7 @@ const config: TrmConfig = {
   forward_dtype: 'float32',
 };
 
-test('a host-side puzzle table gives bit-identical embeddings and steps, without copying the table', () => {
+test('a host-side puzzle table gives bit-identical embeddings and steps, without copying the table', async () => {
   const w = initialWeights(config, 3);
   const table = w.get('puzzle_emb.weights')!;
   const rng = createRng(9);
@@ -48,11 +48,15 @@ test('a host-side puzzle table gives bit-identical embeddings and steps, without
     const a = onBackend.embed(inputs, ids),
       b = onHost.embed(inputs, ids);
     assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
+    // Host ids (what the product passes: no read-back of an id tensor) give the same rows.
+    const c = onHost.embed(inputs, Int32Array.of(49, 7));
+    assert.deepEqual(Array.from(c.dataSync()), Array.from(a.dataSync()));
+    c.dispose();
     const sa = onBackend.step(onBackend.initialState(2), a),
       sb = onHost.step(onHost.initialState(2), b);
     assert.deepEqual(Array.from(sb.logits.dataSync()), Array.from(sa.logits.dataSync()));
     assert.deepEqual(
-      onHost.getWeights().get('puzzle_emb.weights')!.shape,
+      (await onHost.getWeights()).get('puzzle_emb.weights')!.shape,
       [50, 16],
       'checkpoints still hold the table',
     );

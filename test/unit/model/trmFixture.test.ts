@@ -39,7 +39,7 @@ test('the sudoku-mlp-small preset equals the fixture model config', () => {
   assert.equal(d.embedScale, ref.derived.embed_scale);
 });
 
-test('weights load into variables, count parameters like the official log, and round-trip', () => {
+test('weights load into variables, count parameters like the official log, and round-trip', async () => {
   const weights = fixtureWeights();
   const model = TrmModel.fromWeights(fixtureConfig(), weights);
   try {
@@ -49,7 +49,7 @@ test('weights load into variables, count parameters like the official log, and r
     assert.ok(trainable.every((v) => v.trainable));
     assert.equal(model.params.get('H_init').trainable, false);
     assert.equal(model.params.get('puzzle_emb.weights').trainable, false);
-    const back = model.getWeights();
+    const back = await model.getWeights();
     assert.deepEqual([...back.keys()].sort(), [...weights.keys()].sort());
     for (const [k, t] of weights) {
       assert.deepEqual(back.get(k)?.shape, t.shape, k);

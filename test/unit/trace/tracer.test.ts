@@ -62,9 +62,11 @@ for (const variant of [
       );
       const before = tf.memory().numTensors;
       const trace = createPuzzleTrace(model, PUZZLE, { cachedSteps: 1 });
+      // y = H_init and z = L_init wait on the backend until the first request downloads them (no sync read).
+      assert.equal(tf.memory().numTensors, before + 3, 'x and the pending initial state');
+      assert.equal(firstBitDifference(await trace.x(), full.traceX as Float32Array), -1, 'x');
       const afterCreate = tf.memory().numTensors;
       assert.equal(afterCreate, before + 1, 'the trace holds exactly one tensor (x)');
-      assert.equal(firstBitDifference(await trace.x(), full.traceX as Float32Array), -1, 'x');
       // Visit steps out of order (3, 1, 4, 2) so boundaries, expansions and LRU evictions all happen.
       for (const step of [3, 1, 4, 2]) {
         for (let o = 0; o < updatesPerStep(c); o++) {

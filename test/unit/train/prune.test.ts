@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pruneCheckpoints, removeStaleTemps } from '../../../src/engine/train/runDir';
+import { CHECKPOINT_MARKER, pruneCheckpoints, removeStaleTemps } from '../../../src/engine/train/runDir';
 
 // The CommonJS module object itself (ES imports are read-only bindings), to stand in for rmSync.
 const mutableFs = require('node:fs') as { rmSync: typeof fs.rmSync };
@@ -17,6 +17,10 @@ function fakeRun(): string {
   for (const s of [3, 6, 9, 12]) {
     fs.mkdirSync(path.join(out, `step_${s}`));
     for (const f of ['model.safetensors', 'state.json']) fs.writeFileSync(path.join(out, `step_${s}`, f), 'x');
+    fs.writeFileSync(
+      path.join(out, `step_${s}`, CHECKPOINT_MARKER),
+      JSON.stringify({ format: 'trm-lens-checkpoint/1', step: s }),
+    );
   }
   return out;
 }
@@ -36,7 +40,11 @@ test('a kill in the middle of deleting an old checkpoint leaves only complete st
     mutableFs.rmSync = realRm;
   }
   for (const n of fs.readdirSync(out).filter((x) => /^step_\d+$/.test(x))) {
-    assert.deepEqual(fs.readdirSync(path.join(out, n)).sort(), ['model.safetensors', 'state.json'], `${n} is complete`);
+    assert.deepEqual(
+      fs.readdirSync(path.join(out, n)).sort(),
+      [CHECKPOINT_MARKER, 'model.safetensors', 'state.json'],
+      `${n} is complete`,
+    );
   }
   removeStaleTemps(out);
   assert.deepEqual(
