@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { waitUntil } from '../support/shared';
 import { driverAvailable, ui } from '../support/driver';
+import type { TrainingState } from '../../../src/extension/training/register';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
 const CSV = 'sudoku/generated-moderate.csv';
@@ -33,6 +34,17 @@ async function useTheme(theme: string, kind: vscode.ColorThemeKind): Promise<voi
     new Promise((_, reject) => setTimeout(() => reject(new Error(`theme "${theme}" was not applied in 20 s`)), 20_000)),
   ]);
 }
+
+/** Copies an in-editor screenshot into the README's folder when TRM_SCREENSHOTS_DIR names it (npm run screenshots). */
+function keepForReadme(file: string, name: string): void {
+  const dest = process.env.TRM_SCREENSHOTS_DIR;
+  if (!dest) return;
+  fs.mkdirSync(dest, { recursive: true });
+  fs.copyFileSync(file, path.join(dest, name));
+}
+
+const trainingState = (): Thenable<TrainingState> =>
+  vscode.commands.executeCommand<TrainingState>('trmLens.training.state');
 
 const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
   waitUntil(what, probe, { timeoutMs });
@@ -197,6 +209,7 @@ suite('first hour', () => {
       selector: '.debug-call-stack .monaco-list-row',
       text: 'z 6 (z_L) › layer 2',
     });
+    keepForReadme(await ui<string>({ action: 'screenshot', name: 'first-hour-layer-2' }), 'debugger-layers.png');
   });
 
   test('stepping at a normal pace with the Variables view expanded raises no notification', async function () {
@@ -253,7 +266,7 @@ suite('first hour', () => {
     assert.equal(await ui<number>({ action: 'count', selector: '.exception-widget' }), 0, 'no exception widget');
     const texts = await ui<string[]>({ action: 'texts', selector: '.monaco-workbench' });
     assert.ok(!/Exception has occurred/.test(texts.join('\n')), 'no "Exception has occurred" anywhere');
-    await ui({ action: 'screenshot', name: 'first-hour-halting' });
+    keepForReadme(await ui<string>({ action: 'screenshot', name: 'first-hour-halting' }), 'debugger-halting.png');
     await ui({
       action: 'click',
       selector:
@@ -324,12 +337,13 @@ suite('first hour', () => {
     });
     await nextStop(from);
     await ui({ action: 'webviewText', waitFor: 'stopped at step 1 › cycle 2 › y \\(z_H\\)' });
-    await ui({ action: 'webviewSelect', selector: '#tl-diff', value: 'label' });
+    // Dark: the default view (how far each update moved each cell); light: the answer against the label.
     await useTheme('Default Dark Modern', vscode.ColorThemeKind.Dark);
     await until('the heatmaps of step 1 in the dark palette', async () =>
       (await colours(1, 12)) > 1 ? true : undefined,
     );
     const dark = await ui<string>({ action: 'screenshot', name: 'readme-timeline-dark' });
+    await ui({ action: 'webviewSelect', selector: '#tl-diff', value: 'label' });
     await useTheme('Default Light Modern', vscode.ColorThemeKind.Light);
     await until('the heatmaps of step 1 in the light palette', async () =>
       (await colours(1, 12)) > 1 ? true : undefined,
@@ -337,11 +351,107 @@ suite('first hour', () => {
     const light = await ui<string>({ action: 'screenshot', name: 'readme-timeline-light' });
     await ui({ action: 'webviewSelect', selector: '#tl-diff', value: 'none' });
     await useTheme('Default Dark Modern', vscode.ColorThemeKind.Dark);
-    const dest = process.env.TRM_SCREENSHOTS_DIR;
-    if (dest) {
-      fs.mkdirSync(dest, { recursive: true });
-      fs.copyFileSync(dark, path.join(dest, 'timeline-dark.png'));
-      fs.copyFileSync(light, path.join(dest, 'timeline-light.png'));
+    keepForReadme(dark, 'timeline-dark.png');
+    keepForReadme(light, 'timeline-light.png');
+  });
+
+  test('a training request that cannot start says why on the dashboard and in an error notification', async function () {
+    this.timeout(120_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // The raw puzzles' folder, not a built dataset: the mistake a new user makes first.
+    const result = await vscode.commands.executeCommand('trmLens.train', {
+      preset: 'sudoku-mlp-small',
+      data: 'sudoku',
+      out: 'runs/not-started',
+    });
+    assert.equal(result, undefined);
+    const st = await until('the dashboard to be told why', async () => {
+      const s = await trainingState();
+      return s.dashboard.open && s.dashboard.ready && /did not start/.test(s.dashboard.pageNotice) ? s : undefined;
+    });
+    assert.match(st.notStarted ?? '', /has no train\/dataset\.json: choose a built dataset/);
+    const page = await ui<string>({ action: 'webviewText', waitFor: 'Training did not start: dataset folder' });
+    assert.match(page, /choose a built dataset/);
+    await ui({
+      action: 'notifications',
+      pattern: 'training did not start: dataset folder .* has no train/dataset\\.json',
+    });
+    assert.ok(!fs.existsSync(path.join(folder.uri.fsPath, 'runs', 'not-started')), 'nothing written');
+    await ui({ action: 'press', key: 'Escape' });
+  });
+
+  test('TRM: Train Model with the defaults (three Enters) trains the sample dataset and the dashboard shows progress', async function () {
+    this.timeout(600_000);
+    const runs = path.join(folder.uri.fsPath, 'runs');
+    const hadRuns = fs.existsSync(runs);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    try {
+      await ui({ action: 'runCommand', title: 'TRM: Train Model…' });
+      // 1/3: the smallest preset comes first and is highlighted.
+      await ui({ action: 'waitFor', selector: '.quick-input-widget .monaco-list-row', text: 'sudoku-mlp-small' });
+      const presets = await ui<string[]>({ action: 'texts', selector: '.quick-input-widget .monaco-list-row' });
+      assert.match(presets[0] ?? '', /^sudoku-mlp-small/, presets.join(' | '));
+      const focused = await ui<string[]>({
+        action: 'texts',
+        selector: '.quick-input-widget .monaco-list-row.focused',
+      });
+      assert.match(focused[0] ?? '', /^sudoku-mlp-small/);
+      await ui({ action: 'press', key: 'Enter' });
+      // 2/3: the sample workspace's built dataset, found and summarised.
+      await ui({ action: 'waitFor', selector: '.quick-input-widget .monaco-list-row', text: 'sudoku/built' });
+      const datasets = await ui<string[]>({
+        action: 'texts',
+        selector: '.quick-input-widget .monaco-list-row.focused',
+      });
+      assert.match(datasets[0] ?? '', /sudoku\/built.*seq_len 81, vocab 11, with a test split/);
+      await ui({ action: 'press', key: 'Enter' });
+      // 3/3: a new folder inside the workspace, runs/<preset>-<date>.
+      await ui({ action: 'waitFor', selector: '.quick-input-widget', text: '(3/3)' });
+      await ui({ action: 'press', key: 'Enter' });
+
+      const running = await until(
+        'the run to log a few steps',
+        async () => {
+          const s = await trainingState();
+          return s.running && (s.lastStep ?? 0) >= 6 ? s : undefined;
+        },
+        420_000,
+      );
+      assert.equal(running.preset, 'sudoku-mlp-small');
+      assert.equal(running.dataDir, path.join(folder.uri.fsPath, 'sudoku', 'built'));
+      assert.match(running.runDir ?? '', /[\\/]runs[\\/]sudoku-mlp-small-\d{4}-\d{2}-\d{2}-\d{4}$/);
+      assert.equal(path.dirname(running.runDir!), runs);
+      assert.equal(running.notStarted, null, 'the earlier problem is gone from the page');
+      assert.ok(running.dashboard.open && running.dashboard.ready, 'the dashboard is open');
+      const text = await ui<string>({
+        action: 'webviewText',
+        waitFor: 'Training sudoku-mlp-small[\\s\\S]*step \\d+ / 2000',
+      });
+      assert.doesNotMatch(text, /did not start/);
+      // Noisy curves are smoothed (raw values drawn faintly behind; the toggle is on by default).
+      await ui({ action: 'webviewText', selector: 'section[data-chart="accuracy"] .db-smooth', waitFor: 'smooth' });
+      keepForReadme(await ui<string>({ action: 'screenshot', name: 'first-hour-training' }), 'training-dashboard.png');
+      assert.equal(await vscode.commands.executeCommand<boolean>('trmLens.stopTraining'), true);
+      const stopped = await until(
+        'the run to stop after its checkpoint',
+        async () => {
+          const s = await trainingState();
+          return s.running ? undefined : s;
+        },
+        180_000,
+      );
+      assert.equal(stopped.status, 'cancelled', stopped.message);
+      assert.ok(
+        stopped.checkpoints.length > 0 && fs.existsSync(stopped.checkpoints[0]),
+        'a checkpoint in the run folder',
+      );
+      await ui({ action: 'notifications', pattern: 'TRM training stopped', timeoutMs: 30_000 });
+      await ui({ action: 'press', key: 'Escape' });
+    } finally {
+      await vscode.commands.executeCommand('trmLens.stopTraining');
+      await until('no run in progress', async () => ((await trainingState()).running ? undefined : true), 180_000);
+      // Later suites expect a workspace with no checkpoint: remove what this test trained.
+      if (!hadRuns) fs.rmSync(runs, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,7 @@
 // The training dashboard page: a header (run, status, progress bar, pace, Stop), small multiples of
 // training curves (loss, accuracy, halting, learning rate, throughput), the evaluations table and the
 // checkpoint list. Messages update the model; drawing is coalesced into one animation frame.
-import type { HostToDashboardMessage } from '../../../src/protocol/dashboard';
+import { NOT_STARTED_PREFIX, type HostToDashboardMessage } from '../../../src/protocol/dashboard';
 import type { VsCodeApi } from '../../host';
 import { h } from '../../view/dom';
 import { DashboardConnection } from '../host';
@@ -146,8 +146,12 @@ export class DashboardApp {
     if (this.drawnVersion === this.model.version) return;
     this.drawnVersion = this.model.version;
     const run = this.model.run;
-    this.el.notice.textContent = run ? '' : this.model.notice;
-    this.el.notice.hidden = !!run;
+    // The empty-state hint, or why the latest "Train Model" did not start (shown even above an earlier run).
+    const notice = this.model.notice;
+    this.el.notice.textContent = notice;
+    this.el.notice.hidden = notice === '';
+    this.el.notice.classList.toggle('db-notice-error', notice.startsWith(NOT_STARTED_PREFIX));
+    this.el.notice.setAttribute('role', notice.startsWith(NOT_STARTED_PREFIX) ? 'alert' : 'status');
     this.el.main.hidden = !run;
     this.el.bar.hidden = !run;
     if (!run) {
