@@ -41,6 +41,7 @@ const REQUIRED = [
   'dist/tfjs-backend-wasm-threaded-simd.wasm',
   'dist/tfjs-pthread-worker.js',
   'dist/tfjs-backend-wasm-threaded-simd.js',
+  'dist/locateWorker.js',
   'dist/webview.js',
   // following a run: the evaluation worker and the followed-run dashboard page
   'dist/followWorker.js',

@@ -276,6 +276,60 @@ suite('dataset authoring with inline predictions', () => {
     assert.equal(v.text, '⚠ cannot predict: train[0].input cell [0][1] is 12; colours are integers 0-9');
   });
 
+  test('a 4 MB ARC challenges file is located in the worker: its pairs, the sibling solutions, an edit, a hover', async function () {
+    this.timeout(300_000);
+    await vscode.commands.executeCommand('trmLens.selectModel', path.join(modelDir, 'model.safetensors'));
+    const srcDir = path.join(sharedDir(), 'datasets/trm-kaggle-combined');
+    const dir = path.join(workspaceDir(), 'arc-large-e2e');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'arc-agi_training2_challenges.json');
+    fs.copyFileSync(path.join(srcDir, 'arc-agi_training2_challenges.json'), file);
+    fs.copyFileSync(
+      path.join(srcDir, 'arc-agi_training2_solutions.json'),
+      path.join(dir, 'arc-agi_training2_solutions.json'),
+    );
+    try {
+      const doc = await vscode.workspace.openTextDocument(file);
+      assert.ok(doc.getText().length > 3_000_000);
+      await vscode.window.showTextDocument(doc);
+      const s = await until('the worker to locate the file', async () => {
+        const d = await docState(doc);
+        return d && d.status === 'ok' && d.version === doc.version && d.puzzles.length > 0 ? d : undefined;
+      });
+      assert.equal(s.kind, 'arc-challenges');
+      assert.equal(s.puzzles.length, 4308);
+      // The Sudoku model cannot run ARC grids: said once for the file.
+      await until('the file-level note', async () => ((await docState(doc))?.decorations.length ? true : undefined));
+      // An edit: one colour changed in the middle; the state follows the new version.
+      const at = doc.getText().indexOf('"input": [[', Math.floor(doc.getText().length / 2)) + 11;
+      const edit = new vscode.WorkspaceEdit();
+      const old = doc.getText(new vscode.Range(doc.positionAt(at), doc.positionAt(at + 1)));
+      assert.match(old, /^[0-9]$/);
+      edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + 1)), old === '9' ? '8' : '9');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await until('the state of the edited version', async () => {
+        const d = await docState(doc);
+        return d && d.version === doc.version && d.puzzles.length === 4308 ? d : undefined;
+      });
+      // A hover reads the edited pair's grids (rebuilt from the worker's packed arrays) and its label
+      // from the sibling solutions file.
+      const hover = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        doc.uri,
+        doc.positionAt(at),
+      );
+      const md = hover
+        .flatMap((h) => h.contents)
+        .map((c) => (typeof c === 'string' ? c : c.value))
+        .join('\n');
+      assert.match(md, /\*\*TRM\*\* `[0-9a-f]{8}\/(train|test)\/\d+`/);
+      assert.match(md, /!\[input \d+×\d+ · expected \d+×\d+\]\(data:image\/svg\+xml;base64,/);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('ARC task from the shared datasets: CodeLens per pair and a verdict on every pair', async () => {
     await vscode.commands.executeCommand('trmLens.selectModel', path.join(modelDir, 'model.safetensors'));
     const runsBeforeArc = (await state()).stats.runs;
