@@ -77,7 +77,11 @@ test('an ARC challenges file: the packed result unpacks to the host-side locate,
     model: MODEL,
     solutions: { file: '/x/demo_solutions.json', text: solutions },
   });
-  assert.equal(transfer.length, 5, 'cells, spans and the three input arrays travel as transferables');
+  assert.equal(
+    transfer.length,
+    6,
+    'cells, spans, the puzzle headers and the three input arrays travel as transferables',
+  );
   const u = unpackLocate(structuredClone(result, { transfer }));
   assert.ok(u);
   const r = locateDataset(challenges, file);
