@@ -1,6 +1,7 @@
 // One build script for every bundle: extension, CLI, standalone debug adapter, training worker,
-// webview, benchmarks and both test suites, plus the run-time assets (TF.js wasm binaries, Dawn's
-// dawn.node for this platform). `node esbuild.mjs [--watch]`.
+// webview, benchmarks and both test suites, plus the run-time files the bundles load: TF.js's wasm
+// binaries, Dawn's dawn.node for this platform (dist/dawn/) and ONNX Runtime's Node binding (dist/ort/).
+// `node esbuild.mjs [--watch]`.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -169,6 +170,57 @@ export function copyDawn(target = `${process.platform}-${process.arch}`) {
   return dir;
 }
 
+/**
+ * ONNX Runtime's Node binding for the native inference path (src/engine/native/ortLoader.ts looks in
+ * dist/ort/ first): onnxruntime-node's JavaScript and its prebuilt binaries for this platform (or the
+ * platforms in TRM_ORT_PLATFORMS, e.g. "linux-x64,darwin-arm64,win32-x64"), and onnxruntime-common,
+ * laid out as a node_modules tree so the package resolves its own dependency. Only changed files are
+ * copied (the library is ~50 MB per platform).
+ */
+function copyOrtRuntime() {
+  const src = path.join(root, 'node_modules');
+  const dest = path.join(root, 'dist/ort/node_modules');
+  if (!fs.existsSync(path.join(src, 'onnxruntime-node/package.json'))) return;
+  const platforms = (process.env.TRM_ORT_PLATFORMS || `${process.platform}-${process.arch}`)
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p && p !== 'none'); // 'none': a package for a platform onnxruntime-node has no binaries for
+  const files = [
+    'onnxruntime-node/package.json',
+    'onnxruntime-common/package.json',
+    'onnxruntime-common/dist/cjs/package.json',
+  ];
+  const jsIn = (dir) =>
+    fs
+      .readdirSync(path.join(src, dir))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => `${dir}/${f}`);
+  files.push(...jsIn('onnxruntime-node/dist'), ...jsIn('onnxruntime-common/dist/cjs'));
+  for (const p of platforms) {
+    const [platform, arch] = p.split('-');
+    const bin = `onnxruntime-node/bin/napi-v6/${platform}/${arch}`;
+    if (!fs.existsSync(path.join(src, bin))) throw new Error(`onnxruntime-node ships no binaries for ${p} (${bin})`);
+    files.push(...fs.readdirSync(path.join(src, bin)).map((f) => `${bin}/${f}`));
+  }
+  // Binaries of platforms no longer asked for must not ship.
+  const binRoot = path.join(dest, 'onnxruntime-node/bin/napi-v6');
+  for (const platform of fs.existsSync(binRoot) ? fs.readdirSync(binRoot) : []) {
+    for (const arch of fs.readdirSync(path.join(binRoot, platform)))
+      if (!platforms.includes(`${platform}-${arch}`))
+        fs.rmSync(path.join(binRoot, platform, arch), { recursive: true });
+    if (fs.readdirSync(path.join(binRoot, platform)).length === 0) fs.rmdirSync(path.join(binRoot, platform));
+  }
+  for (const f of files) {
+    const from = path.join(src, f);
+    const to = path.join(dest, f);
+    const a = fs.statSync(from);
+    const b = fs.existsSync(to) ? fs.statSync(to) : undefined;
+    if (b && b.size === a.size && b.mtimeMs >= a.mtimeMs) continue;
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(from, to);
+  }
+}
+
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.join(root, 'esbuild.mjs');
 const t0 = Date.now();
 if (!isMain) {
@@ -177,10 +229,12 @@ if (!isMain) {
   for (const b of builds) (await esbuild.context(b)).watch();
   copyWasmAssets();
   copyDawn();
+  copyOrtRuntime();
   console.log('esbuild: watching');
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   copyWasmAssets();
   copyDawn();
+  copyOrtRuntime();
   console.log(`esbuild: ${builds.length} bundles in ${Date.now() - t0} ms`);
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """PyTorch reference for `npm run bench:infer`: the same TRM MLP-T model (official
-models/recursive_reasoning/trm.py `_Inner.forward`, float32, eval mode) on the same weights and inputs, timed the same way. Written for the
-project's benchmark, not a copy of the official code. `--device cpu` (default) or `--device cuda` (PyTorch eager on
-the GPU, synchronised before every clock reading; the traced run copies every update's state to host memory, as the
-debugger does).
+models/recursive_reasoning/trm.py `_Inner.forward`, eval mode) on the same weights and inputs, timed the same way. Written
+for the project's benchmark, not a copy of the official code. `--device cpu` (default) or `--device cuda` (PyTorch eager
+on the GPU, synchronised before every clock reading; the traced run copies every update's state to host memory, as the
+debugger does). `--dtype float32` (default) or `bfloat16` (weights and activations in bf16 like the official
+forward_dtype, RMSNorm statistics in float32). `--no-warmup` times a cold process (bench:infer --whole-process).
 
 Reads a directory written by bench/infer.ts: config.json, weights/<official name>.npy,
 inputs_traced.npy [1, S], inputs_batch_<B>.npy [B, S] for each --batch-sizes B, puzzle_ids_*.npy. Prints ONE JSON line
-with timings; writes logits_step1.npy (the traced puzzle's step-1 logits) for the numerical check.
+with timings; writes logits_step1_<dtype>.npy (the traced puzzle's step-1 logits, as float32) for the numerical check.
 Paper names: y = z_H, z = z_L, n = L_cycles, T = H_cycles.
 """
 import argparse
@@ -32,7 +33,9 @@ def swiglu(u, gate_up, down):
 
 
 def rms_norm(u, eps):
-    return u * torch.rsqrt(u.square().mean(-1, keepdim=True) + eps)
+    # statistics in float32, result back in the input dtype (models/layers.py rms_norm)
+    f = u.float()
+    return (f * torch.rsqrt(f.square().mean(-1, keepdim=True) + eps)).to(u.dtype)
 
 
 class Trm:
@@ -98,7 +101,7 @@ def run(model, inputs, pids, steps, trace, device, first_logits=None):
     recorded = []
 
     def record(y, z):
-        recorded.append((y.cpu().numpy().copy(), z.cpu().numpy().copy()))
+        recorded.append((y.float().cpu().numpy().copy(), z.float().cpu().numpy().copy()))
         recorded.clear()  # keep memory flat; the copy is what costs
 
     inputs, pids = inputs.to(device), pids.to(device)
@@ -109,7 +112,7 @@ def run(model, inputs, pids, steps, trace, device, first_logits=None):
     for s in range(steps):
         x = model.embed(inputs, pids)
         y, z, logits, q = model.step(y, z, x, record if trace else None)
-        host = logits.cpu().numpy(), q.cpu().numpy()  # the viewer reads every step's logits
+        host = logits.float().cpu().numpy(), q.float().cpu().numpy()  # the viewer reads every step's logits
         if s == 0 and first_logits is not None:
             first_logits.append(host[0].copy())
     sync(device)
@@ -125,6 +128,10 @@ def main():
     ap.add_argument("--batch-steps", type=int, default=16)
     ap.add_argument("--batch-sizes", default="64", help="comma list; inputs_batch_<B>.npy must exist for each")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (cuda:N)")
+    ap.add_argument("--no-warmup", action="store_true", help="no untimed first step (whole-process timing)")
+    ap.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                    help="bfloat16: weights and activations in bf16 like the official forward_dtype (CastedLinear casts "
+                         "weights at use; RMSNorm statistics in float32)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     device = torch.device(a.device)
@@ -133,11 +140,12 @@ def main():
         sys.exit(5)
     cfg = json.load(open(os.path.join(a.dir, "config.json")))
     wdir = os.path.join(a.dir, "weights")
-    w = {f[:-4]: torch.from_numpy(np.load(os.path.join(wdir, f))).float().to(device)
+    dt = torch.bfloat16 if a.dtype == "bfloat16" else torch.float32
+    w = {f[:-4]: torch.from_numpy(np.load(os.path.join(wdir, f))).to(device=device, dtype=dt)
          for f in os.listdir(wdir) if f.endswith(".npy")}
     model = Trm(cfg, w)
     load = lambda n: torch.from_numpy(np.load(os.path.join(a.dir, n)).astype(np.int64))
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device),
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device), "dtype": a.dtype,
            "blas": _blas_library(), "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}
     if device.type == "cuda":
         p = torch.cuda.get_device_properties(device)
@@ -146,10 +154,11 @@ def main():
     with torch.inference_mode():
         first = []
         # warm-up: one untimed step so allocator, thread pool and CUDA context start-up are not in the numbers
-        run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), 1, False, device)
+        if not a.no_warmup:
+            run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), 1, False, device)
         out["traced"] = run(model, load("inputs_traced.npy"), load("puzzle_ids_traced.npy"), a.traced_steps, True,
                             device, first)
-        np.save(os.path.join(a.dir, "logits_step1.npy"), first[0].astype(np.float32))
+        np.save(os.path.join(a.dir, f"logits_step1_{a.dtype}.npy"), first[0].astype(np.float32))
         out["batches"] = []
         if a.batch_steps > 0:
             for b in [int(s) for s in a.batch_sizes.split(",") if s]:

@@ -7,6 +7,8 @@
 // `node scripts/package-vsix.mjs [--target <t>|--all-targets] [--out <file.vsix>] [--keep-production]`,
 // t = linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64, win32-arm64, or `universal` (no
 // dawn.node: every platform, webgpu unavailable). --all-targets writes dist/trm-lens-<t>.vsix for each.
+// The package also carries ONNX Runtime's native binaries (the native inference path, dist/ort/) for
+// the same platform, where onnxruntime-node ships them (not darwin-x64, not universal).
 // The three steps hold /tmp/trm-build.lock (the project's build lock; `flock`, when installed) so that
 // no other build on a shared machine rewrites dist/ between the production build and `vsce package`.
 // Do not wrap this script in that lock yourself: it would wait for itself (it gives up after 15 min).
@@ -28,6 +30,15 @@ export const DAWN_TARGETS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-a
 export function hostTarget() {
   const t = `${process.platform}-${process.arch}`;
   return DAWN_TARGETS.includes(t) ? t : 'universal';
+}
+
+/** Platforms onnxruntime-node ships binaries for, as vsce names targets. */
+export const ORT_TARGETS = ['linux-x64', 'linux-arm64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
+
+/** The native binding a package for `target` must contain. */
+function ortBinding(target) {
+  const [platform, arch] = target.split('-');
+  return `dist/ort/node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}/onnxruntime_binding.node`;
 }
 
 /** Files a working package must contain (inside extension/; vsce stores README.md as readme.md, LICENSE as LICENSE.txt). */
@@ -53,6 +64,10 @@ const REQUIRED = [
   'media/models/sudoku/config.json',
   'media/models/sudoku-small/model.safetensors',
   'media/models/sudoku-small/config.json',
+  // ONNX Runtime's Node binding (the native inference path) and the library it loads, for this platform
+  'dist/ort/node_modules/onnxruntime-node/package.json',
+  'dist/ort/node_modules/onnxruntime-node/dist/index.js',
+  'dist/ort/node_modules/onnxruntime-common/dist/cjs/index.js',
 ];
 /** Bundles the build writes that stay out of the package on purpose (standalone tools, see .vscodeignore). */
 const NOT_SHIPPED = ['dist/cli.js'];
@@ -60,6 +75,7 @@ const NOT_SHIPPED = ['dist/cli.js'];
 const FORBIDDEN = [
   /\.map$/,
   /^node_modules\//,
+  /^dist\/ort\/.*\.(map|ts)$/,
   /^src\//,
   /^test\//,
   /^out\//,
@@ -75,8 +91,8 @@ const FORBIDDEN = [
   /^dist\/bench\//,
 ];
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+function run(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env });
   if (r.status !== 0)
     throw new Error(`${[path.basename(cmd), ...args].join(' ')} failed (exit ${r.status ?? r.signal})`);
 }
@@ -159,7 +175,8 @@ export function checkVsixContents(
   const files = entryNames.filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
   const dawnDir = dawnDirFor(target);
   const dawnRequired = dawnDir ? [`dist/dawn/${dawnDir}/dawn.node`] : [];
-  const required = [...new Set([...REQUIRED, ...dawnRequired, ...manifestFiles(manifest)])];
+  const ortRequired = ORT_TARGETS.includes(target) ? [ortBinding(target)] : [];
+  const required = [...new Set([...REQUIRED, ...dawnRequired, ...ortRequired, ...manifestFiles(manifest)])];
   const problems = required.filter((f) => !files.includes(f)).map((f) => `missing ${f}`);
   for (const f of files) if (FORBIDDEN.some((re) => re.test(f))) problems.push(`must not ship ${f}`);
   for (const f of files) {
@@ -199,7 +216,9 @@ export function packageVsix({ out = DEFAULT_VSIX, keepProduction = false, target
     throw new Error(`unknown target ${target}; expected one of ${[...DAWN_TARGETS, 'universal'].join(', ')}`);
   const t0 = Date.now();
   const buildStart = Date.now() - 2000; // mtime granularity / clock slack
-  run(process.execPath, ['esbuild.mjs', '--production']);
+  // ONNX Runtime's binaries for the target only (none where onnxruntime-node ships none).
+  const buildEnv = { ...process.env, TRM_ORT_PLATFORMS: ORT_TARGETS.includes(target) ? target : 'none' };
+  run(process.execPath, ['esbuild.mjs', '--production'], buildEnv);
   stageDawn(target);
   // What this build wrote into dist/ (not stray files someone left there): each must ship or be known.
   const built = fs

@@ -1,12 +1,14 @@
 // The one module of the debug adapter that touches engine implementations: picks the compute
-// backend, reads the puzzle (dataset file or inline), loads the checkpoint, builds the model and
-// the lazy trace, and decodes intermediate y states with the model's own heads.
+// backend, reads the puzzle (dataset file or inline), loads the checkpoint, builds the model, opens
+// its inference path (the native ONNX Runtime path when it loads) and the lazy trace, and decodes
+// intermediate y states with the model's own heads.
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { selectBackend, tfBackendName } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { TrmModel } from '../engine/model/trm';
+import { dtypeNote, openInference, splitBackendChoice, withDtype } from '../engine/native/select';
 import { createPuzzleTrace } from '../engine/trace/tracer';
 import { readPuzzleFile } from '../engine/data/puzzleFile';
 import type { DebugEngine, Decoded } from './engineTypes';
@@ -76,10 +78,11 @@ function checkPuzzleFits(puzzle: DebugPuzzle, vocab: number, identifiers: number
 export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
   const puzzle = selectPuzzle(args);
   const loaded = loadCheckpoint(args.checkpoint, { configPath: args.config, seqLen: puzzle.inputs.length });
-  const config = loaded.config;
+  const config = withDtype(loaded.config, args.dtype);
   checkPuzzleFits(puzzle, config.vocab_size, config.num_puzzle_identifiers, loaded.configSource);
+  const choice = splitBackendChoice(args.backend);
   // The wasm binaries sit next to the running bundle (dist/), in the extension host and standalone.
-  const backend = await selectBackend({ prefer: args.backend, wasmDir: __dirname + path.sep });
+  const backend = await selectBackend({ prefer: choice.tf, wasmDir: __dirname + path.sep });
   const tfName = tfBackendName(backend.name);
   // The tracer serves steps 1..halt_max_steps; a session may look further than N_sup (`steps`), which
   // changes nothing else in the model (halt_max_steps only matters to the ACT wrapper).
@@ -88,20 +91,26 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
     loaded.weights,
   );
   let trace;
+  let inference;
   try {
     // Keep the recorded updates of as many steps as fit in 64 MB (at least 2): the timeline asks for
     // cells of several steps at once, and re-running a step per request made it crawl.
     const perStep = model.derived.updatesPerStep * model.derived.totalSeqLen * config.hidden_size * 4;
     const cachedSteps = Math.max(2, Math.min(config.halt_max_steps, Math.floor((64 * 1024 * 1024) / perStep)));
+    inference = await openInference(model, { mode: choice.native, backend });
     trace = createPuzzleTrace(
       model,
       { inputs: puzzle.inputs, puzzleIdentifier: puzzle.puzzleIdentifier, labels: puzzle.labels },
-      { cachedSteps },
+      { runner: inference.runner, cachedSteps },
     );
   } catch (e) {
+    inference?.runner?.dispose();
     model.dispose();
     throw e;
   }
+  const runner = inference.runner;
+  const skipped = [...backend.fallbackReasons, ...(choice.native === 'auto' ? inference.skipped : [])];
+  const note = dtypeNote(loaded.config.forward_dtype, config.forward_dtype);
   const T = model.derived.totalSeqLen;
   const D = config.hidden_size;
   const V = config.vocab_size;
@@ -113,9 +122,9 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
     trace,
     checkpoint: loaded.path,
     // Skipped candidates (native TensorFlow not installed, …) are normal: kept as details, not warnings.
-    backend: backend.description,
-    backendSkipped: [...backend.fallbackReasons],
-    warnings: loaded.warnings,
+    backend: inference.description,
+    backendSkipped: skipped,
+    warnings: note ? [...loaded.warnings, note] : loaded.warnings,
     async decode(y: Float32Array): Promise<Decoded> {
       if (y.length !== T * D) throw new Error(`decode: y has ${y.length} values, expected T x D = ${T} x ${D}`);
       // The session's backend, even if another session switched the process's backend meanwhile.
@@ -135,6 +144,7 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
     },
     dispose(): void {
       trace.dispose();
+      runner?.dispose();
       model.dispose();
     },
   };

@@ -6,7 +6,13 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BACKEND_NAMES, isBackendName, type BackendName } from '../engine/backend/names';
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  DTYPE_CHOICES,
+  type DtypeChoice,
+  isBackendChoice,
+} from '../engine/native/select';
 
 export type HaltPolicy = 'all' | 'first' | { threshold: number };
 
@@ -29,7 +35,10 @@ export interface TrmLaunchArgs {
   steps?: number;
   haltPolicy: HaltPolicy;
   stopOnEntry: boolean;
-  backend?: BackendName;
+  /** A TF.js backend, 'onnxruntime' (the native CPU path), 'tfjs' (TF.js only); default: the fastest. */
+  backend?: BackendChoice;
+  /** Compute dtype; default: the checkpoint's forward_dtype. */
+  dtype?: DtypeChoice;
   /** Base for relative paths (default: the adapter's working directory). */
   cwd?: string;
   noDebug: boolean;
@@ -109,6 +118,7 @@ const KNOWN = new Set([
   'haltPolicy',
   'stopOnEntry',
   'backend',
+  'dtype',
   'cwd',
   'noDebug',
   'type',
@@ -171,7 +181,7 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
   const unknown = Object.keys(r).filter((k) => !KNOWN.has(k) && !k.startsWith('__'));
   const warnings = unknown.map(
     (k) =>
-      `launch configuration: unknown attribute '${k}' is ignored; known: checkpoint, config, dataset, puzzle, index, puzzleId, solution, steps, haltPolicy, stopOnEntry, backend, cwd`,
+      `launch configuration: unknown attribute '${k}' is ignored; known: checkpoint, config, dataset, puzzle, index, puzzleId, solution, steps, haltPolicy, stopOnEntry, backend, dtype, cwd`,
   );
   const cwd = optString(r, 'cwd') ?? process.cwd();
   const checkpointRel = optString(r, 'checkpoint');
@@ -205,8 +215,11 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
   const noDebug = r.noDebug ?? false;
   if (typeof noDebug !== 'boolean') fail(`'noDebug' must be true or false (got ${JSON.stringify(noDebug)})`);
   const backend = optString(r, 'backend');
-  if (backend !== undefined && !isBackendName(backend))
-    fail(`'backend' must be one of ${BACKEND_NAMES.join(', ')} (got ${JSON.stringify(backend)})`);
+  if (backend !== undefined && !isBackendChoice(backend))
+    fail(`'backend' must be one of ${BACKEND_CHOICES.join(', ')} (got ${JSON.stringify(backend)})`);
+  const dtype = optString(r, 'dtype');
+  if (dtype !== undefined && !DTYPE_CHOICES.includes(dtype as DtypeChoice))
+    fail(`'dtype' must be one of ${DTYPE_CHOICES.join(', ')} (got ${JSON.stringify(dtype)})`);
   return {
     checkpoint,
     config,
@@ -218,7 +231,8 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
     steps: steps as number | undefined,
     haltPolicy: parseHaltPolicy(r.haltPolicy),
     stopOnEntry,
-    backend: backend as BackendName | undefined,
+    backend,
+    dtype: dtype as DtypeChoice | undefined,
     cwd,
     noDebug,
     warnings,

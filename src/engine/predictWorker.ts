@@ -8,6 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from './backend';
 import { CPU_FALLBACK_BACKEND, isGpuError } from './backend/gpuErrors';
+import { splitBackendChoice } from './native/select';
 import { PredictSession } from './authoring/predictEngine';
 import { type FromWorker, type LoadMessage, type PredictMessage, isToWorker } from './authoring/workerProtocol';
 
@@ -27,13 +28,23 @@ async function load(m: LoadMessage): Promise<void> {
   session?.dispose();
   session = undefined;
   try {
-    const backend = await selectBackend({ wasmDir: m.wasmDir, prefer: m.backend });
-    session = PredictSession.load(m.checkpoint, m.config);
+    const choice = splitBackendChoice(m.backend);
+    const backend = await selectBackend({ wasmDir: m.wasmDir, prefer: choice.tf });
+    session = PredictSession.load(m.checkpoint, m.config, { backend, native: choice.native, dtype: m.dtype });
+    const inference = await session.inference();
+    const skipped = choice.native === 'auto' ? inference.skipped : [];
     loadedWith = m;
     post({
       type: 'loaded',
       model: session.info,
-      backend: { name: backend.name, description: backend.description, gpu: backend.gpu, threads: backend.threads },
+      backend: {
+        name: inference.name,
+        description: skipped.length
+          ? `${inference.description} (skipped: ${skipped.join('; ')})`
+          : inference.description,
+        gpu: backend.gpu && !inference.runner,
+        threads: inference.runner?.threads ?? backend.threads,
+      },
     });
   } catch (e) {
     post({ type: 'loadError', message: message(e) });
@@ -61,7 +72,11 @@ async function predict(m: PredictMessage, ctrl: AbortController): Promise<void> 
       // The same model on the CPU path that always ships, instead of failing every prediction.
       const cpu = await selectBackend({ wasmDir: loadedWith.wasmDir, prefer: CPU_FALLBACK_BACKEND });
       session.dispose();
-      session = PredictSession.load(loadedWith.checkpoint, loadedWith.config);
+      session = PredictSession.load(loadedWith.checkpoint, loadedWith.config, {
+        backend: cpu,
+        native: 'off',
+        dtype: loadedWith.dtype,
+      });
       post({
         type: 'runError',
         runId: -1,

@@ -8,8 +8,10 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as vscode from 'vscode';
-import { selectBackend, type BackendInfo } from '../engine/backend';
+import { currentBackend, selectBackend, type BackendInfo } from '../engine/backend';
 import { adapterShortName } from '../engine/backend/webgpu';
+import { describeNativePath, splitBackendChoice } from '../engine/native/select';
+import { affectsComputeSettings, computeSettings } from './computeSettings';
 import { registerModelInfoCommand } from './modelInfoCommand';
 
 export const SHOW_BACKEND_COMMAND = 'trmLens.showBackend';
@@ -18,28 +20,40 @@ export const SHOW_BACKEND_COMMAND = 'trmLens.showBackend';
 export interface ShownBackend extends BackendInfo {
   /** tf.getBackend() in the extension host after selection: 'wasm', 'cpu' or 'tensorflow' (native). */
   tfBackend: string;
+  /** What computes inference (debugger, predictions) under the trmLens.backend setting: 'onnxruntime' or the TF.js backend. */
+  inference: string;
+  inferenceThreads: number;
+  /** The native path in words (used, or why not). */
+  inferenceLine: string;
+}
+
+/** The native inference path under the current settings, next to TF.js backend `info`. */
+function inferencePath(info: BackendInfo): ReturnType<typeof describeNativePath> {
+  return describeNativePath(splitBackendChoice(computeSettings().backend).native, info);
 }
 
 let wasmDir: string | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 
 /**
- * Short status bar text, e.g. "TRM: wasm ×2 (CPU)"; for webgpu the adapter, and "GPU" only for a
- * hardware one: "TRM: webgpu · nvidia ada (GPU)", "TRM: webgpu · google swiftshader (software)".
+ * Short status bar text, e.g. "TRM: wasm ×2 (CPU)", "TRM: onnxruntime ×2 (CPU)"; for webgpu the
+ * adapter, and "GPU" only for a hardware one: "TRM: webgpu · nvidia ada (GPU)",
+ * "TRM: webgpu · google swiftshader (software)".
  */
-export function backendStatusText(info: BackendInfo): string {
+export function backendStatusText(info: BackendInfo, inference = inferencePath(info)): string {
+  if (inference.used) return `TRM: ${inference.name} ×${inference.threads} (CPU)`;
   if (info.adapter) return `TRM: ${info.name} · ${adapterShortName(info.adapter)} (${info.gpu ? 'GPU' : 'software'})`;
   return `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
 }
 
 /**
- * One short line for a notification: what runs, and which faster candidates were skipped by name.
- * Why (with every folder looked in) is in the status bar item's tooltip.
+ * One short line for a notification: what runs, which faster candidates were skipped (by name) and the
+ * inference path. Why (with every folder looked in) is in the status bar item's tooltip.
  */
-export function backendSummary(info: BackendInfo): string {
+export function backendSummary(info: BackendInfo, inference = inferencePath(info)): string {
   const names = info.fallbackReasons.map((r) => /^[\w@./-]+/.exec(r)?.[0] ?? r);
   const skipped = names.length ? ` Not used: ${names.join(', ')} (hover the status bar item for why).` : '';
-  return `TRM compute backend: ${info.description}.${skipped}`;
+  return `TRM compute backend: ${info.description}.${skipped} Inference: ${inference.line}.`;
 }
 
 /**
@@ -56,14 +70,26 @@ export async function ensureBackend(): Promise<BackendInfo> {
 function updateStatus(info: BackendInfo): void {
   if (!statusItem) return;
   statusItem.text = backendStatusText(info);
-  statusItem.tooltip = [info.description, ...info.fallbackReasons.map((r) => `skipped ${r}`)].join('\n');
+  statusItem.tooltip = [
+    `TF.js: ${info.description}`,
+    ...info.fallbackReasons.map((r) => `skipped ${r}`),
+    `inference: ${inferencePath(info).line}`,
+  ].join('\n');
   statusItem.show();
 }
 
 async function showBackend(): Promise<ShownBackend | undefined> {
   let info: ShownBackend;
   try {
-    info = { ...(await ensureBackend()), tfBackend: tf.getBackend() };
+    const selected = await ensureBackend();
+    const inference = inferencePath(selected);
+    info = {
+      ...selected,
+      tfBackend: tf.getBackend(),
+      inference: inference.name,
+      inferenceThreads: inference.threads,
+      inferenceLine: inference.line,
+    };
   } catch (e) {
     // A notification, not a thrown error: the user gets the reason instead of "command failed".
     void vscode.window.showErrorMessage(
@@ -81,6 +107,14 @@ export function registerBackendCommands(context: vscode.ExtensionContext): void 
   statusItem = vscode.window.createStatusBarItem('trmLens.backend', vscode.StatusBarAlignment.Right, 100);
   statusItem.name = 'TRM Compute Backend';
   statusItem.command = SHOW_BACKEND_COMMAND;
-  context.subscriptions.push(statusItem, vscode.commands.registerCommand(SHOW_BACKEND_COMMAND, showBackend));
+  context.subscriptions.push(
+    statusItem,
+    vscode.commands.registerCommand(SHOW_BACKEND_COMMAND, showBackend),
+    // trmLens.backend changes what computes inference: the status bar follows at once.
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      const info = currentBackend();
+      if (info && affectsComputeSettings(e)) updateStatus(info);
+    }),
+  );
   registerModelInfoCommand(context);
 }

@@ -11,7 +11,15 @@ import { cellName, encodeSudoku, formatSudokuGrid, SUDOKU_SEQ_LEN, SUDOKU_VOCAB 
 import { createPuzzleTrace } from '../../engine/trace/tracer';
 import type { PuzzleInput, StepOutputs } from '../../engine/trace/types';
 import { flag, int, parseArgs, str, usage, UsageError } from '../args';
-import { BACKEND_OPTION, CHECKPOINT_OPTIONS, loadCheckpointFromArgs, startBackend } from '../engineSetup';
+import {
+  CHECKPOINT_OPTIONS,
+  DTYPE_OPTION,
+  INFERENCE_BACKEND_OPTION,
+  configWithDtype,
+  loadCheckpointFromArgs,
+  openModelInference,
+  startBackend,
+} from '../engineSetup';
 
 const SPEC = {
   ...CHECKPOINT_OPTIONS,
@@ -39,7 +47,8 @@ const SPEC = {
     description: "ARC: the built dataset's identifiers.json; the row named like the task file is used",
   },
   steps: { value: true, valueName: 'K', description: 'supervision steps (default halt_max_steps)' },
-  backend: BACKEND_OPTION,
+  backend: INFERENCE_BACKEND_OPTION,
+  dtype: DTYPE_OPTION,
   json: { value: false, description: 'print JSON instead of grids' },
   help: { value: false, description: 'show this help' },
 };
@@ -178,7 +187,8 @@ export async function runPredict(argv: string[]): Promise<number> {
   const args = parseArgs(argv, SPEC, 'predict');
   const prep = prepare(args);
   const loaded = loadCheckpointFromArgs(args, prep.puzzle.inputs.length);
-  const config = loaded.config;
+  const asJson = flag(args, 'json');
+  const config = configWithDtype(args, loaded, asJson);
   checkTask(prep.task, config, prep.puzzle.inputs.length);
   if (prep.puzzle.puzzleIdentifier >= config.num_puzzle_identifiers) {
     throw new UsageError(
@@ -187,10 +197,16 @@ export async function runPredict(argv: string[]): Promise<number> {
   }
   const K = int(args, 'steps', 1) ?? config.halt_max_steps;
   if (K > config.halt_max_steps) throw new UsageError(`--steps ${K} exceeds halt_max_steps ${config.halt_max_steps}`);
-  const asJson = flag(args, 'json');
-  const backend = await startBackend(args, asJson);
+  const backend = await startBackend(args, asJson, true);
   const model = TrmModel.fromWeights(config, loaded.weights);
-  const trace = createPuzzleTrace(model, prep.puzzle);
+  let inference;
+  try {
+    inference = await openModelInference(args, model, backend, asJson);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const trace = createPuzzleTrace(model, prep.puzzle, { runner: inference.runner });
   try {
     const steps: StepOutputs[] = [];
     let haltStep: number | undefined;
@@ -217,7 +233,8 @@ export async function runPredict(argv: string[]): Promise<number> {
         JSON.stringify(
           {
             task: prep.task,
-            backend: backend.name,
+            backend: inference.name,
+            dtype: config.forward_dtype,
             haltStep: haltStep ?? null,
             steps: steps.map((o) => ({
               step: o.step,
@@ -244,6 +261,7 @@ export async function runPredict(argv: string[]): Promise<number> {
     return 0;
   } finally {
     trace.dispose();
+    inference.runner?.dispose();
     model.dispose();
   }
 }

@@ -9,7 +9,15 @@ import { HostTensor, toInt32 } from '../../engine/hostTensor';
 import { TrmModel } from '../../engine/model/trm';
 import { runEpisode } from '../../engine/trace/episode';
 import { flag, int, intList, parseArgs, str, usage, UsageError } from '../args';
-import { BACKEND_OPTION, CHECKPOINT_OPTIONS, loadCheckpointFromArgs, startBackend } from '../engineSetup';
+import {
+  CHECKPOINT_OPTIONS,
+  DTYPE_OPTION,
+  INFERENCE_BACKEND_OPTION,
+  configWithDtype,
+  loadCheckpointFromArgs,
+  openModelInference,
+  startBackend,
+} from '../engineSetup';
 
 const SPEC = {
   ...CHECKPOINT_OPTIONS,
@@ -23,7 +31,8 @@ const SPEC = {
     description: 'batch rows whose every z / y update is recorded (default 0)',
   },
   'trace-layers': { value: false, description: 'also record every layer application of the traced rows' },
-  backend: BACKEND_OPTION,
+  backend: INFERENCE_BACKEND_OPTION,
+  dtype: DTYPE_OPTION,
   out: { value: true, required: true, valueName: 'dir', description: 'output folder (created; must be new or empty)' },
   overwrite: { value: false, description: 'replace an earlier trace in --out (never other files)' },
   help: { value: false, description: 'show this help' },
@@ -109,14 +118,16 @@ export async function runTrace(argv: string[]): Promise<number> {
   checkOutDir(outDir, flag(args, 'overwrite'));
 
   const loaded = loadCheckpointFromArgs(args, S);
-  const config = loaded.config;
+  const config = configWithDtype(args, loaded);
   const steps = int(args, 'steps', 1) ?? config.halt_max_steps;
   if (steps > config.halt_max_steps)
     throw new UsageError(`--steps ${steps} exceeds halt_max_steps ${config.halt_max_steps}`);
-  const backend = await startBackend(args);
+  const backend = await startBackend(args, false, true);
   const model = TrmModel.fromWeights(config, loaded.weights);
   const started = Date.now();
+  let inference;
   try {
+    inference = await openModelInference(args, model, backend);
     const res = await runEpisode(
       model,
       { inputs, puzzleIdentifiers, labels },
@@ -125,6 +136,7 @@ export async function runTrace(argv: string[]): Promise<number> {
         traceRows,
         traceLayers: flag(args, 'trace-layers'),
         keepStates: true,
+        runner: inference.runner,
       },
     );
     const T = res.totalSeqLen,
@@ -230,7 +242,9 @@ export async function runTrace(argv: string[]): Promise<number> {
       checkpoint: loaded.path,
       format: loaded.format,
       configSource: loaded.configSource,
-      backend: backend.name,
+      backend: inference.name,
+      backendDescription: inference.description,
+      dtype: config.forward_dtype,
       steps: K,
       batch: B,
       traceRows,
@@ -246,6 +260,7 @@ export async function runTrace(argv: string[]): Promise<number> {
     );
     return 0;
   } finally {
+    inference?.runner?.dispose();
     model.dispose();
   }
 }

@@ -1,9 +1,12 @@
 // The one authoring module that touches engine implementations: loads a checkpoint, builds the
-// model, and runs batches of puzzles through official evaluation episodes (fresh carry, up to
+// model and opens its inference path (the native ONNX Runtime path when it loads, see
+// src/engine/native/select.ts), and runs batches of puzzles through official evaluation episodes (fresh carry, up to
 // N_sup = halt_max_steps steps), keeping every step's answer and q_halt per puzzle. Runs inside the
 // prediction worker (off the extension host's main thread) and in plain Node tests.
 
+import type { BackendInfo } from '../backend';
 import { loadCheckpoint, type LoadedCheckpoint } from '../checkpoint';
+import { type DtypeChoice, type InferencePath, type NativeMode, openInference, withDtype } from '../native/select';
 import type { TrmConfig } from '../config';
 import { TrmModel } from '../model/trm';
 import { runEpisode } from '../trace/episode';
@@ -33,6 +36,13 @@ export interface PredictOptions {
   onStep?: (step: number, of: number) => void;
 }
 
+/** How a session computes: the TF.js backend in use, the native mode and the dtype (default: TF.js only, the checkpoint's dtype). */
+export interface SessionInference {
+  backend?: BackendInfo;
+  native?: NativeMode;
+  dtype?: DtypeChoice;
+}
+
 const TASK_BY_VOCAB: Record<number, TaskKind> = { 11: 'sudoku', 6: 'maze', 12: 'arc' };
 const TASK_NAMES: Record<TaskKind, string> = {
   sudoku: 'Sudoku (81 cells)',
@@ -44,27 +54,32 @@ const TASK_NAMES: Record<TaskKind, string> = {
 const ALL_HALTED = Symbol('all rows halted');
 
 export class PredictSession {
-  private readonly models = new Map<number, TrmModel>();
+  private readonly models = new Map<number, Promise<{ model: TrmModel; inference: InferencePath }>>();
 
   private constructor(
     private readonly loaded: LoadedCheckpoint,
     readonly info: ModelInfo,
+    private readonly inferenceOpts: SessionInference,
   ) {}
 
-  static load(checkpoint: string, configPath?: string): PredictSession {
+  static load(checkpoint: string, configPath?: string, inference: SessionInference = {}): PredictSession {
     const loaded = loadCheckpoint(checkpoint, { configPath });
-    const c = loaded.config;
-    return new PredictSession(loaded, {
-      checkpoint: loaded.path,
-      configSource: loaded.configSource,
-      seqLen: c.seq_len,
-      vocabSize: c.vocab_size,
-      numPuzzleIdentifiers: c.num_puzzle_identifiers,
-      haltMaxSteps: c.halt_max_steps,
-      task: TASK_BY_VOCAB[c.vocab_size] ?? 'unknown',
-      parameterCount: loaded.parameterCount,
-      warnings: loaded.warnings,
-    });
+    const c = withDtype(loaded.config, inference.dtype);
+    return new PredictSession(
+      { ...loaded, config: c },
+      {
+        checkpoint: loaded.path,
+        configSource: loaded.configSource,
+        seqLen: c.seq_len,
+        vocabSize: c.vocab_size,
+        numPuzzleIdentifiers: c.num_puzzle_identifiers,
+        haltMaxSteps: c.halt_max_steps,
+        task: TASK_BY_VOCAB[c.vocab_size] ?? 'unknown',
+        parameterCount: loaded.parameterCount,
+        warnings: loaded.warnings,
+      },
+      inference,
+    );
   }
 
   /** Why a request cannot run on this model, in words the author can act on. */
@@ -88,14 +103,37 @@ export class PredictSession {
     return undefined;
   }
 
-  private modelFor(seqLen: number): TrmModel {
+  /** The model for puzzles of `seqLen` cells and its inference path (opened once per length). */
+  private modelFor(seqLen: number): Promise<{ model: TrmModel; inference: InferencePath }> {
     let m = this.models.get(seqLen);
     if (!m) {
       const config: TrmConfig = { ...this.loaded.config, seq_len: seqLen };
-      m = TrmModel.fromWeights(config, this.loaded.weights);
+      const model = TrmModel.fromWeights(config, this.loaded.weights);
+      const { backend, native = 'off' } = this.inferenceOpts;
+      const opened = backend
+        ? openInference(model, { mode: native, backend })
+        : Promise.resolve<InferencePath>({ name: 'tfjs', description: 'TF.js', skipped: [] });
+      m = opened.then(
+        (inference) => ({ model, inference }),
+        (e: unknown) => {
+          model.dispose();
+          this.models.delete(seqLen);
+          throw e;
+        },
+      );
       this.models.set(seqLen, m);
     }
     return m;
+  }
+
+  /**
+   * How this session computes (for the model's own sequence length; opened now, so the first
+   * prediction does not pay for it). Rejects when a forced native path cannot be used.
+   */
+  async inference(): Promise<InferencePath> {
+    if (this.info.seqLen > 0) return (await this.modelFor(this.info.seqLen)).inference;
+    const { backend } = this.inferenceOpts;
+    return { name: backend?.name ?? 'tfjs', description: backend?.description ?? 'TF.js', skipped: [] };
   }
 
   /** Runs the requests (one batch per sequence length); results in request order. */
@@ -122,7 +160,7 @@ export class PredictSession {
   }
 
   private async runBatch(reqs: PredictRequest[], S: number, opts: PredictOptions): Promise<PuzzlePrediction[]> {
-    const model = this.modelFor(S);
+    const { model, inference } = await this.modelFor(S);
     const V = model.config.vocab_size;
     const K = model.config.halt_max_steps;
     const B = reqs.length;
@@ -147,6 +185,7 @@ export class PredictSession {
         {
           keepLogits: false,
           signal: stop.signal,
+          runner: inference.runner,
           onStep: async (info) => {
             for (let b = 0; b < B; b++) {
               const row = rows[b];
@@ -187,7 +226,14 @@ export class PredictSession {
   }
 
   dispose(): void {
-    for (const m of this.models.values()) m.dispose();
+    for (const m of this.models.values())
+      void m.then(
+        ({ model, inference }) => {
+          inference.runner?.dispose();
+          model.dispose();
+        },
+        () => undefined,
+      );
     this.models.clear();
   }
 }

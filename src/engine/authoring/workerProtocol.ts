@@ -2,7 +2,7 @@
 // interface per message with a `type` discriminant, and runtime guards for both directions: a
 // message is checked before it is trusted, whichever side sent it.
 
-import type { BackendName } from '../backend';
+import { type BackendChoice, DTYPE_CHOICES, type DtypeChoice, isBackendChoice } from '../native/select';
 import type { ModelInfo } from './predictEngine';
 import type { HaltPolicy, PuzzlePrediction } from './prediction';
 import type { PredictRequest } from './puzzleSpec';
@@ -12,7 +12,10 @@ export interface LoadMessage {
   checkpoint: string;
   config?: string;
   wasmDir: string;
-  backend?: BackendName;
+  /** Default: the fastest path that loads (native ONNX Runtime, else TF.js's best backend). */
+  backend?: BackendChoice;
+  /** Default: the checkpoint's forward_dtype. */
+  dtype?: DtypeChoice;
 }
 export interface PredictMessage {
   type: 'predict';
@@ -113,7 +116,8 @@ export function isToWorker(v: unknown): v is ToWorker {
         isStr(v.checkpoint) &&
         (v.config === undefined || isStr(v.config)) &&
         isStr(v.wasmDir) &&
-        (v.backend === undefined || isStr(v.backend))
+        (v.backend === undefined || isBackendChoice(v.backend)) &&
+        (v.dtype === undefined || DTYPE_CHOICES.includes(v.dtype as DtypeChoice))
       );
     case 'predict':
       return (

@@ -117,7 +117,8 @@ function requireDawn(file: string): DawnLoad {
 }
 
 /** Where the Vulkan loader looks for driver manifests (ICD .json files), per the loader's documentation. */
-export function vulkanIcdDirs(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string[] {
+export function vulkanIcdDirs(env: NodeJS.ProcessEnv = process.env, homeDir?: string): string[] {
+  const home = homeDir ?? os.homedir(); // remote-ok: the drivers of the machine that computes (the extension host's)
   const split = (v: string | undefined, dflt: string) => (v && v.trim() ? v : dflt).split(':').filter(Boolean);
   const dirs = [
     ...split(env.XDG_CONFIG_DIRS, '/etc/xdg').map((d) => path.join(d, 'vulkan/icd.d')),

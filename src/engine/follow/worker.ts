@@ -11,6 +11,8 @@ const port = parentPort;
 if (!port) throw new Error('followWorker must run inside a worker thread');
 
 let backend: Promise<string> | undefined;
+/** Jobs run one after another, in the order they arrive. */
+let queue: Promise<void> = Promise.resolve();
 
 port.on('message', (msg: unknown) => {
   if (!isFollowWorkerRequest(msg)) {
@@ -24,7 +26,10 @@ port.on('message', (msg: unknown) => {
   backend ??= selectBackend({ prefer: msg.backend as BackendName | undefined, wasmDir: __dirname + '/' }).then(
     (b) => b.description,
   );
-  backend
+  const ready = backend;
+  // One evaluation at a time (evaluation is asynchronous: its read-backs await the backend).
+  queue = queue
+    .then(() => ready)
     .then(async (description) => {
       const outcome = await evaluateCheckpointFile(msg.job);
       reply({ type: 'result', id: msg.id, outcome, backend: description });

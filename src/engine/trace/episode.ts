@@ -5,9 +5,12 @@
 // of chosen batch rows. Only one step's tensors live at a time; everything recorded is host memory.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { ActBatch, actStep, disposeCarry, initialCarry, validateBatch } from '../model/act';
+import { ActBatch, ActCarry, actStep, disposeCarry, initialCarry, validateBatch } from '../model/act';
+import type { TrmConfig } from '../config';
 import { ActMetrics, actLossHost, argmaxRows, toLossLabels } from '../model/losses';
 import type { RecursionTensors, StepHooks, TrmModel } from '../model/trm';
+import { type HostCarry, hostActStep, initialHostCarry } from '../native/hostAct';
+import type { StepRun, StepRunner } from '../native/stepRunner';
 
 export interface EpisodeOptions {
   /** Supervision steps to run, 1..halt_max_steps (default all). */
@@ -26,6 +29,8 @@ export interface EpisodeOptions {
   onStep?: (info: EpisodeStepInfo) => void | Promise<void>;
   /** Stops between steps (rejects with the signal's reason). */
   signal?: AbortSignal;
+  /** Computes the steps instead of the model's TF.js ops (the model still embeds the inputs). */
+  runner?: StepRunner;
 }
 
 export interface EpisodeStepInfo {
@@ -37,7 +42,8 @@ export interface EpisodeStepInfo {
   halted: Uint8Array;
   stepCounts: Int32Array;
   loss?: EpisodeStepLoss;
-  state: RecursionTensors;
+  /** The carry's y and z tensors (valid during the call); absent when a StepRunner computed the step. */
+  state?: RecursionTensors;
 }
 
 export interface EpisodeStepLoss {
@@ -179,45 +185,66 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
     x.dispose();
   }
 
-  let carry = initialCarry(model, B);
+  const runner = opts.runner;
+  let hostCarry: HostCarry | undefined = runner ? initialHostCarry(model, B) : undefined;
+  let carry = runner ? undefined : initialCarry(model, B);
   try {
     for (stepIndex = 0; stepIndex < K; stepIndex++) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('episode aborted');
-      const out = await actStep(model, carry, batch, { mode: 'eval', hooks });
-      carry = out.carry;
-      let logits: Float32Array;
-      try {
-        logits = (await out.logits.data()) as Float32Array;
-      } finally {
-        out.logits.dispose();
-      }
-      for (const p of pending.splice(0)) {
+      const k = stepIndex;
+      let logits: Float32Array, qHalt: Float32Array, qContinue: Float32Array, halted: Uint8Array, steps: Int32Array;
+      let state: RecursionTensors | undefined;
+      if (runner && hostCarry) {
+        const r = await hostActStep(model, runner, hostCarry, batch, {
+          mode: 'eval',
+          updates: R > 0,
+          layers: R > 0 && opts.traceLayers,
+        });
+        hostCarry = r.carry;
+        ({ logits, qHalt, qContinue } = r.run);
+        ({ halted, steps } = hostCarry);
+        if (R > 0) copyTraceRows(res, r.run, rows, k, c, B);
+        if (res.yStates && res.zStates) {
+          res.yStates.set(hostCarry.state.y, k * B * TD);
+          res.zStates.set(hostCarry.state.z, k * B * TD);
+        }
+      } else {
+        const out = await actStep(model, carry as ActCarry, batch, { mode: 'eval', hooks });
+        carry = out.carry;
         try {
-          p.target.set(await p.tensor.data(), p.offset);
+          logits = (await out.logits.data()) as Float32Array;
         } finally {
-          p.tensor.dispose();
+          out.logits.dispose();
+        }
+        for (const p of pending.splice(0)) {
+          try {
+            p.target.set(await p.tensor.data(), p.offset);
+          } finally {
+            p.tensor.dispose();
+          }
+        }
+        ({ qHalt, qContinue } = out);
+        ({ halted, steps, state } = carry);
+        if (res.yStates && res.zStates) {
+          res.yStates.set(await carry.state.y.data(), k * B * TD);
+          res.zStates.set(await carry.state.z.data(), k * B * TD);
         }
       }
-      const k = stepIndex;
       const preds = argmaxRows(logits, V);
       if (res.logits) res.logits.set(logits, k * B * S * V);
       res.preds.set(preds, k * B * S);
-      res.qHalt.set(out.qHalt, k * B);
-      res.qContinue.set(out.qContinue, k * B);
-      res.halted.set(carry.halted, k * B);
-      res.stepCounts.set(carry.steps, k * B);
-      if (res.yStates && res.zStates) {
-        res.yStates.set(await carry.state.y.data(), k * B * TD);
-        res.zStates.set(await carry.state.z.data(), k * B * TD);
-      }
+      res.qHalt.set(qHalt, k * B);
+      res.qContinue.set(qContinue, k * B);
+      res.halted.set(halted, k * B);
+      res.stepCounts.set(steps, k * B);
       let loss: EpisodeStepLoss | undefined;
       if (labels) {
         const l = actLossHost({
           logits,
           labels,
-          qHalt: out.qHalt,
-          halted: carry.halted,
-          steps: carry.steps,
+          qHalt,
+          halted,
+          steps,
           batchSize: B,
           seqLen: S,
           vocabSize: V,
@@ -236,22 +263,37 @@ export async function runEpisode(model: TrmModel, batch: ActBatch, opts: Episode
         res.lossSums?.set([l.lmLoss, l.qHaltLoss, l.totalLoss], k * 3);
         res.metrics?.push(l.metrics);
       }
-      await opts.onStep?.({
-        step: k + 1,
-        logits,
-        preds,
-        qHalt: out.qHalt,
-        qContinue: out.qContinue,
-        halted: carry.halted,
-        stepCounts: carry.steps,
-        loss,
-        state: carry.state,
-      });
+      await opts.onStep?.({ step: k + 1, logits, preds, qHalt, qContinue, halted, stepCounts: steps, loss, state });
     }
   } finally {
     for (const p of pending.splice(0)) p.tensor.dispose();
-    disposeCarry(carry);
+    if (carry) disposeCarry(carry);
     rowIdx?.dispose();
   }
   return res;
+}
+
+/** Copies the trace rows of every update (and layer) of a runner's step into the result's trace arrays. */
+function copyTraceRows(res: EpisodeResult, run: StepRun, rows: number[], k: number, c: TrmConfig, B: number): void {
+  const H = c.H_cycles,
+    n = c.L_cycles,
+    L = c.L_layers,
+    R = rows.length;
+  const updates = run.updates as Float32Array[];
+  const TD = updates[0].length / B;
+  const put = (src: Float32Array, target: Float32Array | undefined, offset: number) =>
+    rows.forEach((r, i) => target?.set(src.subarray(r * TD, (r + 1) * TD), offset + i * TD));
+  updates.forEach((u, ord) => {
+    const cyc = Math.floor(ord / (n + 1)),
+      j = ord % (n + 1);
+    const layerStates = [...(run.layers?.[ord] ?? []), u];
+    if (j < n) {
+      put(u, res.traceZ, ((k * H + cyc) * n + j) * R * TD);
+      if (run.layers)
+        layerStates.forEach((h, l) => put(h, res.traceZLayers, (((k * H + cyc) * n + j) * L + l) * R * TD));
+    } else {
+      put(u, res.traceY, (k * H + cyc) * R * TD);
+      if (run.layers) layerStates.forEach((h, l) => put(h, res.traceYLayers, ((k * H + cyc) * L + l) * R * TD));
+    }
+  });
 }

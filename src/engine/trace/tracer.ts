@@ -13,6 +13,7 @@ import type { DerivedSizes, TrmConfig } from '../config';
 import { validateBatch } from '../model/act';
 import { argmaxRows } from '../model/losses';
 import type { RecursionTensors, TrmModel } from '../model/trm';
+import type { StepRun, StepRunner } from '../native/stepRunner';
 import {
   PuzzleInput,
   PuzzleTrace,
@@ -26,6 +27,8 @@ import {
 export interface PuzzleTraceOptions {
   /** Expanded steps (every update's state) kept at once; default 2. */
   cachedSteps?: number;
+  /** Computes steps and updates instead of the model's TF.js ops (the model still embeds x). */
+  runner?: StepRunner;
 }
 
 interface Boundary {
@@ -51,6 +54,8 @@ class LazyPuzzleTrace implements PuzzleTrace {
   private readonly expanded = new Map<number, ExpandedStep>(); // insertion order = LRU order
   private layerCache: { key: string; layers: Float32Array[] } | undefined;
   private readonly cachedSteps: number;
+  private readonly runner?: StepRunner;
+  private xHost?: Float32Array;
   private queue: Promise<unknown> = Promise.resolve();
   /** y = H_init, z = L_init until the first request downloads them into boundaries[0]. */
   private pendingInit: RecursionTensors | undefined;
@@ -78,6 +83,7 @@ class LazyPuzzleTrace implements PuzzleTrace {
       labels: puzzle.labels ? Int32Array.from(puzzle.labels) : undefined,
     };
     this.cachedSteps = Math.max(1, opts.cachedSteps ?? 2);
+    this.runner = opts.runner;
     this.xTensor = tf.tidy(() =>
       model.embed(tf.tensor2d(this.puzzle.inputs, [1, S], 'int32'), Int32Array.of(puzzle.puzzleIdentifier)),
     );
@@ -219,8 +225,33 @@ class LazyPuzzleTrace implements PuzzleTrace {
     return this.runStep(step, true) as Promise<ExpandedStep>;
   }
 
+  /** x on the host, for a runner (downloaded once). */
+  private async hostX(): Promise<Float32Array> {
+    this.xHost ??= Float32Array.from((await this.xT.data()) as Float32Array);
+    return this.xHost;
+  }
+
+  /** Records a step's results: the boundary after it (once) and, when recorded, its expansion. */
+  private keepStep(step: number, r: StepRun, record: boolean): ExpandedStep | undefined {
+    if (this.boundaries.length === step) {
+      this.boundaries.push({
+        state: { y: r.y, z: r.z },
+        outputs: this.outputsFor(step, r.logits, r.qHalt[0], r.qContinue[0], r.y, r.z),
+      });
+    }
+    if (!record) return undefined;
+    const exp = { outputs: r.updates ?? [] };
+    this.expanded.set(step, exp);
+    while (this.expanded.size > this.cachedSteps) this.expanded.delete(this.expanded.keys().next().value as number);
+    return exp;
+  }
+
   /** Runs step `step` from the boundary before it; records the boundary after it, and every update if asked. */
   private async runStep(step: number, record: boolean): Promise<ExpandedStep | undefined> {
+    if (this.runner) {
+      const r = await this.runner.step(this.boundaries[step - 1].state, await this.hostX(), 1, { updates: record });
+      return this.keepStep(step, r, record);
+    }
     const start = this.toTensors(this.boundaries[step - 1].state);
     const kept: tf.Tensor[] = [];
     let out;
@@ -245,21 +276,17 @@ class LazyPuzzleTrace implements PuzzleTrace {
       start.z.dispose();
     }
     try {
-      const y = Float32Array.from((await out.state.y.data()) as Float32Array);
-      const z = Float32Array.from((await out.state.z.data()) as Float32Array);
-      const logits = Float32Array.from((await out.logits.data()) as Float32Array);
-      const qHalt = (await out.qHalt.data())[0];
-      const qContinue = (await out.qContinue.data())[0];
-      if (this.boundaries.length === step) {
-        this.boundaries.push({ state: { y, z }, outputs: this.outputsFor(step, logits, qHalt, qContinue, y, z) });
-      }
-      if (!record) return undefined;
-      const outputs: Float32Array[] = [];
-      for (const t of kept) outputs.push(Float32Array.from((await t.data()) as Float32Array));
-      const exp = { outputs };
-      this.expanded.set(step, exp);
-      while (this.expanded.size > this.cachedSteps) this.expanded.delete(this.expanded.keys().next().value as number);
-      return exp;
+      const updates: Float32Array[] = [];
+      for (const t of kept) updates.push(Float32Array.from((await t.data()) as Float32Array));
+      const r: StepRun = {
+        y: Float32Array.from((await out.state.y.data()) as Float32Array),
+        z: Float32Array.from((await out.state.z.data()) as Float32Array),
+        logits: Float32Array.from((await out.logits.data()) as Float32Array),
+        qHalt: Float32Array.from(await out.qHalt.data()),
+        qContinue: Float32Array.from(await out.qContinue.data()),
+        updates,
+      };
+      return this.keepStep(step, r, record);
     } finally {
       kept.forEach((t) => t.dispose());
       out.state.y.dispose();
@@ -274,6 +301,15 @@ class LazyPuzzleTrace implements PuzzleTrace {
   private async layerStates(ref: UpdateRef, ordinal: number, exp: ExpandedStep): Promise<Float32Array[]> {
     const key = `${ref.step}:${ordinal}`;
     if (this.layerCache?.key === key) return this.layerCache.layers;
+    if (this.runner) {
+      const s = this.stateInside(ref.step, exp, ordinal - 1);
+      const layers =
+        ref.kind === 'z'
+          ? await this.runner.update(s.z, s.y, await this.hostX(), 1)
+          : await this.runner.update(s.y, s.z, new Float32Array(s.z.length), 1);
+      this.layerCache = { key, layers };
+      return layers;
+    }
     const input = this.toTensors(this.stateInside(ref.step, exp, ordinal - 1));
     const kept: tf.Tensor[] = [];
     const hook = (_layer: number, h: tf.Tensor3D) => {

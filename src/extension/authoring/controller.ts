@@ -17,6 +17,7 @@ import { type ModelChoice, chooseModel } from './modelSource';
 import { PredictWorkerClient } from './workerClient';
 import { LocateWorkerClient } from './locateClient';
 import { modelLabel } from '../names';
+import { affectsComputeSettings } from '../computeSettings';
 
 /** Lines above and below the visible range whose puzzles are predicted too (smooth scrolling). */
 const MARGIN_LINES = 40;
@@ -94,7 +95,8 @@ export class AuthoringController implements vscode.Disposable {
           e.affectsConfiguration('trmLens.model') ||
           e.affectsConfiguration('trmLens.modelIdentifiers') ||
           e.affectsConfiguration('trmLens.arc.puzzleIdentifier') ||
-          e.affectsConfiguration('trmLens.authoring.haltPolicy')
+          e.affectsConfiguration('trmLens.authoring.haltPolicy') ||
+          affectsComputeSettings(e)
         )
           void this.reloadModel();
       }),

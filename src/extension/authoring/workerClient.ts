@@ -14,6 +14,7 @@ import {
   type ToWorker,
   isFromWorker,
 } from '../../engine/authoring/workerProtocol';
+import { computeSettings } from '../computeSettings';
 
 interface PendingRun {
   resolve: (r: PuzzlePrediction[]) => void;
@@ -53,7 +54,8 @@ export class PredictWorkerClient implements Predictor {
     const p = new Promise<LoadedMessage>((resolve, reject) => {
       this.loading = { resolve, reject };
     });
-    this.post({ type: 'load', checkpoint, config, wasmDir: this.distDir });
+    const { backend, dtype } = computeSettings();
+    this.post({ type: 'load', checkpoint, config, wasmDir: this.distDir, backend, dtype });
     return p;
   }
 

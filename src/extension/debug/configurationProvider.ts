@@ -13,6 +13,7 @@ import { DEFAULT_MODEL, bundledModelPath } from '../bundledModels';
 import { modelLabel, shortPath } from '../names';
 import { fitProblem, readModelTask } from '../modelFit';
 import { SELECT_MODEL_COMMAND } from '../authoring/statusBar';
+import { computeSettings } from '../computeSettings';
 
 const DATASET_EXTENSIONS = ['.csv', '.json', '.txt', '.npy'];
 const DATASET_GLOB = '**/*.{csv,json,txt,npy}';
@@ -197,6 +198,10 @@ export class TrmConfigurationProvider implements vscode.DebugConfigurationProvid
   ): Promise<vscode.DebugConfiguration | undefined> {
     if (config.type !== 'trm') return config;
     if (config.cwd === undefined && folder) config.cwd = folder.uri.fsPath;
+    // The trmLens.backend / trmLens.dtype settings, unless the launch configuration names its own.
+    const compute = computeSettings();
+    if (config.backend === undefined && compute.backend !== undefined) config.backend = compute.backend;
+    if (config.dtype === undefined && compute.dtype !== undefined) config.dtype = compute.dtype;
     const base = typeof config.cwd === 'string' ? config.cwd : process.cwd();
     const chosenForUser = config.checkpoint === undefined;
     if (chosenForUser) {

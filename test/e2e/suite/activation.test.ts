@@ -69,6 +69,9 @@ suite('activation', () => {
         `no reason given for skipping ${better}: ${JSON.stringify(info.fallbackReasons)}`,
       );
     }
+    // Inference runs on the native ONNX Runtime path shipped in the .vsix (its binaries for this platform).
+    assert.equal(info.inference, 'onnxruntime', `native path not used: ${info.inferenceLine}`);
+    assert.match(info.inferenceLine, /^ONNX Runtime \d+\.\d+\.\d+ on the CPU/);
     // A second call reuses the initialised backend.
     const again = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
     assert.equal(again?.name, info.name);
@@ -76,20 +79,40 @@ suite('activation', () => {
     assert.equal(again?.tfBackend, info.tfBackend);
   });
 
+  test('the trmLens.backend setting turns the native path off and on again', async () => {
+    await extension().activate();
+    const cfg = vscode.workspace.getConfiguration('trmLens');
+    try {
+      await cfg.update('backend', 'tfjs', vscode.ConfigurationTarget.Global);
+      const off = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
+      assert.ok(off);
+      assert.equal(off.inference, off.name, 'TF.js computes inference');
+      assert.match(off.inferenceLine, /^onnxruntime: not used \(TF\.js was chosen\)$/);
+      await cfg.update('backend', 'onnxruntime', vscode.ConfigurationTarget.Global);
+      const on = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
+      assert.equal(on?.inference, 'onnxruntime');
+    } finally {
+      await cfg.update('backend', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('the backend is shown in the status bar and in a notification (UI)', async function () {
     if (!driverAvailable()) this.skip();
     const info = await vscode.commands.executeCommand<ShownBackend | undefined>('trmLens.showBackend');
     assert.ok(info);
-    const expected = info.adapter
-      ? `TRM: ${info.name} · ${info.adapter.vendor} ${info.adapter.architecture} (${info.gpu ? 'GPU' : 'software'})`
-      : `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
+    const expected =
+      info.inference === 'onnxruntime'
+        ? `TRM: onnxruntime ×${info.inferenceThreads} (CPU)`
+        : info.adapter
+          ? `TRM: ${info.name} · ${info.adapter.vendor} ${info.adapter.architecture} (${info.gpu ? 'GPU' : 'software'})`
+          : `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
     assert.equal(await ui<string>({ action: 'statusBar', pattern: `^${escapeRegExp(expected)}$` }), expected);
     // Through the command palette, as a user would run it.
     await ui({ action: 'runCommand', title: 'TRM: Show Compute Backend' });
     const messages = await ui<string[]>({ action: 'notifications', pattern: '^TRM compute backend: ' });
     assert.ok(
-      messages.some((m) => m.includes(info.description)),
-      `no notification names "${info.description}": ${JSON.stringify(messages)}`,
+      messages.some((m) => m.includes(info.description) && m.includes(`Inference: ${info.inferenceLine}`)),
+      `no notification names "${info.description}" and the inference path: ${JSON.stringify(messages)}`,
     );
     await ui({ action: 'screenshot', name: 'backend-status' });
   });

@@ -47,6 +47,10 @@ suite('packaging', () => {
       'dist/tfjs-backend-wasm-simd.wasm',
       'dist/tfjs-backend-wasm-threaded-simd.wasm',
       'dist/tfjs-pthread-worker.js',
+      // ONNX Runtime's Node binding for the native inference path, with this platform's binaries
+      'dist/ort/node_modules/onnxruntime-node/dist/index.js',
+      'dist/ort/node_modules/onnxruntime-common/dist/cjs/index.js',
+      `dist/ort/node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`,
     ]) {
       assert.ok(files.includes(f), `${f} is not in the package`);
     }
@@ -54,7 +58,7 @@ suite('packaging', () => {
       /\.map$|\.ts$|^(node_modules|src|test|out|webview|scripts|sample-workspace|bench)\//.test(f),
     );
     assert.deepEqual(forbidden, [], 'development files in the package');
-    // Only the manifest, docs, the run-time bundles and wasm binaries, media, JSON schemas and grammars.
+    // Only the manifest, docs, the run-time bundles and wasm binaries, ONNX Runtime's binding, media, JSON schemas and grammars.
     const unexpected = files.filter(
       (f) =>
         !/^(package\.json|readme\.md|changelog\.md|LICENSE\.txt|\[Content_Types\]\.xml|extension\.vsixmanifest)$/i.test(
@@ -62,6 +66,9 @@ suite('packaging', () => {
         ) &&
         !/^dist\/[\w.-]+\.(js|wasm)$/.test(f) &&
         !f.startsWith(`dist/dawn/${dawnDir}/`) &&
+        !/^dist\/ort\/node_modules\/onnxruntime-(node|common)\/(package\.json|dist\/[\w/.-]+\.(js|json)|bin\/)/.test(
+          f,
+        ) &&
         !/^(media|schemas|syntaxes)\//.test(f),
     );
     assert.deepEqual(unexpected, [], 'unexpected files in the package');

@@ -31,8 +31,13 @@ const TARGET = CLI;
 const SCALE = Number(process.env.TRM_FUZZ_SCALE ?? 1);
 const DATASETS = path.join(path.dirname(FIXTURE), '..', 'datasets');
 const SUDOKU = '..3.2.6..9..3.5..1..18.64....81.29..7.......8..67.82....26.95..8..2.3..9..5.1.3..';
-/** Per-mutant wall-clock limit (the slowest honest mutant takes well under a second). */
-const MUTANT_TIMEOUT_MS = 10_000;
+/**
+ * A mutant hangs when it burns this much CPU time (the slowest honest mutant takes well under a second
+ * of CPU). CPU time, not wall time: on a loaded machine an honest mutant can wait many seconds for a core.
+ */
+const MUTANT_CPU_LIMIT_MS = 10_000;
+/** A mutant that neither finishes nor uses the CPU (a blocked wait) for this long hangs too. */
+const MUTANT_WALL_LIMIT_MS = 180_000;
 /** Peak resident memory of a worker after any mutant (inputs are at most a few hundred KB). */
 const RSS_BOUND_MIB = 450;
 /** The watchdog kills a worker above this (so a regression cannot exhaust the machine). */
@@ -310,6 +315,18 @@ interface Failure {
   problem: string;
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (0 when it is gone). */
+function cpuTimeMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11], fields[12] = utime, stime (fields 14 and 15 of proc(5)), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 function vmRssMiB(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -352,10 +369,18 @@ async function runWorker(
       let buf = '';
       let stderr = '';
       let killed: string | undefined;
-      let timer: NodeJS.Timeout | undefined;
+      /** When the current mutant started: wall clock and the worker's CPU time. */
+      let started: { wall: number; cpu: number } | undefined;
       const poll = setInterval(() => {
-        if (child.pid !== undefined && vmRssMiB(child.pid) > RSS_KILL_MIB && !killed) {
+        if (child.pid === undefined || killed) return;
+        if (vmRssMiB(child.pid) > RSS_KILL_MIB) {
           killed = `resident memory passed ${RSS_KILL_MIB} MiB`;
+          child.kill('SIGKILL');
+        } else if (started && cpuTimeMs(child.pid) - started.cpu > MUTANT_CPU_LIMIT_MS) {
+          killed = `no result after ${MUTANT_CPU_LIMIT_MS} ms of CPU time (hang)`;
+          child.kill('SIGKILL');
+        } else if (started && Date.now() - started.wall > MUTANT_WALL_LIMIT_MS) {
+          killed = `no result within ${MUTANT_WALL_LIMIT_MS} ms (hang)`;
           child.kill('SIGKILL');
         }
       }, 50);
@@ -367,21 +392,16 @@ async function runWorker(
           buf = buf.slice(nl + 1);
           if (r.event === 'start') {
             current = r.i;
-            clearTimeout(timer);
-            timer = setTimeout(() => {
-              killed = `no result within ${MUTANT_TIMEOUT_MS} ms (hang)`;
-              child.kill('SIGKILL');
-            }, MUTANT_TIMEOUT_MS);
+            started = { wall: Date.now(), cpu: child.pid === undefined ? 0 : cpuTimeMs(child.pid) };
             continue;
           }
-          clearTimeout(timer);
+          started = undefined;
           checkReport(jobs[r.i], r, failures, peaks);
           current = -1;
           next = indices.indexOf(r.i) + 1;
         }
       });
       child.on('close', () => {
-        clearTimeout(timer);
         clearInterval(poll);
         if (current >= 0) {
           failures.push({ job: jobs[current], problem: killed ?? `the worker died: ${stderr.slice(-600)}` });

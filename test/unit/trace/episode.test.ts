@@ -54,7 +54,7 @@ test('rung 4: free-running steps 1 and 2 through the ACT wrapper (rows 0 and 3),
       traceLayers: true,
       onStep: (info) => {
         seen.push(info.step);
-        assert.deepEqual(info.state.y.shape, [R, T, D]);
+        assert.deepEqual(info.state?.y.shape, [R, T, D]);
       },
     });
   } finally {

@@ -33,6 +33,7 @@ function checkAllCheckpoints(out: string): number {
 // The run is far longer than the test (TOTAL steps): a kill always lands in a running process, however
 // fast the machine, and the last round finishes it early with --steps.
 const TOTAL = 100000;
+const CHECKPOINT_EVERY = 3;
 
 /** Resolves when the child has exited and its stdio has closed; attach before anything can make it exit. */
 function closed(child: ChildProcess): Promise<void> {
@@ -42,7 +43,7 @@ function closed(child: ChildProcess): Promise<void> {
 test('SIGKILL at random points, then --resume: checkpoints always load and the step counter advances', async () => {
   const dir = tmpDir('kill');
   const data = writeReverseDataset(dir, 32, 8);
-  const cfg = writeTinyConfig(dir, { total_steps: TOTAL, checkpoint_every: 3, eval_interval: 0 });
+  const cfg = writeTinyConfig(dir, { total_steps: TOTAL, checkpoint_every: CHECKPOINT_EVERY, eval_interval: 0 });
   const out = path.join(dir, 'run');
   let seed = 12345;
   const rand = (): number => {
@@ -71,8 +72,9 @@ test('SIGKILL at random points, then --resume: checkpoints always load and the s
     child.stderr!.on('data', (d) => {
       stderr += String(d);
     });
-    // Kill once training has gone two steps past the last checkpoint, at a random moment within the next 1.5 s
-    // (which lands anywhere: inside a step, inside a checkpoint write, between the two).
+    // Kill once training has gone two steps past the next checkpoint (so every round makes progress however
+    // slow the machine), at a random moment within the next 1.5 s (which lands anywhere: inside a step,
+    // inside a checkpoint write, between the two).
     const early = await new Promise<boolean>((resolve) => {
       const timer = setInterval(() => {
         if (child.exitCode !== null || child.signalCode !== null) {
@@ -81,7 +83,7 @@ test('SIGKILL at random points, then --resume: checkpoints always load and the s
           return;
         }
         const steps = [...stderr.matchAll(new RegExp(`(\\d+)/${TOTAL}\\b`, 'g'))].map((m) => Number(m[1]));
-        if (steps.length && steps[steps.length - 1] >= lastStep + 2) {
+        if (steps.length && steps[steps.length - 1] >= lastStep + CHECKPOINT_EVERY + 2) {
           clearInterval(timer);
           setTimeout(
             () => {

@@ -316,8 +316,10 @@ describe('timeline webview in Chromium', () => {
     await page.locator('.tl-timeline').focus();
     await page.keyboard.press(' ');
     await page.waitForFunction(() => document.querySelector('#tl-play')!.textContent.includes('Pause'));
+    // Playing moves the cursor on from step 1 › cycle 1 › y (the exact update reached when the page is
+    // polled depends on the machine's load, so any later update counts).
     await page.waitForFunction(() =>
-      document.querySelector('.tl-status')!.textContent.includes('cursor: step 1 › cycle 2 › z 2 (z_L)'),
+      /cursor: step (1 › cycle [23]|[2-9] ›)/.test(document.querySelector('.tl-status')!.textContent),
     );
     await page.keyboard.press(' ');
     await page.waitForFunction(() => document.querySelector('#tl-play')!.textContent.includes('Play'));
