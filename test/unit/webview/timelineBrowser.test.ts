@@ -167,7 +167,10 @@ describe('timeline webview in Chromium', () => {
     await start(o, session, BREAKPOINT_POS);
     await settled(page);
     assert.match(await page.locator('.tl-title').innerText(), /puzzle sudoku-extreme\/test\/17 \(sudoku, 9×9\)/);
-    assert.match(await page.locator('.tl-meta').innerText(), /T = H_cycles = 3 · n = L_cycles = 6/);
+    assert.match(
+      await page.locator('.tl-meta').innerText(),
+      /T = H_cycles 3 × \(n = L_cycles 6 \+ 1\) updates × L_layers 2/,
+    );
     const st = await status(page);
     assert.match(st, /stopped at step 3 › cycle 2 › z 3 \(z_L\) \(breakpoint\)/);
     assert.match(st, /cursor: step 3 › cycle 2 › z 3 \(z_L\)/);
