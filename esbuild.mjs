@@ -46,6 +46,7 @@ const nodeEntries = {
   'dist/debugAdapter': 'src/debug/adapterMain.ts',
   'dist/trainWorker': 'src/engine/train/worker.ts',
   'dist/predictWorker': 'src/engine/predictWorker.ts',
+  'dist/locateWorker': 'src/engine/authoring/locateWorker.ts',
   'dist/followWorker': 'src/engine/follow/worker.ts',
 };
 for (const [out, entry] of Object.entries(nodeEntries)) {

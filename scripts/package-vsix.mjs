@@ -52,14 +52,18 @@ const REQUIRED = [
   'dist/tfjs-backend-wasm-threaded-simd.wasm',
   'dist/tfjs-pthread-worker.js',
   'dist/tfjs-backend-wasm-threaded-simd.js',
+  'dist/locateWorker.js',
   'dist/webview.js',
   // following a run: the evaluation worker and the followed-run dashboard page
   'dist/followWorker.js',
   'dist/followDashboard.js',
   'media/follow.css',
-  // the bundled demo model: the default model of the debugger and of inline predictions
-  'media/models/sudoku-demo/model.safetensors',
-  'media/models/sudoku-demo/config.json',
+  // the bundled models (src/extension/bundledModels.ts): the default one, with the paper's recursion,
+  // used by the debugger and inline predictions, and the small fast second choice
+  'media/models/sudoku/model.safetensors',
+  'media/models/sudoku/config.json',
+  'media/models/sudoku-small/model.safetensors',
+  'media/models/sudoku-small/config.json',
   // ONNX Runtime's Node binding (the native inference path) and the library it loads, for this platform
   'dist/ort/node_modules/onnxruntime-node/package.json',
   'dist/ort/node_modules/onnxruntime-node/dist/index.js',

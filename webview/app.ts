@@ -17,7 +17,7 @@ import {
 } from '../src/protocol/timeline';
 import { HostConnection, type VsCodeApi } from './host';
 import { paintAnswer } from './model/answer';
-import { absMaxOf, paintValues, type ColorDomain } from './model/colors';
+import { absMaxOf, minPositiveOf, paintValues, type ColorDomain } from './model/colors';
 import { clampCursor, isNavKey, moveCursor, nextForPlay, type Bounds, type Cursor } from './model/cursor';
 import { diffValues, gridValues } from './model/grid';
 import { HeatmapStore, cellKey, domainKey, type CellAddress, type ViewKey } from './model/heatmapStore';
@@ -35,7 +35,7 @@ import { Toolbar } from './view/toolbar';
 import { TrajectoryChart } from './view/trajectoryChart';
 
 type CellState =
-  | { kind: 'data'; sig: string; get: () => { values: Float32Array; absMax: number } }
+  | { kind: 'data'; sig: string; get: () => { values: Float32Array; absMax: number; minPositive: number } }
   | { kind: 'missing'; keys: { key: string; addr: CellAddress }[] }
   | { kind: 'error'; message: string }
   | { kind: 'note'; message: string }
@@ -119,6 +119,7 @@ export class App {
       (reason, e) => {
         this.toolbar.setPlaying(false);
         if (reason === 'error') this.showError(`playback stopped: ${(e as Error)?.message ?? String(e)}`);
+        if (reason === 'end') this.toolbar.setNote(this.playEndNote());
         this.seekToCursor();
       },
     );
@@ -366,8 +367,20 @@ export class App {
     this.host.post({ type: 'seek', ...seek });
   }
 
+  /** Why Play stopped where it did, in words. */
+  private playEndNote(): string {
+    const info = this.info;
+    if (!info) return '';
+    const last = this.reachedStep;
+    if (last >= info.maxSteps)
+      return `Play stopped: the end of the episode (step ${last} of N_sup = ${info.maxSteps}).`;
+    if (this.ended) return `Play stopped: step ${last} is the last step the session ran before it ended.`;
+    return `Play stopped: step ${last} is the last step run so far. Step on in the debugger (F10, F5) to run more.`;
+  }
+
   private async playTick(token: CancellationToken): Promise<boolean> {
     this.toolbar.setPlaying(true);
+    this.toolbar.setNote('');
     if (!this.cursor) return false;
     const next = nextForPlay(this.cursor, this.bounds());
     if (!next) return false;
@@ -401,7 +414,8 @@ export class App {
     const e = this.store.peek(key);
     const err = this.store.error(key);
     if (err) return { kind: 'error', message: err };
-    if (this.view.diff !== 'previous') {
+    // The change of an update is already a difference: "vs previous" would be a change of changes.
+    if (this.view.diff !== 'previous' || this.view.view === 'delta') {
       return e ? { kind: 'data', sig: `${e.id}`, get: () => e } : { kind: 'missing', keys: [{ key, addr }] };
     }
     const prevStep = col > 0 ? step : step - 1;
@@ -423,18 +437,27 @@ export class App {
       sig: `${e.id}-${pe.id}`,
       get: () => {
         const d = diffValues(e.values, pe.values);
-        return { values: d, absMax: absMaxOf(d) };
+        return { values: d, absMax: absMaxOf(d), minPositive: minPositiveOf(d) };
       },
     };
   }
 
-  private domainFor(absMax: number): ColorDomain {
-    const diff = this.view.diff === 'previous';
-    return this.store.domain(domainKey(this.viewKey(), diff), this.view.view === 'norm' && !diff, absMax);
+  private diffing(): boolean {
+    return this.view.diff === 'previous' && this.view.view !== 'delta';
+  }
+
+  private domainFor(absMax: number, minPositive = Infinity): ColorDomain {
+    const diff = this.diffing();
+    const kind = this.view.view === 'delta' ? 'log' : this.view.view === 'norm' && !diff ? 'sequential' : 'diverging';
+    return this.store.domain(domainKey(this.viewKey(), diff), kind, absMax, minPositive);
   }
 
   private rampFor(d: ColorDomain): Uint8ClampedArray {
-    return d.kind === 'diverging' ? this.theme.diverging : this.theme.sequential;
+    return d.kind === 'diverging'
+      ? this.theme.diverging
+      : d.kind === 'log'
+        ? this.theme.logRamp
+        : this.theme.sequential;
   }
 
   private fetchHeatmap(key: string, addr: CellAddress): () => Promise<unknown> {
@@ -606,13 +629,22 @@ export class App {
     this.toolbar.write(this.view, info.hiddenSize);
     this.toolbar.setEnabled(true);
     this.toolbar.setPlaying(this.player.playing);
-    this.title.textContent = `TRM recursion timeline · puzzle ${info.puzzleId} (${info.taskKind}, ${info.gridHeight}×${info.gridWidth})`;
+    // Short lines; the full checkpoint path and the skipped backends are in the tooltip.
+    this.title.textContent = `TRM recursion timeline · ${info.origin ?? `puzzle ${info.puzzleId}`} (${info.taskKind}, ${info.gridHeight}×${info.gridWidth})`;
     this.meta.textContent =
-      `T = H_cycles = ${info.hCycles} · n = L_cycles = ${info.lCycles} · L_layers = ${info.lLayers} · ` +
-      `N_sup ≤ ${info.maxSteps} · D = ${info.hiddenSize} · ${info.checkpoint} · ${info.backend}`;
+      `model ${info.modelName ?? shortName(info.checkpoint)} · T = H_cycles ${info.hCycles} × (n = L_cycles ${info.lCycles} + 1) updates × ` +
+      `L_layers ${info.lLayers} · N_sup ≤ ${info.maxSteps} · D = ${info.hiddenSize} · ${info.backend}`;
+    this.meta.title = [
+      `checkpoint: ${info.checkpoint}`,
+      `backend: ${info.backend}`,
+      ...(info.backendSkipped ?? []).map((r) => `skipped: ${r}`),
+    ].join('\n');
     const col = this.columns[cur.col];
-    const stopped = this.position
-      ? `stopped at ${this.position.description} (${this.position.reason})`
+    const p = this.position;
+    // The reason only when it says more than where (a breakpoint's story, not "Moved to <where>").
+    const why = p ? p.reason.split('\n')[0] : '';
+    const stopped = p
+      ? `stopped at ${p.description}${why && why !== p.description && !why.endsWith(p.description) ? ` (${why})` : ''}`
       : 'not stopped yet';
     this.status.textContent =
       `${stopped} · cursor: step ${cur.step} › ${col ? describeColumn(col) : '?'} · reached step ${this.reachedStep}` +
@@ -648,7 +680,7 @@ export class App {
       );
     }
     const img = this.cellImage!;
-    const dKey = domainKey(this.viewKey(), this.view.diff === 'previous');
+    const dKey = domainKey(this.viewKey(), this.diffing());
     for (let col = 0; col < this.columns.length; col++) {
       const st = this.cellState(r.step, col);
       const base = `${this.themeVersion}|${this.view.diff}`;
@@ -656,8 +688,8 @@ export class App {
       if (st.kind === 'data') {
         sig = `d|${st.sig}|${dKey}|${this.store.domainVersion}|${base}`;
         if (r.drawn[col] === sig) continue;
-        const { values, absMax } = st.get();
-        const d = this.domainFor(absMax);
+        const { values, absMax, minPositive } = st.get();
+        const d = this.domainFor(absMax, minPositive);
         paintValues(values, 0, values.length, d, this.rampFor(d), t.nonFinite, img.data);
         r.ctx.putImageData(img, col * g.pitch, 0);
       } else {
@@ -688,16 +720,26 @@ export class App {
     const cur = this.cursor!;
     const col = this.columns[cur.col];
     const tensorName = this.view.tensor === 'z' ? 'z (z_L)' : 'y (z_H)';
+    const sym = this.view.tensor === 'z' ? 'z' : 'y';
     const viewName =
-      this.view.view === 'norm' ? '‖·‖' : this.view.view === 'channel' ? `channel ${this.view.channel}` : 'PCA 1';
-    const caption = `${tensorName} · ${viewName}${this.view.diff === 'previous' ? ' · Δ previous update' : ''} · step ${cur.step} › ${describeColumn(col)}`;
+      this.view.view === 'delta'
+        ? `change ‖Δ${sym}‖`
+        : this.view.view === 'norm'
+          ? '‖·‖'
+          : this.view.view === 'channel'
+            ? `channel ${this.view.channel}`
+            : 'PCA 1';
+    const diff = this.diffing();
+    const caption = `${tensorName} · ${viewName}${diff ? ' · Δ previous update' : ''} · step ${cur.step} › ${describeColumn(col)}`;
     const st = this.cellState(cur.step, cur.col);
     const data = st.kind === 'data' ? st.get() : null;
-    const d = this.domainFor(data ? data.absMax : 0);
+    const d = this.domainFor(data ? data.absMax : 0, data ? data.minPositive : Infinity);
     this.detail.drawLegend(
       d,
       this.rampFor(d),
-      `${tensorName} ${viewName}${this.view.diff === 'previous' ? ' Δ' : ''} (fixed scale)`,
+      this.view.view === 'delta'
+        ? `how far this update moved each cell's ${sym}: ‖Δ${sym}‖ (log scale, same for every frame)`
+        : `${tensorName} ${viewName}${diff ? ' Δ' : ''} (same scale for every frame)`,
     );
     if (data) {
       paintValues(data.values, 0, data.values.length, d, this.rampFor(d), this.theme.nonFinite, this.detailImage!.data);
@@ -775,4 +817,12 @@ export class App {
     }
     this.queue.endPass();
   }
+}
+
+/** The last two parts of a path ("run-a/step_1000"), for a header line. */
+function shortName(file: string): string {
+  return file
+    .split(/[\\/]+/)
+    .slice(-2)
+    .join('/');
 }

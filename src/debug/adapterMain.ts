@@ -13,8 +13,8 @@ import { DapFrameReader } from './dapFraming';
 import { openEngine } from './engineFacade';
 import { TrmDebugSession } from './session';
 
-/** The demo model shipped with the extension (dist/debugAdapter.js -> media/models/...). */
-const BUNDLED_CHECKPOINT = path.join(__dirname, '..', 'media', 'models', 'sudoku-demo', 'model.safetensors');
+/** The default bundled model (the paper's recursion; src/extension/bundledModels.ts names it for the extension) (dist/debugAdapter.js -> media/models/...). */
+const BUNDLED_CHECKPOINT = path.join(__dirname, '..', 'media', 'models', 'sudoku', 'model.safetensors');
 
 function serve(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, server: boolean): TrmDebugSession {
   const session = new TrmDebugSession(openEngine, { bundledCheckpoint: BUNDLED_CHECKPOINT });

@@ -16,13 +16,14 @@ import { runCloud } from '../engine/cloud/cloud';
 import { BranchTrace } from '../engine/cloud/branchTrace';
 import { puzzleKey } from '../engine/cloud/noise';
 import { DebugPuzzle, PuzzleKind, gridShape, parseInlinePuzzle } from './inlinePuzzle';
+import { puzzleLabel, relativeTo } from './displayNames';
 import type { TrmLaunchArgs } from './launchConfig';
 
 const KINDS: readonly PuzzleKind[] = ['sudoku', 'maze', 'arc', 'generic'];
 
 /** The example a launch configuration points at, from its dataset file or inline. */
 export function selectPuzzle(
-  args: Pick<TrmLaunchArgs, 'dataset' | 'puzzle' | 'index' | 'puzzleId' | 'solution'>,
+  args: Pick<TrmLaunchArgs, 'dataset' | 'puzzle' | 'index' | 'puzzleId' | 'solution' | 'cwd'>,
 ): DebugPuzzle {
   if (args.dataset === undefined) return parseInlinePuzzle(args.puzzle, { index: args.index, solution: args.solution });
   const file = args.dataset;
@@ -55,7 +56,8 @@ export function selectPuzzle(
     inputs: e.inputs,
     labels: e.labels,
     puzzleIdentifier: e.puzzleIdentifier,
-    origin: `${path.basename(file)} #${k}${e.name !== undefined && !e.id.startsWith(e.name) ? ` (${e.name})` : ''}`,
+    // What a person reads: "sudoku/sample.csv · puzzle 1 (line 2)" (workspace-relative, 1-based).
+    origin: `${relativeTo(file, args.cwd)} · ${puzzleLabel(k, e.id)}${e.name !== undefined && !e.id.startsWith(e.name) ? ` (${e.name})` : ''}`,
     ...gridShape(kind, e.inputs.length),
   };
 }
@@ -94,11 +96,15 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
   let trace;
   let inference;
   try {
+    // Keep the recorded updates of as many steps as fit in 64 MB (at least 2): the timeline asks for
+    // cells of several steps at once, and re-running a step per request made it crawl.
+    const perStep = model.derived.updatesPerStep * model.derived.totalSeqLen * config.hidden_size * 4;
+    const cachedSteps = Math.max(2, Math.min(config.halt_max_steps, Math.floor((64 * 1024 * 1024) / perStep)));
     inference = await openInference(model, { mode: choice.native, backend });
     trace = createPuzzleTrace(
       model,
       { inputs: puzzle.inputs, puzzleIdentifier: puzzle.puzzleIdentifier, labels: puzzle.labels },
-      { runner: inference.runner },
+      { runner: inference.runner, cachedSteps },
     );
   } catch (e) {
     inference?.runner?.dispose();
@@ -114,8 +120,9 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
     puzzle,
     trace,
     checkpoint: loaded.path,
-    // Skipped candidates (native TensorFlow not installed, …) are normal: shown with the backend, not as warnings.
-    backend: skipped.length ? `${inference.description} (skipped: ${skipped.join('; ')})` : inference.description,
+    // Skipped candidates (native TensorFlow not installed, …) are normal: kept as details, not warnings.
+    backend: inference.description,
+    backendSkipped: skipped,
     warnings: note ? [...loaded.warnings, note] : loaded.warnings,
     cloud: {
       puzzleKey: puzzleKey(puzzle.id),

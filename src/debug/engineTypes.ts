@@ -17,6 +17,8 @@ export interface DebugEngine {
   readonly checkpoint: string;
   /** Compute backend in words. */
   readonly backend: string;
+  /** Why faster backends were skipped (module not installed, …): details, not warnings. */
+  readonly backendSkipped?: readonly string[];
   /** Loader warnings worth showing in the Debug Console. */
   readonly warnings: readonly string[];
   /** Trajectory clouds on the TF.js model (absent for engines that cannot run them). */

@@ -116,7 +116,7 @@ export function renderGridDocument(d: GridDocument): {
   lines: { position: number; question: number; answer: number; halting: number };
 } {
   const out: string[] = [];
-  out.push(d.title, d.where, d.reason, '');
+  out.push(d.title, d.where, ...(d.reason ? [d.reason] : []), '');
   const question = out.length + 1;
   out.push('x — question');
   out.push(gridText(d.kind, d.inputs, d.height, d.width));

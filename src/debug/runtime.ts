@@ -572,7 +572,9 @@ export class TrmRuntime {
         if (!def.test(o, def.needsSettling ? await this.settlingAt(pos.step) : undefined)) continue;
         const c = await this.conditionHolds(cond, pos);
         if (!c.ok) continue;
-        reason ??= 'exception';
+        // A halting checkbox is a breakpoint, not an error: 'breakpoint' keeps VS Code from
+        // showing its red "Exception has occurred" widget (the filter mechanism stays for the checkboxes).
+        reason ??= 'breakpoint';
         exception ??= { filterId: id, label: def.label };
         texts.push(c.error ?? filterText(id, o, pos.step, this.engine.puzzle.gridWidth, await answer()));
       }
@@ -615,18 +617,17 @@ export class TrmRuntime {
       if (c.error) texts.push(c.error);
       else if (bp.target.kind === 'halt') {
         const o = await this.stepOutputs(pos.step);
-        texts.push(`Paused on halting decision: q_halt = ${fmt(o.qHalt)} > 0 at step ${pos.step}${await answer()}`);
+        texts.push(`Paused on halting decision: q_halt = ${fmtQ(o.qHalt)} > 0 at step ${pos.step}${await answer()}`);
       } else texts.push(`Paused on function breakpoint '${describeTarget(bp.target)}' at ${this.describe(pos)}`);
     }
     if (!reason) return undefined;
-    const description =
-      reason === 'exception'
-        ? `Paused on ${exception!.label.toLowerCase()}`
-        : reason === 'data breakpoint'
-          ? 'Paused on cell change'
-          : haltFirst
-            ? 'Paused on halting decision'
-            : 'Paused on breakpoint';
+    const description = exception
+      ? `Paused on ${exception.label.toLowerCase()}`
+      : reason === 'data breakpoint'
+        ? 'Paused on cell change'
+        : haltFirst
+          ? 'Paused on halting decision'
+          : 'Paused on breakpoint';
     return {
       kind: 'stop',
       position: pos,
@@ -648,11 +649,20 @@ export class TrmRuntime {
       kind: 'stop',
       position: pos,
       reason,
+      // Short: VS Code prints it in the Call Stack's header; `text` has the whole story.
       description: atEnd
         ? 'End of the episode'
-        : reason === 'entry'
-          ? 'Paused on entry'
-          : (prefix ?? this.describe(pos)),
+        : prefix?.startsWith('Already')
+          ? prefix
+          : reason === 'entry'
+            ? prefix?.startsWith('Reached')
+              ? 'Reached the start of the episode'
+              : 'Paused on entry'
+            : reason === 'pause'
+              ? 'Paused'
+              : reason === 'goto'
+                ? 'Moved from the timeline'
+                : 'Paused on step',
       text,
       atEnd,
     };
@@ -664,7 +674,7 @@ export class TrmRuntime {
       this.policyHalt.get(step) === true
         ? `the halt policy (${describeHaltPolicy(this.haltPolicy)})`
         : `the step limit (${this.maxSteps} steps)`;
-    return `End of the episode: halted after step ${step} by ${why}; q_halt = ${fmt(o.qHalt)}${answerText(await this.envAt({ step, ordinal: this.U - 1 }), this.labelled)}`;
+    return `End of the episode: halted after step ${step} by ${why}; q_halt = ${fmtQ(o.qHalt)}${answerText(await this.envAt({ step, ordinal: this.U - 1 }), this.labelled)}`;
   }
 
   private async yieldToEvents(): Promise<void> {
@@ -835,6 +845,27 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/** q_halt / q_continue as people read them: 3 decimals ("2.451", "-0.037"). */
+export function fmtQ(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const s = x.toFixed(3);
+  return s === '-0.000' ? '0.000' : s;
+}
+
+/** A number for watches and hovers: integers exactly, others to 4 decimals (tiny ones in exponent form). */
+export function fmtNumber(x: number): string {
+  if (!Number.isFinite(x) || Number.isInteger(x)) return String(x);
+  return Math.abs(x) < 1e-3 ? x.toExponential(3) : String(Number(x.toFixed(4)));
+}
+
+/** A probability as a percentage: "92.4 %", "< 0.1 %", "> 99.9 %". */
+export function fmtPercent(p: number): string {
+  if (!Number.isFinite(p)) return String(p);
+  if (p > 0 && p < 0.001) return '< 0.1 %';
+  if (p < 1 && p > 0.999) return '> 99.9 %';
+  return `${(p * 100).toFixed(1)} %`;
+}
+
 export function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   return Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(2);
@@ -849,11 +880,11 @@ function answerText(env: PositionEnv, labelled: number): string {
 function filterText(id: HaltingFilterId, o: StepOutputs, step: number, width: number, answer: string): string {
   switch (id) {
     case 'halt':
-      return `Paused on halting decision: q_halt = ${fmt(o.qHalt)} > 0 at step ${step}${answer}`;
+      return `Paused on halting decision: q_halt = ${fmtQ(o.qHalt)} > 0 at step ${step}${answer}`;
     case 'haltWrong':
-      return `Paused: halts with a wrong answer at step ${step}: q_halt = ${fmt(o.qHalt)} > 0${answer}`;
+      return `Paused: halts with a wrong answer at step ${step}: q_halt = ${fmtQ(o.qHalt)} > 0${answer}`;
     case 'continueCorrect':
-      return `Paused: keeps going although correct at step ${step}: q_halt = ${fmt(o.qHalt)} <= 0${answer}`;
+      return `Paused: keeps going although correct at step ${step}: q_halt = ${fmtQ(o.qHalt)} <= 0${answer}`;
     case 'answerChanged': {
       const cells = o.changedCells
         .slice(0, 8)

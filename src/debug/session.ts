@@ -46,7 +46,8 @@ import { cellLabel, renderGridDocument } from './gridText';
 import { ExpressionError, evaluate, parseExpression } from './conditions';
 import { AnalysisVariables } from './analysisVariables';
 import { EXPRESSION_HELP, formatValue, prepare as prepareExpression } from './traceExpressions';
-import { fmt } from './runtime';
+import { fmtPercent, fmtQ } from './runtime';
+import { modelName } from './displayNames';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
 import { CloudController } from './cloudRequests';
@@ -198,12 +199,16 @@ export class TrmDebugSession extends DebugSession {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private fail(response: DebugProtocol.Response, id: number, message: string): void {
+  /**
+   * An error response. `showUser` false for the routine ones (a request about a stop that is already
+   * gone, or made while running): VS Code would otherwise pop up a notification for each.
+   */
+  private fail(response: DebugProtocol.Response, id: number, message: string, showUser = true): void {
     if (response.seq > 0) return; // already answered (a launch ended by disconnect)
     // Not sendErrorResponse's format string: our messages may contain braces ({"threshold": p}).
     response.success = false;
     response.message = message;
-    response.body = { error: { id, format: message.replace(/[{}]/g, (b) => (b === '{' ? '(' : ')')), showUser: true } };
+    response.body = { error: { id, format: message.replace(/[{}]/g, (b) => (b === '{' ? '(' : ')')), showUser } };
     this.sendResponse(response);
   }
 
@@ -217,7 +222,8 @@ export class TrmDebugSession extends DebugSession {
     this.sendEvent(new Event(TRM_EVENT_GPU_ERROR, body));
   }
 
-  private output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important' = 'console'): void {
+  // 'stdout': plain text in the Debug Console ('console' is drawn in the warning colour).
+  private output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important' = 'stdout'): void {
     this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : `${text}\n`, category));
   }
 
@@ -227,7 +233,7 @@ export class TrmDebugSession extends DebugSession {
       return undefined;
     }
     if (!this.stopped) {
-      this.fail(response, ERR.notStopped, 'the session is running; pause it or wait for a stop');
+      this.fail(response, ERR.notStopped, 'the session is running; pause it or wait for a stop', false);
       return undefined;
     }
     return this.runtime;
@@ -261,9 +267,16 @@ export class TrmDebugSession extends DebugSession {
     };
   }
 
-  /** Invalidates every handle of the previous stop (variables, frames, sources). */
+  /**
+   * Leaves the stopped state. The handles of the stop stay valid until the next stop: while stepping
+   * fast, VS Code still asks about the stop it is showing, and those requests are normal traffic.
+   */
   private resume(): void {
     this.stopped = false;
+  }
+
+  /** Invalidates every handle of the previous stop (variables, frames, sources): a new stop begins. */
+  private forgetHandles(): void {
     this.store.reset();
     this.analysis.reset();
     this.frames.clear();
@@ -279,8 +292,11 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     this.lastStop = result;
+    this.forgetHandles();
     this.stopped = true;
     this.sendEvent(new Event(TRM_EVENT_POSITION, this.toTrmPosition(runtime, result.position, result.text)));
+    // Why a breakpoint stopped, where people look: the Call Stack header has only the short form.
+    if (result.reason !== 'step' && result.reason !== 'goto' && result.reason !== 'entry') this.output(result.text);
     const ev = new StoppedEvent(result.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
     ev.body.description = result.description;
     ev.body.text = result.text;
@@ -422,11 +438,16 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     for (const w of [...args.warnings, ...engine.warnings]) this.output(`warning: ${w}`, 'stderr');
+    // Short lines a person reads at a glance: workspace-relative names; the full checkpoint path and
+    // why other backends were skipped come once, last (TRM: Show Compute Backend has the details too).
+    const skipped = engine.backendSkipped ?? [];
     this.output(
-      `TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}, puzzle ${engine.puzzle.id}) on ${engine.checkpoint}\n` +
-        `  model: hidden_size ${c.hidden_size}, H_cycles (T) ${c.H_cycles}, L_cycles (n) ${c.L_cycles}, L_layers ${c.L_layers}; ` +
-        `${engine.derived.updatesPerStep} updates per step; steps ${maxSteps}; halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
-        `  backend: ${engine.backend}` +
+      `TRM Lens: ${engine.puzzle.origin} (${engine.puzzle.kind}) · model ${modelName(engine.checkpoint, args.cwd)}\n` +
+        `  T = H_cycles ${c.H_cycles} × (n = L_cycles ${c.L_cycles} z updates + 1 y update) × L_layers ${c.L_layers} = ` +
+        `${engine.derived.updatesPerStep * c.L_layers} layer applications per step · hidden ${c.hidden_size} · ` +
+        `up to ${maxSteps} steps · halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
+        `  backend: ${engine.backend}${skipped.length ? ` (${skipped.length} faster one${skipped.length === 1 ? '' : 's'} not installed)` : ''}\n` +
+        `  checkpoint: ${engine.checkpoint}` +
         (compare ? `\n  compare: run B = ${compare.label}, stepped in lock-step (Variables: "A vs B")` : ''),
     );
 
@@ -484,6 +505,9 @@ export class TrmDebugSession extends DebugSession {
       checkpoint: args.checkpoint,
       backend: e.backend,
       ...(runtime.compare ? { compare: runtime.compare.label } : {}),
+      origin: e.puzzle.origin,
+      modelName: modelName(e.checkpoint, args.cwd),
+      backendSkipped: [...(e.backendSkipped ?? [])],
     };
   }
 
@@ -572,7 +596,7 @@ export class TrmDebugSession extends DebugSession {
       cell = runtime ? this.store.dataCell(args.variablesReference, args.name, runtime.engine.puzzle) : undefined;
     } catch (e) {
       if (e instanceof StaleReferenceError) {
-        this.fail(response, ERR.stale, e.message);
+        this.fail(response, ERR.stale, e.message, false);
         return;
       }
       throw e;
@@ -608,8 +632,8 @@ export class TrmDebugSession extends DebugSession {
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     const stop = this.lastStop;
-    if (!this.stopped || !stop || stop.reason !== 'exception') {
-      this.fail(response, ERR.notStopped, 'not stopped on a halting filter');
+    if (!this.stopped || !stop || (stop.reason !== 'exception' && !stop.exception)) {
+      this.fail(response, ERR.notStopped, 'not stopped on a halting filter or an engine error', false);
       return;
     }
     response.body = {
@@ -659,6 +683,13 @@ export class TrmDebugSession extends DebugSession {
     response: DebugProtocol.StackTraceResponse,
     args: DebugProtocol.StackTraceArguments,
   ): void {
+    // Asked while running (VS Code still catching up with a stop that is already gone): no frames,
+    // quietly; the next stop brings its own.
+    if (this.runtime && !this.stopped) {
+      response.body = { stackFrames: [], totalFrames: 0 };
+      this.sendResponse(response);
+      return;
+    }
     const runtime = this.requireStopped(response);
     if (!runtime) return;
     const pos = runtime.position;
@@ -666,13 +697,17 @@ export class TrmDebugSession extends DebugSession {
     const sourceRef = this.nextHandle++;
     this.sources.set(sourceRef, pos);
     const source: DebugProtocol.Source = {
-      name: `${runtime.engine.puzzle.id} · step ${pos.step}.trm-grid`,
+      // Short: VS Code prints it beside every frame of the Call Stack.
+      name: `step ${pos.step}.trm-grid`,
       sourceReference: sourceRef,
       origin: 'TRM recursion (read-only view of the current grid)',
     };
     const infos: { level: FrameInfo['level']; name: string; line: number }[] = [];
-    if (pos.layer !== undefined) infos.push({ level: 'layer', name: describeUpdate(ref), line: 2 });
-    infos.push({ level: 'update', name: describeUpdate({ ...ref, layer: undefined }), line: 2 });
+    // Short names (the Call Stack view is narrow): each frame names itself and its parent, so the
+    // stack reads top-down as the full path: "z 6 (z_L) › layer 2", "cycle 3 › z 6 (z_L)", "step 1 › cycle 3", "step 1".
+    const what = ref.kind === 'z' ? `z ${ref.index} (z_L)` : 'y (z_H)';
+    if (pos.layer !== undefined) infos.push({ level: 'layer', name: `${what} › layer ${pos.layer}`, line: 2 });
+    infos.push({ level: 'update', name: `cycle ${ref.cycle} › ${what}`, line: 2 });
     infos.push({ level: 'cycle', name: `step ${pos.step} › cycle ${ref.cycle}`, line: 2 });
     const branch = runtime.branchAt(pos);
     infos.push({ level: 'step', name: `step ${pos.step}${branch ? ` · ${branch}` : ''}`, line: 2 });
@@ -699,15 +734,16 @@ export class TrmDebugSession extends DebugSession {
     response: DebugProtocol.ScopesResponse,
     args: DebugProtocol.ScopesArguments,
   ): Promise<void> {
-    const runtime = this.requireStopped(response);
-    if (!runtime) return;
+    const runtime = this.runtime;
+    if (!runtime) {
+      this.fail(response, ERR.notStopped, 'no puzzle is loaded: launch a trm session first');
+      return;
+    }
     const frame = this.frames.get(args.frameId);
     if (!frame) {
-      this.fail(
-        response,
-        ERR.stale,
-        `frame ${args.frameId} is not valid at this stop (frames are reset whenever execution resumes)`,
-      );
+      // A frame of an earlier stop (fast stepping): normal traffic, answered with no scopes.
+      response.body = { scopes: [] };
+      this.sendResponse(response);
       return;
     }
     try {
@@ -730,8 +766,11 @@ export class TrmDebugSession extends DebugSession {
     response: DebugProtocol.VariablesResponse,
     args: DebugProtocol.VariablesArguments,
   ): void {
-    const runtime = this.requireStopped(response);
-    if (!runtime) return;
+    const runtime = this.runtime;
+    if (!runtime) {
+      this.fail(response, ERR.notStopped, 'no puzzle is loaded: launch a trm session first');
+      return;
+    }
     if (this.analysis.owns(args.variablesReference)) {
       void runtime
         .exclusive(() => this.analysis.variables(args.variablesReference, runtime))
@@ -739,17 +778,27 @@ export class TrmDebugSession extends DebugSession {
           response.body = { variables };
           this.sendResponse(response);
         })
-        .catch((e: Error) =>
-          this.fail(response, /not valid at this stop/.test(e.message) ? ERR.stale : ERR.engine, e.message),
-        );
+        .catch((e: Error) => {
+          if (!/not valid at this stop/.test(e.message)) return this.fail(response, ERR.engine, e.message);
+          // A reference of an earlier stop (expanded while stepping fast): no children.
+          response.body = { variables: [] };
+          this.sendResponse(response);
+        });
       return;
     }
     try {
+      // References stay valid until the next stop, so a request made while running still gets the
+      // values of the stop VS Code shows.
       response.body = { variables: this.store.variables(args, this.varContext(runtime)) };
-      this.sendResponse(response);
     } catch (e) {
-      this.fail(response, e instanceof StaleReferenceError ? ERR.stale : ERR.engine, (e as Error).message);
+      if (!(e instanceof StaleReferenceError)) {
+        this.fail(response, ERR.engine, (e as Error).message);
+        return;
+      }
+      // A reference of an earlier stop (the Variables view expanded while stepping fast): no children.
+      response.body = { variables: [] };
     }
+    this.sendResponse(response);
   }
 
   protected override async sourceRequest(
@@ -763,7 +812,8 @@ export class TrmDebugSession extends DebugSession {
       this.fail(
         response,
         ERR.stale,
-        `source ${ref} is not valid at this stop (sources are reset whenever execution resumes)`,
+        `source ${ref} is not valid at this stop (sources are reset at every stop)`,
+        runtime === undefined,
       );
       return;
     }
@@ -771,14 +821,15 @@ export class TrmDebugSession extends DebugSession {
       const env = await runtime.exclusive(() => runtime.envAt(pos));
       const p = runtime.engine.puzzle;
       const halting =
-        `halting: q_halt = ${fmt(env.qHalt)}, q_continue = ${fmt(env.qContinue)}, sigmoid(q_halt) = ${env.haltProbability.toFixed(3)} → ${env.qHalt > 0 ? 'would halt' : 'continue'}` +
+        `halting: q_halt = ${fmtQ(env.qHalt)}, q_continue = ${fmtQ(env.qContinue)}, p_halt = sigmoid(q_halt) = ${fmtPercent(env.haltProbability)} → ${env.qHalt > 0 ? 'would halt' : 'continue'}` +
         (env.correct !== undefined
-          ? `; answer ${env.correct ? 'correct' : `wrong in ${env.wrongCells?.length} cells`} (accuracy ${(env.accuracy ?? 0).toFixed(3)})`
+          ? `; answer ${env.correct ? 'correct' : `wrong in ${env.wrongCells?.length} cells`} (${fmtPercent(env.accuracy ?? 0)} of cells right)`
           : '');
       const doc = renderGridDocument({
-        title: `TRM Lens — ${p.origin}, puzzle ${p.id}`,
+        title: `TRM Lens — ${p.origin}`,
         where: runtime.describe(pos),
-        reason: this.lastStop?.text.split('\n')[0] ?? '',
+        // The stop's reason, unless it only repeats where we are (a plain step).
+        reason: this.lastStop && this.lastStop.text !== runtime.describe(pos) ? this.lastStop.text.split('\n')[0] : '',
         kind: p.kind,
         height: p.gridHeight,
         width: p.gridWidth,
@@ -803,7 +854,7 @@ export class TrmDebugSession extends DebugSession {
     if (!runtime) return;
     const frame = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
     if (args.frameId !== undefined && !frame) {
-      this.fail(response, ERR.stale, `frame ${args.frameId} is not valid at this stop`);
+      this.fail(response, ERR.stale, `frame ${args.frameId} belongs to an earlier stop`, false);
       return;
     }
     const pos = frame?.pos ?? runtime.position;
@@ -1010,6 +1061,14 @@ export class TrmDebugSession extends DebugSession {
         if (problem) throw new ExpressionError(problem);
         const env = await runtime.envAt(pos);
         const state = args.tensor === 'y' ? env.state.y : env.state.z;
+        if (args.view === 'delta') {
+          const before = await this.stateBefore(runtime, pos);
+          const prev = args.tensor === 'y' ? before.y : before.z;
+          const d = new Float32Array(state.length);
+          for (let i = 0; i < d.length; i++) d[i] = state[i] - prev[i];
+          const v = stateView(d, d.length / D, D, 'norm');
+          return { values: Array.from(v.values), min: v.min, max: v.max };
+        }
         const v = stateView(state, state.length / D, D, args.view, args.channel);
         return { values: Array.from(v.values), min: v.min, max: v.max };
       });
@@ -1022,6 +1081,17 @@ export class TrmDebugSession extends DebugSession {
         `${TRM_REQUEST_HEATMAP}: ${(e as Error).message}`,
       );
     }
+  }
+
+  /**
+   * The state just before `pos`: the previous layer inside an update, else the previous update (the
+   * previous step's end, or the initial state H_init / L_init before step 1). Call inside exclusive().
+   */
+  private async stateBefore(runtime: TrmRuntime, pos: Position): Promise<{ y: Float32Array; z: Float32Array }> {
+    if (pos.layer !== undefined && pos.layer > 1) return (await runtime.envAt({ ...pos, layer: pos.layer - 1 })).state;
+    if (pos.ordinal > 0) return (await runtime.envAt({ step: pos.step, ordinal: pos.ordinal - 1 })).state;
+    if (pos.step > 1) return (await runtime.envAt({ step: pos.step - 1, ordinal: runtime.U - 1 })).state;
+    return runtime.trace.initialState();
   }
 
   private async trajectory(response: DebugProtocol.Response, raw: unknown): Promise<void> {

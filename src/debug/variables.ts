@@ -5,7 +5,7 @@
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { PositionEnv } from './runtime';
-import { fmt } from './runtime';
+import { fmt, fmtPercent, fmtQ } from './runtime';
 import { cellLabel, cellValue, gridRows, rowText } from './gridText';
 import type { DebugPuzzle } from './inlinePuzzle';
 
@@ -66,7 +66,8 @@ export class VariableStore {
   }
 
   scopes(env: PositionEnv): DebugProtocol.Scope[] {
-    return (['x', 'y', 'z', 'halting'] as ScopeName[]).map((scope) => ({
+    // The answer first (VS Code expands the first scope at every stop), then what decides halting.
+    return (['y', 'halting', 'z', 'x'] as ScopeName[]).map((scope) => ({
       name: SCOPE_TITLES[scope],
       presentationHint: scope === 'halting' ? 'registers' : 'locals',
       variablesReference: this.handles.create({ kind: 'scope', scope, env }),
@@ -209,7 +210,7 @@ export class VariableStore {
         });
         continue;
       }
-      let value = `${cellValue(p.kind, env.preds[i])}  p=${env.confidence[i].toFixed(3)}`;
+      let value = `${cellValue(p.kind, env.preds[i])}  (${fmtPercent(env.confidence[i])} sure)`;
       if (changed.has(i)) value += '  (changed)';
       if (wrong.has(i) && p.labels) value += `  ✗ expected ${cellValue(p.kind, p.labels[i])}`;
       // Cells of y accept data breakpoints ("Break on Value Change").
@@ -230,7 +231,9 @@ export class VariableStore {
     switch (scope) {
       case 'x':
         return [
-          leaf('puzzle', `${p.id} (${p.origin}), ${p.kind}, puzzle identifier ${p.puzzleIdentifier}`),
+          // Short values (the view cuts long ones); the hover shows each in full.
+          leaf('puzzle', p.origin),
+          leaf('kind', `${p.kind} ${p.gridHeight}×${p.gridWidth}, puzzle identifier ${p.puzzleIdentifier}`),
           ...this.rowsVars('x', env, ctx),
           {
             name: 'tokens',
@@ -261,7 +264,7 @@ export class VariableStore {
           ),
           {
             name: 'confidence',
-            value: `min ${minConf.toFixed(3)}, mean ${(conf.reduce((a, b) => a + b, 0) / Math.max(1, conf.length)).toFixed(3)}`,
+            value: `min ${fmtPercent(minConf)}, mean ${fmtPercent(conf.reduce((a, b) => a + b, 0) / Math.max(1, conf.length))}`,
             type: `float32[${S}]`,
             indexedVariables: S,
             variablesReference: this.handles.create({
@@ -289,15 +292,15 @@ export class VariableStore {
         ];
       case 'halting': {
         const vars = [
-          leaf('q_halt', String(env.qHalt), 'float32'),
-          leaf('q_continue', String(env.qContinue), 'float32'),
-          leaf('p_halt', `${env.haltProbability.toFixed(4)}  (sigmoid(q_halt))`),
+          leaf('q_halt', fmtQ(env.qHalt), 'float32'),
+          leaf('q_continue', fmtQ(env.qContinue), 'float32'),
+          leaf('p_halt', `${fmtPercent(env.haltProbability)}  (sigmoid(q_halt))`),
           leaf('decision', env.qHalt > 0 ? 'halt (q_halt > 0)' : 'continue (q_halt <= 0)'),
           leaf('source', ctx.haltingNote(env)),
         ];
         if (env.correct !== undefined) {
           vars.push(leaf('correct', String(env.correct), 'boolean'));
-          vars.push(leaf('accuracy', (env.accuracy ?? 0).toFixed(4)));
+          vars.push(leaf('accuracy', `${fmtPercent(env.accuracy ?? 0)} of labelled cells`));
           vars.push(leaf('wrong cells', String(env.wrongCells?.length ?? 0)));
         } else vars.push(leaf('correct', 'unknown (no labels)'));
         return vars;

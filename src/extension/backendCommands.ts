@@ -46,9 +46,13 @@ export function backendStatusText(info: BackendInfo, inference = inferencePath(i
   return `TRM: ${info.name} ×${info.threads} (${info.gpu ? 'GPU' : 'CPU'})`;
 }
 
-/** One line for a notification: what runs, then every skipped candidate with its reason. */
+/**
+ * One short line for a notification: what runs, which faster candidates were skipped (by name) and the
+ * inference path. Why (with every folder looked in) is in the status bar item's tooltip.
+ */
 export function backendSummary(info: BackendInfo, inference = inferencePath(info)): string {
-  const skipped = info.fallbackReasons.length ? ` Skipped: ${info.fallbackReasons.join('; ')}.` : '';
+  const names = info.fallbackReasons.map((r) => /^[\w@./-]+/.exec(r)?.[0] ?? r);
+  const skipped = names.length ? ` Not used: ${names.join(', ')} (hover the status bar item for why).` : '';
   return `TRM compute backend: ${info.description}.${skipped} Inference: ${inference.line}.`;
 }
 

@@ -14,6 +14,8 @@ export const DASHBOARD_VIEW_TYPE = 'trmLens.trainingDashboard';
 /** Most points one message may carry (the host's history is decimated below this). */
 export const MAX_POINTS_PER_MESSAGE = 20_000;
 export const NO_RUN_NOTICE = 'No training run yet — run "TRM: Train Model…" to start one';
+/** A notice that starts so is an error (the page draws it in the error colour, above the last run). */
+export const NOT_STARTED_PREFIX = 'Training did not start: ';
 
 /** A metric value: a finite number, or null when it was NaN/±Infinity (JSON cannot carry those). */
 export type Metric = number | null;

@@ -169,7 +169,9 @@ export const isPosition = guard(positionCheck);
 export const isViewState = guard(viewStateCheck);
 export const isStepSummary = guard(stepSummaryCheck);
 
-export const DEFAULT_VIEW: ViewState = { tensor: 'z', view: 'norm', channel: 0, diff: 'none', granularity: 'update' };
+// The change each update makes shows where the recursion still works; the norm itself is flat
+// (RMS-normalised states have ‖·‖ = √D at every position).
+export const DEFAULT_VIEW: ViewState = { tensor: 'z', view: 'delta', channel: 0, diff: 'none', granularity: 'update' };
 export const NO_SESSION_NOTICE = 'No TRM debug session — press F5 on a dataset';
 
 /** True for the messages that answer a request id. */

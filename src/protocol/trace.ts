@@ -6,12 +6,13 @@
 import { checks as c, lengthOf, type Infer, type Schema } from './schema';
 
 export type TensorName = 'y' | 'z'; // y = z_H (answer state), z = z_L (latent reasoning)
-export type HeatmapView = 'norm' | 'channel' | 'pca';
+/** 'delta': per position, ‖s_t − s_{t−1}‖, how far this update (or layer) moved the state (drawn on a log scale). */
+export type HeatmapView = 'delta' | 'norm' | 'channel' | 'pca';
 export type TaskKind = 'sudoku' | 'maze' | 'arc' | 'generic';
 export type TrmUpdateKind = TensorName;
 
 export const tensorSchema = c.literal<TensorName>('y', 'z');
-export const heatmapViewSchema = c.literal<HeatmapView>('norm', 'channel', 'pca');
+export const heatmapViewSchema = c.literal<HeatmapView>('delta', 'norm', 'channel', 'pca');
 export const taskKindSchema = c.literal<TaskKind>('sudoku', 'maze', 'arc', 'generic');
 export const stepSchema = c.int(1, 1_000_000); // 1-based supervision step
 export const ordinalSchema = c.int(0, 1_000_000); // 0-based update index in the step (0..T*(n+1)-1)
@@ -45,6 +46,12 @@ const traceInfoFields = <I, F, N>(e: Encoding<I, F, N>) => ({
   labels: c.optional(e.ints), // [S], 0 = ignored
   checkpoint: c.str(),
   backend: c.str(1000),
+  /** For people: where the puzzle comes from ("sudoku/sample.csv · puzzle 1 (line 2)"). */
+  origin: c.optional(c.str(2000)),
+  /** For people: the model ("sudoku (bundled)", a workspace-relative path); `checkpoint` is the full path. */
+  modelName: c.optional(c.str(2000)),
+  /** Why faster backends were skipped (a tooltip's details). */
+  backendSkipped: c.optional(c.array(c.str(2000), 16)),
 });
 const traceInfoRefine = (o: Record<string, unknown>, p: string): string | undefined => {
   const seqLen = o.seqLen as number;

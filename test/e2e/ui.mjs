@@ -131,6 +131,27 @@ export async function canvasPixel(page, { selector = 'canvas', x, y, index, time
 }
 
 /**
+ * How many different RGBA colours a canvas region holds (canvas coordinates), inside the first visible
+ * webview that has `selector`: "is this heatmap one flat colour?" as a number.
+ */
+export async function canvasColors(page, { selector = 'canvas', x = 0, y = 0, w, h, index, timeoutMs = 30_000 }) {
+  const { frame } = await findWebview(page, { index, selector, timeoutMs });
+  return frame
+    .locator(selector)
+    .first()
+    .evaluate(
+      (c, [px, py, pw, ph]) => {
+        if (!(c instanceof HTMLCanvasElement)) throw new Error(`${c.tagName} is not a canvas`);
+        const d = c.getContext('2d').getImageData(px, py, pw ?? c.width - px, ph ?? c.height - py).data;
+        const seen = new Set();
+        for (let i = 0; i < d.length; i += 4) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]},${d[i + 3]}`);
+        return seen.size;
+      },
+      [x, y, w, h],
+    );
+}
+
+/**
  * Clicks an element inside a webview (the first visible one that has `selector`, or `index`). `fx`/`fy`
  * place the click as fractions of the element's box (default 0.5: the centre), so a test can hit one
  * cell of a scaled canvas without knowing CSS sizes.
@@ -223,6 +244,21 @@ export async function waitForNotification(page, pattern, timeoutMs = 30_000) {
   throw new Error(`no notification matched /${pattern}/ within ${timeoutMs} ms; messages: ${JSON.stringify(messages)}`);
 }
 
+/**
+ * Every notification the workbench holds (toasts and the notification center), read by opening the
+ * center and closing it again: for tests that assert that NOTHING was notified.
+ */
+export async function allNotificationTexts(page) {
+  await runCommand(page, 'Notifications: Show Notifications');
+  await page
+    .locator('.notifications-center')
+    .waitFor({ state: 'visible', timeout: 10_000 })
+    .catch(() => {});
+  const messages = await notificationTexts(page);
+  await runCommand(page, 'Notifications: Hide Notifications', { tries: 3 }).catch(() => {});
+  return messages;
+}
+
 /** innerText of every element matching a workbench CSS selector. */
 export async function texts(page, selector) {
   return page.locator(selector).allInnerTexts();
@@ -272,7 +308,21 @@ export async function handleUiRequest(page, req, outDir) {
     case 'statusBar':
       return req.pattern ? waitForStatusBar(page, req.pattern, req.timeoutMs) : statusBarTexts(page);
     case 'notifications':
+      if (req.all) return allNotificationTexts(page);
       return req.pattern ? waitForNotification(page, req.pattern, req.timeoutMs) : notificationTexts(page);
+    case 'count':
+      return page.locator(req.selector).count();
+    case 'boxes':
+      return Promise.all((await page.locator(req.selector).all()).map((l) => l.boundingBox()));
+    case 'canvasColors':
+      return canvasColors(page, req);
+    case 'hover': {
+      await page
+        .locator(req.selector, req.text ? { hasText: req.text } : {})
+        .first()
+        .hover({ timeout: req.timeoutMs ?? 15_000 });
+      return null;
+    }
     case 'screenshot': {
       if (!/^[\w.-]+$/.test(req.name ?? ''))
         throw new Error(`screenshot name must be [A-Za-z0-9_.-]+ (got ${JSON.stringify(req.name)})`);

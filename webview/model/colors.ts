@@ -11,9 +11,48 @@ export type Rgba = readonly [number, number, number, number];
 export const RAMP_BINS = 21;
 
 export interface ColorDomain {
-  kind: 'diverging' | 'sequential';
-  /** Values map from [-max, max] (diverging) or [0, max] (sequential); beyond clamps to the end bins. */
+  kind: 'diverging' | 'sequential' | 'log';
+  /**
+   * Values map from [-max, max] (diverging), [0, max] (sequential) or, on a log scale, [min, max]
+   * (log: for magnitudes that span decades, such as the change an update makes); beyond clamps to
+   * the end bins.
+   */
   max: number;
+  /** log only: the lower end (> 0); zero and values below it take the first bin. */
+  min?: number;
+}
+
+/** Bins of a log-scale ramp: 9 per decade over LOG_DECADES, so one frame's spread shows as several colours. */
+export const LOG_RAMP_BINS = 63;
+
+/** Most decades a log domain spans: below that, values are float32 noise of a converged state. */
+export const LOG_DECADES = 7;
+
+/** Smallest finite value > 0 in values (Infinity when there is none). */
+export function minPositiveOf(values: ArrayLike<number>): number {
+  let m = Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v > 0 && v < m) m = v;
+  }
+  return m;
+}
+
+/**
+ * Grows a log domain to whole decades covering [minPositive, max] (never shrinks; at most
+ * LOG_DECADES decades, keeping the top). Returns `d` itself when nothing changes.
+ */
+export function widenLogDomain(d: ColorDomain, minPositive: number, max: number): ColorDomain {
+  let hi = d.max;
+  let lo = d.min ?? Infinity;
+  if (Number.isFinite(max) && max > 0 && max > hi * (1 + 1e-9)) hi = 10 ** Math.ceil(Math.log10(max) - 1e-9);
+  if (Number.isFinite(minPositive) && minPositive > 0 && minPositive < lo * (1 - 1e-9))
+    lo = 10 ** Math.floor(Math.log10(minPositive) + 1e-9);
+  if (!(hi > 0)) return d;
+  if (!(lo < hi)) lo = hi / 10;
+  lo = Math.max(lo, hi / 10 ** LOG_DECADES);
+  if (hi === d.max && lo === d.min) return d;
+  return { kind: 'log', max: Number(hi.toPrecision(12)), min: Number(lo.toPrecision(12)) };
 }
 
 /** Parses any CSS colour (hex, rgb(), names); `fallback` when empty or invalid (a missing theme var). */
@@ -83,6 +122,11 @@ export function buildRamp(stops: readonly Rgba[], bins = RAMP_BINS): Uint8Clampe
 /** Bin of a value in a domain; NaN/±Inf give -1 (painted with the non-finite colour). */
 export function binOf(v: number, d: ColorDomain, bins = RAMP_BINS): number {
   if (!Number.isFinite(v)) return -1;
+  if (d.kind === 'log') {
+    const lo = Math.log10(d.min ?? d.max / 10);
+    const t = v > 0 ? (Math.log10(v) - lo) / (Math.log10(d.max) - lo) : 0;
+    return Math.max(0, Math.min(bins - 1, Math.floor(t * bins)));
+  }
   const t = d.kind === 'diverging' ? (v / d.max + 1) / 2 : v / d.max;
   return Math.max(0, Math.min(bins - 1, Math.floor(t * bins)));
 }
@@ -90,6 +134,10 @@ export function binOf(v: number, d: ColorDomain, bins = RAMP_BINS): number {
 /** The value at the centre of a bin (for the legend). */
 export function binCentre(b: number, d: ColorDomain, bins = RAMP_BINS): number {
   const t = (b + 0.5) / bins;
+  if (d.kind === 'log') {
+    const lo = Math.log10(d.min ?? d.max / 10);
+    return 10 ** (lo + t * (Math.log10(d.max) - lo));
+  }
   return d.kind === 'diverging' ? (2 * t - 1) * d.max : t * d.max;
 }
 

@@ -2,7 +2,7 @@
 // fixed colour domain of each view: it only ever widens, in nice steps, as data arrives, so every
 // small multiple of a view is painted on the same scale.
 import type { HeatmapView, TensorName } from '../../src/protocol/timeline';
-import { absMaxOf, widenDomain, type ColorDomain } from './colors';
+import { absMaxOf, minPositiveOf, widenDomain, widenLogDomain, type ColorDomain } from './colors';
 
 export interface CellAddress {
   step: number;
@@ -25,7 +25,11 @@ export interface CachedHeatmap {
   id: number;
   values: Float32Array;
   absMax: number;
+  /** Smallest value > 0 (log-scale domains). */
+  minPositive: number;
 }
+
+export type DomainKind = ColorDomain['kind'];
 
 export class HeatmapStore {
   private readonly entries = new Map<string, CachedHeatmap>();
@@ -60,7 +64,7 @@ export class HeatmapStore {
   }
 
   put(key: string, values: Float32Array): CachedHeatmap {
-    const e = { id: this.nextId++, values, absMax: absMaxOf(values) };
+    const e = { id: this.nextId++, values, absMax: absMaxOf(values), minPositive: minPositiveOf(values) };
     this.entries.delete(key);
     this.entries.set(key, e);
     this.errors.delete(key);
@@ -71,10 +75,13 @@ export class HeatmapStore {
     this.errors.set(key, message);
   }
 
-  /** The view's domain, widened to cover `absMax` (a norm view is sequential unless diffed). */
-  domain(key: string, sequential: boolean, absMax = 0): ColorDomain {
-    const cur = this.domains.get(key) ?? { kind: sequential ? 'sequential' : 'diverging', max: 0 };
-    const next = widenDomain(cur, absMax);
+  /**
+   * The view's domain, widened to cover `absMax` (and, on a log scale, `minPositive`): a norm view
+   * is sequential, the change of an update log-scaled, the rest diverging.
+   */
+  domain(key: string, kind: DomainKind, absMax = 0, minPositive = Infinity): ColorDomain {
+    const cur = this.domains.get(key) ?? { kind, max: 0 };
+    const next = kind === 'log' ? widenLogDomain(cur, minPositive, absMax) : widenDomain(cur, absMax);
     if (next !== cur || !this.domains.has(key)) {
       const fixed = next.max > 0 ? next : { ...next, max: 1 };
       if (this.domains.has(key)) this.domainVersion++;

@@ -57,7 +57,11 @@ export class AnswerView {
         : diff === 'label'
           ? ' · outlined: wrong vs label'
           : '';
-    this.caption.textContent = `answer ŷ after step ${step} (y = z_H decoded; faded = low confidence)${diffName}`;
+    // Say what the drawing encodes for this task: Sudoku draws givens dim and tints unsure cells;
+    // ARC and mazes fade a cell's colour with its confidence.
+    const encoding =
+      info.taskKind === 'sudoku' ? 'dim digits: givens · tinted cells: low confidence' : 'faded cells: low confidence';
+    this.caption.textContent = `answer ŷ after step ${step} (y = z_H decoded) · ${encoding}${diffName}`;
     if (!s) {
       this.text.textContent = message;
       this.canvas.setAttribute('aria-label', message);

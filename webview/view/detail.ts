@@ -1,7 +1,7 @@
 // The cursor's cell, large: the same data-resolution canvas scaled by CSS (pixelated), an SVG
 // overlay for the grid structure (Sudoku boxes) and an SVG legend of the fixed, quantised domain.
 import { axisBottom } from 'd3-axis';
-import { scaleLinear } from 'd3-scale';
+import { scaleLinear, scaleLog } from 'd3-scale';
 import { select } from 'd3-selection';
 import { binCentre, cssOf, type ColorDomain } from '../model/colors';
 import { h, svgEl } from './dom';
@@ -63,17 +63,15 @@ export class DetailView {
 
   drawLegend(d: ColorDomain, ramp: Uint8ClampedArray, title: string): void {
     // The ramp is compared by identity (a theme change builds new ramps): no per-frame join of 1000 numbers.
-    const sig = `${d.kind}|${d.max}|${title}`;
+    const sig = `${d.kind}|${d.max}|${d.min}|${title}`;
     if (sig === this.legendDrawn && ramp === this.legendRamp) return;
     this.legendDrawn = sig;
     this.legendRamp = ramp;
     const bins = ramp.length / 4;
     const width = DETAIL_CSS;
-    const left = 8;
-    const right = 8;
-    const x = scaleLinear()
-      .domain(d.kind === 'diverging' ? [-d.max, d.max] : [0, d.max])
-      .range([left, width - right]);
+    // Room for the end ticks' labels ("−10", "1e-4"), which are centred on the ends.
+    const left = 18;
+    const right = 18;
     const svg = select(this.legend).attr('width', width).attr('height', 44);
     const bw = (width - left - right) / bins;
     const rects = svg
@@ -90,6 +88,7 @@ export class DetailView {
       .data((b) => [b])
       .join('title')
       .text((b) => binCentre(b, d, bins).toPrecision(3));
+    // Long titles wrap onto no second line: shrink them to the width instead of cutting them off.
     svg
       .selectAll<SVGTextElement, string>('text.title')
       .data([title])
@@ -97,13 +96,47 @@ export class DetailView {
       .attr('class', 'title')
       .attr('x', left)
       .attr('y', 10)
-      .text((t) => t);
-    svg
+      .attr('textLength', null)
+      .text((t) => t)
+      .each(function () {
+        const el = this as SVGTextElement;
+        const room = width - 2;
+        if (typeof el.getComputedTextLength === 'function' && el.getComputedTextLength() > room) {
+          el.setAttribute('x', '1');
+          el.setAttribute('textLength', String(room));
+          el.setAttribute('lengthAdjust', 'spacingAndGlyphs');
+        }
+      });
+    const axis = svg
       .selectAll<SVGGElement, number>('g.axis')
       .data([0])
       .join('g')
       .attr('class', 'axis')
-      .attr('transform', 'translate(0, 24)')
-      .call(axisBottom(x).ticks(5).tickSizeOuter(0));
+      .attr('transform', 'translate(0, 24)');
+    if (d.kind === 'log') {
+      const x = scaleLog()
+        .domain([d.min ?? d.max / 10, d.max])
+        .range([left, width - right]);
+      const decades = Math.round(Math.log10(d.max / (d.min ?? d.max / 10)));
+      axis.call(
+        axisBottom(x)
+          .ticks(Math.min(decades, 5))
+          .tickFormat((v) => fmtPower(Number(v)))
+          .tickSizeOuter(0),
+      );
+    } else {
+      const x = scaleLinear()
+        .domain(d.kind === 'diverging' ? [-d.max, d.max] : [0, d.max])
+        .range([left, width - right]);
+      axis.call(axisBottom(x).ticks(5).tickSizeOuter(0));
+    }
   }
+}
+
+/** A power of ten as a short label: 1e-3, 0.01, 0.1, 1, 10, 1e+2. */
+function fmtPower(v: number): string {
+  if (!(v > 0)) return String(v);
+  const k = Math.round(Math.log10(v));
+  if (Math.abs(Math.log10(v) - k) > 1e-6) return '';
+  return k >= -2 && k <= 1 ? String(Number(v.toPrecision(1))) : `1e${k}`;
 }

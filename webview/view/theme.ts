@@ -1,7 +1,7 @@
 // Theme colours for canvas drawing. VS Code puts every theme colour on the webview as a CSS variable
 // (--vscode-editor-background, --vscode-trmLens-timeline-positive, ...) and a body class per theme
 // kind; media/timeline.css maps them to --tl-* variables with fallbacks, which are read here.
-import { buildRamp, parseColor, RAMP_BINS, type Rgba } from '../model/colors';
+import { buildRamp, parseColor, LOG_RAMP_BINS, RAMP_BINS, type Rgba } from '../model/colors';
 
 export interface ThemeColors {
   background: Rgba;
@@ -19,6 +19,8 @@ export interface ThemeColors {
   placeholder: Rgba;
   diverging: Uint8ClampedArray; // negative → background → positive
   sequential: Uint8ClampedArray; // background → positive
+  /** background → positive in finer bins: a log scale spans decades, a frame's structure a fraction of one. */
+  logRamp: Uint8ClampedArray;
   fontFamily: string;
   highContrast: boolean;
 }
@@ -63,6 +65,7 @@ export function readTheme(el: Element = document.body): ThemeColors {
     placeholder: get('placeholder', 'placeholder'),
     diverging: buildRamp([negative, background, positive], RAMP_BINS),
     sequential: buildRamp([background, positive], RAMP_BINS),
+    logRamp: buildRamp([background, positive], LOG_RAMP_BINS),
     fontFamily: cs.getPropertyValue('--tl-font').trim() || 'sans-serif',
     highContrast: cls.contains('vscode-high-contrast') || cls.contains('vscode-high-contrast-light'),
   };

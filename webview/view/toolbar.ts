@@ -1,5 +1,5 @@
-// View controls: which tensor (z = z_L / y = z_H), which per-position reduction (norm, one channel,
-// PCA), which diff, update or layer columns, and play/pause. Plain native controls so keyboard and
+// View controls: which tensor (z = z_L / y = z_H), which per-position reduction (the change an update
+// made, PCA, norm, one channel), which diff, update or layer columns, and play/pause. Plain native controls so keyboard and
 // screen-reader behaviour come for free; values round-trip through ViewState.
 import type { DiffMode, Granularity, HeatmapView, TensorName, ViewState } from '../../src/protocol/timeline';
 import { h } from './dom';
@@ -27,6 +27,8 @@ export class Toolbar {
   private readonly granularity;
   private readonly channel: HTMLInputElement;
   private readonly channelWrap: HTMLElement;
+  /** Why playback stopped (at the last step run so far, at the end of the episode). */
+  readonly note: HTMLElement;
   private written = '';
 
   constructor(onChange: (v: ViewState) => void, onPlay: () => void) {
@@ -43,11 +45,12 @@ export class Toolbar {
       'tl-view',
       'show',
       [
+        ['delta', 'change per update (log)'],
+        ['pca', 'PCA (1st component)'],
         ['norm', '‖·‖ per position'],
         ['channel', 'one channel'],
-        ['pca', 'PCA (1st component)'],
       ],
-      "how each position's D-dimensional state becomes one value",
+      "how each position's D-dimensional state becomes one value: how far this update moved it (‖Δ‖, log scale), its first principal component, its norm (flat after RMS norm), or one channel",
     );
     this.diff = select<DiffMode>(
       'tl-diff',
@@ -78,8 +81,10 @@ export class Toolbar {
       title: 'play / pause (space)',
       attrs: { type: 'button', id: 'tl-play' },
     });
+    this.note = h('span', { class: 'tl-play-note', attrs: { role: 'status', 'aria-live': 'polite' } });
     this.root = h('div', { class: 'tl-toolbar', attrs: { role: 'toolbar', 'aria-label': 'timeline view' } }, [
       this.play,
+      this.note,
       this.tensor.wrap,
       this.view.wrap,
       this.channelWrap,
@@ -117,6 +122,11 @@ export class Toolbar {
     this.channel.value = String(v.channel);
     if (hiddenSize !== null) this.channel.max = String(hiddenSize - 1);
     this.channelWrap.hidden = v.view !== 'channel';
+  }
+
+  setNote(text: string): void {
+    if (this.note.textContent !== text) this.note.textContent = text;
+    this.note.hidden = text === '';
   }
 
   setPlaying(playing: boolean): void {

@@ -1,11 +1,15 @@
-// `npm run train:demo` (via scripts/train-demo.mjs): builds generated Sudoku data, trains the small
-// demo model with the project's own trainer (resumable: rerunning continues the run), then exports
-// media/models/sudoku-demo/{model.safetensors,config.json,README.md} with measured accuracies on
-// held-out generated puzzles and, when given, on a CSV of hard puzzles.
+// `npm run train:demo` (via scripts/train-demo.mjs): builds generated Sudoku data, trains a bundled
+// model with the project's own trainer (resumable: rerunning continues the run), then exports
+// media/models/<name>/{model.safetensors,config.json,README.md} with measured accuracies on held-out
+// generated puzzles and, when given, on a CSV of hard puzzles. `--recipe trm42` (default) is the
+// default model with the paper's recursion (media/models/sudoku), `--recipe small` the fast one
+// (media/models/sudoku-small).
 //
-//   node out/train-demo/demo.js --work <dir> --media <dir> [--minutes M] [--steps N] [--hard file.csv] [--backend wasm]
+//   node out/train-demo/demo.js --work <dir> --media <dir> [--recipe trm42|small] [--minutes M] [--steps N]
+//        [--hard file.csv] [--backend wasm] [--readme-only]
 // --minutes caps this session's training time (the run stops cleanly and is exported as it is);
-// --steps changes a resumed run's total step count.
+// --steps changes a resumed run's total step count; --readme-only rewrites <media>/README.md from
+// <work>/results.json and <media>/config.json without training or measuring again.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,7 +37,17 @@ async function main(): Promise<void> {
   const DEMO_RECIPE = DEMO_RECIPES[recipeName];
   if (!DEMO_RECIPE) throw new Error(`--recipe must be one of ${Object.keys(DEMO_RECIPES).join(', ')}`);
   const work = path.resolve(arg('work') ?? 'out/train-demo');
-  const media = path.resolve(arg('media') ?? 'media/models/sudoku-demo');
+  const media = path.resolve(
+    arg('media') ?? (recipeName === 'small' ? 'media/models/sudoku-small' : 'media/models/sudoku'),
+  );
+  if (process.argv.includes('--readme-only')) {
+    const results = JSON.parse(fs.readFileSync(path.join(work, 'results.json'), 'utf8')) as DemoResults;
+    const config = JSON.parse(fs.readFileSync(path.join(media, 'config.json'), 'utf8')) as TrmConfig;
+    const bytes = fs.statSync(path.join(media, 'model.safetensors')).size;
+    fs.writeFileSync(path.join(media, 'README.md'), readme(results, recipeName, config, results.step, bytes));
+    console.error(`wrote ${path.join(media, 'README.md')}`);
+    return;
+  }
   const minutes = Number(arg('minutes') ?? '40');
   const hardCsv = arg('hard');
   const wasmDir = arg('wasm-dir') ?? path.resolve('dist') + path.sep;
@@ -130,7 +144,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(work, 'results.json'), JSON.stringify(results, null, 2));
   fs.writeFileSync(
     path.join(media, 'README.md'),
-    readme(results, DEMO_RECIPE, loaded.config, state.step, fs.statSync(path.join(media, 'model.safetensors')).size),
+    readme(results, recipeName, loaded.config, state.step, fs.statSync(path.join(media, 'model.safetensors')).size),
   );
   console.log(JSON.stringify(results, null, 2));
 }
@@ -148,29 +162,50 @@ interface DemoResults {
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
-function readme(
-  r: DemoResults,
-  DEMO_RECIPE: (typeof DEMO_RECIPES)[DemoRecipeName],
-  c: TrmConfig,
-  step: number,
-  bytes: number,
-): string {
+/** The paper's recursion: T = 3 cycles of (n = 6 z updates + 1 y update), 2 layers, N_sup = 16. */
+export function isPaperRecursion(c: Pick<TrmConfig, 'H_cycles' | 'L_cycles' | 'L_layers' | 'halt_max_steps'>): boolean {
+  return c.H_cycles === 3 && c.L_cycles === 6 && c.L_layers === 2 && c.halt_max_steps === 16;
+}
+
+/** What a model's README says about its shape, from its config (never from what we hoped to train). */
+export function shapeParagraph(c: TrmConfig, trainingMinutes: number): string[] {
+  const updates = c.H_cycles * (c.L_cycles + 1);
+  const recursion =
+    `T = H_cycles ${c.H_cycles} cycles of (n = L_cycles ${c.L_cycles} z updates + 1 y update) = ${updates} updates per ` +
+    `supervision step, each ${c.L_layers} layer${c.L_layers === 1 ? '' : 's'} deep: ${updates * c.L_layers} layer applications per step, ` +
+    `up to N_sup = halt_max_steps ${c.halt_max_steps} steps.`;
+  if (isPaperRecursion(c))
+    return [
+      "A TRM (MLP-T variant) with the paper's recursion: " + recursion,
+      `Only its width is smaller than the paper's (hidden_size ${c.hidden_size} instead of 512), so that the project's own`,
+      `trainer (\`src/engine/train/\`) could train it on a CPU (${trainingMinutes.toFixed(0)} min). In the debugger the Call Stack`,
+      'reaches `cycle 3 › z 6` and `layer 2` of every step, as in the paper.',
+    ];
+  return [
+    "A small, fast TRM (MLP-T variant) trained on a CPU by the project's own trainer (`src/engine/train/`). Its",
+    "recursion is smaller than the paper's (T = 3, n = 6, 2 layers, N_sup = 16): " + recursion,
+    "It is the quick second choice; the default bundled model (`media/models/sudoku/`) has the paper's recursion.",
+  ];
+}
+
+function readme(r: DemoResults, recipeName: DemoRecipeName, c: TrmConfig, step: number, bytes: number): string {
+  const DEMO_RECIPE = DEMO_RECIPES[recipeName];
   const h = r.heldOut;
+  const paper = isPaperRecursion(c);
+  const media = paper ? 'media/models/sudoku' : 'media/models/sudoku-small';
   const lines = [
-    '# Sudoku demo model',
+    paper ? "# Sudoku model with the paper's recursion (the default bundled model)" : '# Small Sudoku model',
     '',
-    "A small TRM (MLP-T variant) trained on this machine's CPU by the project's own trainer",
-    '(`src/engine/train/`), so the debugger has a model that really solves something. It is NOT the',
-    "paper's model: it is far smaller and was trained for minutes, not hours on a GPU.",
+    ...shapeParagraph(c, r.trainingMinutes),
     '',
     '## How it was made',
     '',
     '```',
-    'npm run train:demo',
+    `node esbuild.mjs && node scripts/train-demo.mjs --recipe ${recipeName} --media ${media} --hard ../shared/datasets/sudoku/derived-solved/test.csv`,
     '```',
     '',
-    `(= \`node esbuild.mjs && node scripts/train-demo.mjs --minutes 40 --hard ../shared/datasets/sudoku/derived-solved/test.csv\`;`,
-    'rerunning resumes the run in `out/train-demo/run/` from its latest checkpoint and re-exports.)',
+    'Rerunning resumes the run in `out/train-demo/run/` (or `--work <dir>`) from its latest checkpoint and re-exports;',
+    '`--minutes M` caps one sitting, so it can train over several sittings (or on a GPU when one is installed).',
     '',
     `- Data: ${DEMO_DATA.trainPuzzles} generated 9x9 puzzles with a unique solution and ${DEMO_DATA.minGivens}-${DEMO_DATA.maxGivens} givens`,
     `  (${81 - DEMO_DATA.maxGivens}-${81 - DEMO_DATA.minGivens} blanks), each plus ${DEMO_DATA.augment} shuffled copy (digit relabelling, transpose, band/row permutations),`,
@@ -180,8 +215,7 @@ function readme(
     `- Recipe: the official one (deep supervision with the carry kept across batches, ACT with exploration, q-halt BCE, AdamATan2,`,
     `  SignSGD puzzle embedding, warm-up + cosine, EMA, gradients through the last cycle only) with CPU-sized settings:`,
     `  batch ${DEMO_RECIPE.global_batch_size}, lr ${DEMO_RECIPE.lr}, warm-up ${DEMO_RECIPE.lr_warmup_steps}, lr_min_ratio ${DEMO_RECIPE.lr_min_ratio}, weight decay ${DEMO_RECIPE.weight_decay}, EMA ${DEMO_RECIPE.ema_rate}.`,
-    `- Trained ${step} steps (one ACT step of one batch each) in ${r.trainingMinutes.toFixed(1)} min of wall time on ${r.backend},`,
-    '  on a 2-core machine shared with other jobs.',
+    `- Trained ${step} steps (one ACT step of one batch each) in ${r.trainingMinutes.toFixed(1)} min of training time on ${r.backend}.`,
     `- File: model.safetensors, ${(bytes / 1e6).toFixed(2)} MB (EMA weights, config embedded; config.json beside it).`,
     '',
     '## Measured accuracy (full N_sup supervision steps, official evaluation)',
@@ -200,7 +234,9 @@ function readme(
     '',
     `Cell accuracy counts all 81 cells, givens included (as the official metric does). Mean first step with q_halt > 0`,
     `on the held-out set: ${h.mean_steps.toFixed(2)} of ${c.halt_max_steps}. ${r.revising} of ${h.count} held-out puzzles change their answer between`,
-    `supervision steps (on average ${r.meanRevised.toFixed(1)} cell changes per puzzle over the episode): the model visibly revises its answers.`,
+    `supervision steps (on average ${r.meanRevised.toFixed(1)} cell changes per puzzle over the episode)${r.revising >= 0.1 * h.count ? ': the model visibly revises its answers' : ''}.`,
+    `Inside every step the answer y is revised ${c.H_cycles} times (once per cycle): step to the debugger's`,
+    '`cycle k › y (z_H)` frames, or look at the y columns of the timeline, to see each revision.',
     `Supervision step at which held-out puzzles were first entirely right: ${Object.entries(r.firstCorrect)
       .map(([k, v]) => `${k === 'never' ? 'never' : `step ${k}`}: ${v}`)
       .join(', ')}.`,

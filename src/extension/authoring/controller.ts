@@ -15,6 +15,8 @@ import type { ModelInfo } from '../../engine/authoring/predictEngine';
 import { type DocState, DatasetDocuments, type ModelContext, isCandidate } from './documents';
 import { type ModelChoice, chooseModel } from './modelSource';
 import { PredictWorkerClient } from './workerClient';
+import { LocateWorkerClient } from './locateClient';
+import { modelLabel } from '../names';
 import { affectsComputeSettings } from '../computeSettings';
 
 /** Lines above and below the visible range whose puzzles are predicted too (smooth scrolling). */
@@ -40,6 +42,7 @@ export class AuthoringController implements vscode.Disposable {
   readonly docs: DatasetDocuments;
   readonly scheduler: PredictionScheduler;
   private readonly client: PredictWorkerClient;
+  private readonly locateClient: LocateWorkerClient;
   private modelCtx: ModelContext | undefined;
   model: ModelState = { state: 'none', reason: 'not loaded yet' };
   progress: SchedulerProgress = { done: 0, total: 0, running: 0 };
@@ -59,7 +62,13 @@ export class AuthoringController implements vscode.Disposable {
     private readonly extensionPath: string,
     private readonly log: vscode.OutputChannel,
   ) {
-    this.docs = new DatasetDocuments(() => this.modelCtx);
+    this.locateClient = new LocateWorkerClient(path.join(extensionPath, 'dist'));
+    this.docs = new DatasetDocuments(
+      () => this.modelCtx,
+      (job) => this.locateClient.locate(job),
+      (uri) => this.onLocated(uri),
+      (m) => log.appendLine(`TRM authoring: ${m}`),
+    );
     this.client = new PredictWorkerClient(
       path.join(extensionPath, 'dist'),
       () => this.policy(),
@@ -149,6 +158,9 @@ export class AuthoringController implements vscode.Disposable {
       const stat = fs.statSync(choice.checkpoint);
       this.modelCtx = {
         key: `${choice.checkpoint}\0${stat.size}\0${stat.mtimeMs}`,
+        task: info.task,
+        seqLen: info.seqLen,
+        label: modelLabel(this.extensionPath, choice.checkpoint),
         numPuzzleIdentifiers: info.numPuzzleIdentifiers,
         identifierNames,
         identifierMode: this.identifierMode(),
@@ -191,7 +203,19 @@ export class AuthoringController implements vscode.Disposable {
     const existing = this.docs.get(doc.uri);
     const st =
       existing && !opts.fresh && this.reparseTimers.has(doc.uri.toString()) ? existing : this.docs.refresh(doc);
+    // A large file being located in the worker: edits computed from the older offsets would land wrong.
+    if (opts.fresh && st.version !== doc.version) return undefined;
     return st.status === 'not-a-dataset' ? undefined : st;
+  }
+
+  /** The locate worker's answer for a large document is in. */
+  private onLocated(uri: vscode.Uri): void {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const st = this.docs.get(uri);
+    if (!doc || doc.isClosed || !st) return;
+    if (st.status === 'not-a-dataset') this.scheduler.remove(uri.toString());
+    else if (st.status === 'ok') this.updateWanted(doc);
+    this.changedEmitter.fire(uri);
   }
 
   prediction(st: DocState, index: number): PuzzlePrediction | undefined {
@@ -321,6 +345,7 @@ export class AuthoringController implements vscode.Disposable {
     for (const t of this.reparseTimers.values()) clearTimeout(t);
     this.scheduler.dispose();
     this.client.dispose();
+    this.locateClient.dispose();
     this.changedEmitter.dispose();
     this.progressEmitter.dispose();
     for (const d of this.disposables) d.dispose();

@@ -21,6 +21,8 @@ export type PuzzleView =
 
 export function viewOf(c: AuthoringController, judgements: JudgementCache, st: DocState, p: LocatedPuzzle): PuzzleView {
   if (p.problem) return { status: 'problem', text: `⚠ cannot predict: ${p.problem}` };
+  // Said once for the file (views.ts, providers.ts), not on every puzzle.
+  if (st.mismatch) return { status: 'no-model', text: '' };
   if (c.model.state === 'none') return { status: 'no-model', text: 'TRM: no model selected' };
   if (c.model.state === 'error') return { status: 'no-model', text: 'TRM: the model could not be loaded' };
   if (c.model.state === 'loading') return { status: 'pending', text: '… loading model' };

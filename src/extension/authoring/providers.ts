@@ -1,15 +1,20 @@
-// The interactive views of inline predictions: CodeLens per puzzle (Predict, Debug this puzzle, Show
-// in timeline, Copy prediction), hovers that draw input / expected / predicted grids, and the quick
-// fix that writes the prediction into the expected output as one undoable WorkspaceEdit.
+// The interactive views of inline predictions: CodeLens per puzzle (Predict, Debug this puzzle, and
+// the copy offer where it makes sense; one group per line when puzzles share a line; one "Select
+// Model…" lens when the model cannot run the file), hovers that draw input / expected / predicted
+// grids side by side, and the quick fix that writes the prediction into the expected output as one
+// undoable WorkspaceEdit.
 
 import * as vscode from 'vscode';
 import type { LocatedPuzzle } from '../../engine/authoring/locate';
 import { puzzleAt } from '../../engine/authoring/locate';
-import { arcGridSvg, predictionEdit, svgDataUri, textGrid, type GridLike } from '../../engine/authoring/render';
+import { predictionEdit, svgDataUri } from '../../engine/authoring/render';
+import { type HoverPanel, arcPanelsSvg, textPanels } from './hoverGrids';
 import type { AuthoringController } from './controller';
 import type { DocState } from './documents';
 import type { JudgementCache } from './judgements';
 import { viewOf } from './present';
+import { copyOffer } from './copyPolicy';
+import { SELECT_MODEL_COMMAND } from './statusBar';
 import { DIAGNOSTIC_SOURCE, WRONG_CELL_CODE, WRONG_SIZE_CODE } from './views';
 
 export const PREDICT_COMMAND = 'trmLens.predictPuzzle';
@@ -33,10 +38,49 @@ export class PuzzleCodeLenses implements vscode.CodeLensProvider {
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const st = this.c.stateOf(doc);
     if (!st?.located || st.status !== 'ok') return [];
-    const lenses: vscode.CodeLens[] = [];
+    // A model that cannot run this file: one lens with the way out, none that would lead to an error.
+    if (st.mismatch) {
+      const at = doc.positionAt(st.located.puzzles[0]?.span.offset ?? st.located.head.offset);
+      return [
+        new vscode.CodeLens(new vscode.Range(at, at), {
+          title: '$(warning) No model for these puzzles: Select Model…',
+          tooltip: st.mismatch,
+          command: SELECT_MODEL_COMMAND,
+          arguments: [],
+        }),
+      ];
+    }
+    // Puzzles that start on the same line (a one-line ARC file) share one group of lenses.
+    const byLine = new Map<number, LocatedPuzzle[]>();
     for (const p of st.located.puzzles) {
-      const at = doc.positionAt(p.span.offset);
+      const line = doc.positionAt(p.span.offset).line;
+      byLine.set(line, [...(byLine.get(line) ?? []), p]);
+    }
+    const lenses: vscode.CodeLens[] = [];
+    for (const [, group] of byLine) {
+      const at = doc.positionAt(group[0].span.offset);
       const range = new vscode.Range(at, at);
+      const runnable = group.filter((p) => !p.problem);
+      if (group.length > 1) {
+        if (runnable.length === 0) continue;
+        const indices = runnable.map((p) => p.index);
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(play) Predict ${runnable.length} puzzles`,
+            tooltip: runnable.map((p) => p.id).join(', '),
+            command: PREDICT_COMMAND,
+            arguments: [doc.uri, indices],
+          }),
+          new vscode.CodeLens(range, {
+            title: '$(debug-alt) Debug a puzzle…',
+            tooltip: 'Choose one of the puzzles on this line and step through its recursion',
+            command: DEBUG_PUZZLE_COMMAND,
+            arguments: [doc.uri, indices],
+          }),
+        );
+        continue;
+      }
+      const p = group[0];
       const args = [doc.uri, p.index];
       if (!p.problem) {
         lenses.push(
@@ -46,56 +90,47 @@ export class PuzzleCodeLenses implements vscode.CodeLensProvider {
             command: PREDICT_COMMAND,
             arguments: args,
           }),
-        );
-        lenses.push(
           new vscode.CodeLens(range, {
             title: '$(debug-alt) Debug this puzzle',
-            tooltip: `Start a trm debug session on ${p.id}`,
+            tooltip: `Step through the recursion on ${p.id} (the timeline follows: TRM: Show Recursion Timeline)`,
             command: DEBUG_PUZZLE_COMMAND,
             arguments: args,
           }),
         );
-        lenses.push(
-          new vscode.CodeLens(range, {
-            title: '$(graph) Show in timeline',
-            tooltip: 'Open the recursion timeline',
-            command: SHOW_TIMELINE_COMMAND,
-            arguments: [],
-          }),
-        );
       }
       const v = viewOf(this.c, this.judgements, st, p);
-      if (
-        v.status === 'judged' &&
-        v.judgement.predicted &&
-        v.judgement.status !== 'correct' &&
-        (v.label === undefined || v.label.inThisFile)
-      ) {
+      const offer = v.status === 'judged' ? copyOffer(p, v.judgement, v.label) : undefined;
+      if (offer)
         lenses.push(
           new vscode.CodeLens(range, {
-            title: v.label ? 'Copy prediction into output' : 'Copy prediction as output',
+            title: offer.lens,
+            tooltip: offer.title,
             command: COPY_PREDICTION_COMMAND,
             arguments: args,
           }),
         );
-      }
     }
     return lenses;
   }
 }
 
-/** The edit writing puzzle `index`'s current prediction as its expected output, if there is one. */
+/**
+ * The edit writing puzzle `index`'s current prediction as its expected output, when copying makes
+ * sense (copyPolicy.ts) or, with `force` (the command run on purpose), whenever there is a prediction.
+ */
 export function copyPredictionEdit(
   c: AuthoringController,
   judgements: JudgementCache,
   doc: vscode.TextDocument,
   index: number,
+  opts: { force?: boolean } = {},
 ): vscode.WorkspaceEdit | undefined {
   const st = c.stateOf(doc, { fresh: true });
   const p = st?.located?.puzzles[index];
   if (!st || !p || st.status !== 'ok') return undefined;
   const v = viewOf(c, judgements, st, p);
   if (v.status !== 'judged' || !v.judgement.predicted) return undefined;
+  if (!opts.force && !copyOffer(p, v.judgement, v.label)) return undefined;
   const e = predictionEdit(doc.getText(), p, v.judgement.predicted, p.label);
   if (!e) return undefined;
   const edit = new vscode.WorkspaceEdit();
@@ -124,23 +159,17 @@ export class PredictionQuickFixes implements vscode.CodeActionProvider {
     if (!st?.located) return [];
     const index = puzzleAt(st.located.puzzles, doc.offsetAt(ours[0].range.start));
     if (index < 0) return [];
-    const edit = copyPredictionEdit(this.c, this.judgements, doc, index);
-    if (!edit) return [];
-    const a = new vscode.CodeAction(
-      `Copy TRM prediction into the expected output of ${st.located.puzzles[index].id}`,
-      vscode.CodeActionKind.QuickFix,
-    );
+    const p = st.located.puzzles[index];
+    const v = viewOf(this.c, this.judgements, st, p);
+    const offer = v.status === 'judged' ? copyOffer(p, v.judgement, v.label) : undefined;
+    const edit = offer ? copyPredictionEdit(this.c, this.judgements, doc, index) : undefined;
+    if (!offer || !edit) return [];
+    const a = new vscode.CodeAction(offer.title, vscode.CodeActionKind.QuickFix);
     a.edit = edit;
     a.diagnostics = ours;
     a.isPreferred = true;
     return [a];
   }
-}
-
-function gridMarkdown(p: LocatedPuzzle, title: string, g: GridLike, wrong: ReadonlySet<number> = new Set()): string {
-  if (p.kind === 'arc')
-    return `**${title}** ${g.height}×${g.width}\n\n![${title}](${svgDataUri(arcGridSvg(g, wrong))})\n\n`;
-  return `**${title}**${wrong.size ? ' (* = wrong)' : ''}\n\n\`\`\`\n${textGrid(p.kind, g, wrong)}\n\`\`\`\n\n`;
 }
 
 export class PuzzleHovers implements vscode.HoverProvider {
@@ -168,20 +197,25 @@ export class PuzzleHovers implements vscode.HoverProvider {
       const id = st.identifiers.get(p.taskName);
       if (id) md.appendMarkdown(`puzzle identifier ${id.id}${id.warning ? ` — ${id.warning}` : ''}\n\n`);
     }
-    if (p.input) md.appendMarkdown(gridMarkdown(p, 'input', p.input));
+    // Input, expected and predicted side by side, small enough to need no scrolling.
     const label = v.status === 'judged' ? v.label?.grid : p.label;
     const wrong = new Set(v.status === 'judged' ? v.judgement.wrongCells : []);
+    const panels: HoverPanel[] = [];
+    if (p.input) panels.push({ title: 'input', grid: p.input });
     if (label)
-      md.appendMarkdown(
-        gridMarkdown(
-          p,
-          v.status === 'judged' && !v.label?.inThisFile ? 'expected (solutions file)' : 'expected',
-          label,
-          wrong,
-        ),
-      );
+      panels.push({
+        title: v.status === 'judged' && !v.label?.inThisFile ? 'expected (solutions file)' : 'expected',
+        grid: label,
+        wrong,
+      });
     if (v.status === 'judged' && v.judgement.predicted)
-      md.appendMarkdown(gridMarkdown(p, `predicted (step ${v.prediction.usedStep})`, v.judgement.predicted, wrong));
+      panels.push({ title: `predicted (step ${v.prediction.usedStep})`, grid: v.judgement.predicted, wrong });
+    if (p.kind === 'arc') {
+      const sizes = panels.map((x) => `${x.title} ${x.grid.height}×${x.grid.width}`).join(' · ');
+      md.appendMarkdown(`![${sizes}](${svgDataUri(arcPanelsSvg(panels))})\n\n${sizes}\n\n`);
+    } else {
+      md.appendMarkdown(`${wrong.size ? '(* = wrong)\n\n' : ''}\`\`\`\n${textPanels(p.kind, panels)}\n\`\`\`\n\n`);
+    }
     return new vscode.Hover(
       md,
       new vscode.Range(doc.positionAt(inValue.offset), doc.positionAt(inValue.offset + inValue.length)),

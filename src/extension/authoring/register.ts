@@ -70,7 +70,7 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
     vscode.languages.registerCodeActionsProvider(SELECTOR, new PredictionQuickFixes(controller, judgements), {
       providedCodeActionKinds: PredictionQuickFixes.kinds,
     }),
-    vscode.commands.registerCommand(SELECT_MODEL_COMMAND, (arg?: unknown) => selectModel(arg)),
+    vscode.commands.registerCommand(SELECT_MODEL_COMMAND, (arg?: unknown) => selectModel(context.extensionPath, arg)),
     vscode.commands.registerCommand(PREDICT_COMMAND, async (uri?: unknown, index?: unknown) => {
       const doc = await docArg(uri);
       if (!doc) {
@@ -84,6 +84,10 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
         );
         return;
       }
+      if (Array.isArray(index)) {
+        for (const i of index) if (typeof i === 'number') controller.predictNow(doc, i);
+        return;
+      }
       const i = typeof index === 'number' ? index : puzzleAtCursor(doc, st.located.puzzles);
       if (i < 0) {
         void vscode.window.showWarningMessage('TRM: place the cursor inside a puzzle to predict it');
@@ -94,15 +98,35 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(DEBUG_PUZZLE_COMMAND, async (uri?: unknown, index?: unknown) => {
       const doc = await docArg(uri);
       const st = doc && controller.stateOf(doc);
-      const i = doc && st?.located ? (typeof index === 'number' ? index : puzzleAtCursor(doc, st.located.puzzles)) : -1;
+      let i = doc && st?.located ? (typeof index === 'number' ? index : puzzleAtCursor(doc, st.located.puzzles)) : -1;
+      // Several puzzles on one line (the lens of a one-line file): ask which.
+      if (Array.isArray(index) && st?.located) {
+        const puzzles = st.located.puzzles;
+        const pick = await vscode.window.showQuickPick(
+          index
+            .filter((k): k is number => typeof k === 'number' && puzzles[k] !== undefined)
+            .map((k) => ({
+              label: puzzles[k].id,
+              description: puzzles[k].split === 'test' ? 'test pair' : undefined,
+              k,
+            })),
+          { title: 'TRM: debug which puzzle?' },
+        );
+        if (!pick) return false;
+        i = pick.k;
+      }
       const p = st?.located?.puzzles[i];
       if (!doc || !p) {
         void vscode.window.showWarningMessage('TRM: place the cursor inside a puzzle of a dataset file to debug it');
         return false;
       }
       const m = controller.model;
-      if (m.state !== 'ready') {
-        void vscode.window.showWarningMessage('TRM: no model is loaded; run "TRM: Select Model" first');
+      if (m.state !== 'ready' || st?.mismatch) {
+        const answer = await vscode.window.showWarningMessage(
+          `TRM: ${st?.mismatch ?? 'no model is loaded.'}`,
+          'Select Model…',
+        );
+        if (answer) void vscode.commands.executeCommand(SELECT_MODEL_COMMAND);
         return false;
       }
       if (doc.isDirty) await doc.save();
@@ -120,7 +144,8 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
       const doc = await docArg(uri);
       const st = doc && controller.stateOf(doc);
       const i = doc && st?.located ? (typeof index === 'number' ? index : puzzleAtCursor(doc, st.located.puzzles)) : -1;
-      const edit = doc && i >= 0 ? copyPredictionEdit(controller, judgements, doc, i) : undefined;
+      // Run on purpose (command palette, the CodeLens): copy whenever there is a prediction.
+      const edit = doc && i >= 0 ? copyPredictionEdit(controller, judgements, doc, i, { force: true }) : undefined;
       if (!edit) {
         void vscode.window.showWarningMessage('TRM: this puzzle has no prediction yet');
         return false;

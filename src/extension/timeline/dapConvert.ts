@@ -55,6 +55,9 @@ export function traceInfoFromDap(body: unknown, session: { id: string; name: str
     backend: o.backend as string,
   };
   if (o.labels !== undefined) info.labels = toInt32(o.labels);
+  if (o.origin !== undefined) info.origin = o.origin as string;
+  if (o.modelName !== undefined) info.modelName = o.modelName as string;
+  if (o.backendSkipped !== undefined) info.backendSkipped = o.backendSkipped as string[];
   return info;
 }
 

@@ -81,13 +81,44 @@ export class TimelinePanel implements vscode.Disposable {
     }
     // Beside the code being debugged; in the active group when no editor is open (no empty group left behind).
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const groupsBefore = vscode.window.tabGroups.all.length;
     const panel = vscode.window.createWebviewPanel(
       TIMELINE_VIEW_TYPE,
       'TRM Recursion Timeline',
       { viewColumn: column, preserveFocus: false },
       TimelinePanel.options(extensionUri),
     );
+    // The timeline is wide (21 or 42 columns of heatmaps, the answer, two charts): when it split a
+    // single editor group in two, give it most of the width instead of a narrow half.
+    if (groupsBefore <= 2 && column === vscode.ViewColumn.Beside) void TimelinePanel.widen(panel);
     return new TimelinePanel(panel, extensionUri, tracker, log, null);
+  }
+
+  /** Gives the timeline's own second group 70 % of the width, once VS Code has created that group. */
+  private static async widen(panel: vscode.WebviewPanel): Promise<void> {
+    // Two groups, the timeline alone in the second one (a group made for it, not one the user filled).
+    const split = (): boolean => {
+      const groups = vscode.window.tabGroups.all;
+      return groups.length === 2 && panel.viewColumn === vscode.ViewColumn.Two && groups[1].tabs.length === 1;
+    };
+    if (!split()) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          sub.dispose();
+          clearTimeout(timer);
+          resolve();
+        };
+        const sub = vscode.window.tabGroups.onDidChangeTabGroups(() => {
+          if (split()) done();
+        });
+        const timer = setTimeout(done, 2000);
+      });
+    }
+    if (split())
+      await vscode.commands.executeCommand('vscode.setEditorLayout', {
+        orientation: 0,
+        groups: [{ size: 0.3 }, { size: 0.7 }],
+      });
   }
 
   /** Restores a panel after a reload (WebviewPanelSerializer); `state` is what the webview saved. */

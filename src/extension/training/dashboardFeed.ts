@@ -3,7 +3,13 @@
 // reopened or reloaded panel re-hydrates from the stored history), plus batching: progress points of
 // a fast run are coalesced into one message per `flushMs` instead of one postMessage per step.
 // Pure: no `vscode` import; the timer is injected, unit-tested.
-import type { HostToDashboardMessage, InitMessage, ProgressPoint } from '../../protocol/dashboard';
+import {
+  NO_RUN_NOTICE,
+  NOT_STARTED_PREFIX,
+  type HostToDashboardMessage,
+  type InitMessage,
+  type ProgressPoint,
+} from '../../protocol/dashboard';
 import { ReadyGate } from '../timeline/readyGate';
 
 export type Schedule = (f: () => void, ms: number) => { cancel(): void };
@@ -88,4 +94,10 @@ export class DashboardFeed {
     this.timer = null;
     this.pending = null;
   }
+}
+
+/** The page's notice: why training did not start (an error, above the last run if any), else the empty-state hint. */
+export function noticeFor(notStarted: string | undefined, hasRun: boolean): string {
+  if (notStarted) return `${NOT_STARTED_PREFIX}${notStarted}`;
+  return hasRun ? '' : NO_RUN_NOTICE;
 }

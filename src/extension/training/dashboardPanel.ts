@@ -6,7 +6,6 @@ import * as vscode from 'vscode';
 import {
   DASHBOARD_PROTOCOL_VERSION,
   DASHBOARD_VIEW_TYPE,
-  NO_RUN_NOTICE,
   validateDashboardToHost,
   validateHostToDashboard,
   type DashboardToHostMessage,
@@ -14,7 +13,7 @@ import {
   type InitMessage,
 } from '../../protocol/dashboard';
 import { themeKindOf } from '../timeline/timelinePanel';
-import { DashboardFeed } from './dashboardFeed';
+import { DashboardFeed, noticeFor } from './dashboardFeed';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
 import type { RunHistory } from './runHistory';
 
@@ -24,6 +23,8 @@ export interface DashboardSource {
   shownRun(): RunHistory | undefined;
   onDidUpdate: vscode.Event<{ runId: number; messages: HostToDashboardMessage[]; newRun: boolean }>;
   stop(runId: number): void;
+  /** Why the latest "Train Model" did not start (shown on the page), undefined once a run starts. */
+  notStarted(): string | undefined;
 }
 
 /** Counters for diagnostics (the `trmLens.training.state` command; in-editor tests read it). */
@@ -34,6 +35,8 @@ export interface DashboardPanelState {
   shownRunId: number | null;
   /** The run status the page was last told (by init or status), null before that. */
   pageStatus: string | null;
+  /** The notice the page was last told (no run yet, or why training did not start). */
+  pageNotice: string;
   sent: Record<string, number>;
   received: Record<string, number>;
   webviewErrors: string[];
@@ -47,6 +50,7 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly received: Record<string, number> = {};
   private readonly webviewErrors: string[] = [];
   private pageStatus: string | null = null;
+  private pageNotice = '';
 
   static show(
     extensionUri: vscode.Uri,
@@ -95,6 +99,7 @@ export class DashboardPanel implements vscode.Disposable {
         visible: false,
         shownRunId: null,
         pageStatus: null,
+        pageNotice: '',
         sent: {},
         received: {},
         webviewErrors: [],
@@ -105,6 +110,7 @@ export class DashboardPanel implements vscode.Disposable {
       visible: p.panel.visible,
       shownRunId: p.source.shownRun()?.runId ?? null,
       pageStatus: p.pageStatus,
+      pageNotice: p.pageNotice,
       sent: { ...p.sent },
       received: { ...p.received },
       webviewErrors: [...p.webviewErrors],
@@ -162,7 +168,7 @@ export class DashboardPanel implements vscode.Disposable {
       protocolVersion: DASHBOARD_PROTOCOL_VERSION,
       theme: themeKindOf(vscode.window.activeColorTheme.kind),
       run: run ? run.snapshot() : null,
-      notice: run ? '' : NO_RUN_NOTICE,
+      notice: noticeFor(this.source.notStarted(), !!run),
     };
   }
 
@@ -173,8 +179,10 @@ export class DashboardPanel implements vscode.Disposable {
       return;
     }
     this.sent[m.type] = (this.sent[m.type] ?? 0) + 1;
-    if (m.type === 'init') this.pageStatus = m.run?.status ?? null;
-    else if (m.type === 'status') this.pageStatus = m.status;
+    if (m.type === 'init') {
+      this.pageStatus = m.run?.status ?? null;
+      this.pageNotice = m.notice;
+    } else if (m.type === 'status') this.pageStatus = m.status;
     void this.panel.webview.postMessage(m);
   }
 

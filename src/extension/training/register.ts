@@ -38,9 +38,15 @@ export function registerTraining(context: vscode.ExtensionContext): void {
       if (!request) return undefined; // the user closed a picker
       return await service.run(request);
     } catch (e) {
+      // Said where the user is looking: the dashboard (opened beside the editor) and an error
+      // notification with the reason; the log keeps it too.
       const message = e instanceof Error ? e.message : String(e);
       log.warn(`training not started: ${message}`);
-      void vscode.window.showErrorMessage(`TRM: ${message}`);
+      service.reportNotStarted(message);
+      DashboardPanel.show(context.extensionUri, service, log, true);
+      void vscode.window.showErrorMessage(`TRM: training did not start: ${message}`, 'Show Log').then((a) => {
+        if (a) log.show(true);
+      });
       return undefined;
     }
   };

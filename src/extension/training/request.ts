@@ -88,6 +88,23 @@ export function parseTrainRequest(arg: unknown, baseDir?: string, forceResume?: 
   return req;
 }
 
+/** Presets smallest first (hidden size, then sequence length; ties keep their order in config.ts). */
+export function presetsBySize(): string[] {
+  const size = (n: string): [number, number] => [PRESETS[n].config.hidden_size, PRESETS[n].config.seq_len];
+  return Object.keys(PRESETS).sort((a, b) => {
+    const [ha, sa] = size(a);
+    const [hb, sb] = size(b);
+    return ha - hb || sa - sb;
+  });
+}
+
+/** `runs/<preset>-<yyyy-mm-dd-hhmm>`: a new run folder inside the workspace for every run. */
+export function defaultRunFolder(preset: string, now: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}`;
+  return `runs/${preset}-${stamp}`;
+}
+
 /** Checks a built dataset folder (the official builders' layout) and returns a one-line summary. */
 export function checkBuiltDatasetFolder(dir: string): string {
   if (!isDir(dir)) throw new TrainRequestError(`dataset folder ${dir} does not exist or is not a folder`);
@@ -127,9 +144,13 @@ export function checkOutputFolder(dir: string, resume: boolean): void {
       `output folder ${dir} already holds a training run: resume it ("TRM: Resume Training") or choose an empty folder`,
     );
   }
+  // The run folder and one new folder above it are created (runs/<name> in a fresh workspace); a
+  // longer missing chain is more likely a typo.
   const parent = path.dirname(dir);
-  if (!isDir(dir) && !isDir(parent))
-    throw new TrainRequestError(`output folder ${dir}: its parent ${parent} does not exist`);
+  const grandparent = path.dirname(parent);
+  if (fs.existsSync(parent) && !isDir(parent)) throw new TrainRequestError(`output folder ${dir}: ${parent} is a file`);
+  if (!isDir(dir) && !isDir(parent) && !isDir(grandparent))
+    throw new TrainRequestError(`output folder ${dir}: neither its parent ${parent} nor ${grandparent} exists`);
 }
 
 /**

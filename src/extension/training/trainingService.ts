@@ -23,12 +23,19 @@ export interface TrainingServiceState {
   progressEvents: number;
   checkpoints: string[];
   invalidWorkerMessages: number;
+  /** The latest run's folders and preset (null before any run). */
+  runDir: string | null;
+  dataDir: string | null;
+  preset: string | null;
+  /** Why the latest "Train Model" did not start, if it did not. */
+  notStarted: string | null;
 }
 
 export class TrainingService implements DashboardSource, vscode.Disposable {
   private job: TrainingJob | undefined;
   private nextRunId = 1;
   private progressEvents = 0;
+  private notStartedReason: string | undefined;
   private readonly emitter = new vscode.EventEmitter<{
     runId: number;
     messages: HostToDashboardMessage[];
@@ -56,6 +63,15 @@ export class TrainingService implements DashboardSource, vscode.Disposable {
   shownRun(): RunHistory | undefined {
     return this.job?.history;
   }
+  notStarted(): string | undefined {
+    return this.notStartedReason;
+  }
+
+  /** A "Train Model" that could not start: the dashboard says why (the command also shows an error). */
+  reportNotStarted(reason: string): void {
+    this.notStartedReason = reason;
+    this.emitter.fire({ runId: this.job?.runId ?? 0, messages: [], newRun: true });
+  }
 
   /**
    * Checks the request, starts the worker, and resolves with the final snapshot when the run ends
@@ -68,6 +84,7 @@ export class TrainingService implements DashboardSource, vscode.Disposable {
       );
     const dataSummary = checkBuiltDatasetFolder(request.data);
     checkOutputFolder(request.out, request.resume);
+    this.notStartedReason = undefined;
     const job = new TrainingJob(this.nextRunId++, request, this.createWorker, (problem) => this.log.error(problem));
     this.job = job;
     this.progressEvents = 0;
@@ -120,6 +137,10 @@ export class TrainingService implements DashboardSource, vscode.Disposable {
         progressEvents: 0,
         checkpoints: [],
         invalidWorkerMessages: 0,
+        runDir: null,
+        dataDir: null,
+        preset: null,
+        notStarted: this.notStartedReason ?? null,
       };
     return {
       running: this.running,
@@ -131,6 +152,10 @@ export class TrainingService implements DashboardSource, vscode.Disposable {
       progressEvents: this.progressEvents,
       checkpoints: j.history.checkpointList.map((c) => c.path),
       invalidWorkerMessages: j.invalidMessages,
+      runDir: j.request.out,
+      dataDir: j.request.data,
+      preset: j.request.preset ?? null,
+      notStarted: this.notStartedReason ?? null,
     };
   }
 

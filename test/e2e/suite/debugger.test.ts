@@ -135,7 +135,7 @@ suite('trm debugger', () => {
       const stop = await nextStop(from + 1);
       assert.equal(stop.body.reason, 'function breakpoint');
       assert.equal(stop.body.description, 'Paused on halting decision');
-      const m = /^Paused on halting decision: q_halt = (-?[\d.]+) > 0 at step (\d+), answer \d+\/81 correct/.exec(
+      const m = /^Paused on halting decision: q_halt = (-?\d+\.\d{3}) > 0 at step (\d+), answer \d+\/81 correct/.exec(
         stop.body.text ?? '',
       );
       assert.ok(m, `stop text: ${stop.body.text}`);
@@ -149,7 +149,7 @@ suite('trm debugger', () => {
       const frames = (await s.customRequest('stackTrace', { threadId: 1 })).stackFrames as DebugProtocol.StackFrame[];
       assert.deepEqual(
         frames.map((f) => f.name),
-        [`step ${step} › cycle 3 › y (z_H)`, `step ${step} › cycle 3`, `step ${step}`],
+        ['cycle 3 › y (z_H)', `step ${step} › cycle 3`, `step ${step}`],
       );
       const scopes = (await s.customRequest('scopes', { frameId: frames[0].id })).scopes as DebugProtocol.Scope[];
       const halting = scopes.find((x) => x.name.startsWith('halting'));
@@ -162,11 +162,11 @@ suite('trm debugger', () => {
         await ui({
           action: 'waitFor',
           selector: '.debug-call-stack .monaco-list-row',
-          text: `step ${step} › cycle 3 › y (z_H)`,
+          text: `step ${step} › cycle 3`,
         });
         const rows = await ui<string[]>({ action: 'texts', selector: '.debug-call-stack .monaco-list-row' });
         const firstLines = rows.map((r) => r.split('\n')[0].trim());
-        for (const name of [`step ${step} › cycle 3 › y (z_H)`, `step ${step} › cycle 3`, `step ${step}`]) {
+        for (const name of ['cycle 3 › y (z_H)', `step ${step} › cycle 3`, `step ${step}`]) {
           assert.ok(firstLines.includes(name), `Call Stack view has a frame '${name}': ${JSON.stringify(rows)}`);
         }
         // The view's header carries the stop's description.
@@ -183,7 +183,7 @@ suite('trm debugger', () => {
       await vscode.commands.executeCommand('workbench.action.debug.stepBack');
       await nextStop(from + 2);
       const back = (await s.customRequest('stackTrace', { threadId: 1 })).stackFrames as DebugProtocol.StackFrame[];
-      assert.equal(back[0].name, `step ${step} › cycle 3 › z 6 (z_L)`);
+      assert.equal(back[0].name, 'cycle 3 › z 6 (z_L)');
     } finally {
       sub.dispose();
       vscode.debug.removeBreakpoints([halt]);

@@ -5,8 +5,8 @@
 // cursor, and a click on a timeline cell seeks the session (the adapter's stack trace and the Call
 // Stack view follow). Webview DOM text, canvas pixels and clicks go through the e2e driver's UI
 // handshake. Screenshots of the real UI in a dark and a light theme land in the run's output folder
-// as timeline-dark.png / timeline-light.png; with TRM_SCREENSHOTS_DIR set (e.g. to media/screenshots)
-// they are also copied there for the README.
+// as timeline-dark.png / timeline-light.png (the README's come from firstHour.test.ts, which runs the
+// bundled model).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -233,12 +233,13 @@ suite('recursion timeline', () => {
       const trace = (await session.customRequest('stackTrace', { threadId: threads.threads[0].id })) as {
         stackFrames: { name: string }[];
       };
-      assert.equal(
-        trace.stackFrames[0]?.name,
-        target,
-        `top frame after the seek: ${JSON.stringify(trace.stackFrames.map((f) => f.name))}`,
+      // The Call Stack names each frame with its parent: "cycle 2 › z 3 (z_L)" under "step 2 › cycle 2".
+      assert.deepEqual(
+        trace.stackFrames.map((f) => f.name),
+        ['cycle 2 › z 3 (z_L)', 'step 2 › cycle 2', 'step 2'],
+        `frames after the seek: ${JSON.stringify(trace.stackFrames.map((f) => f.name))}`,
       );
-      await ui({ action: 'waitFor', selector: '.debug-call-stack .monaco-list-row', text: target });
+      await ui({ action: 'waitFor', selector: '.debug-call-stack .monaco-list-row', text: 'cycle 2 › z 3 (z_L)' });
       const text = await ui<string>({
         action: 'webviewText',
         waitFor: `${escapeRegExp(`stopped at ${target}`)}[^]*reached step 2`,
@@ -286,13 +287,9 @@ suite('recursion timeline', () => {
       await ui({ action: 'webviewText', waitFor: escapeRegExp(`stopped at ${target}`) });
       const lightShot = await ui<string>({ action: 'screenshot', name: 'timeline-light' });
       assert.notDeepEqual(darkPx.slice(0, 3), [0, 0, 0]);
-      const dest = process.env.TRM_SCREENSHOTS_DIR;
-      if (dest) {
-        fs.mkdirSync(dest, { recursive: true });
-        fs.copyFileSync(darkShot, path.join(dest, 'timeline-dark.png'));
-        fs.copyFileSync(lightShot, path.join(dest, 'timeline-light.png'));
-      }
-      await ui({ action: 'webviewSelect', selector: '#tl-view', value: 'norm' }); // the saved view is per panel: leave the default
+      // (The README's timeline screenshots come from firstHour.test.ts, with the bundled model.)
+      assert.ok(fs.existsSync(darkShot) && fs.existsSync(lightShot));
+      await ui({ action: 'webviewSelect', selector: '#tl-view', value: 'delta' }); // the saved view is per panel: leave the default
       assert.deepEqual((await state()).webviewErrors, []);
     } finally {
       await vscode.workspace

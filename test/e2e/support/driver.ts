@@ -11,7 +11,11 @@ import * as path from 'node:path';
  * page; `webview*` and `canvasPixel` act inside a webview: by default the first visible webview in
  * which `selector` exists (and, for webviewText, whose text matches the `waitFor` regexp), so a test
  * need not know which panels are open; `index` picks the index-th visible webview instead.
- * `notifications` opens the notification center when no toast matches, and closes it again.
+ * `notifications` opens the notification center when no toast matches, and closes it again; with
+ * `all` it returns every notification held (center opened and closed), for "nothing was notified".
+ * `count` is the number of workbench elements matching a selector; `hover` moves the mouse onto one;
+ * `boxes` their bounding boxes (CSS pixels, null when not rendered); `canvasColors` the number of
+ * distinct colours in a webview canvas region.
  */
 export type UiRequest =
   | { action: 'runCommand'; title: string }
@@ -26,7 +30,11 @@ export type UiRequest =
   | { action: 'webviewSelect'; selector: string; value: string; index?: number; timeoutMs?: number }
   | { action: 'decorations' }
   | { action: 'statusBar'; pattern?: string; timeoutMs?: number }
-  | { action: 'notifications'; pattern?: string; timeoutMs?: number }
+  | { action: 'notifications'; pattern?: string; timeoutMs?: number; all?: boolean }
+  | { action: 'count'; selector: string }
+  | { action: 'boxes'; selector: string }
+  | { action: 'canvasColors'; selector: string; x?: number; y?: number; w?: number; h?: number; index?: number }
+  | { action: 'hover'; selector: string; text?: string; timeoutMs?: number }
   | { action: 'screenshot'; name: string };
 
 export interface SnapResult {

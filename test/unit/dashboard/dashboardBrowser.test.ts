@@ -198,9 +198,25 @@ describe('training dashboard webview (Chromium, real CSP)', () => {
       const d = await o.page.getAttribute(`svg[data-chart="${chart}"] path.series`, 'd');
       assert.ok(d && d.length > 50 && !d.includes('NaN'), `${chart}: path ${d?.slice(0, 40)}`);
     }
-    // The NaN loss at step 130 is a gap: the lm path has two sub-paths.
+    // The NaN loss at step 130 is a gap: the lm path has two sub-paths (raw and smoothed alike).
     const lm = await o.page.getAttribute('svg[data-chart="loss"] path.series[data-series="lmLoss"]', 'd');
     assert.equal(lm?.match(/M/g)?.length, 2, 'one gap in the lm curve');
+    const lmSmooth = await o.page.getAttribute('svg[data-chart="loss"] path.smooth[data-series="lmLoss"]', 'd');
+    assert.equal(lmSmooth?.match(/M/g)?.length, 2, 'one gap in the smoothed lm curve');
+    // Noisy curves are smoothed, the raw one drawn faintly behind; the learning rate is not.
+    assert.equal(await o.page.locator('svg[data-chart="accuracy"] path.smooth').count(), 3);
+    assert.equal(await o.page.locator('svg[data-chart="accuracy"] path.series.raw').count(), 3);
+    assert.equal(await o.page.locator('svg[data-chart="lr"] path.smooth').count(), 0);
+    // The x axis spans the logged steps (10..200), not the planned 400: the last tick is at most 200.
+    const ticks = (await o.page.locator('svg[data-chart="loss"] g.x .tick text').allTextContents()).map(Number);
+    assert.ok(Math.max(...ticks) <= 200 && Math.max(...ticks) >= 150, `x ticks ${ticks.join(', ')}`);
+    // Unticking "smooth" shows the raw curve alone (and is remembered with the webview state).
+    await o.page.locator('section[data-chart="accuracy"] .db-smooth input').uncheck();
+    await o.page.waitForFunction(
+      () => document.querySelectorAll('svg[data-chart="accuracy"] path.smooth').length === 0,
+    );
+    assert.equal(await o.page.locator('svg[data-chart="accuracy"] path.series.raw').count(), 0);
+    await o.page.locator('section[data-chart="accuracy"] .db-smooth input').check();
     assert.match(
       await text(o.page, 'section[data-chart="accuracy"] .db-legend'),
       /latest, step 200\s+cell \d+\.\d%\s+exact \d+\.\d%\s+q_halt \d+\.\d%/,

@@ -8,11 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import {
   checkBuiltDatasetFolder,
   checkOutputFolder,
+  defaultRunFolder,
   findCheckpoints,
   parseTrainRequest,
+  presetsBySize,
   readRunSettings,
   resolveAgainst,
 } from '../../../src/extension/training/request';
+import { noticeFor } from '../../../src/extension/training/dashboardFeed';
+import { PRESETS } from '../../../src/engine/config';
+import { NO_RUN_NOTICE } from '../../../src/protocol/dashboard';
 
 let tmp = '';
 before(() => {
@@ -123,7 +128,7 @@ describe('dataset and output folders', () => {
     checkOutputFolder(run, false); // a new folder under an existing parent is fine
     assert.throws(
       () => checkOutputFolder(path.join(tmp, 'no', 'such', 'parent'), false),
-      /its parent .* does not exist/,
+      /neither its parent .* nor .* exists/,
     );
     assert.throws(() => checkOutputFolder(run, true), /cannot resume: run folder .* holds no checkpoint/);
     for (const s of [5, 40, 10]) {
@@ -156,5 +161,38 @@ describe('dataset and output folders', () => {
     assert.deepEqual(readRunSettings(run), { data: path.join(run, 'rel/data') });
     fs.writeFileSync(path.join(run, 'run.json'), 'not json');
     assert.deepEqual(readRunSettings(run), {});
+  });
+});
+
+describe('the defaults of TRM: Train Model', () => {
+  it('offers the presets smallest first: Enter picks one a CPU trains in minutes', () => {
+    const order = presetsBySize();
+    assert.deepEqual([...order].sort(), Object.keys(PRESETS).sort(), 'every preset, once');
+    assert.equal(order[0], 'sudoku-mlp-small');
+    const hidden = order.map((n) => PRESETS[n].config.hidden_size);
+    assert.deepEqual(
+      hidden,
+      [...hidden].sort((a, b) => a - b),
+      'hidden sizes ascend',
+    );
+    assert.ok(order.indexOf('sudoku-mlp') > order.indexOf('sudoku-mlp-demo'));
+  });
+
+  it('puts each run in a new folder under runs/ in the workspace, named by preset and time', () => {
+    const at = new Date(2026, 11, 6, 4, 7);
+    assert.equal(defaultRunFolder('sudoku-mlp-small', at), 'runs/sudoku-mlp-small-2026-12-06-0407');
+    const ws = path.join(tmp, 'ws-default-out');
+    fs.mkdirSync(ws);
+    // The parent runs/ does not exist yet: the trainer creates the folder and its parent.
+    assert.doesNotThrow(() => checkOutputFolder(resolveAgainst(defaultRunFolder('sudoku-mlp-small', at), ws), false));
+  });
+
+  it("the dashboard's notice: the empty-state hint, or why training did not start (even above an earlier run)", () => {
+    assert.equal(noticeFor(undefined, false), NO_RUN_NOTICE);
+    assert.equal(noticeFor(undefined, true), '');
+    assert.equal(
+      noticeFor('dataset folder /x has no train/dataset.json', true),
+      'Training did not start: dataset folder /x has no train/dataset.json',
+    );
   });
 });

@@ -92,7 +92,7 @@ test('launch: traceInfo, stop on entry, frames with a source, position events', 
   const frames = await s.frames();
   assert.deepEqual(
     frames.map((f) => f.name),
-    ['step 1 › cycle 1 › z 1 (z_L)', 'step 1 › cycle 1', 'step 1'],
+    ['cycle 1 › z 1 (z_L)', 'step 1 › cycle 1', 'step 1'],
   );
   const src = frames[0].source!;
   assert.ok(src.sourceReference && src.sourceReference > 0);
@@ -111,7 +111,7 @@ test('next / stepIn / stepOut walk updates, layers, cycles and steps', async () 
   assert.equal(where(), '1:1');
   await s.stepIn();
   assert.equal(where(), '1:2:L1');
-  assert.equal((await s.frames())[0].name, 'step 1 › cycle 1 › z 3 (z_L) › layer 1');
+  assert.equal((await s.frames())[0].name, 'z 3 (z_L) › layer 1');
   await s.stepIn();
   assert.equal(where(), '1:2:L2');
   await s.stepOut(); // out of the layers: the update's output
@@ -190,15 +190,33 @@ test('paging of big tensors: indexedVariables with start/count', async () => {
   );
 });
 
-test('handles are reset on resume: stale references are refused', async () => {
+test('references of an earlier stop are answered quietly (empty), never with a value of another stop', async () => {
   const z = await s.scope('z');
   const stale = named(z, 'z (state)').variablesReference;
   const [frame] = await s.frames();
   await s.stepBack();
-  await assert.rejects(s.dc.variablesRequest({ variablesReference: stale }), /not valid at this stop/);
-  await assert.rejects(s.dc.scopesRequest({ frameId: frame.id }), /not valid at this stop/);
+  // Normal traffic while stepping fast (the Variables view still expanded): success, nothing shown.
+  assert.deepEqual((await s.dc.variablesRequest({ variablesReference: stale })).body.variables, []);
+  assert.deepEqual((await s.dc.scopesRequest({ frameId: frame.id })).body.scopes, []);
   const fresh = named(await s.scope('z'), 'z (state)').variablesReference;
   assert.notEqual(fresh, stale);
+});
+
+test('requests made while running (fast stepping) get quiet answers: frames and values, no errors', async () => {
+  const z = await s.scope('z');
+  const ref = named(z, 'z (state)').variablesReference;
+  const from = s.events.length;
+  // Resume and, before the stop arrives, ask what VS Code asks about the stop it still shows.
+  await s.dc.nextRequest({ threadId: 1 });
+  const [frames, vars] = await Promise.all([
+    s.dc.stackTraceRequest({ threadId: 1 }),
+    s.dc.variablesRequest({ variablesReference: ref }),
+  ]);
+  await s.next('stopped', from);
+  assert.ok(frames.success && vars.success);
+  // Still the values of the stop VS Code showed (references live until the next stop), or none.
+  assert.ok(vars.body.variables.length === 0 || vars.body.variables[0].name === '[0] prefix');
+  await s.stepBack();
 });
 
 test('stepBack and reverse execution return bit-identical states after recomputation', async () => {
@@ -256,7 +274,8 @@ test('evaluate: the condition language on the current position, with clear error
     (await s.dc.evaluateRequest({ expression, frameId: frame.id, context: 'watch' })).body.result;
   assert.equal(await ev('step'), '1');
   assert.equal(await ev('q_halt < 0 && cycle == 3'), 'true');
-  assert.equal(Number(await ev('q_halt')), Number(named(await s.scope('halting'), 'q_halt').value));
+  // Both formatted for reading (4 and 3 decimals).
+  assert.ok(Math.abs(Number(await ev('q_halt')) - Number(named(await s.scope('halting'), 'q_halt').value)) <= 6e-4);
   const r1c1 = Number((await s.children(named(await s.scope('y'), 'row 1')))[0].value.split(' ')[0]);
   assert.equal(Number(await ev('r1c1')), r1c1);
   assert.equal(await ev('accuracy > 0.999'), 'false'); // the lightly trained fixture never solves its puzzles

@@ -229,14 +229,17 @@ test('positions follow the client: linesStartAt1 / columnsStartAt1 false give 0-
   }
 });
 
-test('defaults agree with package.json: stopOnEntry, and the checkpoint (workspace, else the bundled demo model)', async () => {
+test('defaults agree with package.json: stopOnEntry, and the checkpoint (workspace, else the bundled default model)', async () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const props = pkg.contributes.debuggers[0].configurationAttributes.launch.properties;
   const args = validateLaunchArgs({ checkpoint: CHECKPOINT, puzzle: row0.puzzle });
   assert.equal(args.stopOnEntry, props.stopOnEntry.default, 'stopOnEntry default');
-  assert.match(props.checkpoint.description, /Default: a checkpoint found in the workspace, or the bundled demo model/);
+  assert.match(
+    props.checkpoint.description,
+    /else the workspace's only checkpoint, else the bundled model media\/models\/sudoku \(the paper's recursion/,
+  );
 
-  // An empty workspace: the bundled demo model.
+  // An empty workspace: the bundled default model.
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-nock-'));
   const one = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-oneck-'));
   fs.mkdirSync(path.join(one, 'models'));
@@ -244,7 +247,7 @@ test('defaults agree with package.json: stopOnEntry, and the checkpoint (workspa
   fs.copyFileSync(path.join(FIXTURE, 'all_config.yaml'), path.join(one, 'models', 'all_config.yaml'));
   try {
     for (const [cwd, expected] of [
-      [empty, path.join(ROOT, 'media', 'models', 'sudoku-demo', 'model.safetensors')],
+      [empty, path.join(ROOT, 'media', 'models', 'sudoku', 'model.safetensors')],
       [one, path.join(one, 'models', 'model.safetensors')],
     ]) {
       const a = new RawAdapter({ cwd });

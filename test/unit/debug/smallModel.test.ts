@@ -88,7 +88,7 @@ test('steps beyond halt_max_steps: the session runs them and they continue the r
   assert.equal(s.position().description, 'step 4 › cycle 2 › z 2 (z_L)');
   assert.deepEqual(
     (await s.frames()).map((f) => f.name),
-    ['step 4 › cycle 2 › z 2 (z_L)', 'step 4 › cycle 2', 'step 4'],
+    ['cycle 2 › z 2 (z_L)', 'step 4 › cycle 2', 'step 4'],
   );
   await assert.rejects(
     s.dc.customRequest('trm/seek', { step: 5, ordinal: 0 }),

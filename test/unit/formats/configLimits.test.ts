@@ -46,7 +46,7 @@ test('config values outside their range are refused with the key, the range and 
 
 test('the same ranges apply to a config embedded in safetensors metadata', () => {
   const dir = tmpDir('cfg-meta');
-  const src = readSafetensors(path.join(ROOT, 'media', 'models', 'sudoku-demo', 'model.safetensors'));
+  const src = readSafetensors(path.join(ROOT, 'media', 'models', 'sudoku-small', 'model.safetensors'));
   const config = JSON.parse(src.metadata.trm_config ?? 'null') as Record<string, unknown> | null;
   assert.ok(config, 'the demo model embeds its config');
   const file = path.join(dir, 'model.safetensors');

@@ -24,7 +24,7 @@ const ONLY = process.env.TRM_FUZZ_SESSION === undefined ? undefined : Number(pro
 const REQUESTS_PER_SESSION = 24;
 const RESPONSE_TIMEOUT_MS = 20_000;
 const RSS_BOUND_MIB = 600;
-const DEMO = path.join(ROOT, 'media', 'models', 'sudoku-demo', 'model.safetensors');
+const DEMO = path.join(ROOT, 'media', 'models', 'sudoku-small', 'model.safetensors');
 const PUZZLE = '..3.2.6..9..3.5..1..18.64....81.29..7.......8..67.82....26.95..8..2.3..9..5.1.3..';
 const STACK = /\n\s+at \S|TypeError|ReferenceError|RangeError|Maximum call stack/;
 

@@ -75,7 +75,10 @@ test('trm trace --dtype: applied, in the manifest, explained; bad --backend / --
   const badBackend = trace(never, '--backend', 'onnx');
   assert.equal(fs.existsSync(never), false, 'nothing written on a usage error');
   assert.notEqual(badBackend.code, 0);
-  assert.match(badBackend.stderr, /--backend must be one of onnxruntime, tfjs, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu/);
+  assert.match(
+    badBackend.stderr,
+    /--backend must be one of onnxruntime, tfjs, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu/,
+  );
   assert.doesNotMatch(bad.stderr + badBackend.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
 });
 

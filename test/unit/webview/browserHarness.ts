@@ -110,7 +110,8 @@ const FAKE_HOST = String.raw`
           t += (0.45 * Math.sin(r * 1.3 + c * 0.7 + m.ordinal * 0.5 + m.step * 1.1)) / m.step;
           t = Math.max(0, Math.min(1, t));
         }
-        v[P + i] = m.view === 'norm' ? 5 * t : 5 * (2 * t - 1);
+        // norm: [0, 5]; delta (the default, log scale): 1e-3 .. 10, four decades; others: [-5, 5].
+        v[P + i] = m.view === 'norm' ? 5 * t : m.view === 'delta' ? 10 ** (-3 + 4 * t) : 5 * (2 * t - 1);
       }
       if (cfg.nanCell && m.step === cfg.nanCell.step && m.ordinal === cfg.nanCell.ordinal) v[P] = NaN;
       reply({ type: 'heatmap', id: m.id, values: v, min: -5, max: 5 });

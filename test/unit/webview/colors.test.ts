@@ -11,6 +11,7 @@ import {
   paintValues,
   parseColor,
   widenDomain,
+  widenLogDomain,
   type ColorDomain,
   type Rgba,
 } from '../../../webview/model/colors';
@@ -53,6 +54,18 @@ describe('colour scales', () => {
     assert.equal(binOf(2, s), RAMP_BINS - 1);
     assert.equal(binOf(1, s), Math.floor(RAMP_BINS / 2));
     assert.ok(Math.abs(binCentre((RAMP_BINS - 1) / 2, d)) < 1e-12, 'the middle bin is centred on 0');
+  });
+
+  it('log domain: decades map to equal widths, zero and tiny values take the first bin, the top the last', () => {
+    const d: ColorDomain = { kind: 'log', min: 1e-4, max: 10 };
+    assert.equal(binOf(0, d), 0);
+    assert.equal(binOf(1e-9, d), 0);
+    assert.equal(binOf(10, d), RAMP_BINS - 1);
+    assert.equal(binOf(1e6, d), RAMP_BINS - 1);
+    // 5 decades over 21 bins: 1e-2 sits 2/5 of the way up.
+    assert.equal(binOf(1e-2, d), Math.floor((2 / 5) * RAMP_BINS));
+    assert.ok(Math.abs(Math.log10(binCentre(10, d)) - Math.log10(1e-4) - (10.5 / RAMP_BINS) * 5) < 1e-9);
+    assert.deepEqual(widenLogDomain({ kind: 'log', max: 0 }, 0.03, 12), { kind: 'log', min: 0.01, max: 100 });
   });
 
   it('buildRamp hits the stops exactly at the ends and the middle', () => {

@@ -147,14 +147,20 @@ describe('heatmap store and grids', () => {
     assert.equal(s.has('b'), false);
     assert.equal(s.has('a') && s.has('c'), true);
     assert.equal(s.peek('c')!.absMax, 3);
-    const d0 = s.domain('k', true, 0.7);
+    const d0 = s.domain('k', 'sequential', 0.7);
     assert.deepEqual(d0, { kind: 'sequential', max: 1 });
     const v0 = s.domainVersion;
-    assert.equal(s.domain('k', true, 0.9), d0, 'within the domain: unchanged');
-    assert.deepEqual(s.domain('k', true, 1.7), { kind: 'sequential', max: 2 });
+    assert.equal(s.domain('k', 'sequential', 0.9), d0, 'within the domain: unchanged');
+    assert.deepEqual(s.domain('k', 'sequential', 1.7), { kind: 'sequential', max: 2 });
     assert.equal(s.domainVersion, v0 + 1);
     s.putError('x', 'failed');
     assert.equal(s.error('x'), 'failed');
+    // The change of an update spans decades: a log domain in whole decades, growing both ways.
+    const l0 = s.domain('delta', 'log', 11.3, 0.02);
+    assert.deepEqual(l0, { kind: 'log', max: 100, min: 0.01 });
+    assert.equal(s.domain('delta', 'log', 5, 0.5), l0, 'inside: unchanged');
+    assert.deepEqual(s.domain('delta', 'log', 0.004, 0.0003), { kind: 'log', max: 100, min: 0.0001 });
+    assert.deepEqual(s.domain('delta', 'log', 1, 1e-12), { kind: 'log', max: 100, min: 1e-5 }, 'at most 7 decades');
   });
   it('drops the puzzle prefix, or reports lengths that fit neither', () => {
     const info = { seqLen: 4, puzzleEmbLen: 2 };

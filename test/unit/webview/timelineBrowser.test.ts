@@ -168,7 +168,10 @@ describe('timeline webview in Chromium', () => {
     await start(o, session, BREAKPOINT_POS);
     await settled(page);
     assert.match(await page.locator('.tl-title').innerText(), /puzzle sudoku-extreme\/test\/17 \(sudoku, 9×9\)/);
-    assert.match(await page.locator('.tl-meta').innerText(), /T = H_cycles = 3 · n = L_cycles = 6/);
+    assert.match(
+      await page.locator('.tl-meta').innerText(),
+      /T = H_cycles 3 × \(n = L_cycles 6 \+ 1\) updates × L_layers 2/,
+    );
     const st = await status(page);
     assert.match(st, /stopped at step 3 › cycle 2 › z 3 \(z_L\) \(breakpoint\)/);
     assert.match(st, /cursor: step 3 › cycle 2 › z 3 \(z_L\)/);
@@ -176,8 +179,9 @@ describe('timeline webview in Chromium', () => {
     assert.match(await page.locator('.tl-row[data-step="3"] .tl-rowlabel').innerText(), /step 3\s*q 0\.5\s*⚑\s*●/);
     assert.match(await page.locator('.tl-answer-text').innerText(), /step 3 · 81\/81 labelled cells right ✓ solved/);
     assert.match((await page.locator('.tl-answer-canvas').getAttribute('aria-label')) ?? '', /483921657\n967345821/);
-    // Heatmap pixels: grid column 0 has norm 0 (background), column 8 has norm 5 = the top of the fixed
-    // [0, 5] domain (positive colour). The 1000s in the puzzle prefix must have been dropped.
+    // Heatmap pixels of the default view (the change of each update, log scale): grid column 0 moved
+    // 1e-3 (the bottom of the fixed [1e-3, 10] domain: background), column 8 moved 10 (the top:
+    // positive colour). The 1000s in the puzzle prefix must have been dropped.
     const dark = THEMES.dark.vars;
     const cells = '.tl-row[data-step="3"] canvas.tl-cells';
     assert.deepEqual(await pixel(page, cells, 0, 0), hex(dark['--vscode-editor-background']));

@@ -1,7 +1,7 @@
 // The training dashboard page: a header (run, status, progress bar, pace, Stop), small multiples of
 // training curves (loss, accuracy, halting, learning rate, throughput), the evaluations table and the
 // checkpoint list. Messages update the model; drawing is coalesced into one animation frame.
-import type { HostToDashboardMessage } from '../../../src/protocol/dashboard';
+import { NOT_STARTED_PREFIX, type HostToDashboardMessage } from '../../../src/protocol/dashboard';
 import type { VsCodeApi } from '../../host';
 import { h } from '../../view/dom';
 import { DashboardConnection } from '../host';
@@ -44,9 +44,11 @@ export class DashboardApp {
     this.conn = new DashboardConnection(api, (m) => this.onMessage(m));
     const request = (): void => this.schedule();
     this.charts = CHARTS.map((spec) => new LineChart(spec, this.model, request));
-    const saved = this.conn.savedState() as { log?: Record<string, boolean> } | undefined;
+    const saved = this.conn.savedState() as
+      { log?: Record<string, boolean>; smooth?: Record<string, boolean> } | undefined;
     this.charts.forEach((c, i) => {
       if (saved?.log?.[CHARTS[i].id]) c.logScale = true;
+      if (saved?.smooth?.[CHARTS[i].id] === false) c.smoothed = false;
     });
     const stop = h('button', {
       class: 'db-stop',
@@ -119,10 +121,12 @@ export class DashboardApp {
 
   private saveState(): void {
     const log: Record<string, boolean> = {};
+    const smooth: Record<string, boolean> = {};
     this.charts.forEach((c, i) => {
       log[CHARTS[i].id] = c.logScale;
+      smooth[CHARTS[i].id] = c.smoothed;
     });
-    this.conn.saveState({ log });
+    this.conn.saveState({ log, smooth });
   }
 
   private schedule(): void {
@@ -142,8 +146,12 @@ export class DashboardApp {
     if (this.drawnVersion === this.model.version) return;
     this.drawnVersion = this.model.version;
     const run = this.model.run;
-    this.el.notice.textContent = run ? '' : this.model.notice;
-    this.el.notice.hidden = !!run;
+    // The empty-state hint, or why the latest "Train Model" did not start (shown even above an earlier run).
+    const notice = this.model.notice;
+    this.el.notice.textContent = notice;
+    this.el.notice.hidden = notice === '';
+    this.el.notice.classList.toggle('db-notice-error', notice.startsWith(NOT_STARTED_PREFIX));
+    this.el.notice.setAttribute('role', notice.startsWith(NOT_STARTED_PREFIX) ? 'alert' : 'status');
     this.el.main.hidden = !run;
     this.el.bar.hidden = !run;
     if (!run) {

@@ -8,6 +8,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'loss',
     title: 'Loss',
     logToggle: true,
+    smoothToggle: true,
     format: (v) => fmtMetric(v),
     caption:
       'total = lm + ½·(q_halt [+ q_continue]); lm: stablemax/softmax cross-entropy on the answer cells, q_halt: BCE of the halting head against "the answer is exactly right".',
@@ -21,6 +22,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'accuracy',
     title: 'Accuracy',
     domain: [0, 1],
+    smoothToggle: true,
     format: fmtPercent,
     caption:
       'cell: answer cells right; exact: whole puzzles right; q_halt: halting head sign matches exactness (training batch, halted sequences).',
@@ -34,6 +36,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'halting',
     title: 'Halting',
     zeroBased: true,
+    smoothToggle: true,
     format: (v) => fmtMetric(v, 3),
     caption: 'Mean supervision steps before halting (ACT, at most N_sup = halt_max_steps).',
     series: [{ key: 'meanSteps', label: 'mean steps', colour: 'c5' }],
@@ -51,6 +54,7 @@ export const CHARTS: ChartSpec[] = [
     id: 'throughput',
     title: 'Throughput',
     zeroBased: true,
+    smoothToggle: true,
     format: (v) => (v === null || v === undefined ? fmtMetric(v) : `${fmtCount(Math.round(v))}/s`),
     caption: 'Training examples per second (each example is one ACT supervision step of one puzzle).',
     series: [{ key: 'examplesPerSec', label: 'examples', colour: 'c1' }],

@@ -1,13 +1,16 @@
 // One d3 SVG chart of training curves over optimiser steps: several series (colours from the VS Code
 // theme's chart palette via CSS classes), gaps where a metric was NaN/∞, dashed checkpoint markers, a
-// legend with each series' latest value (or the hovered step's), and an optional log scale. Each
-// series is LTTB-downsampled to about two points per pixel, so redraw cost does not grow with the run.
+// legend with each series' latest raw value (or the hovered step's), an optional log scale, and
+// optional smoothing (EMA, drawn over the faint raw curve). The x axis spans the logged steps, not
+// the run's planned length, so a minute of training fills the chart. Each series is LTTB-downsampled
+// to about two points per pixel, so redraw cost does not grow with the run.
 import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleLinear, scaleLog, type ScaleContinuousNumeric } from 'd3-scale';
 import { pointer, select } from 'd3-selection';
 import { line } from 'd3-shape';
 import type { Metric } from '../../../src/protocol/dashboard';
 import { downsample } from '../model/downsample';
+import { emaSmooth } from '../model/smooth';
 import type { DashboardModel, SeriesKey } from '../model/runModel';
 import { h, svgEl } from '../../view/dom';
 
@@ -28,6 +31,8 @@ export interface ChartSpec {
   logToggle?: boolean;
   /** y axis starts at 0 (counts, throughput). */
   zeroBased?: boolean;
+  /** Offer smoothing (noisy per-batch metrics), on by default. */
+  smoothToggle?: boolean;
 }
 
 const HEIGHT = 190;
@@ -38,6 +43,7 @@ export class LineChart {
   private readonly svg: SVGSVGElement;
   private readonly legend: HTMLElement;
   private readonly logBox: HTMLInputElement | null = null;
+  private readonly smoothBox: HTMLInputElement | null = null;
   private width = 420;
   private drawnVersion = -1;
   private hoverStep: number | null = null;
@@ -51,6 +57,17 @@ export class LineChart {
     this.svg = svgEl('svg', { class: 'db-svg', role: 'img', height: String(HEIGHT), 'data-chart': spec.id });
     this.legend = h('div', { class: 'db-legend' });
     const head = h('div', { class: 'db-card-head' }, [h('h2', { class: 'db-card-title', text: spec.title })]);
+    if (spec.smoothToggle) {
+      this.smoothBox = h('input', {
+        attrs: { type: 'checkbox', 'aria-label': `${spec.title}: smoothed curves (raw values drawn faintly)` },
+      });
+      this.smoothBox.checked = true;
+      this.smoothBox.addEventListener('change', () => {
+        this.drawnVersion = -1;
+        this.requestDraw();
+      });
+      head.append(h('label', { class: 'db-log db-smooth' }, [this.smoothBox, 'smooth']));
+    }
     if (spec.logToggle) {
       this.logBox = h('input', { attrs: { type: 'checkbox', 'aria-label': `${spec.title}: logarithmic scale` } });
       this.logBox.addEventListener('change', () => {
@@ -96,6 +113,16 @@ export class LineChart {
     }
   }
 
+  get smoothed(): boolean {
+    return this.smoothBox?.checked ?? false;
+  }
+  set smoothed(v: boolean) {
+    if (this.smoothBox) {
+      this.smoothBox.checked = v;
+      this.drawnVersion = -1;
+    }
+  }
+
   /** Width of the plotting area in CSS pixels. */
   resize(width: number): void {
     const w = Math.max(200, Math.floor(width));
@@ -111,14 +138,17 @@ export class LineChart {
     const W = this.width;
     const svg = select(this.svg).attr('width', W).attr('viewBox', `0 0 ${W} ${HEIGHT}`);
     const maxPoints = Math.max(3, 2 * (W - M.left - M.right));
+    const smooth = this.smoothed;
     const data = this.spec.series.map((s) => {
       const raw = this.model.series(s.key);
-      return { spec: s, ...downsample(raw.xs, raw.ys, maxPoints) };
+      // Smoothed over every logged point first, then both downsampled alike.
+      const sm = smooth ? downsample(raw.xs, emaSmooth(raw.ys), maxPoints) : undefined;
+      return { spec: s, ...downsample(raw.xs, raw.ys, maxPoints), smooth: sm };
     });
     const allX = data.flatMap((d) => d.xs);
-    const info = this.model.run?.info;
-    const x0 = Math.min(info?.startStep ?? Infinity, ...allX);
-    const x1 = Math.max(info?.totalSteps ?? -Infinity, ...allX);
+    // The logged steps, not the run's planned length: a short run fills the chart.
+    const x0 = allX.length ? Math.min(...allX) : (this.model.run?.info.startStep ?? 0);
+    const x1 = allX.length ? Math.max(...allX) : x0 + 1;
     const xDomain: [number, number] = Number.isFinite(x0) && Number.isFinite(x1) ? [x0, Math.max(x1, x0 + 1)] : [0, 1];
     this.x = scaleLinear()
       .domain(xDomain)
@@ -193,9 +223,19 @@ export class LineChart {
       .selectAll<SVGPathElement, (typeof data)[number]>('path.series')
       .data(data, (d) => d.spec.key)
       .join('path')
-      .attr('class', (d) => `series ${d.spec.colour}`)
+      .attr('class', (d) => `series ${d.spec.colour}${smooth ? ' raw' : ''}`)
       .attr('data-series', (d) => d.spec.key)
       .attr('d', (d) => path(d.xs.map((s, i) => [s, d.ys[i]] as [number, number | null])) ?? '');
+    svg
+      .selectAll<SVGPathElement, (typeof data)[number]>('path.smooth')
+      .data(
+        data.filter((d) => d.smooth),
+        (d) => d.spec.key,
+      )
+      .join('path')
+      .attr('class', (d) => `smooth ${d.spec.colour}`)
+      .attr('data-series', (d) => d.spec.key)
+      .attr('d', (d) => path(d.smooth!.xs.map((s, i) => [s, d.smooth!.ys[i]] as [number, number | null])) ?? '');
     // A single point draws no line: mark the newest value of each series with a dot.
     svg
       .selectAll<SVGCircleElement, (typeof data)[number]>('circle.last')
