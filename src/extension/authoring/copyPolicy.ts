@@ -31,6 +31,22 @@ export function sudokuLabelProblem(puzzle: LocatedPuzzle, label: LocatedGrid): s
   return rule ? `breaks the rules: ${rule}` : undefined;
 }
 
+/**
+ * Why a prediction cannot be written as an expected output, or undefined when it can: a Sudoku answer
+ * gives all 81 digits, so a prediction with blank cells (a model that predicts the blank token, as a
+ * lightly trained one does) would only turn into a malformed label.
+ */
+export function incompletePrediction(
+  puzzle: LocatedPuzzle,
+  predicted: { cells: readonly string[] },
+): string | undefined {
+  if (puzzle.kind !== 'sudoku') return undefined;
+  const blanks = predicted.cells.filter((c) => !/^[1-9]$/.test(c)).length;
+  return blanks > 0
+    ? `the prediction of ${puzzle.id} has ${blanks} blank cell${blanks === 1 ? '' : 's'}: it is not a complete answer`
+    : undefined;
+}
+
 /** The offer for a judged puzzle, or undefined when copying would most likely overwrite a right label. */
 export function copyOffer(
   puzzle: LocatedPuzzle,
@@ -38,6 +54,7 @@ export function copyOffer(
   label: { grid: LocatedGrid; inThisFile: boolean } | undefined,
 ): CopyOffer | undefined {
   if (!j.predicted || j.status === 'correct' || j.status === 'error') return undefined;
+  if (incompletePrediction(puzzle, j.predicted)) return undefined;
   if (label && !label.inThisFile) return undefined; // the solutions file is another document
   if (!label) {
     if (puzzle.labelProblem)

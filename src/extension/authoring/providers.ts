@@ -13,7 +13,7 @@ import type { AuthoringController } from './controller';
 import type { DocState } from './documents';
 import type { JudgementCache } from './judgements';
 import { viewOf } from './present';
-import { copyOffer } from './copyPolicy';
+import { copyOffer, incompletePrediction } from './copyPolicy';
 import { SELECT_MODEL_COMMAND } from './statusBar';
 import { DIAGNOSTIC_SOURCE, WRONG_CELL_CODE, WRONG_SIZE_CODE } from './views';
 
@@ -116,7 +116,8 @@ export class PuzzleCodeLenses implements vscode.CodeLensProvider {
 
 /**
  * The edit writing puzzle `index`'s current prediction as its expected output, when copying makes
- * sense (copyPolicy.ts) or, with `force` (the command run on purpose), whenever there is a prediction.
+ * sense (copyPolicy.ts) or, with `force` (the command run on purpose), whenever there is a complete
+ * prediction; a string says why nothing can be copied.
  */
 export function copyPredictionEdit(
   c: AuthoringController,
@@ -124,12 +125,14 @@ export function copyPredictionEdit(
   doc: vscode.TextDocument,
   index: number,
   opts: { force?: boolean } = {},
-): vscode.WorkspaceEdit | undefined {
+): vscode.WorkspaceEdit | string | undefined {
   const st = c.stateOf(doc, { fresh: true });
   const p = st?.located?.puzzles[index];
   if (!st || !p || st.status !== 'ok') return undefined;
   const v = viewOf(c, judgements, st, p);
   if (v.status !== 'judged' || !v.judgement.predicted) return undefined;
+  const incomplete = incompletePrediction(p, v.judgement.predicted);
+  if (incomplete) return incomplete;
   if (!opts.force && !copyOffer(p, v.judgement, v.label)) return undefined;
   const e = predictionEdit(doc.getText(), p, v.judgement.predicted, p.label);
   if (!e) return undefined;
@@ -162,7 +165,8 @@ export class PredictionQuickFixes implements vscode.CodeActionProvider {
     const p = st.located.puzzles[index];
     const v = viewOf(this.c, this.judgements, st, p);
     const offer = v.status === 'judged' ? copyOffer(p, v.judgement, v.label) : undefined;
-    const edit = offer ? copyPredictionEdit(this.c, this.judgements, doc, index) : undefined;
+    const made = offer ? copyPredictionEdit(this.c, this.judgements, doc, index) : undefined;
+    const edit = typeof made === 'string' ? undefined : made;
     if (!offer || !edit) return [];
     const a = new vscode.CodeAction(offer.title, vscode.CodeActionKind.QuickFix);
     a.edit = edit;

@@ -146,6 +146,10 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
       const i = doc && st?.located ? (typeof index === 'number' ? index : puzzleAtCursor(doc, st.located.puzzles)) : -1;
       // Run on purpose (command palette, the CodeLens): copy whenever there is a prediction.
       const edit = doc && i >= 0 ? copyPredictionEdit(controller, judgements, doc, i, { force: true }) : undefined;
+      if (typeof edit === 'string') {
+        void vscode.window.showWarningMessage(`TRM: ${edit}`);
+        return false;
+      }
       if (!edit) {
         void vscode.window.showWarningMessage('TRM: this puzzle has no prediction yet');
         return false;

@@ -8,7 +8,7 @@ import { judge } from '../../../src/engine/authoring/judge';
 import { locateDataset, type LocatedPuzzle } from '../../../src/engine/authoring/locate';
 import { encodeDelta, type PuzzlePrediction } from '../../../src/engine/authoring/prediction';
 import { encodeSudoku } from '../../../src/engine/tasks/sudoku';
-import { copyOffer, sudokuLabelProblem } from '../../../src/extension/authoring/copyPolicy';
+import { copyOffer, incompletePrediction, sudokuLabelProblem } from '../../../src/extension/authoring/copyPolicy';
 import { arcPanelsSvg, textPanels } from '../../../src/extension/authoring/hoverGrids';
 
 const Q = '......8.95967..1.3.1...54.7167359.4..38.4.7.5..9.7231698.5276347..4.39.1..3198.7.';
@@ -49,6 +49,21 @@ test('sudokuLabelProblem: valid solutions pass; blanks, changed givens and rule 
   // r1c7 is a given 8 in the question.
   const changed = `${SOL.slice(0, 6)}9${SOL.slice(7)}`;
   assert.match(sudokuLabelProblem(puzzle(changed), puzzle(changed).label!)!, /changes the given 8 at r1c7/);
+});
+
+test('a prediction with blank cells is never offered nor copied: it would make a malformed answer', () => {
+  // A lightly trained model predicts the blank token for some cells (the in-editor test once wrote such
+  // a prediction into the file as an answer, which the file then rejects as malformed).
+  const withBlank = `${SOL.slice(0, 40)}.${SOL.slice(41)}`;
+  assert.equal(offerFor(undefined, withBlank), undefined);
+  assert.equal(offerFor(`.${SOL.slice(1)}`, withBlank), undefined);
+  const p = puzzle(undefined);
+  const j = judge(p, prediction(withBlank), p.label);
+  assert.match(
+    incompletePrediction(p, j.predicted!)!,
+    /prediction of m1 has 1 blank cell: it is not a complete answer/,
+  );
+  assert.equal(incompletePrediction(p, judge(p, prediction(SOL), p.label).predicted!), undefined);
 });
 
 test('copy offer: only where the answer, not the model, is the likely mistake', () => {
