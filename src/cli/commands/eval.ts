@@ -1,11 +1,19 @@
-// `trm eval`: evaluates a checkpoint on a built dataset's test split the official way (every example
-// runs halt_max_steps supervision steps, metrics from the last step) and writes per-puzzle results.
+// `trm eval`: evaluates a checkpoint on a built dataset's test split (or any puzzle file TRM Lens
+// reads) the official way (every example runs halt_max_steps supervision steps, metrics from the
+// last step) and writes per-puzzle results: today's `puzzles` list plus per-step records, failure
+// modes and their counts (src/engine/eval/). With --out, finished batches go to a cache beside it,
+// so `--resume` continues an interrupted evaluation without recomputing finished puzzles.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BuiltDataset, BuiltSet, DatasetMetadata, readBuiltDataset } from '../../engine/data/built';
 import '../../engine/train/gradients';
-import { evaluateSplit } from '../../engine/train/evaluate';
+import { arcPassAtK, isArcVariantData } from '../../engine/train/evaluate';
+import { readPuzzleFile } from '../../engine/data/puzzleFile';
+import { CLI_CACHE_DIR, CACHE_VERSION, EvalCache, checkpointHash, contentHash } from '../../engine/eval/cache';
+import { evaluatePuzzles } from '../../engine/eval/evaluatePuzzles';
+import { type EvalSource, builtSource, examplesSource } from '../../engine/eval/source';
+import { puzzleResultOf, summarize } from '../../engine/eval/summary';
 import { TrmModel } from '../../engine/model/trm';
 import { writeJsonAtomic } from '../../engine/train/runDir';
 import { flag, int, parseArgs, str, usage, UsageError } from '../args';
@@ -13,9 +21,18 @@ import { BACKEND_OPTION, CHECKPOINT_OPTIONS, loadCheckpointFromArgs, startBacken
 
 const SPEC = {
   ...CHECKPOINT_OPTIONS,
-  data: { value: true, required: true, valueName: 'dir', description: 'built dataset (its test/ split is evaluated)' },
+  data: {
+    value: true,
+    required: true,
+    valueName: 'dir|file',
+    description: 'built dataset (its test/ split is evaluated), or a Sudoku CSV / ARC JSON / puzzle list with solutions',
+  },
   out: { value: true, valueName: 'results.json', description: 'write metrics and per-puzzle results as JSON' },
   overwrite: { value: false, description: 'replace an existing --out file' },
+  resume: {
+    value: false,
+    description: `continue an interrupted evaluation from the cache beside --out (${CLI_CACHE_DIR}/), computing only unfinished puzzles`,
+  },
   limit: { value: true, valueName: 'N', description: 'evaluate only the first N test examples' },
   'batch-size': { value: true, valueName: 'B', description: 'examples per chunk (default 64)' },
   backend: BACKEND_OPTION,
@@ -45,6 +62,24 @@ function splitToEvaluate(ds: BuiltDataset, dataDir: string): { set: BuiltSet; me
   return { set: split.sets[0], meta: split.meta };
 }
 
+/** What --data names: a built dataset (its test split) or a puzzle file; the split's data for ARC voting. */
+function openSource(
+  dataDir: string,
+  limit: number,
+): { source: EvalSource; built?: { set: BuiltSet; meta: DatasetMetadata; identifiers?: string[] } } {
+  const isBuilt =
+    fs.statSync(dataDir).isDirectory() ||
+    path.basename(dataDir) === 'dataset.json' ||
+    path.basename(dataDir) === 'identifiers.json';
+  if (!isBuilt) return { source: examplesSource(readPuzzleFile(dataDir), limit) };
+  const ds = readBuiltDataset(dataDir);
+  const { set, meta } = splitToEvaluate(ds, dataDir);
+  return {
+    source: builtSource(set, meta, ds.splits.test ? 'test' : Object.keys(ds.splits)[0], ds.identifiers, limit),
+    built: { set, meta, identifiers: ds.identifiers },
+  };
+}
+
 export async function runEval(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     console.log(
@@ -62,41 +97,85 @@ export async function runEval(argv: string[]): Promise<number> {
   const outFile = str(args, 'out');
   if (outFile !== undefined && fs.existsSync(outFile) && !flag(args, 'overwrite'))
     throw new UsageError(`--out ${outFile} already exists; pass --overwrite to replace it or choose another file`);
-  const ds = readBuiltDataset(dataDir);
-  const { set, meta } = splitToEvaluate(ds, dataDir);
-  const loaded = loadCheckpointFromArgs(args, meta.seq_len);
+  const resume = flag(args, 'resume');
+  if (resume && outFile === undefined) throw new UsageError('--resume needs --out (the cache lives beside it)');
+  const limit = int(args, 'limit', 1) ?? 0;
+  const { source, built } = openSource(dataDir, limit);
+  const loaded = loadCheckpointFromArgs(args, source.seqLen);
   const c = loaded.config;
-  for (const k of ['vocab_size'] as const) {
-    if (c[k] !== meta[k]) throw new Error(`the checkpoint has ${k} = ${c[k]} but ${dataDir} has ${k} = ${meta[k]}`);
+  if (built) {
+    const meta = built.meta;
+    if (c.vocab_size !== meta.vocab_size)
+      throw new Error(`the checkpoint has vocab_size = ${c.vocab_size} but ${dataDir} has vocab_size = ${meta.vocab_size}`);
+    if (meta.num_puzzle_identifiers > c.num_puzzle_identifiers) {
+      throw new Error(
+        `${dataDir} uses ${meta.num_puzzle_identifiers} puzzle identifiers but the checkpoint's embedding table has ${c.num_puzzle_identifiers} rows`,
+      );
+    }
   }
-  if (meta.num_puzzle_identifiers > c.num_puzzle_identifiers) {
-    throw new Error(
-      `${dataDir} uses ${meta.num_puzzle_identifiers} puzzle identifiers but the checkpoint's embedding table has ${c.num_puzzle_identifiers} rows`,
+  let cache: EvalCache | undefined;
+  if (outFile !== undefined) {
+    const configFile = fs.existsSync(loaded.configSource) ? loaded.configSource : undefined;
+    cache = EvalCache.open(
+      path.join(path.dirname(path.resolve(outFile)), CLI_CACHE_DIR),
+      {
+        version: CACHE_VERSION,
+        checkpointHash: checkpointHash(loaded.path, configFile),
+        datasetHash: contentHash(dataDir),
+        checkpoint: path.resolve(loaded.path),
+        data: path.resolve(dataDir),
+        haltMaxSteps: c.halt_max_steps,
+      },
+      resume,
     );
   }
+  const done = new Set([...(cache?.records.keys() ?? [])].filter((i) => i < source.count));
+  if (done.size) process.stderr.write(`resuming: ${done.size} of ${source.count} puzzles already evaluated (${cache?.file})\n`);
   await startBackend(args);
   const model = TrmModel.fromWeights(c, loaded.weights, { source: loaded.path });
-  const limit = int(args, 'limit', 1) ?? 0;
   const t0 = Date.now();
-  let result;
+  let fresh;
   try {
-    result = await evaluateSplit(model, set, meta, {
+    fresh = await evaluatePuzzles(model, source, {
       batchSize: int(args, 'batch-size', 1) ?? 64,
-      maxExamples: limit,
-      perPuzzle: true,
-      identifiers: ds.identifiers,
-      onChunk: (done, total) => process.stderr.write(`\reval ${done}/${total}`),
+      done,
+      onBatch: (recs, finished, total) => {
+        cache?.append(recs);
+        process.stderr.write(`\reval ${finished}/${total}`);
+      },
     });
   } finally {
     model.dispose();
   }
   process.stderr.write('\n');
   const seconds = (Date.now() - t0) / 1000;
-  const m = result.metrics;
+  const records = cache ? cache.ordered(source.count) : fresh;
+  const summary = summarize(records);
+  const m = summary.metrics;
+  const puzzles = records.map(puzzleResultOf);
+  if (built?.identifiers && isArcVariantData(built.identifiers))
+    Object.assign(m, arcPassAtK(puzzles, built.set, built.meta, built.identifiers));
   console.log(`${loaded.path} on ${dataDir} (${m.count} examples, ${seconds.toFixed(1)} s)`);
-  for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(16)} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
+  for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(22)} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
+  console.log('  failure modes:');
+  for (const [k, v] of Object.entries(summary.failureCounts)) console.log(`    ${k.padEnd(28)} ${v}`);
   if (outFile) {
-    writeJsonAtomic(outFile, { checkpoint: loaded.path, data: dataDir, seconds, metrics: m, puzzles: result.puzzles });
+    writeJsonAtomic(outFile, {
+      checkpoint: loaded.path,
+      data: dataDir,
+      seconds,
+      metrics: m,
+      puzzles,
+      haltMaxSteps: c.halt_max_steps,
+      failureModes: summary.failureCounts,
+      byHaltStep: summary.byHaltStep,
+      confusion: summary.confusion,
+      settling: summary.settling,
+      resumedPuzzles: done.size,
+      computedPuzzles: fresh.length,
+      cache: cache?.file,
+      records,
+    });
     console.log(`wrote ${outFile}`);
   }
   return 0;
