@@ -47,6 +47,7 @@ const nodeEntries = {
   'dist/trainWorker': 'src/engine/train/worker.ts',
   'dist/predictWorker': 'src/engine/predictWorker.ts',
   'dist/followWorker': 'src/engine/follow/worker.ts',
+  'dist/evalWorker': 'src/engine/eval/worker.ts',
 };
 for (const [out, entry] of Object.entries(nodeEntries)) {
   if (!exists(entry)) continue;
@@ -98,6 +99,20 @@ if (exists('webview/dashboard/follow/main.ts')) {
     logLevel: 'warning',
     absWorkingDir: root,
     entryPoints: { followDashboard: 'webview/dashboard/follow/main.ts' },
+    outdir: 'dist',
+  });
+}
+if (exists('webview/evalBrowser/main.ts')) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: { evalBrowser: 'webview/evalBrowser/main.ts' },
     outdir: 'dist',
   });
 }

@@ -7,6 +7,7 @@ import { registerTraining } from './training/register';
 import { registerDebugging } from './debug/registerDebugging';
 import { registerAuthoring } from './authoring/register';
 import { registerFollow } from './follow/register';
+import { registerEvalBrowser } from './evalBrowser/register';
 
 export interface ActivationApi {
   /** Exposed for in-editor tests. */
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): ActivationApi {
   registerDebugging(context);
   registerAuthoring(context);
   registerFollow(context);
+  registerEvalBrowser(context);
   return { extensionPath: context.extensionPath };
 }
 

@@ -25,7 +25,8 @@ const SPEC = {
     value: true,
     required: true,
     valueName: 'dir|file',
-    description: 'built dataset (its test/ split is evaluated), or a Sudoku CSV / ARC JSON / puzzle list with solutions',
+    description:
+      'built dataset (its test/ split is evaluated), or a Sudoku CSV / ARC JSON / puzzle list with solutions',
   },
   out: { value: true, valueName: 'results.json', description: 'write metrics and per-puzzle results as JSON' },
   overwrite: { value: false, description: 'replace an existing --out file' },
@@ -106,7 +107,9 @@ export async function runEval(argv: string[]): Promise<number> {
   if (built) {
     const meta = built.meta;
     if (c.vocab_size !== meta.vocab_size)
-      throw new Error(`the checkpoint has vocab_size = ${c.vocab_size} but ${dataDir} has vocab_size = ${meta.vocab_size}`);
+      throw new Error(
+        `the checkpoint has vocab_size = ${c.vocab_size} but ${dataDir} has vocab_size = ${meta.vocab_size}`,
+      );
     if (meta.num_puzzle_identifiers > c.num_puzzle_identifiers) {
       throw new Error(
         `${dataDir} uses ${meta.num_puzzle_identifiers} puzzle identifiers but the checkpoint's embedding table has ${c.num_puzzle_identifiers} rows`,
@@ -130,7 +133,8 @@ export async function runEval(argv: string[]): Promise<number> {
     );
   }
   const done = new Set([...(cache?.records.keys() ?? [])].filter((i) => i < source.count));
-  if (done.size) process.stderr.write(`resuming: ${done.size} of ${source.count} puzzles already evaluated (${cache?.file})\n`);
+  if (done.size)
+    process.stderr.write(`resuming: ${done.size} of ${source.count} puzzles already evaluated (${cache?.file})\n`);
   await startBackend(args);
   const model = TrmModel.fromWeights(c, loaded.weights, { source: loaded.path });
   const t0 = Date.now();

@@ -45,7 +45,9 @@ export async function evaluatePuzzles(
     V = c.vocab_size,
     K = c.halt_max_steps;
   if (source.seqLen !== S)
-    throw new Error(`the puzzles have ${source.seqLen} cells but the model's seq_len is ${S}: choose a matching dataset`);
+    throw new Error(
+      `the puzzles have ${source.seqLen} cells but the model's seq_len is ${S}: choose a matching dataset`,
+    );
   const todo: number[] = [];
   for (let i = 0; i < source.count; i++) if (!opts.done?.has(i)) todo.push(i);
   const B = Math.max(1, Math.min(opts.batchSize, todo.length || 1));

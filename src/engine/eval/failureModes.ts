@@ -61,7 +61,9 @@ export function settlingOf(steps: readonly EvalStepRecord[]): ReturnType<typeof 
 }
 
 /** Count of puzzles per failure mode (every mode present, 0 when none). */
-export function failureCounts(records: readonly { failureModes: readonly FailureMode[] }[]): Record<FailureMode, number> {
+export function failureCounts(
+  records: readonly { failureModes: readonly FailureMode[] }[],
+): Record<FailureMode, number> {
   const out = Object.fromEntries(FAILURE_MODES.map((m) => [m, 0])) as Record<FailureMode, number>;
   for (const r of records) for (const m of r.failureModes) out[m]++;
   return out;

@@ -98,7 +98,11 @@ export interface CloudOutcome {
 }
 
 /** Best of K noisy branches picked by Q, read from cloud records; puzzles without one fall back to the official run. */
-export function cloudPolicy(label: string, outcomes: ReadonlyMap<number, CloudOutcome>, branches?: number): HaltingPolicy {
+export function cloudPolicy(
+  label: string,
+  outcomes: ReadonlyMap<number, CloudOutcome>,
+  branches?: number,
+): HaltingPolicy {
   return {
     id: `cloud:${label}`,
     label,

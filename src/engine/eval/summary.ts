@@ -39,7 +39,7 @@ export function summarize(records: readonly EvalPuzzleRecord[]): EvalSummary {
     count: records.length,
     exact_accuracy: sum((r) => (r.exact ? 1 : 0)) / n,
     accuracy: sum((r) => r.cellAccuracy) / n,
-    q_halt_accuracy: sum((r) => ((lastQ(r) >= 0) === r.exact ? 1 : 0)) / n,
+    q_halt_accuracy: sum((r) => (lastQ(r) >= 0 === r.exact ? 1 : 0)) / n,
     mean_steps: sum((r) => r.haltStep) / n,
     lm_loss: sum((r) => r.lmLoss) / n,
     exact_accuracy_at_halt: sum((r) => (r.steps[r.haltStep - 1].correct ? 1 : 0)) / n,
