@@ -18,7 +18,9 @@ import { generatedSudokuRecords } from '../src/engine/data/buildInputs';
 import { DataRng } from '../src/engine/data/rng';
 import type { PuzzleExample } from '../src/engine/data/puzzleFile';
 import { evaluatePuzzles } from '../src/engine/eval/evaluatePuzzles';
+import { scorePolicy, standardPolicies } from '../src/engine/eval/policies';
 import { examplesSource, type EvalSource } from '../src/engine/eval/source';
+import { summarize } from '../src/engine/eval/summary';
 import { actStep, disposeCarry, initialCarry } from '../src/engine/model/act';
 import { TrmModel } from '../src/engine/model/trm';
 import '../src/engine/train/gradients';
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
   const counts: number[] = [];
   const heaps: number[] = [];
   const t = performance.now();
-  await evaluatePuzzles(demo, source, {
+  const records = await evaluatePuzzles(demo, source, {
     batchSize: B,
     onBatch: () => {
       counts.push(tf.memory().numTensors);
@@ -120,6 +122,20 @@ async function main(): Promise<void> {
     `memory over a ${N}-puzzle evaluation (demo model, batch ${B}, ${(N / s).toFixed(1)} puzzles/s): tensors before ${before}, ` +
       `after each of ${counts.length} batches min ${Math.min(...counts)} max ${Math.max(...counts)} (constant: ${Math.min(...counts) === Math.max(...counts)}), ` +
       `after ${tf.memory().numTensors}; backend bytes ${tf.memory().numBytes}; RSS first/last/max ${heaps[0].toFixed(0)}/${heaps[heaps.length - 1].toFixed(0)}/${Math.max(...heaps).toFixed(0)} MiB`,
+  );
+  // The halting-policy lab on these records: accuracy against compute, nothing recomputed.
+  console.log(`halting policies on the ${N} puzzles (demo model, N_sup ${demo.config.halt_max_steps}):`);
+  for (const p of standardPolicies(demo.config.halt_max_steps)) {
+    const sc = scorePolicy(p, records);
+    console.log(
+      `  ${p.label.padEnd(36)} exact ${(sc.accuracy * 100).toFixed(1).padStart(5)} %  mean steps ${sc.meanSteps.toFixed(2)}`,
+    );
+  }
+  const counts2 = summarize(records).failureCounts;
+  console.log(
+    `failure modes: ${Object.entries(counts2)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
   );
   demo.dispose();
 }
