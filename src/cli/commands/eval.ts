@@ -14,6 +14,7 @@ import { CLI_CACHE_DIR, CACHE_VERSION, EvalCache, checkpointHash, contentHash } 
 import { evaluatePuzzles } from '../../engine/eval/evaluatePuzzles';
 import { type EvalSource, builtSource, examplesSource } from '../../engine/eval/source';
 import { puzzleResultOf, summarize } from '../../engine/eval/summary';
+import { type ArcVoteReport, arcVotes } from '../../engine/eval/arcVotes';
 import { TrmModel } from '../../engine/model/trm';
 import { writeJsonAtomic } from '../../engine/train/runDir';
 import { flag, int, parseArgs, str, usage, UsageError } from '../args';
@@ -157,8 +158,13 @@ export async function runEval(argv: string[]): Promise<number> {
   const summary = summarize(records);
   const m = summary.metrics;
   const puzzles = records.map(puzzleResultOf);
-  if (built?.identifiers && isArcVariantData(built.identifiers))
+  let votes: ArcVoteReport | undefined;
+  if (built?.identifiers && isArcVariantData(built.identifiers)) {
     Object.assign(m, arcPassAtK(puzzles, built.set, built.meta, built.identifiers));
+    votes = arcVotes(records, built.set, built.identifiers);
+    const curve = votes.byAugmentations.map((a) => `${a.variants}: ${(a.pass1 * 100).toFixed(1)} %`).join(', ');
+    console.log(`  ARC votes: pass@1 by number of voting variants: ${curve}`);
+  }
   console.log(`${loaded.path} on ${dataDir} (${m.count} examples, ${seconds.toFixed(1)} s)`);
   for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(22)} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
   console.log('  failure modes:');
@@ -178,6 +184,7 @@ export async function runEval(argv: string[]): Promise<number> {
       resumedPuzzles: done.size,
       computedPuzzles: fresh.length,
       cache: cache?.file,
+      ...(votes ? { arcVotes: votes } : {}),
       records,
     });
     console.log(`wrote ${outFile}`);
