@@ -48,6 +48,7 @@ const nodeEntries = {
   'dist/predictWorker': 'src/engine/predictWorker.ts',
   'dist/locateWorker': 'src/engine/authoring/locateWorker.ts',
   'dist/followWorker': 'src/engine/follow/worker.ts',
+  'dist/evalWorker': 'src/engine/eval/worker.ts',
 };
 for (const [out, entry] of Object.entries(nodeEntries)) {
   if (!exists(entry)) continue;
@@ -113,6 +114,20 @@ if (exists('webview/cloud/main.ts')) {
     logLevel: 'warning',
     absWorkingDir: root,
     entryPoints: { cloudView: 'webview/cloud/main.ts' },
+    outdir: 'dist',
+  });
+}
+if (exists('webview/evalBrowser/main.ts')) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: { evalBrowser: 'webview/evalBrowser/main.ts' },
     outdir: 'dist',
   });
 }

@@ -8,6 +8,7 @@ import { registerDebugging } from './debug/registerDebugging';
 import { registerAuthoring } from './authoring/register';
 import { registerFollow } from './follow/register';
 import { registerCloud } from './cloud/register';
+import { registerEvalBrowser } from './evalBrowser/register';
 
 export interface ActivationApi {
   /** Exposed for in-editor tests. */
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): ActivationApi {
   registerAuthoring(context);
   registerFollow(context);
   registerCloud(context);
+  registerEvalBrowser(context);
   return { extensionPath: context.extensionPath };
 }
 
