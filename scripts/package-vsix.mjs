@@ -58,6 +58,12 @@ const REQUIRED = [
   'dist/followWorker.js',
   'dist/followDashboard.js',
   'media/follow.css',
+  // the evaluation browser (its worker and page) and the trajectory-cloud panel
+  'dist/evalWorker.js',
+  'dist/evalBrowser.js',
+  'dist/cloudView.js',
+  'media/evalBrowser.css',
+  'media/cloud.css',
   // the bundled models (src/extension/bundledModels.ts): the default one, with the paper's recursion,
   // used by the debugger and inline predictions, and the small fast second choice
   'media/models/sudoku/model.safetensors',
