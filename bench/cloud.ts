@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     prefer: arg('backend') as BackendName | undefined,
     wasmDir: path.resolve('dist') + path.sep,
   });
-  const loaded = loadCheckpoint(path.resolve('media/models/sudoku-demo/model.safetensors'));
+  const loaded = loadCheckpoint(path.resolve('media/models/sudoku-small/model.safetensors'));
   const model = TrmModel.fromWeights(loaded.config, loaded.weights);
   const t0 = performance.now();
   const test = generateSudokuDataset(DEMO_DATA).splits.test!.sets[0];

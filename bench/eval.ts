@@ -3,7 +3,7 @@
 // confidence) against the bare official evaluation loop (fresh carry, N_sup actStep calls, logits
 // read back; what `trm eval` computed before records) on the same backend, batch and puzzles, in
 // the same process: the ratio is the cost of recording. Models: the bundled Sudoku demo
-// (media/models/sudoku-demo) and the paper-size Sudoku MLP-T (getPreset('sudoku-mlp'), random
+// (media/models/sudoku-small) and the paper-size Sudoku MLP-T (getPreset('sudoku-mlp'), random
 // weights). Then a 1,000-puzzle evaluation of the demo model with the tensor count and memory
 // after every batch (they must stay flat). Prints numbers; asserts nothing about speed.
 // Flags: --puzzles N (demo throughput, default 256), --paper-puzzles N (default 64), --batch B (64),
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   console.log(`backend: ${backend.description}`);
   const B = arg('batch', 64);
   const root = path.resolve(__dirname, '../..');
-  const demoFile = path.join(root, 'media/models/sudoku-demo/model.safetensors');
+  const demoFile = path.join(root, 'media/models/sudoku-small/model.safetensors');
   const loaded = loadCheckpoint(demoFile, { seqLen: 81 });
   const demo = TrmModel.fromWeights(loaded.config, loaded.weights, { source: demoFile });
   await throughput('bundled demo model (hidden 64)', demo, sudokus(arg('puzzles', 256), 7), B);

@@ -1,6 +1,6 @@
 // `npm run bench:sweep`: time of a patch sweep (src/engine/intervene/patchSweep.ts) over one Sudoku
 // supervision step — every update x all 81 cells patched in turn, each patched run continued to the
-// end of the step and decoded — on (a) the bundled demo model (media/models/sudoku-demo, 2 x (2 + 1)
+// end of the step and decoded — on (a) the bundled demo model (media/models/sudoku-small, 2 x (2 + 1)
 // = 6 updates per step) and (b) the fixture-sized MLP-T (getPreset('sudoku-mlp-small'), 3 x (6 + 1)
 // = 21 updates per step, seeded weights). Reference in the same run: the same sweep unbatched (one
 // patched run at a time) on a subset of cells, extrapolated; the ratio is batched vs unbatched.
@@ -47,7 +47,7 @@ async function bench(label: string, model: TrmModel): Promise<void> {
 async function main(): Promise<void> {
   const backend = await selectBackend({ wasmDir: path.join(__dirname, '..') + path.sep });
   console.log(`backend: ${backend.name}`);
-  const demo = loadCheckpoint(path.resolve(__dirname, '../../media/models/sudoku-demo/model.safetensors'));
+  const demo = loadCheckpoint(path.resolve(__dirname, '../../media/models/sudoku-small/model.safetensors'));
   const a = TrmModel.fromWeights(demo.config, demo.weights);
   await bench('bundled demo model (H_cycles 2, L_cycles 2, hidden 64)', a);
   a.dispose();

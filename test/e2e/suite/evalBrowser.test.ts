@@ -39,7 +39,7 @@ suite('evaluation browser', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const ws = vscode.workspace.workspaceFolders?.[0];
     assert.ok(ws, 'the e2e run opens the sample workspace');
-    checkpoint = path.join(ext.extensionPath, 'media/models/sudoku-demo/model.safetensors');
+    checkpoint = path.join(ext.extensionPath, 'media/models/sudoku-small/model.safetensors');
     data = path.join(ws.uri.fsPath, 'sudoku/generated-moderate.csv');
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-e2e-eval-'));
     // The reference: `trm eval` on the same checkpoint and file.

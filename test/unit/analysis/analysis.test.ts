@@ -29,7 +29,7 @@ import { fixtureModel, i32, useCpu } from '../model/fixture';
 
 before(useCpu);
 
-const DEMO = path.resolve('media', 'models', 'sudoku-demo', 'model.safetensors');
+const DEMO = path.resolve('media', 'models', 'sudoku-small', 'model.safetensors');
 const GRID = '003020600900305001001806400008102900700000008006708200002609500800203009005010300';
 
 function demoPuzzle(): PuzzleInput {

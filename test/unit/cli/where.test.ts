@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
-const DEMO = path.resolve(__dirname, '../../../../media/models/sudoku-demo/model.safetensors');
+const DEMO = path.resolve(__dirname, '../../../../media/models/sudoku-small/model.safetensors');
 const ENV = { ...process.env, NODE_TEST_CONTEXT: undefined, TRM_DEBUG: '' };
 const ROWS = [
   // puzzle (0 = blank), solution: delayed success, quick success, wandering

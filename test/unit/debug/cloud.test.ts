@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { CloudView } from '../../../src/protocol/cloud';
 import { Session } from './dapHarness';
 
-const CHECKPOINT = path.resolve('media/models/sudoku-demo/model.safetensors');
+const CHECKPOINT = path.resolve('media/models/sudoku-small/model.safetensors');
 const DATASET = path.resolve('sample-workspace/sudoku/generated-moderate.csv');
 const D = 64;
 

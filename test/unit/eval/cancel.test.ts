@@ -19,7 +19,7 @@ before(async () => {
 });
 
 test('a cancelled evaluation keeps its finished batches; a resumed one computes only the rest', async () => {
-  const loaded = loadCheckpoint(path.join(ROOT, 'media/models/sudoku-demo/model.safetensors'), { seqLen: 81 });
+  const loaded = loadCheckpoint(path.join(ROOT, 'media/models/sudoku-small/model.safetensors'), { seqLen: 81 });
   const model = TrmModel.fromWeights(loaded.config, loaded.weights, { source: 'demo' });
   try {
     const source = examplesSource(readPuzzleFile(path.join(ROOT, 'sample-workspace/sudoku/generated-moderate.csv')), 4);

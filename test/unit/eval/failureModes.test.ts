@@ -54,7 +54,7 @@ test('settling labels: quick, delayed, settled wrong, wandering', () => {
   assert.equal(settlingLabel(steps('---+', [])), 'delayed success');
   assert.equal(settlingLabel(steps('----', [])), 'settled wrong');
   assert.equal(settlingLabel(steps('-+-+-', [])), 'wandering');
-  assert.equal(settlingLabel([]), 'wandering');
+  assert.throws(() => settlingLabel([]), /at least one step summary/);
 });
 
 test('summary: counts, accuracy per halting step, confusion, CSV', () => {
@@ -94,7 +94,7 @@ test('trm eval JSON: records, failure modes and counts agree; today’s fields a
         CLI,
         'eval',
         '--checkpoint',
-        path.join(ROOT, 'media/models/sudoku-demo/model.safetensors'),
+        path.join(ROOT, 'media/models/sudoku-small/model.safetensors'),
         '--data',
         path.join(ROOT, 'sample-workspace/sudoku/generated-moderate.csv'),
         '--out',

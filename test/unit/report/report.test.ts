@@ -43,7 +43,7 @@ async function open(file: string) {
 }
 
 test('run report: frames, curves and answers of the demo model, self-contained', async () => {
-  const loaded = loadCheckpoint(path.resolve('media/models/sudoku-demo/model.safetensors'));
+  const loaded = loadCheckpoint(path.resolve('media/models/sudoku-small/model.safetensors'));
   const model = TrmModel.fromWeights(loaded.config, loaded.weights);
   const enc = { inputs: encodeSudoku(PUZZLE), labels: encodeSudoku(SOLUTION) };
   const trace = createPuzzleTrace(model, { inputs: enc.inputs, puzzleIdentifier: 0, labels: enc.labels });
