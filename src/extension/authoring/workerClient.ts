@@ -1,7 +1,10 @@
 // The extension host's side of the prediction worker (dist/predictWorker.js): starts the thread,
 // loads a model, and runs batches for the scheduler (it implements the scheduler's Predictor), so
 // inline predictions never block the extension host's main thread. A crashed worker fails the
-// running batch with its reason; the next model load starts a fresh thread.
+// running batch with its reason; the next model load starts a fresh thread. Another model (or backend
+// setting) is loaded by the same thread, never by terminating it: a thread stopped while a native
+// addon (ONNX Runtime, Dawn) is mid-call aborts the whole extension host ("terminate called after
+// throwing an instance of 'Napi::Error'", seen when the backend setting was toggled quickly).
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -27,6 +30,8 @@ export class PredictWorkerClient implements Predictor {
   private nextRun = 1;
   private readonly runs = new Map<number, PendingRun>();
   private loading: { resolve: (m: LoadedMessage) => void; reject: (e: Error) => void } | undefined;
+  /** Loads posted to the worker and not answered yet (only the last one's answer counts). */
+  private loadsInFlight = 0;
 
   constructor(
     private readonly distDir: string,
@@ -34,23 +39,30 @@ export class PredictWorkerClient implements Predictor {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Loads `checkpoint` in a fresh worker thread; resolves with the model and backend it reports. */
+  /** Loads `checkpoint` (in the running worker thread, else a new one); resolves with the model and backend it reports. */
   load(checkpoint: string, config?: string): Promise<LoadedMessage> {
-    this.dispose();
-    const w = new Worker(path.join(this.distDir, 'predictWorker.js'));
-    this.worker = w;
-    w.on('message', (m: unknown) => {
-      if (this.worker === w) this.onMessage(m);
-    });
-    w.on('error', (e) => {
-      if (this.worker === w) this.fail(`prediction worker crashed: ${e.message}`);
-    });
-    w.on('exit', (code) => {
-      if (this.worker === w) {
-        this.worker = undefined;
-        this.fail(`prediction worker exited (code ${code})`);
-      }
-    });
+    // Runs and an earlier load still waiting are superseded; the worker answers its loads in order,
+    // so only the answer to the last one settles the new promise.
+    for (const runId of this.runs.keys()) this.post({ type: 'cancel', runId });
+    this.fail('superseded by another model load');
+    if (!this.worker) {
+      const w = new Worker(path.join(this.distDir, 'predictWorker.js'));
+      this.worker = w;
+      this.loadsInFlight = 0;
+      w.on('message', (m: unknown) => {
+        if (this.worker === w) this.onMessage(m);
+      });
+      w.on('error', (e) => {
+        if (this.worker === w) this.fail(`prediction worker crashed: ${e.message}`);
+      });
+      w.on('exit', (code) => {
+        if (this.worker === w) {
+          this.worker = undefined;
+          this.fail(`prediction worker exited (code ${code})`);
+        }
+      });
+    }
+    this.loadsInFlight++;
     const p = new Promise<LoadedMessage>((resolve, reject) => {
       this.loading = { resolve, reject };
     });
@@ -99,10 +111,12 @@ export class PredictWorkerClient implements Predictor {
     const m: FromWorker = raw;
     switch (m.type) {
       case 'loaded':
+        if (--this.loadsInFlight > 0) return; // the answer to a superseded load
         this.loading?.resolve(m);
         this.loading = undefined;
         return;
       case 'loadError':
+        if (--this.loadsInFlight > 0) return;
         this.loading?.reject(new Error(m.message));
         this.loading = undefined;
         return;
