@@ -61,7 +61,16 @@ for (const [out, entry] of Object.entries(nodeEntries)) {
 }
 const benches = find('bench', '.ts');
 if (benches.length) builds.push({ ...nodeCommon, entryPoints: benches, outdir: 'dist/bench', outbase: 'bench' });
-if (exists('webview/main.ts')) {
+// The webview pages (browser bundles), one per panel: bundle name -> entry.
+const pageEntries = {
+  webview: 'webview/main.ts', // the timeline
+  dashboard: 'webview/dashboard/main.ts',
+  followDashboard: 'webview/dashboard/follow/main.ts',
+  cloudView: 'webview/cloud/main.ts',
+  evalBrowser: 'webview/evalBrowser/main.ts',
+};
+for (const [name, entry] of Object.entries(pageEntries)) {
+  if (!exists(entry)) continue;
   builds.push({
     bundle: true,
     platform: 'browser',
@@ -71,63 +80,7 @@ if (exists('webview/main.ts')) {
     minify: production,
     logLevel: 'warning',
     absWorkingDir: root,
-    entryPoints: { webview: 'webview/main.ts' },
-    outdir: 'dist',
-  });
-}
-if (exists('webview/dashboard/main.ts')) {
-  builds.push({
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-    absWorkingDir: root,
-    entryPoints: { dashboard: 'webview/dashboard/main.ts' },
-    outdir: 'dist',
-  });
-}
-if (exists('webview/dashboard/follow/main.ts')) {
-  builds.push({
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-    absWorkingDir: root,
-    entryPoints: { followDashboard: 'webview/dashboard/follow/main.ts' },
-    outdir: 'dist',
-  });
-}
-if (exists('webview/cloud/main.ts')) {
-  builds.push({
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-    absWorkingDir: root,
-    entryPoints: { cloudView: 'webview/cloud/main.ts' },
-    outdir: 'dist',
-  });
-}
-if (exists('webview/evalBrowser/main.ts')) {
-  builds.push({
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-    absWorkingDir: root,
-    entryPoints: { evalBrowser: 'webview/evalBrowser/main.ts' },
+    entryPoints: { [name]: entry },
     outdir: 'dist',
   });
 }
