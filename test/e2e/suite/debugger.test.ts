@@ -106,7 +106,7 @@ suite('trm debugger', () => {
           name: '',
           ...(onlyOurs ? {} : { checkpoint }),
         });
-        await ui({ action: 'waitFor', selector: '.quick-input-widget .monaco-list-row', text: '#0' });
+        await ui({ action: 'waitFor', selector: '.quick-input-widget .monaco-list-row', text: '1. line 2' });
         await ui({ action: 'press', key: 'Enter' });
         assert.ok(await started, 'the trm session started');
       } else {
