@@ -331,6 +331,12 @@ export class AuthoringController implements vscode.Disposable {
   private updateWanted(doc: vscode.TextDocument, immediate = false): void {
     const st = this.docs.get(doc.uri);
     if (!st || st.status !== 'ok') return;
+    // A model that cannot run the file predicts nothing: no need to look for the visible puzzles
+    // (all 4,308 of a one-line challenges file are "visible").
+    if (st.mismatch) {
+      this.scheduler.update(doc.uri.toString(), [], { immediate });
+      return;
+    }
     this.scheduler.update(doc.uri.toString(), this.wanted(doc, st), { immediate });
   }
 

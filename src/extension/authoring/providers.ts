@@ -54,7 +54,9 @@ export class PuzzleCodeLenses implements vscode.CodeLensProvider {
     const byLine = new Map<number, LocatedPuzzle[]>();
     for (const p of st.located.puzzles) {
       const line = doc.positionAt(p.span.offset).line;
-      byLine.set(line, [...(byLine.get(line) ?? []), p]);
+      const group = byLine.get(line);
+      if (group) group.push(p);
+      else byLine.set(line, [p]);
     }
     const lenses: vscode.CodeLens[] = [];
     for (const [, group] of byLine) {

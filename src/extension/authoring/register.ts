@@ -32,6 +32,8 @@ export interface AuthoringState {
     kind?: string;
     version: number;
     decorations: { line: number; text: string }[];
+    puzzleCount: number;
+    /** Empty when the state was asked for with `{ summary: true }`. */
     puzzles: { id: string; status: string; text: string; wrongCells: number[] }[];
   }[];
 }
@@ -156,7 +158,9 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
       }
       return vscode.workspace.applyEdit(edit);
     }),
-    vscode.commands.registerCommand(AUTHORING_STATE_COMMAND, (): AuthoringState => ({
+    // `{ summary: true }`: the documents' versions and puzzle counts only (cheap enough to poll while
+    // the host's time per edit is measured; the full state renders every puzzle's view).
+    vscode.commands.registerCommand(AUTHORING_STATE_COMMAND, (opts?: { summary?: boolean }): AuthoringState => ({
       model: controller.model,
       statusBar: status.item.text,
       progress: {
@@ -171,7 +175,8 @@ export function registerAuthoring(context: vscode.ExtensionContext): void {
         kind: st.located?.kind,
         version: st.version,
         decorations: views.shown.get(st.uri.toString()) ?? [],
-        puzzles: (st.located?.puzzles ?? []).map((p) => {
+        puzzleCount: st.located?.puzzles.length ?? 0,
+        puzzles: (opts?.summary ? [] : (st.located?.puzzles ?? [])).map((p) => {
           const v = viewOf(controller, judgements, st, p);
           return {
             id: p.id,
