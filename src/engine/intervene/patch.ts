@@ -5,7 +5,7 @@
 // plain data with every value resolved (a copy from run B carries the copied numbers), so a trace
 // bundle can store them and replay them exactly without run B.
 
-import type { TrmConfig } from '../config';
+import { type TrmConfig, derive } from '../config';
 import { describeUpdate, updateAt, updatesPerStep } from '../trace/types';
 
 export type PatchTensor = 'y' | 'z';
@@ -20,7 +20,7 @@ export interface PatchPosition {
 export interface PatchSet extends PatchPosition {
   op: 'set' | 'zero' | 'copy';
   tensor: PatchTensor;
-  /** Grid cells 0..S-1 (positions P + cell of the state). */
+  /** Grid cells 0..S-1 (positions P + cell of the state); -P..-1 are the puzzle-prefix positions. */
   cells: number[];
   /** One channel 0..D-1 only (with `value`). */
   dim?: number;
@@ -63,6 +63,7 @@ export function patchProblem(c: TrmConfig, p: Patch, maxSteps = c.halt_max_steps
   const U = updatesPerStep(c);
   const S = c.seq_len;
   const D = c.hidden_size;
+  const P = derive(c).puzzleEmbLen;
   if (!Number.isInteger(p.step) || p.step < 1 || p.step > maxSteps) return `step ${p.step} is outside 1..${maxSteps}`;
   const minOrdinal = p.op === 'embedding' ? -1 : 0;
   if (!Number.isInteger(p.ordinal) || p.ordinal < minOrdinal || p.ordinal >= U)
@@ -85,7 +86,8 @@ export function patchProblem(c: TrmConfig, p: Patch, maxSteps = c.halt_max_steps
       if (p.tensor !== 'y' && p.tensor !== 'z') return `tensor must be 'y' or 'z', got ${String(p.tensor)}`;
       if (!Array.isArray(p.cells) || p.cells.length === 0) return 'no cells given';
       for (const cell of p.cells)
-        if (!Number.isInteger(cell) || cell < 0 || cell >= S) return `cell ${cell} is outside 0..${S - 1} (seq_len)`;
+        if (!Number.isInteger(cell) || cell < -P || cell >= S)
+          return `cell ${cell} is outside 0..${S - 1} (seq_len${P > 0 ? `; -${P}..-1 are the puzzle-prefix positions` : ''})`;
       if (p.dim !== undefined && (!Number.isInteger(p.dim) || p.dim < 0 || p.dim >= D))
         return `channel ${p.dim} is outside 0..${D - 1} (hidden_size)`;
       if (p.values !== undefined) {
@@ -128,7 +130,11 @@ export function applySetPatches(
 export function describePatch(c: Pick<TrmConfig, 'L_cycles'>, p: Patch, cellName: (i: number) => string): string {
   const where = p.ordinal < 0 ? `start of step ${p.step}` : describeUpdate(updateAt(c, p.step, p.ordinal));
   const cells = (cs: number[]) =>
-    cs.length > 6 ? `${cs.length} cells (${cs.slice(0, 4).map(cellName).join(', ')}, …)` : cs.map(cellName).join(', ');
+    cs[0] < 0 && cs.length > 6
+      ? 'every position'
+      : cs.length > 6
+        ? `${cs.length} cells (${cs.slice(0, 4).map(cellName).join(', ')}, …)`
+        : cs.map(cellName).join(', ');
   switch (p.op) {
     case 'skip':
       return `${where}: skip the update (its state = the state before it)`;
