@@ -12,6 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Session, named } from './dapHarness';
+import { readSafetensors, writeSafetensors } from '../../../src/engine/formats/safetensors';
+import { toFloat32 } from '../../../src/engine/hostTensor';
 
 const CHECKPOINT = path.resolve('media/models/sudoku-small/model.safetensors');
 const DATASET = path.resolve('sample-workspace/sudoku/generated-moderate.csv');
@@ -268,6 +270,45 @@ test('launch with puzzleEmbedding: blank swaps the row from the start and marks 
     await r.motion(() => r.dc.evaluateRequest({ expression: 'patches = none', context: 'repl' }));
     const own = await fullState(r, 1, 0);
     assert.notDeepEqual(blank.z, own.z, 'the blank row changes the first z update');
+  } finally {
+    await r.stop();
+  }
+});
+
+/** The demo model with one matrix and the puzzle-embedding table scaled (another checkpoint of the same shape). */
+function perturbedDemo(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trm-patch-b-'));
+  const file = readSafetensors(CHECKPOINT);
+  for (const [suffix, factor] of [
+    ['mlp.down_proj.weight', 1.02],
+    ['puzzle_emb.weights', 0.5],
+  ] as const) {
+    const key = [...file.tensors.keys()].find((k) => k.endsWith(suffix))!;
+    const t = file.tensors.get(key)!;
+    file.tensors.set(key, { ...t, data: Float32Array.from(toFloat32(t), (v) => v * factor) });
+  }
+  writeSafetensors(path.join(dir, 'model.safetensors'), file.tensors, file.metadata);
+  fs.copyFileSync(path.join(path.dirname(CHECKPOINT), 'config.json'), path.join(dir, 'config.json'));
+  return path.join(dir, 'model.safetensors');
+}
+
+test("copy from a compare run B: z = B and y = B make run A equal to B at the update; puzzle_emb = B takes B's row", async () => {
+  const r = new Session();
+  await r.start();
+  try {
+    await r.launch({ ...LAUNCH, compare: { checkpoint: perturbedDemo() } });
+    await r.nextUpdate();
+    await r.nextUpdate();
+    const maxDiff = (vars: DebugProtocol.Variable[]) =>
+      Math.max(Number(named(vars, 'max |zA − zB|').value), Number(named(vars, 'max |yA − yB|').value));
+    assert.ok(maxDiff(await r.scope('A vs B')) > 0, 'the runs differ before the copy');
+    await repl(r, 'z = B');
+    await repl(r, 'y = B');
+    assert.equal(maxDiff(await r.scope('A (patched) vs B')), 0, 'after copying both tensors A is B at this update');
+    assert.match(named(await r.scope('patches'), 'B').value, /model\.safetensors/);
+    await repl(r, 'puzzle_emb = B');
+    const list = await r.scope('patches');
+    assert.match(list[2].value, /puzzle-embedding row = copy \(run B: .*model\.safetensors\) from here on/);
   } finally {
     await r.stop();
   }
