@@ -473,20 +473,6 @@ export class TrmDebugSession extends DebugSession {
     if (this.disposed) return; // answered by disconnect
     this.pendingLaunch = undefined;
     this.sendResponse(response);
-    this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, args)));
-    if (args.noDebug) {
-      runtime.runToEnd().then(
-        (text) => {
-          this.output(text);
-          this.sendEvent(new TerminatedEvent());
-        },
-        (e: unknown) => {
-          this.output(`TRM engine error: ${(e as Error).message}`, 'stderr');
-          this.sendEvent(new TerminatedEvent());
-        },
-      );
-      return;
-    }
     if (args.puzzleEmbedding !== undefined && !bundle) {
       const patches = this.patches;
       try {
@@ -506,9 +492,29 @@ export class TrmDebugSession extends DebugSession {
         return;
       }
     }
+    this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, args)));
+    if (args.noDebug) {
+      runtime.runToEnd().then(
+        (text) => {
+          this.output(text);
+          this.sendEvent(new TerminatedEvent());
+        },
+        (e: unknown) => {
+          this.output(`TRM engine error: ${(e as Error).message}`, 'stderr');
+          this.sendEvent(new TerminatedEvent());
+        },
+      );
+      return;
+    }
     if (bundle) {
       restoreBundle(runtime, this.cloud, this.patches, bundle).then(
-        (r) => this.report(r),
+        (r) => {
+          if (this.patches?.active) {
+            this.sendEvent(new Event(TRM_EVENT_PATCHES, this.patches.info()));
+            this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, args)));
+          }
+          this.report(r);
+        },
         (e: unknown) => this.engineFailure(runtime, e),
       );
       return;
@@ -543,6 +549,7 @@ export class TrmDebugSession extends DebugSession {
       origin: e.puzzle.origin,
       modelName: modelName(e.checkpoint, args.cwd),
       backendSkipped: [...(e.backendSkipped ?? [])],
+      ...(this.patches?.active ? { patches: this.patches.list.length } : {}),
     };
   }
 
@@ -1053,6 +1060,8 @@ export class TrmDebugSession extends DebugSession {
     this.resume();
     this.sendResponse(response);
     this.sendEvent(new Event(TRM_EVENT_PATCHES, info));
+    // The timeline reloads the run (its states changed) and shows "patched: N" in its header.
+    if (this.launchArgs) this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, this.launchArgs)));
     const what = args.op === 'clear' ? 'Removed every patch' : `Patched ${added.join('; ')}`;
     this.output(what);
     try {

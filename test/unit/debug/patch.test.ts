@@ -102,6 +102,8 @@ test('setVariable patches z at a cell; continue; step back returns the trunk bit
   const cmp = await s.scope('A (patched)');
   assert.ok(Number(named(cmp, '‖zA − zB‖').value) > 0);
   assert.equal(patchEvents.at(-1)?.body.count, 1);
+  // The timeline re-reads the run: a fresh trm/traceInfo with the patch count (its header shows "patched: 1").
+  assert.equal(s.events.filter((e) => e.event === 'trm/traceInfo').at(-1)?.body.patches, 1);
 
   // Forward: the run is recomputed from the patched state.
   const next = await s.nextUpdate();
@@ -265,6 +267,7 @@ test('launch with puzzleEmbedding: blank swaps the row from the start and marks 
   try {
     const stopped = await r.launch({ ...LAUNCH, puzzleEmbedding: 'blank' });
     assert.match(stopped.body.description ?? '', /patched/);
+    assert.equal((await r.next('trm/traceInfo', 0)).body.patches, 1, 'the first trace info says patched');
     const blank = await fullState(r, 1, 0);
     assert.ok(r.events.some((e) => e.event === 'output' && /puzzle-embedding row = blank/.test(e.body.output)));
     await r.motion(() => r.dc.evaluateRequest({ expression: 'patches = none', context: 'repl' }));
