@@ -202,6 +202,12 @@ export class PatchController {
     this.base = base;
     this.patches = patches;
     this.current = trace;
+    if (fresh && this.baseline && rt.compare === this.baseline) {
+      // A new base (a branch adopted since): its own baseline replaces the old one.
+      rt.compare = undefined;
+      this.baseline.dispose();
+      this.baseline = undefined;
+    }
     if (!rt.compare) {
       this.baseline = CompareRun.baseline(this.engine, base.trace, rt.maxSteps);
       rt.compare = this.baseline;

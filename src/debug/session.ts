@@ -1065,9 +1065,12 @@ export class TrmDebugSession extends DebugSession {
     const what = args.op === 'clear' ? 'Removed every patch' : `Patched ${added.join('; ')}`;
     this.output(what);
     try {
-      const target = (await runtime.exclusive(() => runtime.validatePosition(at)))
-        ? { step: at.step, ordinal: Math.max(0, info.patches[0]?.ordinal ?? 0) }
-        : at;
+      // The cursor, unless the patched run now ends before it (a patch at an earlier step): then the first patch.
+      const first = info.patches[0];
+      const target =
+        (await runtime.exclusive(() => runtime.validatePosition(at))) && first
+          ? { step: first.step, ordinal: Math.max(0, first.ordinal) }
+          : at;
       const stop = await runtime.seek(target);
       this.report({
         ...stop,
