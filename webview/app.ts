@@ -633,7 +633,8 @@ export class App {
     this.title.textContent = `TRM recursion timeline · ${info.origin ?? `puzzle ${info.puzzleId}`} (${info.taskKind}, ${info.gridHeight}×${info.gridWidth})`;
     this.meta.textContent =
       `model ${info.modelName ?? shortName(info.checkpoint)} · T = H_cycles ${info.hCycles} × (n = L_cycles ${info.lCycles} + 1) updates × ` +
-      `L_layers ${info.lLayers} · N_sup ≤ ${info.maxSteps} · D = ${info.hiddenSize} · ${info.backend}`;
+      `L_layers ${info.lLayers} · N_sup ≤ ${info.maxSteps} · D = ${info.hiddenSize} · ${info.backend}` +
+      (info.patches ? ` · patched: ${info.patches}` : '');
     this.meta.title = [
       `checkpoint: ${info.checkpoint}`,
       `backend: ${info.backend}`,

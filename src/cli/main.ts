@@ -60,6 +60,11 @@ const COMMANDS: Record<string, Command> = {
       'trajectory clouds over a dataset: N noisy forks per puzzle picked by the Q head, vote or oracle, vs the deterministic run',
     run: async (a) => (await import('./commands/cloud')).runCloudCommand(a),
   },
+  probe: {
+    summary:
+      'puzzle-identifier probe: how much the answer relies on the puzzle-embedding row (swap it: blank, mean, random, another id)',
+    run: async (a) => (await import('./commands/probe')).runProbe(a),
+  },
   report: {
     summary: 'write a self-contained HTML report of a run or of a trm eval results file',
     run: async (a) => (await import('./commands/report')).runReport(a),

@@ -211,7 +211,7 @@ export class AnalysisVariables {
       case 'attribution': {
         const table = await runtime.episodeProvenance();
         const c = table.cells[n.cell];
-        const a = await attributeLastFlip(runtime.engine.trace, c);
+        const a = await attributeLastFlip(runtime.trace, c);
         if (!a) return [v('attribution', 'the cell never changed')];
         const top = Array.from(a.perCell, (x, i) => [x, i] as const)
           .sort((p, q) => q[0] - p[0])

@@ -1,7 +1,7 @@
 // Trace bundles in the debug session: a launch with `bundle: "<file>.trmbundle.json"` becomes the
 // launch the bundle saved (checkpoint, puzzle, policy, …), checked against the weights hash, then
-// replays the adopted cloud branches and stops at the saved cursor, recomputing every state;
-// trm/bundleSave writes the current state as a bundle.
+// replays the adopted cloud branches and the patches, and stops at the saved cursor, recomputing
+// every state; trm/bundleSave writes the current state as a bundle.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +19,8 @@ import type { CloudController } from './cloudRequests';
 import type { DebugEngine } from './engineTypes';
 import type { TrmLaunchArgs } from './launchConfig';
 import type { Stop, TrmRuntime } from './runtime';
-import { applyBundlePatches } from './bundlePatches';
+import { patchesFromBundle } from './bundlePatches';
+import type { PatchController } from './patchRequests';
 
 const LAUNCH_KEYS = [
   'checkpoint',
@@ -51,10 +52,16 @@ export function bundleLaunch(raw: unknown): { bundle: TraceBundle; raw: Record<s
 export { checkWeights };
 
 /** Replays the bundle's forks, breakpoints and patches, then stops at its cursor. */
-export async function restoreBundle(runtime: TrmRuntime, cloud: CloudController, bundle: TraceBundle): Promise<Stop> {
+export async function restoreBundle(
+  runtime: TrmRuntime,
+  cloud: CloudController,
+  patches: PatchController,
+  bundle: TraceBundle,
+): Promise<Stop> {
   await runtime.exclusive(async () => {
+    const saved = patchesFromBundle(bundle.patches, runtime.engine.config, runtime.maxSteps);
     cloud.restoreChain(bundle.forks);
-    applyBundlePatches(bundle.patches);
+    if (saved.length > 0) patches.apply(saved);
     if (runtime.functionBreakpoints().length === 0 && bundle.breakpoints.length > 0) {
       const results = runtime.setFunctionBreakpoints(bundle.breakpoints);
       const badOne = results.find((x) => !x.verified);
@@ -77,6 +84,7 @@ export function saveBundle(
   engine: DebugEngine,
   runtime: TrmRuntime,
   cloud: CloudController,
+  patches: PatchController,
   opts: { file?: string; notes?: string; breakpoints?: { name: string; condition?: string }[] },
 ): { bundle: TraceBundle; file?: string } {
   const launch: Record<string, unknown> = {};
@@ -108,7 +116,7 @@ export function saveBundle(
     },
     breakpoints: opts.breakpoints ?? runtime.functionBreakpoints(),
     notes: opts.notes ?? '',
-    patches: [],
+    patches: patches.forBundle() as unknown as Record<string, unknown>[],
   };
   if (opts.file) {
     const file = path.resolve(opts.file);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { divergenceOf, divergenceRow, type UpdateDivergence } from '../engine/compare/divergence';
 import { ReferenceRun, isReferenceFolder, liveRun, type RunSource } from '../engine/compare/referenceRun';
-import { updateAt } from '../engine/trace/types';
+import { type PuzzleTrace, type RecursionState, updateAt } from '../engine/trace/types';
 import type { DebugEngine } from './engineTypes';
 import { cellLabel, cellValue } from './gridText';
 import { LaunchConfigError, type TrmLaunchArgs } from './launchConfig';
@@ -89,6 +89,8 @@ export interface CompareAt {
 
 export class CompareRun {
   private cache = new Map<string, Promise<CompareAt>>();
+  /** Run A as the session walks it (a cloud branch or a patched run), by default the engine's trace. */
+  private aTrace: () => PuzzleTrace = () => this.a.trace;
 
   private constructor(
     readonly label: string,
@@ -96,6 +98,42 @@ export class CompareRun {
     private readonly b: RunSource,
     private readonly bEngine: DebugEngine | undefined,
   ) {}
+
+  /** B = the unpatched baseline of a patched session (a trace of the same model). */
+  static baseline(a: DebugEngine, base: PuzzleTrace, steps: number): CompareRun {
+    const label = 'baseline (the run without patches)';
+    return new CompareRun(label, a, liveRun(base, label, steps), undefined);
+  }
+
+  /** Reads run A from `trace` from now on (the runtime's walked trace). */
+  readA(trace: () => PuzzleTrace): void {
+    this.aTrace = trace;
+    this.invalidate();
+  }
+
+  /** Forgets cached differences (run A changed: a patch, an adopted branch). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  /** Run B's state after the update at step › ordinal (the source of copy patches). */
+  async bStateAfter(step: number, ordinal: number): Promise<RecursionState> {
+    const s = await this.b.stateAfter(updateAt(this.a.config, step, ordinal));
+    const n = this.a.derived.totalSeqLen * this.a.config.hidden_size;
+    if (s.y.length !== n || s.z.length !== n)
+      throw new Error(`run B (${this.label}) has no state of run A's shape at this update: nothing to copy`);
+    return s;
+  }
+
+  /** Run B's own puzzle-embedding row (B must be a checkpoint with a puzzle embedding). */
+  async bPuzzleRow(): Promise<Float32Array> {
+    const b = this.bEngine;
+    if (!b?.patching)
+      throw new Error(
+        `run B (${this.label}) is not a loaded checkpoint: it has no puzzle-embedding table to copy from`,
+      );
+    return b.patching.puzzleRow({ mode: 'puzzle', puzzleId: b.puzzle.puzzleIdentifier });
+  }
 
   /** Opens run B: a checkpoint through the session's engine opener, or a recorded folder. */
   static async open(
@@ -147,12 +185,13 @@ export class CompareRun {
 
   private async compute(step: number, ordinal: number): Promise<CompareAt> {
     const ref = updateAt(this.a.config, step, ordinal);
-    const [sa, sb] = await Promise.all([this.a.trace.stateAfter(ref), this.b.stateAfter(ref)]);
+    const a = this.aTrace();
+    const [sa, sb] = await Promise.all([a.stateAfter(ref), this.b.stateAfter(ref)]);
     const d = divergenceRow(step, ordinal, ref, sa, sb);
-    const predsA = (await this.a.trace.decode(sa.y)).preds;
+    const predsA = (await a.decode(sa.y)).preds;
     let predsB: Int32Array | undefined;
     if (sb.y.length === sa.y.length) {
-      predsB = (await this.a.trace.decode(sb.y)).preds;
+      predsB = (await a.decode(sb.y)).preds;
       d.cellsDiffer = [];
       for (let i = 0; i < predsA.length; i++) if (predsA[i] !== predsB[i]) d.cellsDiffer.push(i);
     }

@@ -15,6 +15,8 @@ import type { DebugEngine } from './engineTypes';
 import { runCloud } from '../engine/cloud/cloud';
 import { BranchTrace } from '../engine/cloud/branchTrace';
 import { puzzleKey } from '../engine/cloud/noise';
+import { PatchedTrace } from '../engine/intervene/patchedTrace';
+import { puzzleRow } from '../engine/intervene/puzzleProbe';
 import { DebugPuzzle, PuzzleKind, gridShape, parseInlinePuzzle } from './inlinePuzzle';
 import { puzzleLabel, relativeTo } from './displayNames';
 import type { TrmLaunchArgs } from './launchConfig';
@@ -131,6 +133,13 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
         return runCloud(model, { ...trace.puzzle, id: puzzle.id }, x, start, fork, opts);
       },
       branch: (trunk, spec) => new BranchTrace(model, trunk, spec),
+    },
+    patching: {
+      patched: (trunk, patches, maxSteps) => new PatchedTrace(model, trunk, patches, maxSteps),
+      async puzzleRow(swap) {
+        if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
+        return puzzleRow(model, swap);
+      },
     },
     dispose(): void {
       trace.dispose();

@@ -7,6 +7,8 @@ import type { PuzzleTrace, RecursionState } from '../engine/trace/types';
 import type { CloudOptions, CloudResult, ForkPoint } from '../engine/cloud/cloud';
 import type { BranchSpec } from '../engine/cloud/branchTrace';
 import type { DebugPuzzle } from './inlinePuzzle';
+import type { Patch } from '../engine/intervene/patch';
+import type { RowSwap } from '../engine/intervene/puzzleProbe';
 
 export interface DebugEngine {
   readonly config: TrmConfig;
@@ -23,7 +25,17 @@ export interface DebugEngine {
   readonly warnings: readonly string[];
   /** Trajectory clouds on the TF.js model (absent for engines that cannot run them). */
   readonly cloud?: CloudSupport;
+  /** Patching and ablation on the TF.js model (absent for engines that cannot recompute a run). */
+  readonly patching?: PatchSupport;
   dispose(): void;
+}
+
+/** Patched runs (engine/intervene/patchedTrace.ts) and puzzle-embedding rows (engine/intervene/puzzleProbe.ts). */
+export interface PatchSupport {
+  /** `trunk` with `patches` applied, recomputed from the first patch on. */
+  patched(trunk: PuzzleTrace, patches: readonly Patch[], maxSteps: number): PuzzleTrace;
+  /** A replacement puzzle-embedding row; throws one clear message when the model has none. */
+  puzzleRow(swap: RowSwap): Promise<Float32Array>;
 }
 
 /** Clouds and their branches, computed on the session's TF.js model with a host-side loop per update. */

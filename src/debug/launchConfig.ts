@@ -44,6 +44,8 @@ export interface TrmLaunchArgs {
   noDebug: boolean;
   /** Run B, stepped in lock-step with this run (validated by compareRun.ts). */
   compare?: unknown;
+  /** Swap the puzzle-embedding row from the start: blank | mean | random[:seed] | puzzle:<id> (the puzzle-identifier probe). */
+  puzzleEmbedding?: string;
   /** Unknown attributes (likely typos): reported to the user, not fatal, since clients add their own keys. */
   warnings: string[];
 }
@@ -123,6 +125,7 @@ const KNOWN = new Set([
   'dtype',
   'cwd',
   'noDebug',
+  'puzzleEmbedding',
   'type',
   'request',
   'name',
@@ -184,7 +187,7 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
   const unknown = Object.keys(r).filter((k) => !KNOWN.has(k) && !k.startsWith('__'));
   const warnings = unknown.map(
     (k) =>
-      `launch configuration: unknown attribute '${k}' is ignored; known: checkpoint, config, dataset, puzzle, index, puzzleId, solution, steps, haltPolicy, stopOnEntry, backend, dtype, cwd, compare`,
+      `launch configuration: unknown attribute '${k}' is ignored; known: checkpoint, config, dataset, puzzle, index, puzzleId, solution, steps, haltPolicy, stopOnEntry, backend, dtype, cwd, compare, puzzleEmbedding`,
   );
   const cwd = optString(r, 'cwd') ?? process.cwd();
   const checkpointRel = optString(r, 'checkpoint');
@@ -223,6 +226,14 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
   const dtype = optString(r, 'dtype');
   if (dtype !== undefined && !DTYPE_CHOICES.includes(dtype as DtypeChoice))
     fail(`'dtype' must be one of ${DTYPE_CHOICES.join(', ')} (got ${JSON.stringify(dtype)})`);
+  const puzzleEmbedding = optString(r, 'puzzleEmbedding');
+  if (
+    puzzleEmbedding !== undefined &&
+    !/^(blank|zero|zeros|mean|random(:\d+)?|puzzle:\d+)$/.test(puzzleEmbedding.trim())
+  )
+    fail(
+      `'puzzleEmbedding' must be blank, mean, random, random:<seed> or puzzle:<identifier> (got ${JSON.stringify(puzzleEmbedding)})`,
+    );
   return {
     checkpoint,
     config,
@@ -240,6 +251,7 @@ export function validateLaunchArgs(raw: unknown, defaults: LaunchDefaults = {}):
     noDebug,
     warnings,
     ...(r.compare !== undefined ? { compare: r.compare } : {}),
+    ...(puzzleEmbedding !== undefined ? { puzzleEmbedding } : {}),
   };
 }
 

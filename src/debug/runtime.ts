@@ -175,6 +175,8 @@ export class TrmRuntime {
   /** Walks `trace` from now on (a branch forked at `fork`), or the engine's trace again (undefined). */
   adoptTrace(adopted: { trace: PuzzleTrace; name: string; fork: Position } | undefined): void {
     this.adopted = adopted;
+    // Run B is compared with the run the session walks now.
+    this.compare?.readA(() => this.trace);
     this.envCache.clear();
     this.envBytes = 0;
     this.policyHalt.clear();

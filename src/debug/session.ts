@@ -52,6 +52,15 @@ import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
 import { CloudController } from './cloudRequests';
 import { bundleLaunch, checkPuzzle, checkWeights, restoreBundle, saveBundle } from './bundleSession';
+import { PatchController } from './patchRequests';
+import {
+  PATCH_HELP,
+  PatchSyntaxError,
+  isPatchStatement,
+  parsePatchAssignment,
+  parsePatchStatement,
+} from './patchSyntax';
+import { TRM_EVENT_PATCHES, TRM_REQUEST_PATCH, type TrmPatchArgs } from '../protocol/debugger';
 import type { TraceBundle } from '../engine/bundle/bundle';
 import {
   TRM_EVENT_CLOUD,
@@ -94,6 +103,7 @@ interface FrameInfo {
 export class TrmDebugSession extends DebugSession {
   private runtime: TrmRuntime | undefined;
   private cloud: CloudController | undefined;
+  private patches: PatchController | undefined;
   private launchArgs: TrmLaunchArgs | undefined;
   private engine: DebugEngine | undefined;
   private x: Float32Array | undefined;
@@ -298,7 +308,11 @@ export class TrmDebugSession extends DebugSession {
     // Why a breakpoint stopped, where people look: the Call Stack header has only the short form.
     if (result.reason !== 'step' && result.reason !== 'goto' && result.reason !== 'entry') this.output(result.text);
     const ev = new StoppedEvent(result.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
-    ev.body.description = result.description;
+    // A patched run says so wherever it stops after its first patch.
+    ev.body.description =
+      this.patches?.active && this.patches.patchedAt(result.position) && !/patched/i.test(result.description)
+        ? `${result.description} · patched`
+        : result.description;
     ev.body.text = result.text;
     ev.body.allThreadsStopped = true;
     if (result.hitBreakpointIds) ev.body.hitBreakpointIds = result.hitBreakpointIds;
@@ -348,7 +362,8 @@ export class TrmDebugSession extends DebugSession {
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
       supportsHitConditionalBreakpoints: false,
-      supportsSetVariable: false,
+      supportsSetVariable: true,
+      supportsSetExpression: true,
       supportsRestartRequest: false,
     };
     this.sendResponse(response);
@@ -429,6 +444,7 @@ export class TrmDebugSession extends DebugSession {
     runtime.compare = compare;
     this.runtime = runtime;
     this.cloud = new CloudController(runtime, engine);
+    this.patches = new PatchController(runtime, engine, this.cloud);
     this.launchArgs = args;
     try {
       this.x = await runtime.exclusive(() => engine.trace.x());
@@ -457,6 +473,25 @@ export class TrmDebugSession extends DebugSession {
     if (this.disposed) return; // answered by disconnect
     this.pendingLaunch = undefined;
     this.sendResponse(response);
+    if (args.puzzleEmbedding !== undefined && !bundle) {
+      const patches = this.patches;
+      try {
+        await runtime.exclusive(async () =>
+          patches.apply(
+            await patches.resolve(
+              { op: 'embedding', swap: args.puzzleEmbedding, step: 1, ordinal: -1 },
+              { step: 1, ordinal: 0 },
+            ),
+          ),
+        );
+        this.output(`puzzle embedding: ${patches.describe(patches.list[0])} (launch attribute 'puzzleEmbedding')`);
+        this.sendEvent(new Event(TRM_EVENT_PATCHES, patches.info()));
+      } catch (e) {
+        this.output(`cannot swap the puzzle embedding: ${(e as Error).message}`, 'stderr');
+        this.sendEvent(new TerminatedEvent());
+        return;
+      }
+    }
     this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, args)));
     if (args.noDebug) {
       runtime.runToEnd().then(
@@ -472,8 +507,14 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     if (bundle) {
-      restoreBundle(runtime, this.cloud, bundle).then(
-        (r) => this.report(r),
+      restoreBundle(runtime, this.cloud, this.patches, bundle).then(
+        (r) => {
+          if (this.patches?.active) {
+            this.sendEvent(new Event(TRM_EVENT_PATCHES, this.patches.info()));
+            this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, args)));
+          }
+          this.report(r);
+        },
         (e: unknown) => this.engineFailure(runtime, e),
       );
       return;
@@ -508,6 +549,7 @@ export class TrmDebugSession extends DebugSession {
       origin: e.puzzle.origin,
       modelName: modelName(e.checkpoint, args.cwd),
       backendSkipped: [...(e.backendSkipped ?? [])],
+      ...(this.patches?.active ? { patches: this.patches.list.length } : {}),
     };
   }
 
@@ -750,9 +792,12 @@ export class TrmDebugSession extends DebugSession {
       const env = await runtime.exclusive(() => runtime.envAt(frame.pos));
       const scopes = this.store.scopes(env);
       const cmp = runtime.compare;
+      const patched = this.patches?.active === true;
+      if (patched)
+        scopes.push(this.store.listScope(`patches (${this.patches!.list.length})`, this.patches!.variables()));
       if (cmp) {
         const vars = await runtime.exclusive(() => cmp.variables(frame.pos.step, frame.pos.ordinal));
-        scopes.push(this.store.listScope('A vs B — compare run', vars));
+        scopes.push(this.store.listScope(patched ? 'A (patched) vs B' : 'A vs B — compare run', vars));
       }
       scopes.push(this.analysis.scope(frame.pos));
       response.body = { scopes };
@@ -858,6 +903,10 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     const pos = frame?.pos ?? runtime.position;
+    if (args.context === 'repl' && isPatchStatement(args.expression)) {
+      void this.patchStatement(response, runtime, args.expression);
+      return;
+    }
     try {
       const expr = parseExpression(args.expression);
       const value = await runtime.exclusive(async () =>
@@ -869,6 +918,168 @@ export class TrmDebugSession extends DebugSession {
       if (e instanceof ExpressionError) {
         this.fail(response, ERR.evaluate, `${e.message} (${EXPRESSION_HELP})`);
       } else this.fail(response, ERR.engine, (e as Error).message);
+    }
+  }
+
+  // ---- patching and ablation (src/debug/patchRequests.ts, patchSyntax.ts) ---------------------------
+
+  /** setVariable on y / z values of the Variables view: a patch at the current stop. */
+  protected override async setVariableRequest(
+    response: DebugProtocol.SetVariableResponse,
+    args: DebugProtocol.SetVariableArguments,
+  ): Promise<void> {
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    const ctx = this.varContext(runtime);
+    let target;
+    try {
+      target = this.store.patchTarget(args.variablesReference, args.name, ctx);
+    } catch (e) {
+      return this.fail(response, ERR.stale, (e as Error).message, false);
+    }
+    if (!target)
+      return this.fail(
+        response,
+        ERR.args,
+        `'${args.name}' cannot be set: patches set values of y or z (a cell of y's grid, a row [i] r4c7 of 'y (state)' or 'z (state)', or one of its channels [j]); in the Debug Console: ${PATCH_HELP}`,
+      );
+    if (target.prefix)
+      return this.fail(
+        response,
+        ERR.args,
+        `'${args.name}' is a puzzle-prefix position, not a grid cell: swap the puzzle-embedding row instead (puzzle_emb = blank|mean|random|puzzle:<id>|B)`,
+      );
+    const w = ctx.puzzle.gridWidth;
+    const value = args.value.trim();
+    if (target.decoded && value !== 'zero' && value !== 'B')
+      return this.fail(
+        response,
+        ERR.args,
+        `${args.name} shows the decoded answer, which is not a state: set it to zero or B (copy y there from run B), or set values of y (state) › ${args.name}`,
+      );
+    const lhs =
+      target.tensor +
+      (target.cell !== undefined ? `[${cellLabel(target.cell, w)}]` : '') +
+      (target.dim !== undefined ? `[${target.dim}]` : '');
+    await this.patchFromText(
+      response,
+      runtime,
+      () => parsePatchAssignment(lhs, value, (n) => runtime.cellIndex(n)),
+      (info) => ({
+        value: `${value} (patched: ${info.count} patch${info.count === 1 ? '' : 'es'})`,
+      }),
+    );
+  }
+
+  /** setExpression (Watch view "Set Value"): `y[r4c7]` := 0, `z.r4c7` := zero, `puzzle_emb` := blank, … */
+  protected override async setExpressionRequest(
+    response: DebugProtocol.SetExpressionResponse,
+    args: DebugProtocol.SetExpressionArguments,
+  ): Promise<void> {
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    await this.patchFromText(
+      response,
+      runtime,
+      () => parsePatchAssignment(args.expression, args.value, (n) => runtime.cellIndex(n)),
+      (info) => ({ value: `${args.value.trim()} (patched: ${info.count} patch${info.count === 1 ? '' : 'es'})` }),
+    );
+  }
+
+  /** A patch statement typed in the Debug Console (`y[r4c7] = 0`, `skip`, `freeze z`, …). */
+  private async patchStatement(
+    response: DebugProtocol.EvaluateResponse,
+    runtime: TrmRuntime,
+    text: string,
+  ): Promise<void> {
+    await this.patchFromText(
+      response,
+      runtime,
+      () => parsePatchStatement(text, (n) => runtime.cellIndex(n)),
+      (info) => ({
+        result:
+          info.count === 0
+            ? 'no patches: the run is the unpatched one again'
+            : `patched (${info.count}): ${info.patches.map((p) => p.description).join('; ')}`,
+        variablesReference: 0,
+      }),
+    );
+  }
+
+  private async patchFromText(
+    response: DebugProtocol.Response,
+    runtime: TrmRuntime,
+    parse: () => TrmPatchArgs,
+    body: (info: ReturnType<PatchController['info']>) => unknown,
+  ): Promise<void> {
+    let args: TrmPatchArgs;
+    try {
+      args = parse();
+    } catch (e) {
+      const m = (e as Error).message;
+      return this.fail(response, ERR.args, e instanceof PatchSyntaxError ? m : `invalid patch: ${m}`);
+    }
+    await this.patchAndStop(response, runtime, args, body);
+  }
+
+  /** trm/patch {op, tensor, cells, value | values | source: 'B' | swap, step?, ordinal?}. */
+  private async patchRequest(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.patch, raw);
+    if (!args) return;
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    await this.patchAndStop(response, runtime, args, (info) => info);
+  }
+
+  /**
+   * Resolves and applies a patch (or clears them) at the stop, answers, then stops again at the
+   * cursor on the patched run (VS Code refetches every view). Nothing changes when the patch is invalid.
+   */
+  private async patchAndStop(
+    response: DebugProtocol.Response,
+    runtime: TrmRuntime,
+    args: TrmPatchArgs,
+    body: (info: ReturnType<PatchController['info']>) => unknown,
+  ): Promise<void> {
+    const patches = this.patches;
+    if (!patches) return this.fail(response, ERR.notStopped, 'no puzzle is loaded: launch a trm session first');
+    const at = runtime.position;
+    let added: string[] = [];
+    try {
+      await runtime.exclusive(async () => {
+        if (args.op === 'clear') return patches.clear();
+        const resolved = await patches.resolve(args, at);
+        patches.apply(resolved);
+        added = resolved.map((p) => patches.describe(p));
+      });
+    } catch (e) {
+      return this.fail(response, ERR.args, `${TRM_REQUEST_PATCH}: ${(e as Error).message}`);
+    }
+    const info = patches.info();
+    response.body = body(info);
+    this.resume();
+    this.sendResponse(response);
+    this.sendEvent(new Event(TRM_EVENT_PATCHES, info));
+    // The timeline reloads the run (its states changed) and shows "patched: N" in its header.
+    if (this.launchArgs) this.sendEvent(new Event(TRM_EVENT_TRACE_INFO, this.traceInfo(runtime, this.launchArgs)));
+    const what = args.op === 'clear' ? 'Removed every patch' : `Patched ${added.join('; ')}`;
+    this.output(what);
+    try {
+      // The cursor, unless the patched run now ends before it (a patch at an earlier step): then the first patch.
+      const first = info.patches[0];
+      const target =
+        (await runtime.exclusive(() => runtime.validatePosition(at))) && first
+          ? { step: first.step, ordinal: Math.max(0, first.ordinal) }
+          : at;
+      const stop = await runtime.seek(target);
+      this.report({
+        ...stop,
+        reason: 'step',
+        description: args.op === 'clear' ? 'Patches removed' : `Patched (${info.count})`,
+        text: `${what}. ${stop.text}`,
+      });
+    } catch (e) {
+      this.engineFailure(runtime, e);
     }
   }
 
@@ -907,6 +1118,9 @@ export class TrmDebugSession extends DebugSession {
       case TRM_REQUEST_CLOUD_ADOPT:
         void this.cloudRequest(command, response, args);
         return;
+      case TRM_REQUEST_PATCH:
+        void this.patchRequest(response, args);
+        return;
       default:
         this.fail(response, ERR.unknown, `unknown request '${command}'`);
     }
@@ -922,7 +1136,8 @@ export class TrmDebugSession extends DebugSession {
     if (a.notes !== undefined && typeof a.notes !== 'string')
       return this.fail(response, ERR.args, `${TRM_REQUEST_BUNDLE_SAVE}: 'notes' must be a string`);
     try {
-      response.body = saveBundle(this.launchArgs, this.engine, runtime, this.cloud, {
+      if (!this.patches) return;
+      response.body = saveBundle(this.launchArgs, this.engine, runtime, this.cloud, this.patches, {
         file: a.file as string | undefined,
         notes: a.notes as string | undefined,
         breakpoints: Array.isArray(a.breakpoints)
@@ -1109,10 +1324,7 @@ export class TrmDebugSession extends DebugSession {
         for (let s = 1; s <= args.steps; s++) {
           for (let o = 0; o < runtime.U; o++) {
             const ref = updateAt(runtime.engine.config, s, o);
-            const st =
-              o === runtime.U - 1
-                ? await runtime.engine.trace.stepState(s)
-                : await runtime.engine.trace.stateAfter(ref);
+            const st = o === runtime.U - 1 ? await runtime.trace.stepState(s) : await runtime.trace.stateAfter(ref);
             const t = args.tensor === 'y' ? st.y : st.z;
             points.push(meanState(t, t.length / D, D));
             keys.push({ step: s, ordinal: o });

@@ -14,8 +14,15 @@ export type ScopeName = 'x' | 'y' | 'z' | 'halting';
 type VarNode =
   | { kind: 'scope'; scope: ScopeName; env: PositionEnv }
   | { kind: 'gridRow'; which: 'x' | 'y'; row: number; env: PositionEnv }
-  | { kind: 'matrix'; data: Float32Array; rows: number; cols: number; rowName: (i: number) => string }
-  | { kind: 'vector'; data: ArrayLike<number>; itemName: (i: number) => string }
+  | {
+      kind: 'matrix';
+      data: Float32Array;
+      rows: number;
+      cols: number;
+      rowName: (i: number) => string;
+      tensor?: 'y' | 'z';
+    }
+  | { kind: 'vector'; data: ArrayLike<number>; itemName: (i: number) => string; tensor?: 'y' | 'z'; position?: number }
   | { kind: 'list'; vars: DebugProtocol.Variable[] };
 
 export interface VariableContext {
@@ -29,6 +36,17 @@ export interface VariableContext {
 }
 
 export class StaleReferenceError extends Error {}
+
+/** What a setVariable on the Variables view patches: y or z, at a grid cell (absent: every cell), one channel. */
+export interface PatchTarget {
+  tensor: 'y' | 'z';
+  cell?: number;
+  dim?: number;
+  /** A cell of the decoded answer grid (it takes zero or B, not a number). */
+  decoded?: boolean;
+  /** A puzzle-prefix position (not a grid cell: not patchable this way). */
+  prefix?: boolean;
+}
 
 /**
  * Like @vscode/debugadapter's Handles, but numbers keep growing across resets: a reference from an
@@ -95,6 +113,35 @@ export class VariableStore {
     return i < puzzle.inputs.length ? i : undefined;
   }
 
+  /** The state a variable of the current stop stands for, when it is one a patch can set (undefined otherwise). */
+  patchTarget(ref: number, name: string, ctx: Pick<VariableContext, 'prefix' | 'puzzle'>): PatchTarget | undefined {
+    const node = this.lookup(ref);
+    const position = /^\[(\d+)\]/.exec(name);
+    switch (node.kind) {
+      case 'scope': {
+        const m = /^([yz]) \(state\)$/.exec(name);
+        return m && node.scope === m[1] ? { tensor: m[1] as 'y' | 'z' } : undefined;
+      }
+      case 'gridRow': {
+        if (node.which !== 'y') return undefined;
+        const cell = this.dataCell(ref, name, ctx.puzzle);
+        return cell === undefined ? undefined : { tensor: 'y', cell, decoded: true };
+      }
+      case 'matrix': {
+        if (!node.tensor || !position) return undefined;
+        const i = Number(position[1]);
+        return i < ctx.prefix ? { tensor: node.tensor, prefix: true } : { tensor: node.tensor, cell: i - ctx.prefix };
+      }
+      case 'vector': {
+        if (!node.tensor || node.position === undefined || !position) return undefined;
+        if (node.position < ctx.prefix) return { tensor: node.tensor, prefix: true };
+        return { tensor: node.tensor, cell: node.position - ctx.prefix, dim: Number(position[1]) };
+      }
+      default:
+        return undefined;
+    }
+  }
+
   private lookup(ref: number): VarNode {
     const node = this.handles.get(ref);
     if (!node)
@@ -121,7 +168,12 @@ export class VariableStore {
             name: node.rowName(i),
             value: vectorSummary(row),
             type: `float32[${node.cols}]`,
-            variablesReference: this.handles.create({ kind: 'vector', data: row, itemName: (j) => `[${j}]` }),
+            variablesReference: this.handles.create({
+              kind: 'vector',
+              data: row,
+              itemName: (j) => `[${j}]`,
+              ...(node.tensor ? { tensor: node.tensor, position: i } : {}),
+            }),
             indexedVariables: node.cols,
           });
         }
@@ -144,7 +196,13 @@ export class VariableStore {
     return (i) => (i < ctx.prefix ? `[${i}] prefix` : `[${i}] ${cellLabel(i - ctx.prefix, ctx.puzzle.gridWidth)}`);
   }
 
-  private matrixVar(name: string, data: Float32Array, ctx: VariableContext, note: string): DebugProtocol.Variable {
+  private matrixVar(
+    name: string,
+    data: Float32Array,
+    ctx: VariableContext,
+    note: string,
+    tensor?: 'y' | 'z',
+  ): DebugProtocol.Variable {
     const rows = data.length / ctx.hidden;
     return {
       name,
@@ -156,6 +214,7 @@ export class VariableStore {
         rows,
         cols: ctx.hidden,
         rowName: this.positionName(ctx),
+        ...(tensor ? { tensor } : {}),
       }),
       indexedVariables: rows,
     };
@@ -273,7 +332,7 @@ export class VariableStore {
               itemName: (i) => `[${i}] ${cellLabel(i, p.gridWidth)}`,
             }),
           },
-          this.matrixVar('y (state)', env.state.y, ctx, ''),
+          this.matrixVar('y (state)', env.state.y, ctx, '', 'y'),
           this.normsVar('position norms', env.state.y, ctx),
         ];
         if (env.wrongCells)
@@ -288,7 +347,7 @@ export class VariableStore {
           ),
           leaf('norm', fmt(norm(env.state.z))),
           this.normsVar('position norms', env.state.z, ctx),
-          this.matrixVar('z (state)', env.state.z, ctx, ''),
+          this.matrixVar('z (state)', env.state.z, ctx, '', 'z'),
         ];
       case 'halting': {
         const vars = [

@@ -48,7 +48,50 @@ export const trmHeatmapArgsSchema = c.object(
 );
 export const trmTrajectoryArgsSchema = c.object({ tensor: tensorSchema, steps: stepSchema }, undefined, true);
 
+/**
+ * trm/patch: an intervention at an address (default: the current stop). `op` 'clear' removes every
+ * patch. Values arrive as JSON numbers; the adapter rejects non-finite ones with a clear message.
+ */
+export const trmPatchArgsSchema = c.object({
+  op: c.literal('set', 'zero', 'copy', 'skip', 'freeze', 'embedding', 'clear'),
+  /** y (= z_H) or z (= z_L); 'both' for zero / copy. */
+  tensor: c.optional(c.literal('y', 'z', 'both')),
+  /** Grid cells 0..S-1 (row-major), -P..-1 the puzzle-prefix positions; absent = every position (zero / copy). */
+  cells: c.optional(c.array(c.int(-(1 << 20), 1 << 20), 1 << 20)),
+  /** One channel 0..D-1 (set / copy). */
+  dim: c.optional(c.int(0, 1 << 20)),
+  value: c.optional(c.num()),
+  /** cells × D values (set a whole vector per cell). */
+  values: c.optional(c.array(c.num(), 1 << 24)),
+  /** copy: from run B (the launch's `compare` run, or the unpatched baseline). */
+  source: c.optional(c.literal('B')),
+  /** embedding: blank | mean | random[:seed] | puzzle:<id> | B. */
+  swap: c.optional(c.str(100)),
+  step: c.optional(stepSchema),
+  /** 0..U-1; -1 = before the step's first update (embedding swaps only). */
+  ordinal: c.optional(c.int(-1, 1_000_000)),
+});
+export const trmPatchInfoSchema = c.object({
+  op: c.str(100),
+  step: stepSchema,
+  ordinal: c.int(-1, 1_000_000),
+  description: c.str(),
+});
+/** The patches in force (response of trm/patch and body of the trm/patches event). */
+export const trmPatchesSchema = c.object(
+  {
+    count: c.int(0),
+    patches: c.array(trmPatchInfoSchema),
+    /** What run B shows while patched (the unpatched baseline when no `compare` run was launched). */
+    baseline: c.optional(c.str()),
+  },
+  undefined,
+  true,
+);
+
 export type TrmSeekArgs = Infer<typeof trmSeekArgsSchema>;
+export type TrmPatchArgs = Infer<typeof trmPatchArgsSchema>;
+export type TrmPatches = Infer<typeof trmPatchesSchema>;
 export type TrmStepSummaryArgs = Infer<typeof trmStepSummaryArgsSchema>;
 export type TrmHeatmapArgs = Infer<typeof trmHeatmapArgsSchema>;
 export type TrmTrajectoryArgs = Infer<typeof trmTrajectoryArgsSchema>;
@@ -74,12 +117,15 @@ export const TRM_REQUESTS = {
   heatmap: request('trm/heatmap', trmHeatmapArgsSchema, trmHeatmapSchema),
   /** The PCA path of the mean state over steps 1..steps. */
   trajectory: request('trm/trajectory', trmTrajectoryArgsSchema, trmTrajectorySchema),
+  /** Adds a patch (or clears them) and stops again at the cursor on the patched run; the body lists the patches. */
+  patch: request('trm/patch', trmPatchArgsSchema, trmPatchesSchema),
 };
 
 export const TRM_REQUEST_SEEK = TRM_REQUESTS.seek.command;
 export const TRM_REQUEST_STEP_SUMMARY = TRM_REQUESTS.stepSummary.command;
 export const TRM_REQUEST_HEATMAP = TRM_REQUESTS.heatmap.command;
 export const TRM_REQUEST_TRAJECTORY = TRM_REQUESTS.trajectory.command;
+export const TRM_REQUEST_PATCH = TRM_REQUESTS.patch.command;
 
 // ---------------------------------------------------------------- events (adapter -> client)
 export const trmGpuErrorSchema = c.object(
@@ -106,11 +152,14 @@ export const TRM_EVENTS = {
   /** Sent once after launch: what the session runs. */
   traceInfo: event('trm/traceInfo', trmTraceInfoSchema),
   gpuError: event('trm/gpuError', trmGpuErrorSchema),
+  /** Sent whenever the patches change (count 0: the run is unpatched again). */
+  patches: event('trm/patches', trmPatchesSchema),
 };
 
 export const TRM_EVENT_POSITION = TRM_EVENTS.position.event;
 export const TRM_EVENT_TRACE_INFO = TRM_EVENTS.traceInfo.event;
 export const TRM_EVENT_GPU_ERROR = TRM_EVENTS.gpuError.event;
+export const TRM_EVENT_PATCHES = TRM_EVENTS.patches.event;
 
 /** Why a request's arguments are invalid, as one line for the error response; undefined when valid. */
 export function requestArgsProblem<A>(spec: TrmRequestSpec<A, unknown>, args: unknown): string | undefined {

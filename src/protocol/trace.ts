@@ -52,6 +52,8 @@ const traceInfoFields = <I, F, N>(e: Encoding<I, F, N>) => ({
   modelName: c.optional(c.str(2000)),
   /** Why faster backends were skipped (a tooltip's details). */
   backendSkipped: c.optional(c.array(c.str(2000), 16)),
+  /** Patches in force (a patched run, src/debug/patchRequests.ts); absent or 0: unpatched. */
+  patches: c.optional(c.int(0, 1 << 20)),
 });
 const traceInfoRefine = (o: Record<string, unknown>, p: string): string | undefined => {
   const seqLen = o.seqLen as number;

@@ -58,6 +58,7 @@ export function traceInfoFromDap(body: unknown, session: { id: string; name: str
   if (o.origin !== undefined) info.origin = o.origin as string;
   if (o.modelName !== undefined) info.modelName = o.modelName as string;
   if (o.backendSkipped !== undefined) info.backendSkipped = o.backendSkipped as string[];
+  if (o.patches !== undefined) info.patches = o.patches as number;
   return info;
 }
 

@@ -160,7 +160,7 @@ test('trace bundle: other weights, a broken file or patches are refused with a c
     [write('patch.trmbundle.json', { ...b, patches: [3] }), /patches\[0\] must be an object/],
     [
       write('patches.trmbundle.json', { ...b, patches: [{ kind: 'zero', cells: [1] }] }),
-      /holds 1 patch .* cannot apply/,
+      /patch 1 of the bundle does not apply: unknown op undefined/,
     ],
     [write('fork.trmbundle.json', { ...b, forks: [{ ...b.forks[0], branch: 7 }] }), /forks\[0\] must be/],
   ];
@@ -171,7 +171,7 @@ test('trace bundle: other weights, a broken file or patches are refused with a c
       if (/patches\.trm/.test(file)) {
         // Launch succeeds; the restore refuses and says why.
         await r.launch({ bundle: file });
-        const err = r.events.find((e) => e.event === 'output' && /cannot apply/.test(e.body.output));
+        const err = r.events.find((e) => e.event === 'output' && /does not apply/.test(e.body.output));
         assert.ok(err, 'an output names the refused patches');
         assert.match(err.body.output, re);
       } else {
