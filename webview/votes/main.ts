@@ -94,7 +94,7 @@ function voteGrid(v: VotesView): HTMLElement {
     el(
       'p',
       'muted legend',
-      `${split} split cell(s) outlined (variants voted different colours); ✕ = differs from the expected answer. ` +
+      `${split} split cell(s) outlined in orange (variants voted different colours); cells ringed in white differ from the expected answer. ` +
         `${total} of ${v.variants.length} answers have this shape and vote per cell.`,
     ),
   );
