@@ -23,7 +23,7 @@ import { driverAvailable, ui } from '../support/driver';
 
 const EXTENSION_ID = 'trm-lens.trm-lens';
 const TASK = 'bbb1b8b6';
-const D = 16;
+const D = 12;
 /** Colour 5 (token 7) is answered as colour 6 (token 8). */
 const MODEL_RULE = (c: number): number => (c === 5 ? 6 : c);
 
@@ -39,7 +39,7 @@ function writeArcModel(file: string): void {
     num_puzzle_identifiers: 1,
     hidden_size: D,
     num_heads: 2,
-    expansion: 2,
+    expansion: 1,
     puzzle_emb_ndim: 0,
     puzzle_emb_len: 0,
     L_layers: 1,
