@@ -95,11 +95,6 @@ suite('ARC vote explorer', function () {
     if (driverAvailable()) {
       const texts = await ui<string[]>({ action: 'notifications', pattern: 'needs an ARC model' });
       assert.equal(texts.filter((t) => /needs an ARC model/.test(t)).length, 1, JSON.stringify(texts));
-      await ui({
-        action: 'waitFor',
-        selector: '.notifications-toasts .monaco-button, .notifications-center .monaco-button',
-        text: 'TRM: Select Model',
-      });
     }
     await vscode.commands.executeCommand('notifications.clearAll');
   });
