@@ -1,4 +1,5 @@
-// `npm run bench:cloud`: trajectory clouds on the bundled Sudoku demo model over its documented
+// `npm run bench:cloud`: trajectory clouds on the bundled Sudoku model (media/models/sudoku, the
+// paper's recursion; --model media/models/sudoku-small for the small one) over its documented
 // held-out set (500 generated 46-54-given puzzles, regenerated exactly as src/engine/train/demo.ts
 // does from DEMO_DATA's seed). Prints the exact accuracy of the deterministic run (the official
 // evaluation: all N_sup steps) and of the cloud under Q selection (highest q_halt at halt), a
@@ -6,7 +7,7 @@
 // small sweep, and the cost as a ratio of wall time against the deterministic run measured in the
 // same process on the same backend. Asserts nothing.
 //
-//   node dist/bench/cloud.js [--puzzles 100] [--sweep-puzzles 50] [--scales 0.05,0.1,0.2,0.4]
+//   node dist/bench/cloud.js [--model media/models/sudoku] [--puzzles 100] [--sweep-puzzles 50] [--scales 0.05,0.1,0.2,0.4]
 //                            [--ns 8,16,32] [--target z|y|both] [--at update|step] [--halt all|first]
 //                            [--scale S (skip the sweep)] [--backend wasm|cpu] [--seed 7]
 
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
     prefer: arg('backend') as BackendName | undefined,
     wasmDir: path.resolve('dist') + path.sep,
   });
-  const loaded = loadCheckpoint(path.resolve('media/models/sudoku-small/model.safetensors'));
+  const modelDir = arg('model') ?? 'media/models/sudoku';
+  const loaded = loadCheckpoint(path.resolve(modelDir, 'model.safetensors'));
   const model = TrmModel.fromWeights(loaded.config, loaded.weights);
   const t0 = performance.now();
   const test = generateSudokuDataset(DEMO_DATA).splits.test!.sets[0];

@@ -6,7 +6,8 @@
 // (media/models/sudoku-small) and the paper-size Sudoku MLP-T (getPreset('sudoku-mlp'), random
 // weights). Then a 1,000-puzzle evaluation of the demo model with the tensor count and memory
 // after every batch (they must stay flat). Prints numbers; asserts nothing about speed.
-// Flags: --puzzles N (demo throughput, default 256), --paper-puzzles N (default 64), --batch B (64),
+// Flags: --puzzles N (demo throughput, default 256), --paper-puzzles N (default 64; 0 skips the row),
+// --paper-batch B (default --batch), --batch B (64),
 // --memory-puzzles N (1000), --backend NAME.
 
 import * as path from 'node:path';
@@ -64,8 +65,13 @@ async function bareEvaluation(model: TrmModel, source: EvalSource, B: number): P
 
 async function throughput(label: string, model: TrmModel, examples: PuzzleExample[], B: number): Promise<void> {
   const source = examplesSource(examples);
-  // Warm-up: one batch each (kernel compilation, wasm thread start).
-  await evaluatePuzzles(model, examplesSource(examples.slice(0, B)), { batchSize: B });
+  // Warm-up: one batch of the same shape (kernel compilation, wasm thread start), one step deep.
+  const warm = source.batch(Array.from({ length: B }, (_, j) => (j < examples.length ? j : -1)));
+  const c0 = initialCarry(model, B);
+  const w = await actStep(model, c0, warm, { mode: 'eval' });
+  await w.logits.data();
+  w.logits.dispose();
+  disposeCarry(w.carry);
   let t = performance.now();
   await bareEvaluation(model, source, B);
   const bare = (performance.now() - t) / 1000;
@@ -75,8 +81,8 @@ async function throughput(label: string, model: TrmModel, examples: PuzzleExampl
   const exact = recs.filter((r) => r.exact).length / recs.length;
   console.log(
     `${label}: ${examples.length} puzzles, batch ${B}, N_sup ${model.config.halt_max_steps}: ` +
-      `records ${(examples.length / rec).toFixed(1)} puzzles/s (${rec.toFixed(1)} s), ` +
-      `bare loop ${(examples.length / bare).toFixed(1)} puzzles/s (${bare.toFixed(1)} s), ` +
+      `records ${(examples.length / rec).toPrecision(3)} puzzles/s (${rec.toFixed(1)} s), ` +
+      `bare loop ${(examples.length / bare).toPrecision(3)} puzzles/s (${bare.toFixed(1)} s), ` +
       `records/bare time ratio ${(rec / bare).toFixed(3)}; exact ${(exact * 100).toFixed(1)} %`,
   );
 }
@@ -94,19 +100,23 @@ async function main(): Promise<void> {
   const demo = TrmModel.fromWeights(loaded.config, loaded.weights, { source: demoFile });
   await throughput('bundled demo model (hidden 64)', demo, sudokus(arg('puzzles', 256), 7), B);
 
-  const paperCfg = getPreset('sudoku-mlp');
-  const paper = TrmModel.initialise(paperCfg, 1234);
-  await throughput(
-    `paper-size sudoku-mlp (hidden ${paperCfg.hidden_size}, random weights)`,
-    paper,
-    sudokus(arg('paper-puzzles', 64), 8),
-    B,
-  );
-  paper.dispose();
+  if (arg('paper-puzzles', 64) > 0) {
+    const paperCfg = getPreset('sudoku-mlp');
+    const paper = TrmModel.initialise(paperCfg, 1234);
+    await throughput(
+      `paper-size sudoku-mlp (hidden ${paperCfg.hidden_size}, H_cycles ${paperCfg.H_cycles}, L_cycles ${paperCfg.L_cycles}, N_sup ${paperCfg.halt_max_steps}, seeded random weights)`,
+      paper,
+      sudokus(arg('paper-puzzles', 64), 8),
+      arg('paper-batch', B),
+    );
+    paper.dispose();
+  }
 
   const N = arg('memory-puzzles', 1000);
   const source = examplesSource(sudokus(N, 9));
   const before = tf.memory().numTensors;
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss / 2 ** 20;
   const counts: number[] = [];
   const heaps: number[] = [];
   const t = performance.now();
@@ -121,7 +131,7 @@ async function main(): Promise<void> {
   console.log(
     `memory over a ${N}-puzzle evaluation (demo model, batch ${B}, ${(N / s).toFixed(1)} puzzles/s): tensors before ${before}, ` +
       `after each of ${counts.length} batches min ${Math.min(...counts)} max ${Math.max(...counts)} (constant: ${Math.min(...counts) === Math.max(...counts)}), ` +
-      `after ${tf.memory().numTensors}; backend bytes ${tf.memory().numBytes}; RSS first/last/max ${heaps[0].toFixed(0)}/${heaps[heaps.length - 1].toFixed(0)}/${Math.max(...heaps).toFixed(0)} MiB`,
+      `after ${tf.memory().numTensors}; backend bytes ${tf.memory().numBytes}; RSS before ${rssBefore.toFixed(0)} MiB, after the first batch ${heaps[0].toFixed(0)}, after the last ${heaps[heaps.length - 1].toFixed(0)}, max ${Math.max(...heaps).toFixed(0)} MiB`,
   );
   // The halting-policy lab on these records: accuracy against compute, nothing recomputed.
   console.log(`halting policies on the ${N} puzzles (demo model, N_sup ${demo.config.halt_max_steps}):`);

@@ -64,6 +64,9 @@ const REQUIRED = [
   'dist/cloudView.js',
   'media/evalBrowser.css',
   'media/cloud.css',
+  // the ARC vote explorer's page
+  'dist/votesView.js',
+  'media/votes.css',
   // the bundled models (src/extension/bundledModels.ts): the default one, with the paper's recursion,
   // used by the debugger and inline predictions, and the small fast second choice
   'media/models/sudoku/model.safetensors',

@@ -45,7 +45,9 @@ export function bundleLaunch(raw: unknown): { bundle: TraceBundle; raw: Record<s
   const file = path.resolve(typeof r.cwd === 'string' ? r.cwd : process.cwd(), r.bundle);
   const bundle = readBundle(file);
   const launch: Record<string, unknown> = { ...bundle.launch, stopOnEntry: true };
-  for (const [k, v] of Object.entries(r)) if (k.startsWith('__') || k === 'noDebug') launch[k] = v;
+  // The restoring launch's cwd (the workspace it is opened in) is where paths are shown from; the
+  // saved paths are absolute, so it changes no file, only how the Variables name them.
+  for (const [k, v] of Object.entries(r)) if (k.startsWith('__') || k === 'noDebug' || k === 'cwd') launch[k] = v;
   return { bundle, raw: launch };
 }
 

@@ -67,7 +67,7 @@ export type HostToEvalMessage =
 export type EvalToHostMessage =
   | { type: 'ready'; protocolVersion: number }
   | { type: 'webviewError'; message: string }
-  | { type: 'open'; evalId: number; index: number; step: number; where: 'debugger' | 'timeline' }
+  | { type: 'open'; evalId: number; index: number; step: number; where: 'debugger' | 'timeline' | 'votes' }
   | { type: 'export'; evalId: number; format: 'json' | 'csv' };
 
 type Check = (v: unknown, at: string) => string | undefined;
@@ -171,7 +171,7 @@ const hostSchemas: Record<string, Check> = {
 const pageSchemas: Record<string, Check> = {
   ready: obj({ type: lit('ready'), protocolVersion: int }),
   webviewError: obj({ type: lit('webviewError'), message: str }),
-  open: obj({ type: lit('open'), evalId: int, index: int, step: int, where: lit('debugger', 'timeline') }),
+  open: obj({ type: lit('open'), evalId: int, index: int, step: int, where: lit('debugger', 'timeline', 'votes') }),
   export: obj({ type: lit('export'), evalId: int, format: lit('json', 'csv') }),
 };
 

@@ -26,7 +26,8 @@ function fan(v: CloudView): SVGSVGElement {
   const W = 420,
     H = 260,
     P = 14;
-  const root = svg('svg', { width: W, height: H, class: 'fan', role: 'img' }) as SVGSVGElement;
+  // Scales down with the panel (a narrow editor column cut the fan off at a fixed width).
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'fan', role: 'img' }) as SVGSVGElement;
   const f = v.fan;
   const xs = [...f.trunk.xs, ...f.branches.flatMap((b) => b.xs)].filter(Number.isFinite);
   const ys = [...f.trunk.ys, ...f.branches.flatMap((b) => b.ys)].filter(Number.isFinite);
@@ -111,7 +112,23 @@ function render(v: CloudView): void {
     );
   app.appendChild(sel);
   const row = el('div', 'row');
-  row.appendChild(fan(v));
+  const plot = el('div', 'fanbox');
+  const drawn = fan(v);
+  plot.appendChild(drawn);
+  // The legend counts what was drawn (paths with a line), so a missing branch shows here too.
+  const paths = [...drawn.querySelectorAll('path.branch')].filter((p) => (p.getAttribute('d') ?? '').length > 0);
+  const nRight = paths.filter((p) => p.classList.contains('right')).length;
+  const nWrong = paths.filter((p) => p.classList.contains('wrong')).length;
+  plot.appendChild(
+    el(
+      'p',
+      'legend',
+      `${paths.length} branches drawn` +
+        (nRight + nWrong > 0 ? ` (${nRight} right in green, ${nWrong} wrong in red)` : '') +
+        `; the walked trajectory as the solid line; PCA of the mean ${v.fan.tensor} after each update`,
+    ),
+  );
+  row.appendChild(plot);
   const table = el('table', 'branches');
   table
     .appendChild(el('tr'))

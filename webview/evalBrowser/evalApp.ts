@@ -68,7 +68,7 @@ export class EvalApp {
     this.render();
   }
 
-  private open(p: EvalPuzzleRow, step: number, where: 'debugger' | 'timeline'): void {
+  private open(p: EvalPuzzleRow, step: number, where: 'debugger' | 'timeline' | 'votes'): void {
     if (this.view) this.post({ type: 'open', evalId: this.view.evalId, index: p.index, step, where });
   }
 
@@ -299,6 +299,11 @@ export class EvalApp {
       });
       const debug = this.button(`Debug @${p.decisiveStep}`, 'eb-debug', () => this.open(p, p.decisiveStep, 'debugger'));
       const timeline = this.button('Timeline', 'eb-timeline', () => this.open(p, p.decisiveStep, 'timeline'));
+      // An ARC test input (id "<task>/test/<k>"): its votes under augmentations (the ARC vote explorer).
+      const votes =
+        p.name && /\/test\/\d+$/.test(p.id)
+          ? this.button('Votes', 'eb-votes', () => this.open(p, p.decisiveStep, 'votes'))
+          : undefined;
       const tr = h('tr', { attrs: { 'data-index': String(p.index) } }, [
         h('td', { text: p.name ? `${p.id} (${p.name})` : p.id }),
         h('td', { class: p.exact ? 'eb-good' : 'eb-bad', text: p.exact ? '✓' : '✗' }),
@@ -309,7 +314,7 @@ export class EvalApp {
         h('td', {}, [strip]),
         h('td', { text: p.settling }),
         h('td', { class: 'eb-modes', text: p.failureModes.join(', ') || '—' }),
-        h('td', {}, [debug, timeline]),
+        h('td', {}, votes ? [debug, timeline, votes] : [debug, timeline]),
       ]);
       t.append(tr);
     }

@@ -161,7 +161,9 @@ export function registerCloud(context: vscode.ExtensionContext): void {
         void vscode.window.showErrorMessage(`TRM: ${(e as Error).message}`);
         return;
       }
-      await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(uri), {
+      // A bundle saved outside the workspace still restores in it (its paths are shown from there).
+      const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
+      await vscode.debug.startDebugging(folder, {
         type: 'trm',
         request: 'launch',
         name: `Restore ${path.basename(uri.fsPath)}`,

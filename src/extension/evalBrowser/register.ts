@@ -93,6 +93,21 @@ export function registerEvalBrowser(context: vscode.ExtensionContext): void {
     return true;
   };
 
+  /** An ARC test input of the evaluation in the ARC vote explorer (the same checkpoint and file). */
+  const openVotes = async (index: number): Promise<unknown> => {
+    if (!last) throw new Error('no evaluation to open a puzzle from');
+    const rec = last.result.records.find((r) => r.index === index);
+    const m = rec && /\/test\/(\d+)$/.exec(rec.id);
+    if (!rec || !m || !rec.name) throw new Error(`puzzle #${index} is not an ARC test input`);
+    return vscode.commands.executeCommand('trmLens.exploreArcVotes', {
+      checkpoint: last.job.checkpoint,
+      ...(last.job.config ? { config: last.job.config } : {}),
+      file: last.job.data,
+      task: rec.name,
+      input: Number(m[1]),
+    });
+  };
+
   const exportTo = async (format: 'json' | 'csv', file?: string): Promise<string | undefined> => {
     if (!last) throw new Error('no evaluation to export: run "TRM: Evaluate Checkpoint on Dataset…" first');
     const r = last.result;
@@ -137,10 +152,12 @@ export function registerEvalBrowser(context: vscode.ExtensionContext): void {
     view: () => last?.view ?? null,
     handle: (
       m:
-        | { type: 'open'; index: number; step: number; where: 'debugger' | 'timeline' }
+        | { type: 'open'; index: number; step: number; where: 'debugger' | 'timeline' | 'votes' }
         | { type: 'export'; format: 'json' | 'csv' },
     ) => {
-      if (m.type === 'open') void openPuzzle(m.index, m.step, m.where).then(undefined, report);
+      if (m.type === 'open' && m.where === 'votes') void openVotes(m.index).then(undefined, report);
+      else if (m.type === 'open')
+        void openPuzzle(m.index, m.step, m.where as 'debugger' | 'timeline').then(undefined, report);
       else void exportTo(m.format).then(undefined, report);
     },
   };

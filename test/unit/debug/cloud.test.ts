@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CloudView } from '../../../src/protocol/cloud';
 import { Session } from './dapHarness';
+import { bundleLaunch } from '../../../src/debug/bundleSession';
 
 const CHECKPOINT = path.resolve('media/models/sudoku-small/model.safetensors');
 const DATASET = path.resolve('sample-workspace/sudoku/generated-moderate.csv');
@@ -137,6 +138,11 @@ test('trace bundle: reopening restores the same update on the same branch with i
     );
     assert.equal(await variablesText(), savedVars);
     assert.deepEqual(await fullState(1, 5), savedState, 'recomputed states equal the saved session bit for bit');
+    // The launch that restores keeps its own cwd (the workspace it is opened in), from which the
+    // Variables name the dataset file: without it a restored session showed paths from the process's
+    // working folder, so its Variables differed from the saved session's (found in the in-editor test).
+    assert.equal(bundleLaunch({ bundle: bundleFile, cwd: os.tmpdir() })?.raw.cwd, os.tmpdir());
+    assert.equal(bundleLaunch({ bundle: bundleFile })?.raw.cwd, undefined);
   } finally {
     s = prev;
     await r.stop();
