@@ -26,8 +26,11 @@ import {
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
   TRM_REQUEST_TRAJECTORY,
+  TRM_REQUEST_DIVERGENCE,
+  TRM_REQUEST_PROVENANCE,
   TrmGpuError,
   TrmHeatmap,
+  TrmHeatmapArgs,
   TrmPosition,
   TrmStepSummary,
   TrmTraceInfo,
@@ -51,6 +54,8 @@ import { modelName } from './displayNames';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
 import { CloudController } from './cloudRequests';
+import { CompareRequestError, divergenceBody, heatmapBBody } from './compareRequests';
+import { provenanceBody, zLensHeatmap } from './lensRequests';
 import { bundleLaunch, checkPuzzle, checkWeights, restoreBundle, saveBundle } from './bundleSession';
 import type { TraceBundle } from '../engine/bundle/bundle';
 import {
@@ -900,6 +905,12 @@ export class TrmDebugSession extends DebugSession {
       case TRM_REQUEST_TRAJECTORY:
         void this.trajectory(response, args);
         return;
+      case TRM_REQUEST_DIVERGENCE:
+        void this.divergence(response, args);
+        return;
+      case TRM_REQUEST_PROVENANCE:
+        void this.provenanceRequest(response, args);
+        return;
       case TRM_REQUEST_BUNDLE_SAVE:
         void this.bundleSave(response, args);
         return;
@@ -1050,6 +1061,14 @@ export class TrmDebugSession extends DebugSession {
       );
       return;
     }
+    if (args.run === 'B') {
+      void this.heatmapB(response, runtime, args);
+      return;
+    }
+    if (args.view === 'zlens') {
+      void this.heatmapZLens(response, runtime, args);
+      return;
+    }
     try {
       const body = await runtime.exclusive(async (): Promise<TrmHeatmap> => {
         const pos: Position = {
@@ -1069,7 +1088,7 @@ export class TrmDebugSession extends DebugSession {
           const v = stateView(d, d.length / D, D, 'norm');
           return { values: Array.from(v.values), min: v.min, max: v.max };
         }
-        const v = stateView(state, state.length / D, D, args.view, args.channel);
+        const v = stateView(state, state.length / D, D, args.view as 'norm' | 'channel' | 'pca', args.channel);
         return { values: Array.from(v.values), min: v.min, max: v.max };
       });
       response.body = body;
@@ -1079,6 +1098,86 @@ export class TrmDebugSession extends DebugSession {
         response,
         e instanceof ExpressionError ? ERR.args : ERR.engine,
         `${TRM_REQUEST_HEATMAP}: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** trm/heatmap {run: 'B'}: the comparison run's heatmap (src/debug/compareRequests.ts). */
+  private async heatmapB(response: DebugProtocol.Response, runtime: TrmRuntime, args: TrmHeatmapArgs): Promise<void> {
+    try {
+      response.body = await runtime.exclusive(async () => {
+        const problem = await runtime.validatePosition({ step: args.step, ordinal: args.ordinal });
+        if (problem) throw new CompareRequestError(problem);
+        return heatmapBBody(runtime.compare, args, runtime.U, runtime.engine.config.hidden_size);
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(
+        response,
+        e instanceof CompareRequestError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_HEATMAP} (run B): ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** trm/heatmap {view: 'zlens'}: z decoded through the output head (src/debug/lensRequests.ts). */
+  private async heatmapZLens(
+    response: DebugProtocol.Response,
+    runtime: TrmRuntime,
+    args: TrmHeatmapArgs,
+  ): Promise<void> {
+    try {
+      response.body = await runtime.exclusive(async () => {
+        const pos: Position = {
+          step: args.step,
+          ordinal: args.ordinal,
+          ...(args.layer !== undefined ? { layer: args.layer } : {}),
+        };
+        const problem = await runtime.validatePosition(pos);
+        if (problem) throw new ExpressionError(problem);
+        return zLensHeatmap(runtime, pos);
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(
+        response,
+        e instanceof ExpressionError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_HEATMAP} (z-lens): ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** trm/provenance: per-cell provenance over the episode (src/debug/lensRequests.ts). */
+  private async provenanceRequest(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    if (!this.requestArgs(response, TRM_REQUESTS.provenance, raw ?? {})) return;
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    try {
+      response.body = await runtime.exclusive(() => provenanceBody(runtime));
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, ERR.engine, `${TRM_REQUEST_PROVENANCE}: ${(e as Error).message}`);
+    }
+  }
+
+  /** trm/divergence {step}: runs A and B after each update of a step (src/debug/compareRequests.ts). */
+  private async divergence(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.divergence, raw);
+    if (!args) return;
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    try {
+      response.body = await runtime.exclusive(async () => {
+        const problem = await runtime.validatePosition({ step: args.step, ordinal: 0 });
+        if (problem) throw new CompareRequestError(problem);
+        return divergenceBody(runtime.compare, args.step, runtime.U);
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(
+        response,
+        e instanceof CompareRequestError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_DIVERGENCE}: ${(e as Error).message}`,
       );
     }
   }

@@ -7,8 +7,11 @@ import {
   heatmapViewSchema,
   layerSchema,
   ordinalSchema,
+  provenanceSchema,
+  runSchema,
   stepSchema,
   tensorSchema,
+  trmDivergenceSchema,
   trmHeatmapSchema,
   trmPositionSchema,
   trmStepSummarySchema,
@@ -17,6 +20,9 @@ import {
 } from './trace';
 
 export type {
+  Provenance as TrmProvenance,
+  RunName,
+  TrmDivergence,
   TrmHeatmap,
   TrmPosition,
   TrmStepSummary,
@@ -42,16 +48,21 @@ export const trmHeatmapArgsSchema = c.object(
     tensor: tensorSchema,
     view: heatmapViewSchema,
     channel: c.optional(c.int(0, 1 << 20)),
+    /** Run B of a comparison session (per update: `layer` is not allowed); default A. */
+    run: c.optional(runSchema),
   },
   undefined,
   true,
 );
+export const trmDivergenceArgsSchema = c.object({ step: stepSchema }, undefined, true);
+export const trmProvenanceArgsSchema = c.object({}, undefined, true);
 export const trmTrajectoryArgsSchema = c.object({ tensor: tensorSchema, steps: stepSchema }, undefined, true);
 
 export type TrmSeekArgs = Infer<typeof trmSeekArgsSchema>;
 export type TrmStepSummaryArgs = Infer<typeof trmStepSummaryArgsSchema>;
 export type TrmHeatmapArgs = Infer<typeof trmHeatmapArgsSchema>;
 export type TrmTrajectoryArgs = Infer<typeof trmTrajectoryArgsSchema>;
+export type TrmDivergenceArgs = Infer<typeof trmDivergenceArgsSchema>;
 
 /** A custom request: its command, the schema of its arguments and of its response body. */
 export interface TrmRequestSpec<A, B> {
@@ -74,12 +85,18 @@ export const TRM_REQUESTS = {
   heatmap: request('trm/heatmap', trmHeatmapArgsSchema, trmHeatmapSchema),
   /** The PCA path of the mean state over steps 1..steps. */
   trajectory: request('trm/trajectory', trmTrajectoryArgsSchema, trmTrajectorySchema),
+  /** How run A and the comparison run B differ after each update of one step (comparison sessions only). */
+  divergence: request('trm/divergence', trmDivergenceArgsSchema, trmDivergenceSchema),
+  /** Per answer cell over the episode: when it became correct for good, its changes, confidence, last flip. */
+  provenance: request('trm/provenance', trmProvenanceArgsSchema, provenanceSchema),
 };
 
 export const TRM_REQUEST_SEEK = TRM_REQUESTS.seek.command;
 export const TRM_REQUEST_STEP_SUMMARY = TRM_REQUESTS.stepSummary.command;
 export const TRM_REQUEST_HEATMAP = TRM_REQUESTS.heatmap.command;
 export const TRM_REQUEST_TRAJECTORY = TRM_REQUESTS.trajectory.command;
+export const TRM_REQUEST_DIVERGENCE = TRM_REQUESTS.divergence.command;
+export const TRM_REQUEST_PROVENANCE = TRM_REQUESTS.provenance.command;
 
 // ---------------------------------------------------------------- events (adapter -> client)
 export const trmGpuErrorSchema = c.object(

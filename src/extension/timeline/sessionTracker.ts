@@ -3,17 +3,19 @@
 // activation so nothing is missed when the panel is opened later. Bad event bodies are reported once
 // each through `onError` and otherwise ignored.
 import * as vscode from 'vscode';
+import { TRM_EVENT_CLOUD } from '../../protocol/cloud';
 import { TRM_EVENT_POSITION, TRM_EVENT_TRACE_INFO } from '../../protocol/debugger';
-import type { Position, TraceInfo } from '../../protocol/timeline';
-import { positionFromDap, traceInfoFromDap } from './dapConvert';
+import type { CloudMessage, Position, TraceInfo } from '../../protocol/timeline';
+import { cloudFromDap, positionFromDap, traceInfoFromDap } from './dapConvert';
 
 export type TrackerChange =
-  | { kind: 'traceInfo' | 'position' | 'active'; session: vscode.DebugSession }
+  | { kind: 'traceInfo' | 'position' | 'active' | 'cloud'; session: vscode.DebugSession }
   | { kind: 'ended'; session: vscode.DebugSession };
 
 export class TrmSessionTracker implements vscode.Disposable {
   private readonly infos = new Map<string, TraceInfo>();
   private readonly positions = new Map<string, Position>();
+  private readonly clouds = new Map<string, CloudMessage>();
   private readonly live = new Map<string, vscode.DebugSession>();
   private currentId: string | undefined;
   private readonly emitter = new vscode.EventEmitter<TrackerChange>();
@@ -40,6 +42,7 @@ export class TrmSessionTracker implements vscode.Disposable {
         this.live.delete(s.id);
         this.infos.delete(s.id);
         this.positions.delete(s.id);
+        this.clouds.delete(s.id);
         if (this.currentId === s.id) this.currentId = [...this.live.keys()].pop();
         this.emitter.fire({ kind: 'ended', session: s });
       }),
@@ -62,14 +65,21 @@ export class TrmSessionTracker implements vscode.Disposable {
   position(id: string): Position | undefined {
     return this.positions.get(id);
   }
+  /** The session's latest trajectory cloud (trm/cloud event), as the timeline draws it. */
+  cloud(id: string): CloudMessage | undefined {
+    return this.clouds.get(id);
+  }
 
   private onCustomEvent(e: vscode.DebugSessionCustomEvent): void {
     if (e.session.type !== 'trm') return;
-    if (e.event !== TRM_EVENT_TRACE_INFO && e.event !== TRM_EVENT_POSITION) return;
+    if (e.event !== TRM_EVENT_TRACE_INFO && e.event !== TRM_EVENT_POSITION && e.event !== TRM_EVENT_CLOUD) return;
     this.live.set(e.session.id, e.session);
     if (!this.currentId) this.currentId = e.session.id;
     try {
-      if (e.event === TRM_EVENT_TRACE_INFO) {
+      if (e.event === TRM_EVENT_CLOUD) {
+        this.clouds.set(e.session.id, cloudFromDap(e.body, e.session.id));
+        this.emitter.fire({ kind: 'cloud', session: e.session });
+      } else if (e.event === TRM_EVENT_TRACE_INFO) {
         this.infos.set(e.session.id, traceInfoFromDap(e.body, { id: e.session.id, name: e.session.name }));
         this.emitter.fire({ kind: 'traceInfo', session: e.session });
       } else {

@@ -4,6 +4,8 @@
 // the Call Stack and Variables views follow; stepping in VS Code arrives as trm/position events.
 import * as vscode from 'vscode';
 import {
+  TRM_REQUEST_DIVERGENCE,
+  TRM_REQUEST_PROVENANCE,
   TRM_REQUEST_HEATMAP,
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
@@ -25,8 +27,11 @@ import {
   type WebviewToHostMessage,
 } from '../../protocol/timeline';
 import {
+  divergenceArgs,
+  divergenceFromDap,
   heatmapArgs,
   heatmapFromDap,
+  provenanceFromDap,
   seekArgs,
   stepSummaryArgs,
   stepSummaryFromDap,
@@ -235,19 +240,23 @@ export class TimelinePanel implements vscode.Disposable {
       this.endedNotice = current
         ? null
         : `The TRM debug session "${c.session.name}" ended — press F5 on a dataset to start another`;
-      if (current) this.gate.reinit();
+      if (current) this.reinit();
       return;
     }
     if (current && current.id !== this.shownSessionId) {
       this.shownSessionId = current.id;
       this.endedNotice = null;
-      this.gate.reinit();
+      this.reinit();
       return;
     }
     if (c.session.id !== this.shownSessionId) return;
     if (c.kind === 'traceInfo') {
       this.endedNotice = null;
-      this.gate.reinit();
+      this.reinit();
+      return;
+    }
+    if (c.kind === 'cloud') {
+      this.postCloud();
       return;
     }
     if (c.kind === 'position') {
@@ -280,6 +289,10 @@ export class TimelinePanel implements vscode.Disposable {
         if (m.protocolVersion !== TIMELINE_PROTOCOL_VERSION)
           this.log.warn(`timeline: webview speaks protocol ${m.protocolVersion}, host ${TIMELINE_PROTOCOL_VERSION}`);
         this.gate.onReady();
+        this.postCloud();
+        break;
+      case 'action':
+        void this.runAction(m.action);
         break;
       case 'setView':
         this.view = m.view;
@@ -295,6 +308,32 @@ export class TimelinePanel implements vscode.Disposable {
       default:
         void this.serve(m);
         break;
+    }
+  }
+
+  /** Re-sends init, then what init does not carry (the session's latest cloud). */
+  private reinit(): void {
+    this.gate.reinit();
+    this.postCloud();
+  }
+
+  private postCloud(): void {
+    const id = this.shownSessionId;
+    const cloud = id && this.tracker.traceInfo(id) ? this.tracker.cloud(id) : undefined;
+    if (cloud) this.gate.post(cloud);
+  }
+
+  /** Toolbar actions run VS Code's own commands, with their prompts (src/extension/cloud/register.ts). */
+  private async runAction(action: 'forkCloud'): Promise<void> {
+    const s = this.session();
+    if (!s) {
+      this.gate.post({ type: 'error', id: null, message: 'cannot fork a cloud: no TRM debug session is running' });
+      return;
+    }
+    try {
+      if (action === 'forkCloud') await vscode.commands.executeCommand('trmLens.cloudFork');
+    } catch (e) {
+      this.gate.post({ type: 'error', id: null, message: `Fork cloud: ${(e as Error).message}` });
     }
   }
 
@@ -341,6 +380,19 @@ export class TimelinePanel implements vscode.Disposable {
           this.gate.post({ type: 'stepSummary', id: m.id, summary });
           break;
         }
+        case 'requestDivergence': {
+          const divergence = divergenceFromDap(
+            await s.customRequest(TRM_REQUEST_DIVERGENCE, divergenceArgs(m)),
+            m.step,
+          );
+          this.gate.post({ type: 'divergence', id: m.id, divergence });
+          break;
+        }
+        case 'requestProvenance': {
+          const provenance = provenanceFromDap(await s.customRequest(TRM_REQUEST_PROVENANCE, {}));
+          this.gate.post({ type: 'provenance', id: m.id, provenance });
+          break;
+        }
         case 'requestTrajectory': {
           const t = trajectoryFromDap(await s.customRequest(TRM_REQUEST_TRAJECTORY, trajectoryArgs(m)));
           this.gate.post({ type: 'trajectory', id: m.id, tensor: m.tensor, ...t });
@@ -353,7 +405,11 @@ export class TimelinePanel implements vscode.Disposable {
           ? 'trajectory'
           : m.type === 'requestStepSummary'
             ? `step ${m.step} summary`
-            : `heatmap of step ${m.step}, update ${m.ordinal + 1}`;
+            : m.type === 'requestDivergence'
+              ? `divergence of runs A and B in step ${m.step}`
+              : m.type === 'requestProvenance'
+                ? 'per-cell provenance'
+                : `heatmap${m.run === 'B' ? ' of run B' : ''} of step ${m.step}, update ${m.ordinal + 1}`;
       this.gate.post({ type: 'error', id: m.id, message: `${what}: ${(e as Error).message}` });
     }
   }
