@@ -33,9 +33,11 @@ import {
 } from './model/divergence';
 import { adoptedBranch, fanPaths, fanTrunk } from './model/fan';
 import { describeProvenance } from './model/provenance';
+import { seriesIndex, sparklineSpecs, type SparklineSpec } from './model/series';
+import { Sparklines, type SparklineData } from './view/sparklines';
 import { diffValues, gridValues } from './model/grid';
 import { HeatmapStore, cellKey, domainKey, type CellAddress, type ViewKey } from './model/heatmapStore';
-import { columnOf, columnsFor, describeColumn, type Column } from './model/layout';
+import { columnOf, columnsFor, describeColumn, updatesPerStep, type Column } from './model/layout';
 import { FetchQueue } from './model/fetchQueue';
 import { Player, delay, type CancellationToken } from './model/player';
 import { AnswerView } from './view/answerView';
@@ -83,6 +85,14 @@ export class App {
   private provenance: Provenance | null = null;
   private provenanceState: 'none' | 'loading' | 'error' = 'none';
   private provenanceError = '';
+  /** Sparklines: the Watch view's expressions and those added here, with each one's series. */
+  private sparkSpecs: SparklineSpec[] = [];
+  private readonly series = new Map<string, { key: string; data: SparklineData }>();
+  private seriesVersion = 0;
+  private readonly sparks = new Sparklines(
+    (expression) => this.host.post({ type: 'action', action: 'removeSparkline', expression }),
+    (i) => this.seekIndex(i),
+  );
   private cloud: CloudMessage | null = null;
   /** The adopted branch of the cloud (from the stop that adopted it); undefined = not known. */
   private adopted: number | undefined;
@@ -222,6 +232,13 @@ export class App {
           this.scheduleRender();
         }
         break;
+      case 'watch':
+        if (this.info && m.sessionId === this.info.sessionId) {
+          this.sparkSpecs = sparklineSpecs(m.watch, m.added);
+          this.seriesVersion++;
+          this.scheduleRender();
+        }
+        break;
       case 'cloud':
         if (this.info && m.sessionId === this.info.sessionId) {
           if (this.cloud?.forkId !== m.forkId) this.adopted = undefined;
@@ -258,6 +275,10 @@ export class App {
     this.adopted = undefined;
     this.provenance = null;
     this.provenanceState = 'none';
+    this.sparkSpecs = [];
+    this.series.clear();
+    this.seriesVersion++;
+    this.sparks.invalidate();
     this.trajectoryKey = '';
     this.trajectoryError = '';
     this.lastSentSeek = null;
@@ -696,6 +717,7 @@ export class App {
       this.grid.placeStopped(p ? p.step : null, p ? columnOf(this.columns, p.ordinal, p.layer) : -1);
       this.paintDetail();
       this.paintSide();
+      this.paintSparks();
       this.requestMissing(rows);
       this.measureMilestones();
     } catch (e) {
@@ -1083,6 +1105,46 @@ export class App {
     );
   }
 
+  private paintSparks(): void {
+    const info = this.info!;
+    const cur = this.cursor!;
+    const U = updatesPerStep(info);
+    const total = this.reachedStep * U;
+    this.sparks.draw(
+      this.sparkSpecs,
+      (sp) => this.series.get(sp.expression)?.data ?? { kind: 'loading' },
+      seriesIndex(cur.step, this.columns[cur.col].ordinal, U),
+      total,
+      `${this.seriesVersion}|${this.sparkSpecs.map((x) => x.expression).join('\u0000')}`,
+    );
+  }
+
+  /** A click on a sparkline: the cursor moves to that update and the session follows. */
+  private seekIndex(i: number): void {
+    if (!this.info) return;
+    const U = updatesPerStep(this.info);
+    this.clickCell(Math.floor(i / U) + 1, columnOf(this.columns, i % U));
+  }
+
+  private fetchSeries(expression: string, key: string, steps: number): () => Promise<unknown> {
+    const gen = this.generation;
+    return () =>
+      this.host.requestSeries({ expression, steps }).then(
+        (m) => {
+          if (gen !== this.generation) return;
+          this.series.set(expression, { key, data: { kind: 'data', values: m.values, valueType: m.valueType } });
+          this.seriesVersion++;
+          this.dataArrived();
+        },
+        (e: Error) => {
+          if (gen !== this.generation) return;
+          this.series.set(expression, { key, data: { kind: 'error', message: e.message } });
+          this.seriesVersion++;
+          this.dataArrived();
+        },
+      );
+  }
+
   /** Declares what this frame lacks: cursor first, then its row, then other visible rows by distance. */
   private requestMissing(rows: RowView[]): void {
     this.queue.beginPass();
@@ -1123,6 +1185,12 @@ export class App {
       // The first divergence needs every step before it: all reached steps, near the cursor first.
       wantDivergence(cur.step, 0.7);
       for (let step = 1; step <= this.reachedStep; step++) wantDivergence(step, 20 + Math.abs(step - cur.step));
+      // Sparklines: each expression over the steps run so far (again when more steps are run).
+      for (const sp of this.sparkSpecs) {
+        const key = `${sp.expression}|${this.reachedStep}`;
+        if (this.series.get(sp.expression)?.key === key || this.reachedStep < 1) continue;
+        this.queue.want(`series|${key}`, 4, this.fetchSeries(sp.expression, key, this.reachedStep));
+      }
       const tk = `${this.view.tensor}|${this.reachedStep}`;
       if (this.trajectoryKey !== tk && this.reachedStep >= 1) {
         this.queue.want(`trajectory|${tk}`, 3, this.fetchTrajectory(tk, this.view.tensor, this.reachedStep));

@@ -11,6 +11,8 @@ import {
   type HostToWebviewMessage,
   type ProvenanceMessage,
   type RequestDivergenceMessage,
+  type RequestSeriesMessage,
+  type SeriesMessage,
   type RequestHeatmapMessage,
   type RequestStepSummaryMessage,
   type RequestTrajectoryMessage,
@@ -65,6 +67,10 @@ export class HostConnection {
 
   requestProvenance(): Promise<ProvenanceMessage> {
     return this.channel.request<ProvenanceMessage>({ type: 'requestProvenance' }, 'provenance');
+  }
+
+  requestSeries(a: Omit2<RequestSeriesMessage>): Promise<SeriesMessage> {
+    return this.channel.request<SeriesMessage>({ type: 'requestSeries', ...a }, 'series');
   }
 
   /** Rejects every open request (the session changed or ended: their answers would be stale). */

@@ -28,6 +28,8 @@ import {
   TRM_REQUEST_TRAJECTORY,
   TRM_REQUEST_DIVERGENCE,
   TRM_REQUEST_PROVENANCE,
+  TRM_REQUEST_SERIES,
+  TRM_EVENT_WATCH,
   TrmGpuError,
   TrmHeatmap,
   TrmHeatmapArgs,
@@ -56,6 +58,7 @@ import { logAdapterError } from './adapterLog';
 import { CloudController } from './cloudRequests';
 import { CompareRequestError, divergenceBody, heatmapBBody } from './compareRequests';
 import { provenanceBody, zLensHeatmap } from './lensRequests';
+import { WatchTracker, seriesBody } from './watchSeries';
 import { bundleLaunch, checkPuzzle, checkWeights, restoreBundle, saveBundle } from './bundleSession';
 import type { TraceBundle } from '../engine/bundle/bundle';
 import {
@@ -104,6 +107,8 @@ export class TrmDebugSession extends DebugSession {
   private x: Float32Array | undefined;
   private readonly store = new VariableStore();
   private readonly analysis = new AnalysisVariables();
+  /** The Watch view's expressions, for the timeline's sparklines (src/debug/watchSeries.ts). */
+  private readonly watch = new WatchTracker();
   private stopped = false;
   private lastStop: Stop | undefined;
   private frames = new Map<number, FrameInfo>();
@@ -300,6 +305,7 @@ export class TrmDebugSession extends DebugSession {
     this.forgetHandles();
     this.stopped = true;
     this.sendEvent(new Event(TRM_EVENT_POSITION, this.toTrmPosition(runtime, result.position, result.text)));
+    if (this.watch.stopped()) this.sendEvent(new Event(TRM_EVENT_WATCH, { expressions: this.watch.list }));
     // Why a breakpoint stopped, where people look: the Call Stack header has only the short form.
     if (result.reason !== 'step' && result.reason !== 'goto' && result.reason !== 'entry') this.output(result.text);
     const ev = new StoppedEvent(result.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
@@ -863,6 +869,8 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     const pos = frame?.pos ?? runtime.position;
+    if (args.context === 'watch' && this.watch.seen(args.expression))
+      this.sendEvent(new Event(TRM_EVENT_WATCH, { expressions: this.watch.list }));
     try {
       const expr = parseExpression(args.expression);
       const value = await runtime.exclusive(async () =>
@@ -910,6 +918,9 @@ export class TrmDebugSession extends DebugSession {
         return;
       case TRM_REQUEST_PROVENANCE:
         void this.provenanceRequest(response, args);
+        return;
+      case TRM_REQUEST_SERIES:
+        void this.seriesRequest(response, args);
         return;
       case TRM_REQUEST_BUNDLE_SAVE:
         void this.bundleSave(response, args);
@@ -1143,6 +1154,28 @@ export class TrmDebugSession extends DebugSession {
         response,
         e instanceof ExpressionError ? ERR.args : ERR.engine,
         `${TRM_REQUEST_HEATMAP} (z-lens): ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** trm/series {expression, steps}: an expression over every update (src/debug/watchSeries.ts). */
+  private async seriesRequest(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.series, raw);
+    if (!args) return;
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    try {
+      response.body = await runtime.exclusive(async () => {
+        const problem = await runtime.validatePosition({ step: args.steps, ordinal: 0 });
+        if (problem) throw new ExpressionError(problem);
+        return seriesBody(runtime, args.expression, args.steps);
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(
+        response,
+        e instanceof ExpressionError ? ERR.evaluate : ERR.engine,
+        `${TRM_REQUEST_SERIES}: ${(e as Error).message}`,
       );
     }
   }

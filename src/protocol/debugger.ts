@@ -56,6 +56,20 @@ export const trmHeatmapArgsSchema = c.object(
 );
 export const trmDivergenceArgsSchema = c.object({ step: stepSchema }, undefined, true);
 export const trmProvenanceArgsSchema = c.object({}, undefined, true);
+export const trmSeriesArgsSchema = c.object({ expression: c.str(2000), steps: stepSchema }, undefined, true);
+/** An expression's value after every update of steps 1..steps (booleans as 0/1; null: not finite). */
+export const trmSeriesSchema = c.object(
+  {
+    expression: c.str(2000),
+    type: c.literal<'number' | 'boolean'>('number', 'boolean'),
+    steps: stepSchema,
+    values: c.numbers('float'),
+  },
+  undefined,
+  true,
+);
+export type TrmSeriesArgs = Infer<typeof trmSeriesArgsSchema>;
+export type TrmSeries = Infer<typeof trmSeriesSchema>;
 export const trmTrajectoryArgsSchema = c.object({ tensor: tensorSchema, steps: stepSchema }, undefined, true);
 
 export type TrmSeekArgs = Infer<typeof trmSeekArgsSchema>;
@@ -89,6 +103,8 @@ export const TRM_REQUESTS = {
   divergence: request('trm/divergence', trmDivergenceArgsSchema, trmDivergenceSchema),
   /** Per answer cell over the episode: when it became correct for good, its changes, confidence, last flip. */
   provenance: request('trm/provenance', trmProvenanceArgsSchema, provenanceSchema),
+  /** A watch expression evaluated after every update of steps 1..steps (the timeline's sparklines). */
+  series: request('trm/series', trmSeriesArgsSchema, trmSeriesSchema),
 };
 
 export const TRM_REQUEST_SEEK = TRM_REQUESTS.seek.command;
@@ -97,6 +113,7 @@ export const TRM_REQUEST_HEATMAP = TRM_REQUESTS.heatmap.command;
 export const TRM_REQUEST_TRAJECTORY = TRM_REQUESTS.trajectory.command;
 export const TRM_REQUEST_DIVERGENCE = TRM_REQUESTS.divergence.command;
 export const TRM_REQUEST_PROVENANCE = TRM_REQUESTS.provenance.command;
+export const TRM_REQUEST_SERIES = TRM_REQUESTS.series.command;
 
 // ---------------------------------------------------------------- events (adapter -> client)
 export const trmGpuErrorSchema = c.object(
@@ -123,11 +140,14 @@ export const TRM_EVENTS = {
   /** Sent once after launch: what the session runs. */
   traceInfo: event('trm/traceInfo', trmTraceInfoSchema),
   gpuError: event('trm/gpuError', trmGpuErrorSchema),
+  /** The Watch view's expressions (evaluate requests with context 'watch'), whenever the list changes. */
+  watch: event('trm/watch', c.object({ expressions: c.array(c.str(2000), 1000) }, undefined, true)),
 };
 
 export const TRM_EVENT_POSITION = TRM_EVENTS.position.event;
 export const TRM_EVENT_TRACE_INFO = TRM_EVENTS.traceInfo.event;
 export const TRM_EVENT_GPU_ERROR = TRM_EVENTS.gpuError.event;
+export const TRM_EVENT_WATCH = TRM_EVENTS.watch.event;
 
 /** Why a request's arguments are invalid, as one line for the error response; undefined when valid. */
 export function requestArgsProblem<A>(spec: TrmRequestSpec<A, unknown>, args: unknown): string | undefined {

@@ -40,7 +40,7 @@ export const TIMELINE_PROTOCOL_VERSION = 1;
 export const TIMELINE_VIEW_TYPE = 'trmLens.timeline';
 
 export type DiffMode = 'none' | 'previous' | 'label';
-export type TimelineAction = 'forkCloud';
+export type TimelineAction = 'forkCloud' | 'addSparkline' | 'removeSparkline';
 export type Granularity = 'update' | 'layer'; // a column per network call, or per layer inside it
 export type ThemeKind = 'light' | 'dark' | 'highContrast' | 'highContrastLight';
 
@@ -92,7 +92,17 @@ const webviewSchemas = {
   seek: c.object({ type: c.literal('seek'), step: stepCheck, ordinal: ordinalCheck, layer: layerCheck }),
   setView: c.object({ type: c.literal('setView'), view: viewStateCheck }),
   /** A toolbar action the host runs with VS Code's own prompts ("Fork cloud…"). */
-  action: c.object({ type: c.literal('action'), action: c.literal<TimelineAction>('forkCloud') }),
+  action: c.object(
+    {
+      type: c.literal('action'),
+      action: c.literal<TimelineAction>('forkCloud', 'addSparkline', 'removeSparkline'),
+      /** removeSparkline: which one. */
+      expression: c.optional(c.str(2000)),
+    },
+    (o, p) =>
+      o.action === 'removeSparkline' && o.expression === undefined ? `${p}.expression: required to remove` : undefined,
+  ),
+  requestSeries: c.object({ type: c.literal('requestSeries'), id: idCheck, expression: c.str(2000), steps: stepCheck }),
   /** The webview reports what it could not handle (bad message, render failure) to the host's log. */
   webviewError: c.object({ type: c.literal('webviewError'), message: c.str(10_000) }),
 };
@@ -103,6 +113,7 @@ export type RequestStepSummaryMessage = Infer<typeof webviewSchemas.requestStepS
 export type RequestTrajectoryMessage = Infer<typeof webviewSchemas.requestTrajectory>;
 export type RequestDivergenceMessage = Infer<typeof webviewSchemas.requestDivergence>;
 export type RequestProvenanceMessage = Infer<typeof webviewSchemas.requestProvenance>;
+export type RequestSeriesMessage = Infer<typeof webviewSchemas.requestSeries>;
 export type SeekMessage = Infer<typeof webviewSchemas.seek>;
 export type SetViewMessage = Infer<typeof webviewSchemas.setView>;
 export type WebviewErrorMessage = Infer<typeof webviewSchemas.webviewError>;
@@ -112,7 +123,8 @@ export type WebviewRequest =
   | RequestStepSummaryMessage
   | RequestTrajectoryMessage
   | RequestDivergenceMessage
-  | RequestProvenanceMessage;
+  | RequestProvenanceMessage
+  | RequestSeriesMessage;
 
 // ---------------------------------------------------------------- host -> webview
 const hostSchemas = {
@@ -142,6 +154,22 @@ const hostSchemas = {
   ),
   stepSummary: c.object({ type: c.literal('stepSummary'), id: idCheck, summary: stepSummaryCheck }),
   provenance: c.object({ type: c.literal('provenance'), id: idCheck, provenance: provenanceCheck }),
+  /** An expression after every update of steps 1..steps, row-major by step then ordinal (NaN: not finite). */
+  series: c.object({
+    type: c.literal('series'),
+    id: idCheck,
+    expression: c.str(2000),
+    valueType: c.literal<'number' | 'boolean'>('number', 'boolean'),
+    steps: stepCheck,
+    values: c.typed('Float32Array'),
+  }),
+  /** The sparklines to draw: the Watch view's expressions, then those added on the timeline. */
+  watch: c.object({
+    type: c.literal('watch'),
+    sessionId: c.str(1000),
+    watch: c.array(c.str(2000), 1000),
+    added: c.array(c.str(2000), 1000),
+  }),
   /** Runs A and B after each update of one step (comparison sessions). */
   divergence: c.object({ type: c.literal('divergence'), id: idCheck, divergence: divergenceCheck }),
   /** 2-D PCA projection of the mean state after each update, row-major by step then ordinal. */
@@ -215,6 +243,8 @@ export type StepSummaryMessage = Infer<typeof hostSchemas.stepSummary>;
 export type TrajectoryMessage = Infer<typeof hostSchemas.trajectory>;
 export type DivergenceMessage = Infer<typeof hostSchemas.divergence>;
 export type ProvenanceMessage = Infer<typeof hostSchemas.provenance>;
+export type SeriesMessage = Infer<typeof hostSchemas.series>;
+export type WatchMessage = Infer<typeof hostSchemas.watch>;
 export type SessionEndedMessage = Infer<typeof hostSchemas.sessionEnded>;
 export type CloudMessage = Infer<typeof hostSchemas.cloud>;
 export type ActionMessage = Infer<typeof webviewSchemas.action>;
@@ -270,4 +300,5 @@ export const isResponse = (m: HostToWebviewMessage): m is HostResponse =>
   m.type === 'stepSummary' ||
   m.type === 'trajectory' ||
   m.type === 'divergence' ||
-  m.type === 'provenance';
+  m.type === 'provenance' ||
+  m.type === 'series';

@@ -102,6 +102,14 @@ export class Toolbar {
       attrs: { type: 'button', id: 'tl-fork-cloud' },
     });
     forkCloud.addEventListener('click', () => onAction('forkCloud'));
+    const addSparkline = h('button', {
+      class: 'tl-action',
+      text: 'Add sparkline…',
+      title:
+        'draw an expression over every update (mean(entropy(y)), conf(y)[r4c7], drift(z), correct, …); the Watch view’s expressions are drawn too',
+      attrs: { type: 'button', id: 'tl-add-sparkline' },
+    });
+    addSparkline.addEventListener('click', () => onAction('addSparkline'));
     this.root = h('div', { class: 'tl-toolbar', attrs: { role: 'toolbar', 'aria-label': 'timeline view' } }, [
       this.play,
       this.note,
@@ -111,6 +119,7 @@ export class Toolbar {
       this.diff.wrap,
       this.granularity.wrap,
       forkCloud,
+      addSparkline,
     ]);
     const changed = (): void => onChange(this.read());
     for (const s of [this.tensor.el, this.view.el, this.diff.el, this.granularity.el])

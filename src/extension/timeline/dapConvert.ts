@@ -101,6 +101,22 @@ export function heatmapFromDap(body: unknown): {
   };
 }
 
+/** The trm/series body, validated, as the webview's `series` fields (null → NaN). */
+export function seriesFromDap(
+  body: unknown,
+  expression: string,
+): { expression: string; valueType: 'number' | 'boolean'; steps: number; values: Float32Array } {
+  const o = validated(TRM_REQUESTS.series.body, body, 'trm/series response');
+  if (o.expression !== expression)
+    throw new Error(`invalid trm/series response: asked for '${expression}', got '${String(o.expression)}'`);
+  return {
+    expression,
+    valueType: o.type as 'number' | 'boolean',
+    steps: o.steps as number,
+    values: toFloat32(o.values),
+  };
+}
+
 /** The trm/provenance body, validated; confidence nulls (NaN on the wire) become NaN again. */
 export function provenanceFromDap(body: unknown): Provenance {
   const o = validated(TRM_REQUESTS.provenance.body, body, 'trm/provenance response') as unknown as Provenance;

@@ -4,18 +4,19 @@
 // each through `onError` and otherwise ignored.
 import * as vscode from 'vscode';
 import { TRM_EVENT_CLOUD } from '../../protocol/cloud';
-import { TRM_EVENT_POSITION, TRM_EVENT_TRACE_INFO } from '../../protocol/debugger';
+import { TRM_EVENTS, TRM_EVENT_POSITION, TRM_EVENT_TRACE_INFO, TRM_EVENT_WATCH } from '../../protocol/debugger';
 import type { CloudMessage, Position, TraceInfo } from '../../protocol/timeline';
 import { cloudFromDap, positionFromDap, traceInfoFromDap } from './dapConvert';
 
 export type TrackerChange =
-  | { kind: 'traceInfo' | 'position' | 'active' | 'cloud'; session: vscode.DebugSession }
+  | { kind: 'traceInfo' | 'position' | 'active' | 'cloud' | 'watch'; session: vscode.DebugSession }
   | { kind: 'ended'; session: vscode.DebugSession };
 
 export class TrmSessionTracker implements vscode.Disposable {
   private readonly infos = new Map<string, TraceInfo>();
   private readonly positions = new Map<string, Position>();
   private readonly clouds = new Map<string, CloudMessage>();
+  private readonly watches = new Map<string, string[]>();
   private readonly live = new Map<string, vscode.DebugSession>();
   private currentId: string | undefined;
   private readonly emitter = new vscode.EventEmitter<TrackerChange>();
@@ -43,6 +44,7 @@ export class TrmSessionTracker implements vscode.Disposable {
         this.infos.delete(s.id);
         this.positions.delete(s.id);
         this.clouds.delete(s.id);
+        this.watches.delete(s.id);
         if (this.currentId === s.id) this.currentId = [...this.live.keys()].pop();
         this.emitter.fire({ kind: 'ended', session: s });
       }),
@@ -65,6 +67,10 @@ export class TrmSessionTracker implements vscode.Disposable {
   position(id: string): Position | undefined {
     return this.positions.get(id);
   }
+  /** The Watch view's expressions as the session's adapter last announced them (trm/watch). */
+  watch(id: string): string[] {
+    return this.watches.get(id) ?? [];
+  }
   /** The session's latest trajectory cloud (trm/cloud event), as the timeline draws it. */
   cloud(id: string): CloudMessage | undefined {
     return this.clouds.get(id);
@@ -72,11 +78,16 @@ export class TrmSessionTracker implements vscode.Disposable {
 
   private onCustomEvent(e: vscode.DebugSessionCustomEvent): void {
     if (e.session.type !== 'trm') return;
-    if (e.event !== TRM_EVENT_TRACE_INFO && e.event !== TRM_EVENT_POSITION && e.event !== TRM_EVENT_CLOUD) return;
+    if (![TRM_EVENT_TRACE_INFO, TRM_EVENT_POSITION, TRM_EVENT_CLOUD, TRM_EVENT_WATCH].includes(e.event)) return;
     this.live.set(e.session.id, e.session);
     if (!this.currentId) this.currentId = e.session.id;
     try {
-      if (e.event === TRM_EVENT_CLOUD) {
+      if (e.event === TRM_EVENT_WATCH) {
+        const problem = TRM_EVENTS.watch.body(e.body, 'trm/watch');
+        if (problem) throw new Error(`invalid trm/watch event: ${problem}`);
+        this.watches.set(e.session.id, [...(e.body as { expressions: string[] }).expressions]);
+        this.emitter.fire({ kind: 'watch', session: e.session });
+      } else if (e.event === TRM_EVENT_CLOUD) {
         this.clouds.set(e.session.id, cloudFromDap(e.body, e.session.id));
         this.emitter.fire({ kind: 'cloud', session: e.session });
       } else if (e.event === TRM_EVENT_TRACE_INFO) {

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import {
   TRM_REQUEST_DIVERGENCE,
   TRM_REQUEST_PROVENANCE,
+  TRM_REQUEST_SERIES,
   TRM_REQUEST_HEATMAP,
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
@@ -22,6 +23,7 @@ import {
   type InitMessage,
   type Position,
   type ThemeKind,
+  type TimelineAction,
   type ViewState,
   type WebviewRequest,
   type WebviewToHostMessage,
@@ -32,6 +34,7 @@ import {
   heatmapArgs,
   heatmapFromDap,
   provenanceFromDap,
+  seriesFromDap,
   seekArgs,
   stepSummaryArgs,
   stepSummaryFromDap,
@@ -78,6 +81,8 @@ export class TimelinePanel implements vscode.Disposable {
   private readonly sent: Record<string, number> = {};
   private readonly received: Record<string, number> = {};
   private readonly webviewErrors: string[] = [];
+  /** Sparklines added on the timeline ("Add sparkline…"), per session id. */
+  private readonly added = new Map<string, string[]>();
 
   static show(extensionUri: vscode.Uri, tracker: TrmSessionTracker, log: vscode.LogOutputChannel): TimelinePanel {
     if (TimelinePanel.current) {
@@ -259,6 +264,10 @@ export class TimelinePanel implements vscode.Disposable {
       this.postCloud();
       return;
     }
+    if (c.kind === 'watch') {
+      this.postWatch();
+      return;
+    }
     if (c.kind === 'position') {
       const p = this.tracker.position(c.session.id);
       if (p && this.tracker.traceInfo(c.session.id))
@@ -292,7 +301,7 @@ export class TimelinePanel implements vscode.Disposable {
         this.postCloud();
         break;
       case 'action':
-        void this.runAction(m.action);
+        void this.runAction(m.action, m.expression);
         break;
       case 'setView':
         this.view = m.view;
@@ -321,19 +330,46 @@ export class TimelinePanel implements vscode.Disposable {
     const id = this.shownSessionId;
     const cloud = id && this.tracker.traceInfo(id) ? this.tracker.cloud(id) : undefined;
     if (cloud) this.gate.post(cloud);
+    this.postWatch();
+  }
+
+  /** The sparklines of the shown session: the Watch view's expressions, then those added here. */
+  private postWatch(): void {
+    const id = this.shownSessionId;
+    if (!id || !this.tracker.traceInfo(id)) return;
+    this.gate.post({ type: 'watch', sessionId: id, watch: this.tracker.watch(id), added: this.added.get(id) ?? [] });
   }
 
   /** Toolbar actions run VS Code's own commands, with their prompts (src/extension/cloud/register.ts). */
-  private async runAction(action: 'forkCloud'): Promise<void> {
+  private async runAction(action: TimelineAction, expression?: string): Promise<void> {
     const s = this.session();
     if (!s) {
-      this.gate.post({ type: 'error', id: null, message: 'cannot fork a cloud: no TRM debug session is running' });
+      this.gate.post({ type: 'error', id: null, message: `${action}: no TRM debug session is running` });
       return;
     }
     try {
       if (action === 'forkCloud') await vscode.commands.executeCommand('trmLens.cloudFork');
+      else if (action === 'addSparkline') {
+        const e = await vscode.window.showInputBox({
+          title: 'TRM timeline: add a sparkline (an expression evaluated after every update)',
+          prompt:
+            'e.g. mean(entropy(y)), conf(y)[r4c7], drift(z), correct, div(A, B) — the Watch view’s expressions are drawn too',
+          placeHolder: 'mean(entropy(y))',
+          validateInput: (t) => (t.trim() === '' ? 'an expression' : undefined),
+        });
+        if (e === undefined) return;
+        const list = this.added.get(s.id) ?? [];
+        if (!list.includes(e.trim())) this.added.set(s.id, [...list, e.trim()]);
+        this.postWatch();
+      } else if (action === 'removeSparkline' && expression !== undefined) {
+        this.added.set(
+          s.id,
+          (this.added.get(s.id) ?? []).filter((x) => x !== expression),
+        );
+        this.postWatch();
+      }
     } catch (e) {
-      this.gate.post({ type: 'error', id: null, message: `Fork cloud: ${(e as Error).message}` });
+      this.gate.post({ type: 'error', id: null, message: `${action}: ${(e as Error).message}` });
     }
   }
 
@@ -388,6 +424,14 @@ export class TimelinePanel implements vscode.Disposable {
           this.gate.post({ type: 'divergence', id: m.id, divergence });
           break;
         }
+        case 'requestSeries': {
+          const r = seriesFromDap(
+            await s.customRequest(TRM_REQUEST_SERIES, { expression: m.expression, steps: m.steps }),
+            m.expression,
+          );
+          this.gate.post({ type: 'series', id: m.id, ...r });
+          break;
+        }
         case 'requestProvenance': {
           const provenance = provenanceFromDap(await s.customRequest(TRM_REQUEST_PROVENANCE, {}));
           this.gate.post({ type: 'provenance', id: m.id, provenance });
@@ -409,7 +453,9 @@ export class TimelinePanel implements vscode.Disposable {
               ? `divergence of runs A and B in step ${m.step}`
               : m.type === 'requestProvenance'
                 ? 'per-cell provenance'
-                : `heatmap${m.run === 'B' ? ' of run B' : ''} of step ${m.step}, update ${m.ordinal + 1}`;
+                : m.type === 'requestSeries'
+                  ? `sparkline '${m.expression}'`
+                  : `heatmap${m.run === 'B' ? ' of run B' : ''} of step ${m.step}, update ${m.ordinal + 1}`;
       this.gate.post({ type: 'error', id: m.id, message: `${what}: ${(e as Error).message}` });
     }
   }

@@ -174,7 +174,7 @@ suite('recursion timeline: research views', () => {
     }
   });
 
-  test('"Fork cloud…" on the timeline toolbar forks a cloud and the trajectory plot draws its fan', async function () {
+  test('"Fork cloud…" on the timeline toolbar forks a cloud and the trajectory plot draws its fan; "Add sparkline…" draws an expression', async function () {
     if (!driverAvailable()) this.skip(); // toolbar clicks and the input boxes need the driver's Playwright page
     this.timeout(300_000);
     const fixture = path.join(sharedDir(), 'fixtures/trm-sudoku-mlp-small');
@@ -239,6 +239,22 @@ suite('recursion timeline: research views', () => {
       const text = await ui<string>({ action: 'webviewText', waitFor: '8 of 8 branch paths drawn' });
       assert.ok(text.includes(`with the cloud forked at ${at}`), `the caption names the fork point ${at}`);
       assert.match(text, /bold = picked by q: branch \d+/);
+      // "Add sparkline…": the expression `correct` drawn over every update of the steps run (false, 0, here).
+      const seriesBefore = (await state()).sent.series ?? 0;
+      await ui({ action: 'webviewClick', selector: '#tl-add-sparkline' });
+      await ui({ action: 'waitFor', selector: '.quick-input-widget', text: 'add a sparkline' });
+      for (const key of 'correct') await ui({ action: 'press', key });
+      await ui({ action: 'press', key: 'Enter' });
+      await until('the sparkline series', async () => {
+        const s = await state();
+        return (s.sent.series ?? 0) > seriesBefore ? s : undefined;
+      });
+      const spark = await ui<string>({
+        action: 'webviewText',
+        selector: '.tl-spark-row[data-expression="correct"]',
+        waitFor: 'correct\\s*(true|false)',
+      });
+      assert.match(spark, /correct\s*(true|false)/);
       await timelineAlone();
       const shot = await ui<string>({ action: 'screenshot', name: 'timeline-cloud-fan' });
       keepForReadme(shot, 'timeline-cloud-fan.png');
