@@ -177,6 +177,13 @@ export class App {
         this.drift.root as unknown as Node,
       ]),
       h('figure', { class: 'tl-traj-fig' }, [this.trajCaption, this.traj.root as unknown as Node]),
+      h('figure', { class: 'tl-watch-fig' }, [
+        h('figcaption', {
+          class: 'tl-caption',
+          text: 'watch expressions over recursion time (every update of the steps run: the Watch view’s, and “Add sparkline…”)',
+        }),
+        this.sparks.root,
+      ]),
     ]);
     this.main.append(this.grid.root, side, charts);
     root.append(
