@@ -8,20 +8,36 @@ import {
   NO_SESSION_NOTICE,
   isViewState,
   type HostToWebviewMessage,
+  type CloudMessage,
+  type Divergence,
+  type Provenance,
   type InitMessage,
   type Position,
+  type RunName,
   type StepSummary,
   type TraceInfo,
   type TrajectoryMessage,
   type ViewState,
 } from '../src/protocol/timeline';
 import { HostConnection, type VsCodeApi } from './host';
-import { paintAnswer } from './model/answer';
+import { paintAnswer, paintAnswerB } from './model/answer';
 import { absMaxOf, minPositiveOf, paintValues, type ColorDomain } from './model/colors';
 import { clampCursor, isNavKey, moveCursor, nextForPlay, type Bounds, type Cursor } from './model/cursor';
+import {
+  STRIP_BANDS,
+  describeDivergence,
+  divergenceAt,
+  firstDivergence,
+  normRange,
+  type Lane,
+} from './model/divergence';
+import { adoptedBranch, fanPaths, fanTrunk } from './model/fan';
+import { describeProvenance } from './model/provenance';
+import { seriesIndex, sparklineSpecs, type SparklineSpec } from './model/series';
+import { Sparklines, type SparklineData } from './view/sparklines';
 import { diffValues, gridValues } from './model/grid';
 import { HeatmapStore, cellKey, domainKey, type CellAddress, type ViewKey } from './model/heatmapStore';
-import { columnOf, columnsFor, describeColumn, type Column } from './model/layout';
+import { columnOf, columnsFor, describeColumn, updatesPerStep, type Column } from './model/layout';
 import { FetchQueue } from './model/fetchQueue';
 import { Player, delay, type CancellationToken } from './model/player';
 import { AnswerView } from './view/answerView';
@@ -36,12 +52,15 @@ import { TrajectoryChart } from './view/trajectoryChart';
 
 type CellState =
   | { kind: 'data'; sig: string; get: () => { values: Float32Array; absMax: number; minPositive: number } }
-  | { kind: 'missing'; keys: { key: string; addr: CellAddress }[] }
+  | { kind: 'missing'; keys: { key: string; addr: CellAddress; run: RunName }[] }
   | { kind: 'error'; message: string }
   | { kind: 'note'; message: string }
   | { kind: 'unreached' };
 
 const KEY_SEEK_DEBOUNCE_MS = 150;
+/** Threshold of the first-divergence mark (the default of the first-divergence breakpoint). */
+const DIVERGENCE_THRESHOLD = 1e-3;
+const STRIP_DOMAIN_KEY = 'divergence|norm';
 const MAX_IN_FLIGHT = 6;
 
 export class App {
@@ -57,6 +76,26 @@ export class App {
   private readonly breakpointSteps = new Set<number>();
   private summaries: (StepSummary | undefined)[] = [];
   private readonly summaryErrors = new Map<number, string>();
+  private divergences: (Divergence | undefined)[] = [];
+  private readonly divergenceErrors = new Map<number, string>();
+  private stripImage: ImageData | null = null;
+  /** z-lens cells where z already decodes to y's final value and y does not yet, by heatmap key. */
+  private readonly ahead = new Map<string, Int32Array>();
+  /** Per-cell provenance of the episode, fetched on the first hover over an answer cell. */
+  private provenance: Provenance | null = null;
+  private provenanceState: 'none' | 'loading' | 'error' = 'none';
+  private provenanceError = '';
+  /** Sparklines: the Watch view's expressions and those added here, with each one's series. */
+  private sparkSpecs: SparklineSpec[] = [];
+  private readonly series = new Map<string, { key: string; data: SparklineData }>();
+  private seriesVersion = 0;
+  private readonly sparks = new Sparklines(
+    (expression) => this.host.post({ type: 'action', action: 'removeSparkline', expression }),
+    (i) => this.seekIndex(i),
+  );
+  private cloud: CloudMessage | null = null;
+  /** The adopted branch of the cloud (from the stop that adopted it); undefined = not known. */
+  private adopted: number | undefined;
   private trajectory: TrajectoryMessage | null = null;
   private trajectoryKey = '';
   private trajectoryError = '';
@@ -95,6 +134,10 @@ export class App {
   private readonly qHalt: QHaltChart;
   private readonly drift = new DriftChart();
   private readonly traj: TrajectoryChart;
+  private readonly trajCaption = h('figcaption', {
+    class: 'tl-caption',
+    text: 'latent trajectory (PCA of the mean state after each update)',
+  });
 
   constructor(
     private readonly root: HTMLElement,
@@ -107,10 +150,12 @@ export class App {
     this.toolbar = new Toolbar(
       (v) => this.setView(v),
       () => this.player.toggle(),
+      (action) => this.host.post({ type: 'action', action }),
     );
     this.grid = new TimelineGrid(
       (step, col) => this.clickCell(step, col),
       () => this.scheduleRender(),
+      (step, col, lane, answerCell) => this.describeAt(step, col, lane, answerCell),
     );
     this.qHalt = new QHaltChart((step) => this.clickCell(step, this.columns.length - 1));
     this.traj = new TrajectoryChart((step, ordinal) => this.clickCell(step, columnOf(this.columns, ordinal)));
@@ -131,9 +176,13 @@ export class App {
         h('figcaption', { class: 'tl-caption', text: 'drift per step, log scale (‖Δz‖, ‖Δy‖)' }),
         this.drift.root as unknown as Node,
       ]),
-      h('figure', { class: 'tl-traj-fig' }, [
-        h('figcaption', { class: 'tl-caption', text: 'latent trajectory (PCA of the mean state after each update)' }),
-        this.traj.root as unknown as Node,
+      h('figure', { class: 'tl-traj-fig' }, [this.trajCaption, this.traj.root as unknown as Node]),
+      h('figure', { class: 'tl-watch-fig' }, [
+        h('figcaption', {
+          class: 'tl-caption',
+          text: 'watch expressions over recursion time (every update of the steps run: the Watch view’s, and “Add sparkline…”)',
+        }),
+        this.sparks.root,
       ]),
     ]);
     this.main.append(this.grid.root, side, charts);
@@ -190,6 +239,21 @@ export class App {
           this.scheduleRender();
         }
         break;
+      case 'watch':
+        if (this.info && m.sessionId === this.info.sessionId) {
+          this.sparkSpecs = sparklineSpecs(m.watch, m.added);
+          this.seriesVersion++;
+          this.scheduleRender();
+        }
+        break;
+      case 'cloud':
+        if (this.info && m.sessionId === this.info.sessionId) {
+          if (this.cloud?.forkId !== m.forkId) this.adopted = undefined;
+          this.cloud = m;
+          this.traj.invalidate();
+          this.scheduleRender();
+        }
+        break;
       case 'error':
         this.showError(m.message);
         break;
@@ -207,10 +271,21 @@ export class App {
     this.host.cancelAll('the debug session changed');
     this.queue.clear();
     this.store.clear();
+    this.ahead.clear();
     this.summaries = [];
     this.summaryErrors.clear();
+    this.divergences = [];
+    this.divergenceErrors.clear();
     this.breakpointSteps.clear();
     this.trajectory = null;
+    this.cloud = null;
+    this.adopted = undefined;
+    this.provenance = null;
+    this.provenanceState = 'none';
+    this.sparkSpecs = [];
+    this.series.clear();
+    this.seriesVersion++;
+    this.sparks.invalidate();
     this.trajectoryKey = '';
     this.trajectoryError = '';
     this.lastSentSeek = null;
@@ -245,6 +320,16 @@ export class App {
 
   private onPosition(p: Position): void {
     this.position = p;
+    const adopted = adoptedBranch(p.reason);
+    // Adopting a branch changes the walked trace: its provenance is another one.
+    if (adopted !== undefined) {
+      this.provenance = null;
+      this.provenanceState = 'none';
+    }
+    if (adopted !== undefined && this.cloud) {
+      this.adopted = adopted;
+      this.traj.invalidate();
+    }
     this.reachedStep = Math.max(this.reachedStep, Math.min(this.info!.maxSteps, p.step));
     if (/breakpoint/i.test(p.reason)) this.breakpointSteps.add(p.step);
     const s = this.lastSentSeek;
@@ -276,7 +361,7 @@ export class App {
   private configureColumns(): void {
     const info = this.info!;
     this.columns = columnsFor(info, this.view.granularity);
-    this.grid.configure(info.gridHeight, info.gridWidth, this.columns, info.maxSteps);
+    this.grid.configure(info.gridHeight, info.gridWidth, this.columns, info.maxSteps, this.comparing());
     this.detail.configure(
       info.gridHeight,
       info.gridWidth,
@@ -285,7 +370,14 @@ export class App {
     this.needsLayout = true;
     this.cellImage = new ImageData(info.gridWidth, info.gridHeight);
     this.detailImage = new ImageData(info.gridWidth, info.gridHeight);
+    const lanes = this.grid.lanes;
+    this.stripImage = lanes.compare ? new ImageData(info.gridWidth, STRIP_BANDS * lanes.band) : null;
     this.invalidate();
+  }
+
+  /** True in a comparison session: run B's lane and the divergence strip are drawn. */
+  private comparing(): boolean {
+    return this.info?.compare !== undefined;
   }
 
   private refreshTheme(): void {
@@ -405,30 +497,38 @@ export class App {
     return c.layer === undefined ? { step, ordinal: c.ordinal } : { step, ordinal: c.ordinal, layer: c.layer };
   }
 
-  /** What a cell shows right now, from the cache only. */
-  private cellState(step: number, col: number): CellState {
+  /** Cache key of a cell: run A's keys are unchanged, run B's are prefixed. */
+  private keyOf(vk: ViewKey, addr: CellAddress, run: RunName): string {
+    return run === 'B' ? `B|${cellKey(vk, addr)}` : cellKey(vk, addr);
+  }
+
+  /** What a cell shows right now, from the cache only (run B: the comparison run's lane). */
+  private cellState(step: number, col: number, run: RunName = 'A'): CellState {
     if (step > this.reachedStep) return { kind: 'unreached' };
+    if (run === 'B' && this.view.granularity === 'layer')
+      return { kind: 'note', message: 'run B is compared per update: switch to update granularity' };
+    if (run === 'B' && this.view.view === 'zlens') return { kind: 'note', message: 'the z-lens is drawn for run A' };
     const vk = this.viewKey();
     const addr = this.addr(step, col);
-    const key = cellKey(vk, addr);
+    const key = this.keyOf(vk, addr, run);
     const e = this.store.peek(key);
     const err = this.store.error(key);
     if (err) return { kind: 'error', message: err };
     // The change of an update is already a difference: "vs previous" would be a change of changes.
-    if (this.view.diff !== 'previous' || this.view.view === 'delta') {
-      return e ? { kind: 'data', sig: `${e.id}`, get: () => e } : { kind: 'missing', keys: [{ key, addr }] };
+    if (!this.diffing()) {
+      return e ? { kind: 'data', sig: `${e.id}`, get: () => e } : { kind: 'missing', keys: [{ key, addr, run }] };
     }
     const prevStep = col > 0 ? step : step - 1;
     if (prevStep < 1) return { kind: 'note', message: 'no previous update: this is the first update of step 1' };
     const prevAddr = this.addr(prevStep, col > 0 ? col - 1 : this.columns.length - 1);
-    const prevKey = cellKey(vk, prevAddr);
+    const prevKey = this.keyOf(vk, prevAddr, run);
     const pe = this.store.peek(prevKey);
     const perr = this.store.error(prevKey);
     if (perr) return { kind: 'error', message: perr };
     if (!e || !pe) {
       const keys = [];
-      if (!e) keys.push({ key, addr });
-      if (!pe) keys.push({ key: prevKey, addr: prevAddr });
+      if (!e) keys.push({ key, addr, run });
+      if (!pe) keys.push({ key: prevKey, addr: prevAddr, run });
       return { kind: 'missing', keys };
     }
     // Computed only when painted: a cell whose signature is unchanged is never recomputed.
@@ -443,7 +543,8 @@ export class App {
   }
 
   private diffing(): boolean {
-    return this.view.diff === 'previous' && this.view.view !== 'delta';
+    // The change and the z-lens are read as they are (a change of changes, or of margins, says little).
+    return this.view.diff === 'previous' && this.view.view !== 'delta' && this.view.view !== 'zlens';
   }
 
   private domainFor(absMax: number, minPositive = Infinity): ColorDomain {
@@ -460,7 +561,7 @@ export class App {
         : this.theme.sequential;
   }
 
-  private fetchHeatmap(key: string, addr: CellAddress): () => Promise<unknown> {
+  private fetchHeatmap(key: string, addr: CellAddress, run: RunName): () => Promise<unknown> {
     const gen = this.generation;
     const vk = this.viewKey();
     return () =>
@@ -472,13 +573,17 @@ export class App {
           tensor: vk.tensor,
           view: vk.view,
           ...(vk.view === 'channel' ? { channel: vk.channel } : {}),
+          ...(run === 'B' ? { run } : {}),
         })
         .then(
           (m) => {
             if (gen !== this.generation || !this.info) return;
             const g = gridValues(m.values, this.info);
             if (typeof g === 'string') this.store.putError(key, g);
-            else this.store.put(key, g);
+            else {
+              this.store.put(key, g);
+              if (m.ahead) this.ahead.set(key, m.ahead);
+            }
             this.dataArrived();
           },
           (e: Error) => {
@@ -506,6 +611,31 @@ export class App {
         (e: Error) => {
           if (gen === this.generation) {
             this.summaryErrors.set(step, e.message);
+            this.dataArrived();
+          }
+        },
+      );
+  }
+
+  private fetchDivergence(step: number): () => Promise<unknown> {
+    const gen = this.generation;
+    return () =>
+      this.host.requestDivergence({ step }).then(
+        (m) => {
+          if (gen !== this.generation) return;
+          const U = this.columns.length === 0 ? 0 : this.columns[this.columns.length - 1].ordinal + 1;
+          if (m.divergence.zNorm.length !== U)
+            this.divergenceErrors.set(step, `divergence has ${m.divergence.zNorm.length} updates, expected ${U}`);
+          else {
+            this.divergences[step] = m.divergence;
+            const r = normRange(m.divergence);
+            this.store.domain(STRIP_DOMAIN_KEY, 'log', r.max, r.minPositive);
+          }
+          this.dataArrived();
+        },
+        (e: Error) => {
+          if (gen === this.generation) {
+            this.divergenceErrors.set(step, e.message);
             this.dataArrived();
           }
         },
@@ -594,6 +724,7 @@ export class App {
       this.grid.placeStopped(p ? p.step : null, p ? columnOf(this.columns, p.ordinal, p.layer) : -1);
       this.paintDetail();
       this.paintSide();
+      this.paintSparks();
       this.requestMissing(rows);
       this.measureMilestones();
     } catch (e) {
@@ -634,11 +765,15 @@ export class App {
     this.meta.textContent =
       `model ${info.modelName ?? shortName(info.checkpoint)} · T = H_cycles ${info.hCycles} × (n = L_cycles ${info.lCycles} + 1) updates × ` +
       `L_layers ${info.lLayers} · N_sup ≤ ${info.maxSteps} · D = ${info.hiddenSize} · ${info.backend}` +
-      (info.patches ? ` · patched: ${info.patches}` : '');
+      (info.patches ? ` · patched: ${info.patches}` : '') +
+      (info.compare !== undefined
+        ? ` · comparing with run B = ${shortName(info.compare)} (lanes A, B, then ‖zA − zB‖, ‖yA − yB‖, cells A ≠ B)`
+        : '');
     this.meta.title = [
       `checkpoint: ${info.checkpoint}`,
       `backend: ${info.backend}`,
       ...(info.backendSkipped ?? []).map((r) => `skipped: ${r}`),
+      ...(info.compare !== undefined ? [`run B: ${info.compare}`] : []),
     ].join('\n');
     const col = this.columns[cur.col];
     const p = this.position;
@@ -659,7 +794,10 @@ export class App {
     const t = this.theme;
     const g = this.grid.geometry!;
     const s = this.summaries[r.step];
-    const labelSig = `${r.step <= this.reachedStep}|${s ? `${s.qHalt}|${s.halted}|${s.wouldHalt}` : ''}|${this.breakpointSteps.has(r.step)}`;
+    const first = this.grid.lanes.compare ? this.firstDivergence() : undefined;
+    const partsHere = !!first && first.step === r.step;
+    const aheadCols = this.aheadColumns(r.step);
+    const labelSig = `${r.step <= this.reachedStep}|${s ? `${s.qHalt}|${s.halted}|${s.wouldHalt}` : ''}|${this.breakpointSteps.has(r.step)}|${partsHere}|${aheadCols.join(',')}`;
     if (r.labelDrawn !== labelSig) {
       r.labelDrawn = labelSig;
       r.el.classList.toggle('unreached', r.step > this.reachedStep);
@@ -678,35 +816,63 @@ export class App {
         ...(this.breakpointSteps.has(r.step)
           ? [h('span', { class: 'bp', text: '●', title: 'stopped on a breakpoint in this step' })]
           : []),
+        ...(aheadCols.length
+          ? [
+              h('span', {
+                class: 'ahead',
+                text: `z↑${aheadCols.length}`,
+                title: `z-lens: in ${aheadCols.length} update${aheadCols.length === 1 ? '' : 's'} of this step z already decodes values that y adopts later (${aheadCols.map((c) => this.columns[c].label).join(', ')})`,
+              }),
+            ]
+          : []),
+        ...(partsHere
+          ? [
+              h('span', {
+                class: 'parts',
+                text: 'A≠B',
+                title: `runs A and B first part in this step (max |A − B| > ${DIVERGENCE_THRESHOLD}), at update ${first.ordinal + 1}`,
+              }),
+            ]
+          : []),
       );
     }
     const img = this.cellImage!;
     const dKey = domainKey(this.viewKey(), this.diffing());
-    for (let col = 0; col < this.columns.length; col++) {
-      const st = this.cellState(r.step, col);
-      const base = `${this.themeVersion}|${this.view.diff}`;
-      let sig: string;
-      if (st.kind === 'data') {
-        sig = `d|${st.sig}|${dKey}|${this.store.domainVersion}|${base}`;
-        if (r.drawn[col] === sig) continue;
-        const { values, absMax, minPositive } = st.get();
-        const d = this.domainFor(absMax, minPositive);
-        paintValues(values, 0, values.length, d, this.rampFor(d), t.nonFinite, img.data);
-        r.ctx.putImageData(img, col * g.pitch, 0);
-      } else {
-        sig = `${st.kind}|${base}`;
-        if (r.drawn[col] === sig) continue;
-        r.ctx.clearRect(col * g.pitch, 0, g.gridW, g.gridH);
-        const fill = st.kind === 'error' ? t.wrong : t.placeholder;
-        r.ctx.fillStyle = `rgba(${fill[0]}, ${fill[1]}, ${fill[2]}, ${st.kind === 'unreached' ? 0.25 : st.kind === 'error' ? 0.6 : 0.55})`;
-        r.ctx.fillRect(col * g.pitch, 0, g.gridW, g.gridH);
+    const lanes = this.grid.lanes;
+    const runs: RunName[] = lanes.compare ? ['A', 'B'] : ['A'];
+    const nCols = this.columns.length;
+    for (const run of runs) {
+      const top = run === 'A' ? lanes.aTop : lanes.bTop;
+      const slot = run === 'A' ? 0 : nCols;
+      for (let col = 0; col < nCols; col++) {
+        const st = this.cellState(r.step, col, run);
+        const base = `${this.themeVersion}|${this.view.diff}`;
+        let sig: string;
+        if (st.kind === 'data') {
+          sig = `d|${st.sig}|${dKey}|${this.store.domainVersion}|${base}`;
+          if (r.drawn[slot + col] === sig) continue;
+          const { values, absMax, minPositive } = st.get();
+          const d = this.domainFor(absMax, minPositive);
+          paintValues(values, 0, values.length, d, this.rampFor(d), t.nonFinite, img.data);
+          this.paintAhead(r.step, col, img.data);
+          r.ctx.putImageData(img, col * g.pitch, top);
+        } else {
+          sig = `${st.kind}|${base}`;
+          if (r.drawn[slot + col] === sig) continue;
+          r.ctx.clearRect(col * g.pitch, top, g.gridW, g.gridH);
+          const fill = st.kind === 'error' ? t.wrong : t.placeholder;
+          r.ctx.fillStyle = `rgba(${fill[0]}, ${fill[1]}, ${fill[2]}, ${st.kind === 'unreached' ? 0.25 : st.kind === 'error' ? 0.6 : 0.55})`;
+          r.ctx.fillRect(col * g.pitch, top, g.gridW, g.gridH);
+        }
+        r.drawn[slot + col] = sig;
       }
-      r.drawn[col] = sig;
     }
-    const ansSig = `${s ? 'a' : r.step > this.reachedStep ? 'u' : 'm'}|${this.view.diff}|${this.themeVersion}`;
+    if (lanes.compare) this.paintStrip(r);
+    const dv = lanes.compare ? this.divergences[r.step] : undefined;
+    const ansSig = `${s ? 'a' : r.step > this.reachedStep ? 'u' : 'm'}|${dv?.predsB ? 'b' : '-'}|${this.view.diff}|${this.themeVersion}`;
     if (r.answerDrawn !== ansSig) {
       r.answerDrawn = ansSig;
-      r.actx.clearRect(0, 0, info.gridWidth, info.gridHeight);
+      r.actx.clearRect(0, 0, info.gridWidth, lanes.height);
       if (s) {
         paintAnswer(info.taskKind, s, this.view.diff, t, img.data);
         r.actx.putImageData(img, 0, 0);
@@ -714,7 +880,158 @@ export class App {
         r.actx.fillStyle = `rgba(${t.placeholder[0]}, ${t.placeholder[1]}, ${t.placeholder[2]}, ${r.step > this.reachedStep ? 0.25 : 0.55})`;
         r.actx.fillRect(0, 0, info.gridWidth, info.gridHeight);
       }
+      if (lanes.compare) {
+        if (dv?.predsB && dv.predsB.length === info.seqLen) {
+          paintAnswerB(info.taskKind, dv.predsB, s?.preds, t, img.data);
+          r.actx.putImageData(img, 0, lanes.bTop);
+        } else {
+          r.actx.fillStyle = `rgba(${t.placeholder[0]}, ${t.placeholder[1]}, ${t.placeholder[2]}, ${r.step > this.reachedStep ? 0.25 : 0.55})`;
+          r.actx.fillRect(0, lanes.bTop, info.gridWidth, info.gridHeight);
+        }
+      }
     }
+  }
+
+  /** z-lens: the cells of (step, col) where z is ahead of y, in the `changed` colour. */
+  private paintAhead(step: number, col: number, out: Uint8ClampedArray): void {
+    if (this.view.view !== 'zlens') return;
+    const cells = this.ahead.get(cellKey(this.viewKey(), this.addr(step, col)));
+    if (!cells) return;
+    for (let i = 0; i < cells.length; i++) out.set(this.theme.changed, cells[i] * 4);
+  }
+
+  /** z-lens: the updates of a step (columns) where z already decodes a value that y adopts later. */
+  private aheadColumns(step: number): number[] {
+    if (this.view.view !== 'zlens') return [];
+    const vk = this.viewKey();
+    const out: number[] = [];
+    for (let col = 0; col < this.columns.length; col++) {
+      const a = this.ahead.get(cellKey(vk, this.addr(step, col)));
+      if (a && a.length > 0) out.push(col);
+    }
+    return out;
+  }
+
+  /** The first update where runs A and B part, once every step before it is loaded. */
+  private firstDivergence(): { step: number; ordinal: number } | null | undefined {
+    return firstDivergence(this.divergences, this.reachedStep, DIVERGENCE_THRESHOLD);
+  }
+
+  /**
+   * The divergence strip under run B's lane, one column per update: ‖zA − zB‖ and ‖yA − yB‖ on a
+   * log colour scale, the cells whose decoded answer differs (more opaque = more cells), and a mark
+   * under the first update where the runs part.
+   */
+  private paintStrip(r: RowView): void {
+    const info = this.info!;
+    const t = this.theme;
+    const g = this.grid.geometry!;
+    const lanes = this.grid.lanes;
+    const nCols = this.columns.length;
+    const d = this.divergences[r.step];
+    const err = this.divergenceErrors.get(r.step);
+    const first = this.firstDivergence();
+    const domain = this.store.domain(STRIP_DOMAIN_KEY, 'log');
+    const img = this.stripImage!;
+    const w = info.gridWidth;
+    const band = lanes.band;
+    const h = STRIP_BANDS * band;
+    for (let col = 0; col < nCols; col++) {
+      const ordinal = this.columns[col].ordinal;
+      const isFirst = !!first && first.step === r.step && first.ordinal === ordinal;
+      const state = r.step > this.reachedStep ? 'u' : d ? 'd' : err ? 'e' : 'm';
+      const sig = `${state}|${isFirst}|${this.store.domainVersion}|${this.themeVersion}`;
+      if (r.drawn[2 * nCols + col] === sig) continue;
+      r.drawn[2 * nCols + col] = sig;
+      const x = col * g.pitch;
+      r.ctx.clearRect(x, lanes.stripTop, w, h);
+      if (!d) {
+        const fill = state === 'e' ? t.wrong : t.placeholder;
+        r.ctx.fillStyle = `rgba(${fill[0]}, ${fill[1]}, ${fill[2]}, ${state === 'u' ? 0.25 : 0.55})`;
+        r.ctx.fillRect(x, lanes.stripTop, w, h);
+        continue;
+      }
+      const u = divergenceAt(d, ordinal)!;
+      const px = img.data;
+      px.fill(0);
+      const one = new Uint8ClampedArray(4);
+      const put = (b: number, rgba: ArrayLike<number>): void => {
+        for (let yy = b * band; yy < (b + 1) * band; yy++)
+          for (let xx = 0; xx < w; xx++) px.set(rgba, (yy * w + xx) * 4);
+      };
+      paintValues([u.zNorm], 0, 1, domain, t.logRamp, t.nonFinite, one);
+      put(0, one);
+      paintValues([u.yNorm], 0, 1, domain, t.logRamp, t.nonFinite, one);
+      put(1, one);
+      if (u.cellsDiffer > 0) {
+        const a = Math.round(255 * Math.min(1, 0.4 + (0.6 * u.cellsDiffer) / info.seqLen));
+        put(2, [t.wrong[0], t.wrong[1], t.wrong[2], a]);
+      } else if (u.cellsDiffer < 0) put(2, [t.placeholder[0], t.placeholder[1], t.placeholder[2], 140]);
+      if (isFirst) put(3, t.breakpoint);
+      r.ctx.putImageData(img, x, lanes.stripTop);
+    }
+  }
+
+  /** The tooltip of what is under the pointer: run B's cells, the strip, the answer thumbnails. */
+  private describeAt(step: number, col: number, lane: Lane, answerCell: number | null): string {
+    if (!this.info) return '';
+    const c = col >= 0 ? this.columns[col] : undefined;
+    const where = c ? `step ${step} › ${describeColumn(c)}` : `after step ${step}`;
+    if (lane === 'strip' && c) {
+      const d = this.divergences[step];
+      if (!d) return this.divergenceErrors.get(step) ?? `${where}: runs A and B, loading…`;
+      const first = this.firstDivergence();
+      const isFirst = !!first && first.step === step && first.ordinal === c.ordinal;
+      return `${where} · A vs B (${d.label})\n${describeDivergence(divergenceAt(d, c.ordinal)!, isFirst, DIVERGENCE_THRESHOLD)}`;
+    }
+    if (answerCell !== null) return this.describeAnswerCell(step, answerCell, lane);
+    if (col < 0)
+      return lane === 'B' ? `run B's decoded answer after step ${step}` : `decoded answer y (z_H) after step ${step}`;
+    if (lane === 'B') return `run B (${this.info.compare ?? ''}) · ${where}`;
+    if (this.view.view === 'zlens' && c) {
+      const a = this.ahead.get(cellKey(this.viewKey(), this.addr(step, col)));
+      const w = this.info.gridWidth;
+      const names = a ? Array.from(a.slice(0, 12), (i) => `r${Math.floor(i / w) + 1}c${(i % w) + 1}`) : [];
+      return `${this.comparing() ? 'run A · ' : ''}${where} · z-lens: ${
+        a === undefined
+          ? 'loading…'
+          : a.length === 0
+            ? 'z is ahead of y on no cell'
+            : `z already decodes the value y adopts later on ${a.length} cell${a.length === 1 ? '' : 's'}: ${names.join(', ')}${a.length > 12 ? ', …' : ''}`
+      }`;
+    }
+    return this.comparing() ? `run A · ${where}` : '';
+  }
+
+  /** Hover text of one answer cell: its value after the step, then its provenance over the episode. */
+  private describeAnswerCell(step: number, cell: number, lane: Lane): string {
+    const info = this.info!;
+    const label = `r${Math.floor(cell / info.gridWidth) + 1}c${(cell % info.gridWidth) + 1}`;
+    if (lane === 'B') return `run B's answer after step ${step}, cell ${label}`;
+    const head = `decoded answer y (z_H) after step ${step}, cell ${label}`;
+    if (this.provenance) return `${head}\n${describeProvenance(this.provenance, cell, info)}`;
+    if (this.provenanceState === 'error') return `${head}\nprovenance: ${this.provenanceError}`;
+    if (this.provenanceState === 'none' && !this.ended) this.fetchProvenance();
+    return `${head}\nprovenance: loading… (computed over the whole episode once)`;
+  }
+
+  private fetchProvenance(): void {
+    const gen = this.generation;
+    this.provenanceState = 'loading';
+    this.host.requestProvenance().then(
+      (m) => {
+        if (gen !== this.generation) return;
+        this.provenance = m.provenance;
+        this.provenanceState = 'none';
+        this.grid.refreshHover();
+      },
+      (e: Error) => {
+        if (gen !== this.generation) return;
+        this.provenanceState = 'error';
+        this.provenanceError = e.message;
+        this.grid.refreshHover();
+      },
+    );
   }
 
   private paintDetail(): void {
@@ -740,10 +1057,13 @@ export class App {
       this.rampFor(d),
       this.view.view === 'delta'
         ? `how far this update moved each cell's ${sym}: ‖Δ${sym}‖ (log scale, same for every frame)`
-        : `${tensorName} ${viewName}${diff ? ' Δ' : ''} (same scale for every frame)`,
+        : this.view.view === 'zlens'
+          ? "z-lens: z decoded through lm_head, margin per cell: + decodes to y's final value, − to another; purple: z ahead of y"
+          : `${tensorName} ${viewName}${diff ? ' Δ' : ''} (same scale for every frame)`,
     );
     if (data) {
       paintValues(data.values, 0, data.values.length, d, this.rampFor(d), this.theme.nonFinite, this.detailImage!.data);
+      this.paintAhead(cur.step, cur.col, this.detailImage!.data);
       this.detail.show(this.detailImage, caption);
     } else {
       const msg =
@@ -773,14 +1093,64 @@ export class App {
     this.drift.draw(info.maxSteps, this.summaries.slice(0, this.reachedStep + 1), cur.step);
     const col = this.columns[cur.col];
     const yOrdinal = (o: number): boolean => o % (info.lCycles + 1) === info.lCycles;
+    // After a cloud fork (of the tensor shown) the plot is the cloud's: trunk and fan in one projection.
+    const cloud = this.cloud && this.cloud.tensor === this.view.tensor ? this.cloud : null;
+    const paths = cloud ? fanPaths(cloud, this.adopted) : [];
+    const adopted = this.adopted !== undefined && this.adopted >= 0 ? `, blue = adopted branch ${this.adopted}` : '';
+    this.trajCaption.textContent = cloud
+      ? `latent trajectory with the cloud forked at ${cloud.description}: ${paths.filter((p) => p.pts.length > 1).length} of ${cloud.branches.length} branch paths drawn (PCA of trunk and branches; bold = picked by ${cloud.select}${cloud.selected >= 0 ? `: branch ${cloud.selected}` : ''}${adopted})`
+      : this.cloud
+        ? `latent trajectory (PCA of the mean state after each update) · the cloud's fan is drawn for ${this.cloud.tensor}: show state ${this.cloud.tensor}`
+        : 'latent trajectory (PCA of the mean state after each update)';
     this.traj.draw(
-      this.trajectory,
+      cloud ? fanTrunk(cloud) : this.trajectory,
       yOrdinal,
       { step: cur.step, ordinal: col.ordinal },
       this.theme.negative,
       this.theme.positive,
       this.trajectoryError || (this.ended ? 'not loaded' : 'loading…'),
+      cloud ? { sig: `${cloud.forkId}|${this.adopted ?? ''}`, paths } : null,
     );
+  }
+
+  private paintSparks(): void {
+    const info = this.info!;
+    const cur = this.cursor!;
+    const U = updatesPerStep(info);
+    const total = this.reachedStep * U;
+    this.sparks.draw(
+      this.sparkSpecs,
+      (sp) => this.series.get(sp.expression)?.data ?? { kind: 'loading' },
+      seriesIndex(cur.step, this.columns[cur.col].ordinal, U),
+      total,
+      `${this.seriesVersion}|${this.sparkSpecs.map((x) => x.expression).join('\u0000')}`,
+    );
+  }
+
+  /** A click on a sparkline: the cursor moves to that update and the session follows. */
+  private seekIndex(i: number): void {
+    if (!this.info) return;
+    const U = updatesPerStep(this.info);
+    this.clickCell(Math.floor(i / U) + 1, columnOf(this.columns, i % U));
+  }
+
+  private fetchSeries(expression: string, key: string, steps: number): () => Promise<unknown> {
+    const gen = this.generation;
+    return () =>
+      this.host.requestSeries({ expression, steps }).then(
+        (m) => {
+          if (gen !== this.generation) return;
+          this.series.set(expression, { key, data: { kind: 'data', values: m.values, valueType: m.valueType } });
+          this.seriesVersion++;
+          this.dataArrived();
+        },
+        (e: Error) => {
+          if (gen !== this.generation) return;
+          this.series.set(expression, { key, data: { kind: 'error', message: e.message } });
+          this.seriesVersion++;
+          this.dataArrived();
+        },
+      );
   }
 
   /** Declares what this frame lacks: cursor first, then its row, then other visible rows by distance. */
@@ -790,8 +1160,17 @@ export class App {
       const cur = this.cursor!;
       const wantCell = (step: number, col: number, prio: number): void => {
         const st = this.cellState(step, col);
-        if (st.kind !== 'missing') return;
-        for (const k of st.keys) this.queue.want(k.key, prio, this.fetchHeatmap(k.key, k.addr));
+        if (st.kind === 'missing')
+          for (const k of st.keys) this.queue.want(k.key, prio, this.fetchHeatmap(k.key, k.addr, k.run));
+        if (!this.comparing()) return;
+        const b = this.cellState(step, col, 'B');
+        if (b.kind !== 'missing') return;
+        for (const k of b.keys) this.queue.want(k.key, prio + 0.1, this.fetchHeatmap(k.key, k.addr, k.run));
+      };
+      const wantDivergence = (step: number, prio: number): void => {
+        if (!this.comparing() || step > this.reachedStep) return;
+        if (this.divergences[step] || this.divergenceErrors.has(step)) return;
+        this.queue.want(`divergence|${step}`, prio, this.fetchDivergence(step));
       };
       const wantSummary = (step: number, prio: number): void => {
         if (step > this.reachedStep || this.summaries[step] || this.summaryErrors.has(step)) return;
@@ -811,6 +1190,15 @@ export class App {
       }
       // q_halt curve: every reached step, even rows scrolled out of view (summaries are small).
       for (let step = 1; step <= this.reachedStep; step++) wantSummary(step, 50 + step);
+      // The first divergence needs every step before it: all reached steps, near the cursor first.
+      wantDivergence(cur.step, 0.7);
+      for (let step = 1; step <= this.reachedStep; step++) wantDivergence(step, 20 + Math.abs(step - cur.step));
+      // Sparklines: each expression over the steps run so far (again when more steps are run).
+      for (const sp of this.sparkSpecs) {
+        const key = `${sp.expression}|${this.reachedStep}`;
+        if (this.series.get(sp.expression)?.key === key || this.reachedStep < 1) continue;
+        this.queue.want(`series|${key}`, 4, this.fetchSeries(sp.expression, key, this.reachedStep));
+      }
       const tk = `${this.view.tensor}|${this.reachedStep}`;
       if (this.trajectoryKey !== tk && this.reachedStep >= 1) {
         this.queue.want(`trajectory|${tk}`, 3, this.fetchTrajectory(tk, this.view.tensor, this.reachedStep));

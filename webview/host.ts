@@ -6,8 +6,13 @@ import {
   isResponse,
   validateHostToWebview,
   validateWebviewToHost,
+  type DivergenceMessage,
   type HeatmapMessage,
   type HostToWebviewMessage,
+  type ProvenanceMessage,
+  type RequestDivergenceMessage,
+  type RequestSeriesMessage,
+  type SeriesMessage,
   type RequestHeatmapMessage,
   type RequestStepSummaryMessage,
   type RequestTrajectoryMessage,
@@ -54,6 +59,18 @@ export class HostConnection {
   }
   requestTrajectory(a: Omit2<RequestTrajectoryMessage>): Promise<TrajectoryMessage> {
     return this.channel.request<TrajectoryMessage>({ type: 'requestTrajectory', ...a }, 'trajectory');
+  }
+
+  requestDivergence(a: Omit2<RequestDivergenceMessage>): Promise<DivergenceMessage> {
+    return this.channel.request<DivergenceMessage>({ type: 'requestDivergence', ...a }, 'divergence');
+  }
+
+  requestProvenance(): Promise<ProvenanceMessage> {
+    return this.channel.request<ProvenanceMessage>({ type: 'requestProvenance' }, 'provenance');
+  }
+
+  requestSeries(a: Omit2<RequestSeriesMessage>): Promise<SeriesMessage> {
+    return this.channel.request<SeriesMessage>({ type: 'requestSeries', ...a }, 'series');
   }
 
   /** Rejects every open request (the session changed or ended: their answers would be stale). */

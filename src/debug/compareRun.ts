@@ -198,6 +198,27 @@ export class CompareRun {
     return { d, predsA, predsB };
   }
 
+  /** Every update of one step, in order (the timeline's divergence strip; call inside runtime.exclusive). */
+  async stepSeries(step: number, U: number): Promise<CompareAt[]> {
+    const out: CompareAt[] = [];
+    for (let o = 0; o < U; o++) out.push(await this.at(step, o));
+    return out;
+  }
+
+  /**
+   * Run B's state after the update at step › ordinal, and just before it (the previous update, the
+   * previous step's end, or B's initial state); `before` is undefined where B does not know it.
+   */
+  async statesB(step: number, ordinal: number, U: number): Promise<{ after: RecursionState; before?: RecursionState }> {
+    const cfg = this.a.config;
+    const after = await this.b.stateAfter(updateAt(cfg, step, ordinal));
+    let before: RecursionState | undefined;
+    if (ordinal > 0) before = await this.b.stateAfter(updateAt(cfg, step, ordinal - 1));
+    else if (step > 1) before = await this.b.stateAfter(updateAt(cfg, step - 1, U - 1));
+    else before = this.b.stepState ? await this.b.stepState(0).catch(() => undefined) : undefined;
+    return { after, before };
+  }
+
   /** True where the runs part at this update: above the threshold here, not at the update before. */
   async partsAt(step: number, ordinal: number, threshold: number, U: number): Promise<boolean> {
     const here = divergenceOf((await this.at(step, ordinal)).d);

@@ -26,8 +26,13 @@ import {
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
   TRM_REQUEST_TRAJECTORY,
+  TRM_REQUEST_DIVERGENCE,
+  TRM_REQUEST_PROVENANCE,
+  TRM_REQUEST_SERIES,
+  TRM_EVENT_WATCH,
   TrmGpuError,
   TrmHeatmap,
+  TrmHeatmapArgs,
   TrmPosition,
   TrmStepSummary,
   TrmTraceInfo,
@@ -51,6 +56,9 @@ import { modelName } from './displayNames';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
 import { CloudController } from './cloudRequests';
+import { CompareRequestError, divergenceBody, heatmapBBody } from './compareRequests';
+import { provenanceBody, zLensHeatmap } from './lensRequests';
+import { WatchTracker, seriesBody } from './watchSeries';
 import { bundleLaunch, checkPuzzle, checkWeights, restoreBundle, saveBundle } from './bundleSession';
 import { PatchController } from './patchRequests';
 import {
@@ -109,6 +117,8 @@ export class TrmDebugSession extends DebugSession {
   private x: Float32Array | undefined;
   private readonly store = new VariableStore();
   private readonly analysis = new AnalysisVariables();
+  /** The Watch view's expressions, for the timeline's sparklines (src/debug/watchSeries.ts). */
+  private readonly watch = new WatchTracker();
   private stopped = false;
   private lastStop: Stop | undefined;
   private frames = new Map<number, FrameInfo>();
@@ -305,6 +315,7 @@ export class TrmDebugSession extends DebugSession {
     this.forgetHandles();
     this.stopped = true;
     this.sendEvent(new Event(TRM_EVENT_POSITION, this.toTrmPosition(runtime, result.position, result.text)));
+    if (this.watch.stopped()) this.sendEvent(new Event(TRM_EVENT_WATCH, { expressions: this.watch.list }));
     // Why a breakpoint stopped, where people look: the Call Stack header has only the short form.
     if (result.reason !== 'step' && result.reason !== 'goto' && result.reason !== 'entry') this.output(result.text);
     const ev = new StoppedEvent(result.reason, THREAD_ID) as DebugProtocol.StoppedEvent;
@@ -903,6 +914,8 @@ export class TrmDebugSession extends DebugSession {
       return;
     }
     const pos = frame?.pos ?? runtime.position;
+    if (args.context === 'watch' && this.watch.seen(args.expression))
+      this.sendEvent(new Event(TRM_EVENT_WATCH, { expressions: this.watch.list }));
     if (args.context === 'repl' && isPatchStatement(args.expression)) {
       void this.patchStatement(response, runtime, args.expression);
       return;
@@ -1111,6 +1124,15 @@ export class TrmDebugSession extends DebugSession {
       case TRM_REQUEST_TRAJECTORY:
         void this.trajectory(response, args);
         return;
+      case TRM_REQUEST_DIVERGENCE:
+        void this.divergence(response, args);
+        return;
+      case TRM_REQUEST_PROVENANCE:
+        void this.provenanceRequest(response, args);
+        return;
+      case TRM_REQUEST_SERIES:
+        void this.seriesRequest(response, args);
+        return;
       case TRM_REQUEST_BUNDLE_SAVE:
         void this.bundleSave(response, args);
         return;
@@ -1265,6 +1287,14 @@ export class TrmDebugSession extends DebugSession {
       );
       return;
     }
+    if (args.run === 'B') {
+      void this.heatmapB(response, runtime, args);
+      return;
+    }
+    if (args.view === 'zlens') {
+      void this.heatmapZLens(response, runtime, args);
+      return;
+    }
     try {
       const body = await runtime.exclusive(async (): Promise<TrmHeatmap> => {
         const pos: Position = {
@@ -1284,7 +1314,7 @@ export class TrmDebugSession extends DebugSession {
           const v = stateView(d, d.length / D, D, 'norm');
           return { values: Array.from(v.values), min: v.min, max: v.max };
         }
-        const v = stateView(state, state.length / D, D, args.view, args.channel);
+        const v = stateView(state, state.length / D, D, args.view as 'norm' | 'channel' | 'pca', args.channel);
         return { values: Array.from(v.values), min: v.min, max: v.max };
       });
       response.body = body;
@@ -1294,6 +1324,108 @@ export class TrmDebugSession extends DebugSession {
         response,
         e instanceof ExpressionError ? ERR.args : ERR.engine,
         `${TRM_REQUEST_HEATMAP}: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** trm/heatmap {run: 'B'}: the comparison run's heatmap (src/debug/compareRequests.ts). */
+  private async heatmapB(response: DebugProtocol.Response, runtime: TrmRuntime, args: TrmHeatmapArgs): Promise<void> {
+    try {
+      response.body = await runtime.exclusive(async () => {
+        const problem = await runtime.validatePosition({ step: args.step, ordinal: args.ordinal });
+        if (problem) throw new CompareRequestError(problem);
+        return heatmapBBody(runtime.compare, args, runtime.U, runtime.engine.config.hidden_size);
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(
+        response,
+        e instanceof CompareRequestError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_HEATMAP} (run B): ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** trm/heatmap {view: 'zlens'}: z decoded through the output head (src/debug/lensRequests.ts). */
+  private async heatmapZLens(
+    response: DebugProtocol.Response,
+    runtime: TrmRuntime,
+    args: TrmHeatmapArgs,
+  ): Promise<void> {
+    try {
+      response.body = await runtime.exclusive(async () => {
+        const pos: Position = {
+          step: args.step,
+          ordinal: args.ordinal,
+          ...(args.layer !== undefined ? { layer: args.layer } : {}),
+        };
+        const problem = await runtime.validatePosition(pos);
+        if (problem) throw new ExpressionError(problem);
+        return zLensHeatmap(runtime, pos);
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(
+        response,
+        e instanceof ExpressionError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_HEATMAP} (z-lens): ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** trm/series {expression, steps}: an expression over every update (src/debug/watchSeries.ts). */
+  private async seriesRequest(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.series, raw);
+    if (!args) return;
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    try {
+      response.body = await runtime.exclusive(async () => {
+        const problem = await runtime.validatePosition({ step: args.steps, ordinal: 0 });
+        if (problem) throw new ExpressionError(problem);
+        return seriesBody(runtime, args.expression, args.steps);
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(
+        response,
+        e instanceof ExpressionError ? ERR.evaluate : ERR.engine,
+        `${TRM_REQUEST_SERIES}: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** trm/provenance: per-cell provenance over the episode (src/debug/lensRequests.ts). */
+  private async provenanceRequest(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    if (!this.requestArgs(response, TRM_REQUESTS.provenance, raw ?? {})) return;
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    try {
+      response.body = await runtime.exclusive(() => provenanceBody(runtime));
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, ERR.engine, `${TRM_REQUEST_PROVENANCE}: ${(e as Error).message}`);
+    }
+  }
+
+  /** trm/divergence {step}: runs A and B after each update of a step (src/debug/compareRequests.ts). */
+  private async divergence(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_REQUESTS.divergence, raw);
+    if (!args) return;
+    const runtime = this.requireStopped(response);
+    if (!runtime) return;
+    try {
+      response.body = await runtime.exclusive(async () => {
+        const problem = await runtime.validatePosition({ step: args.step, ordinal: 0 });
+        if (problem) throw new CompareRequestError(problem);
+        return divergenceBody(runtime.compare, args.step, runtime.U);
+      });
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(
+        response,
+        e instanceof CompareRequestError ? ERR.args : ERR.engine,
+        `${TRM_REQUEST_DIVERGENCE}: ${(e as Error).message}`,
       );
     }
   }

@@ -1,5 +1,6 @@
 // Messages of trajectory clouds and trace bundles between the debug adapter, the extension and the
 // timeline webview: fork N noisy branches from the current stop, adopt one, save a bundle.
+import { checks as c, type Infer } from './schema';
 
 export const TRM_REQUEST_CLOUD_FORK = 'trm/cloudFork';
 export const TRM_REQUEST_CLOUD_ADOPT = 'trm/cloudAdopt';
@@ -112,3 +113,51 @@ export function cloudAdoptProblem(v: unknown): string | undefined {
   if (!isInt(a.branch, -1, 1 << 20)) return `'branch' must be a branch number, or -1 for the trunk`;
   return undefined;
 }
+
+/**
+ * The part of the trm/cloud event body (a CloudView) that the timeline draws: the fan of branches
+ * on the latent trajectory plot. Validated by the glue; extra fields are allowed (the Cloud panel
+ * reads the rest).
+ */
+const fanPathSchema = c.object(
+  { steps: c.numbers('int'), ordinals: c.numbers('int'), xs: c.numbers('float'), ys: c.numbers('float') },
+  undefined,
+  true,
+);
+export const trmCloudEventSchema = c.object(
+  {
+    forkId: c.int(1),
+    fork: c.object({ step: c.int(1), ordinal: c.int(0), description: c.str() }, undefined, true),
+    n: c.int(1, 256),
+    select: c.literal<CloudSelect>('q', 'vote', 'oracle'),
+    selected: c.optional(c.int(0)),
+    branches: c.array(
+      c.object(
+        { branch: c.int(0), haltStep: c.int(0), qHalt: c.numOrNull(), correct: c.optional(c.bool()) },
+        undefined,
+        true,
+      ),
+      256,
+    ),
+    fan: c.object(
+      {
+        tensor: c.literal<'y' | 'z'>('y', 'z'),
+        trunk: fanPathSchema,
+        forkIndex: c.int(0),
+        steps: c.numbers('int'),
+        ordinals: c.numbers('int'),
+        branches: c.array(c.object({ xs: c.numbers('float'), ys: c.numbers('float') }, undefined, true), 256),
+      },
+      undefined,
+      true,
+    ),
+  },
+  (o, p) => {
+    const f = o.fan as { branches: unknown[] };
+    return f.branches.length !== (o.branches as unknown[]).length
+      ? `${p}.fan.branches: ${f.branches.length} paths for ${(o.branches as unknown[]).length} branches`
+      : undefined;
+  },
+  true,
+);
+export type TrmCloudEvent = Infer<typeof trmCloudEventSchema>;

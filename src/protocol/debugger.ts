@@ -7,8 +7,11 @@ import {
   heatmapViewSchema,
   layerSchema,
   ordinalSchema,
+  provenanceSchema,
+  runSchema,
   stepSchema,
   tensorSchema,
+  trmDivergenceSchema,
   trmHeatmapSchema,
   trmPositionSchema,
   trmStepSummarySchema,
@@ -17,6 +20,9 @@ import {
 } from './trace';
 
 export type {
+  Provenance as TrmProvenance,
+  RunName,
+  TrmDivergence,
   TrmHeatmap,
   TrmPosition,
   TrmStepSummary,
@@ -42,10 +48,28 @@ export const trmHeatmapArgsSchema = c.object(
     tensor: tensorSchema,
     view: heatmapViewSchema,
     channel: c.optional(c.int(0, 1 << 20)),
+    /** Run B of a comparison session (per update: `layer` is not allowed); default A. */
+    run: c.optional(runSchema),
   },
   undefined,
   true,
 );
+export const trmDivergenceArgsSchema = c.object({ step: stepSchema }, undefined, true);
+export const trmProvenanceArgsSchema = c.object({}, undefined, true);
+export const trmSeriesArgsSchema = c.object({ expression: c.str(2000), steps: stepSchema }, undefined, true);
+/** An expression's value after every update of steps 1..steps (booleans as 0/1; null: not finite). */
+export const trmSeriesSchema = c.object(
+  {
+    expression: c.str(2000),
+    type: c.literal<'number' | 'boolean'>('number', 'boolean'),
+    steps: stepSchema,
+    values: c.numbers('float'),
+  },
+  undefined,
+  true,
+);
+export type TrmSeriesArgs = Infer<typeof trmSeriesArgsSchema>;
+export type TrmSeries = Infer<typeof trmSeriesSchema>;
 export const trmTrajectoryArgsSchema = c.object({ tensor: tensorSchema, steps: stepSchema }, undefined, true);
 
 /**
@@ -95,6 +119,7 @@ export type TrmPatches = Infer<typeof trmPatchesSchema>;
 export type TrmStepSummaryArgs = Infer<typeof trmStepSummaryArgsSchema>;
 export type TrmHeatmapArgs = Infer<typeof trmHeatmapArgsSchema>;
 export type TrmTrajectoryArgs = Infer<typeof trmTrajectoryArgsSchema>;
+export type TrmDivergenceArgs = Infer<typeof trmDivergenceArgsSchema>;
 
 /** A custom request: its command, the schema of its arguments and of its response body. */
 export interface TrmRequestSpec<A, B> {
@@ -119,6 +144,12 @@ export const TRM_REQUESTS = {
   trajectory: request('trm/trajectory', trmTrajectoryArgsSchema, trmTrajectorySchema),
   /** Adds a patch (or clears them) and stops again at the cursor on the patched run; the body lists the patches. */
   patch: request('trm/patch', trmPatchArgsSchema, trmPatchesSchema),
+  /** How run A and the comparison run B differ after each update of one step (comparison sessions only). */
+  divergence: request('trm/divergence', trmDivergenceArgsSchema, trmDivergenceSchema),
+  /** Per answer cell over the episode: when it became correct for good, its changes, confidence, last flip. */
+  provenance: request('trm/provenance', trmProvenanceArgsSchema, provenanceSchema),
+  /** A watch expression evaluated after every update of steps 1..steps (the timeline's sparklines). */
+  series: request('trm/series', trmSeriesArgsSchema, trmSeriesSchema),
 };
 
 export const TRM_REQUEST_SEEK = TRM_REQUESTS.seek.command;
@@ -126,6 +157,9 @@ export const TRM_REQUEST_STEP_SUMMARY = TRM_REQUESTS.stepSummary.command;
 export const TRM_REQUEST_HEATMAP = TRM_REQUESTS.heatmap.command;
 export const TRM_REQUEST_TRAJECTORY = TRM_REQUESTS.trajectory.command;
 export const TRM_REQUEST_PATCH = TRM_REQUESTS.patch.command;
+export const TRM_REQUEST_DIVERGENCE = TRM_REQUESTS.divergence.command;
+export const TRM_REQUEST_PROVENANCE = TRM_REQUESTS.provenance.command;
+export const TRM_REQUEST_SERIES = TRM_REQUESTS.series.command;
 
 // ---------------------------------------------------------------- events (adapter -> client)
 export const trmGpuErrorSchema = c.object(
@@ -154,12 +188,15 @@ export const TRM_EVENTS = {
   gpuError: event('trm/gpuError', trmGpuErrorSchema),
   /** Sent whenever the patches change (count 0: the run is unpatched again). */
   patches: event('trm/patches', trmPatchesSchema),
+  /** The Watch view's expressions (evaluate requests with context 'watch'), whenever the list changes. */
+  watch: event('trm/watch', c.object({ expressions: c.array(c.str(2000), 1000) }, undefined, true)),
 };
 
 export const TRM_EVENT_POSITION = TRM_EVENTS.position.event;
 export const TRM_EVENT_TRACE_INFO = TRM_EVENTS.traceInfo.event;
 export const TRM_EVENT_GPU_ERROR = TRM_EVENTS.gpuError.event;
 export const TRM_EVENT_PATCHES = TRM_EVENTS.patches.event;
+export const TRM_EVENT_WATCH = TRM_EVENTS.watch.event;
 
 /** Why a request's arguments are invalid, as one line for the error response; undefined when valid. */
 export function requestArgsProblem<A>(spec: TrmRequestSpec<A, unknown>, args: unknown): string | undefined {

@@ -8,10 +8,13 @@
 // No DOM and no `vscode` imports: this file is bundled into the webview and the extension alike.
 import { checks as c, guard, lengthOf as len, validateBy, type Infer, type MessageOf } from './schema';
 import {
+  divergenceSchema as divergenceCheck,
   heatmapViewSchema as viewCheck,
+  runSchema as runCheck,
   layerSchema as layerCheck,
   ordinalSchema as ordinalCheck,
   positionSchema as positionCheck,
+  provenanceSchema as provenanceCheck,
   stepSchema as stepCheck,
   stepSummarySchema as stepSummaryCheck,
   tensorSchema as tensorCheck,
@@ -19,7 +22,17 @@ import {
 } from './trace';
 
 export { checks, guard, isRecord, validateBy, type Check, type Infer, type Schema } from './schema';
-export type { HeatmapView, Position, StepSummary, TaskKind, TensorName, TraceInfo } from './trace';
+export type {
+  Divergence,
+  Provenance,
+  HeatmapView,
+  Position,
+  RunName,
+  StepSummary,
+  TaskKind,
+  TensorName,
+  TraceInfo,
+} from './trace';
 export { positionCheck, stepSummaryCheck, traceInfoCheck };
 
 export const TIMELINE_PROTOCOL_VERSION = 1;
@@ -27,6 +40,7 @@ export const TIMELINE_PROTOCOL_VERSION = 1;
 export const TIMELINE_VIEW_TYPE = 'trmLens.timeline';
 
 export type DiffMode = 'none' | 'previous' | 'label';
+export type TimelineAction = 'forkCloud' | 'addSparkline' | 'removeSparkline';
 export type Granularity = 'update' | 'layer'; // a column per network call, or per layer inside it
 export type ThemeKind = 'light' | 'dark' | 'highContrast' | 'highContrastLight';
 
@@ -56,10 +70,18 @@ const webviewSchemas = {
       tensor: tensorCheck,
       view: viewCheck,
       channel: c.optional(c.int(0, 1 << 20)),
+      /** Run B of a comparison session (compared per update: no `layer`); default A. */
+      run: c.optional(runCheck),
     },
     (o, p) =>
-      o.view === 'channel' && o.channel === undefined ? `${p}.channel: required when view is "channel"` : undefined,
+      o.view === 'channel' && o.channel === undefined
+        ? `${p}.channel: required when view is "channel"`
+        : o.run === 'B' && o.layer !== undefined
+          ? `${p}.layer: run B is compared per update, not per layer`
+          : undefined,
   ),
+  requestDivergence: c.object({ type: c.literal('requestDivergence'), id: idCheck, step: stepCheck }),
+  requestProvenance: c.object({ type: c.literal('requestProvenance'), id: idCheck }),
   requestStepSummary: c.object({ type: c.literal('requestStepSummary'), id: idCheck, step: stepCheck }),
   requestTrajectory: c.object({
     type: c.literal('requestTrajectory'),
@@ -69,6 +91,18 @@ const webviewSchemas = {
   }),
   seek: c.object({ type: c.literal('seek'), step: stepCheck, ordinal: ordinalCheck, layer: layerCheck }),
   setView: c.object({ type: c.literal('setView'), view: viewStateCheck }),
+  /** A toolbar action the host runs with VS Code's own prompts ("Fork cloud…"). */
+  action: c.object(
+    {
+      type: c.literal('action'),
+      action: c.literal<TimelineAction>('forkCloud', 'addSparkline', 'removeSparkline'),
+      /** removeSparkline: which one. */
+      expression: c.optional(c.str(2000)),
+    },
+    (o, p) =>
+      o.action === 'removeSparkline' && o.expression === undefined ? `${p}.expression: required to remove` : undefined,
+  ),
+  requestSeries: c.object({ type: c.literal('requestSeries'), id: idCheck, expression: c.str(2000), steps: stepCheck }),
   /** The webview reports what it could not handle (bad message, render failure) to the host's log. */
   webviewError: c.object({ type: c.literal('webviewError'), message: c.str(10_000) }),
 };
@@ -77,11 +111,20 @@ export type ReadyMessage = Infer<typeof webviewSchemas.ready>;
 export type RequestHeatmapMessage = Infer<typeof webviewSchemas.requestHeatmap>;
 export type RequestStepSummaryMessage = Infer<typeof webviewSchemas.requestStepSummary>;
 export type RequestTrajectoryMessage = Infer<typeof webviewSchemas.requestTrajectory>;
+export type RequestDivergenceMessage = Infer<typeof webviewSchemas.requestDivergence>;
+export type RequestProvenanceMessage = Infer<typeof webviewSchemas.requestProvenance>;
+export type RequestSeriesMessage = Infer<typeof webviewSchemas.requestSeries>;
 export type SeekMessage = Infer<typeof webviewSchemas.seek>;
 export type SetViewMessage = Infer<typeof webviewSchemas.setView>;
 export type WebviewErrorMessage = Infer<typeof webviewSchemas.webviewError>;
 export type WebviewToHostMessage = MessageOf<typeof webviewSchemas>;
-export type WebviewRequest = RequestHeatmapMessage | RequestStepSummaryMessage | RequestTrajectoryMessage;
+export type WebviewRequest =
+  | RequestHeatmapMessage
+  | RequestStepSummaryMessage
+  | RequestTrajectoryMessage
+  | RequestDivergenceMessage
+  | RequestProvenanceMessage
+  | RequestSeriesMessage;
 
 // ---------------------------------------------------------------- host -> webview
 const hostSchemas = {
@@ -98,10 +141,37 @@ const hostSchemas = {
   position: c.object({ type: c.literal('position'), sessionId: c.str(1000), position: positionCheck }),
   /** One value per sequence position: length P + S (prefix included) or S. */
   heatmap: c.object(
-    { type: c.literal('heatmap'), id: idCheck, values: c.typed('Float32Array'), min: c.num(), max: c.num() },
+    {
+      type: c.literal('heatmap'),
+      id: idCheck,
+      values: c.typed('Float32Array'),
+      min: c.num(),
+      max: c.num(),
+      /** z-lens view: the cells where z already decodes to y's final value and y does not yet. */
+      ahead: c.optional(c.typed('Int32Array')),
+    },
     (o, p) => (len(o, 'values') === 0 ? `${p}.values: empty` : undefined),
   ),
   stepSummary: c.object({ type: c.literal('stepSummary'), id: idCheck, summary: stepSummaryCheck }),
+  provenance: c.object({ type: c.literal('provenance'), id: idCheck, provenance: provenanceCheck }),
+  /** An expression after every update of steps 1..steps, row-major by step then ordinal (NaN: not finite). */
+  series: c.object({
+    type: c.literal('series'),
+    id: idCheck,
+    expression: c.str(2000),
+    valueType: c.literal<'number' | 'boolean'>('number', 'boolean'),
+    steps: stepCheck,
+    values: c.typed('Float32Array'),
+  }),
+  /** The sparklines to draw: the Watch view's expressions, then those added on the timeline. */
+  watch: c.object({
+    type: c.literal('watch'),
+    sessionId: c.str(1000),
+    watch: c.array(c.str(2000), 1000),
+    added: c.array(c.str(2000), 1000),
+  }),
+  /** Runs A and B after each update of one step (comparison sessions). */
+  divergence: c.object({ type: c.literal('divergence'), id: idCheck, divergence: divergenceCheck }),
   /** 2-D PCA projection of the mean state after each update, row-major by step then ordinal. */
   trajectory: c.object(
     {
@@ -120,6 +190,46 @@ const hostSchemas = {
       return undefined;
     },
   ),
+  /**
+   * The latest trajectory cloud of the session (trm/cloud event): its trunk and every branch's path,
+   * projected on the same principal components (PCA of trunk and branches together), from the fork
+   * point at trunk index `forkIndex`; `selected` = the branch the selection rule picked (−1: none).
+   */
+  cloud: c.object(
+    {
+      type: c.literal('cloud'),
+      sessionId: c.str(1000),
+      forkId: c.int(1),
+      description: c.str(10_000),
+      tensor: tensorCheck,
+      select: c.str(100),
+      selected: c.int(-1),
+      trunkSteps: c.typed('Int32Array'),
+      trunkOrdinals: c.typed('Int32Array'),
+      trunkXs: c.typed('Float32Array'),
+      trunkYs: c.typed('Float32Array'),
+      forkIndex: c.int(0),
+      branches: c.array(
+        c.object({
+          branch: c.int(0),
+          haltStep: c.int(0),
+          qHalt: c.num(),
+          correct: c.optional(c.bool()),
+          xs: c.typed('Float32Array'),
+          ys: c.typed('Float32Array'),
+        }),
+        256,
+      ),
+    },
+    (o, p) => {
+      const n = len(o, 'trunkSteps');
+      for (const k of ['trunkOrdinals', 'trunkXs', 'trunkYs'])
+        if (len(o, k) !== n) return `${p}.${k}: length ${len(o, k)} differs from trunkSteps length ${n}`;
+      return (o.forkIndex as number) >= n
+        ? `${p}.forkIndex: ${o.forkIndex as number} beyond the trunk (${n})`
+        : undefined;
+    },
+  ),
   sessionEnded: c.object({ type: c.literal('sessionEnded'), sessionId: c.str(1000), notice: c.str(10_000) }),
   /** `id` answers a request; `null` = an error not tied to one (a failed seek, a bad event). */
   error: c.object({ type: c.literal('error'), id: c.nullable(idCheck), message: c.str(100_000) }),
@@ -131,11 +241,18 @@ export type PositionMessage = Infer<typeof hostSchemas.position>;
 export type HeatmapMessage = Infer<typeof hostSchemas.heatmap>;
 export type StepSummaryMessage = Infer<typeof hostSchemas.stepSummary>;
 export type TrajectoryMessage = Infer<typeof hostSchemas.trajectory>;
+export type DivergenceMessage = Infer<typeof hostSchemas.divergence>;
+export type ProvenanceMessage = Infer<typeof hostSchemas.provenance>;
+export type SeriesMessage = Infer<typeof hostSchemas.series>;
+export type WatchMessage = Infer<typeof hostSchemas.watch>;
 export type SessionEndedMessage = Infer<typeof hostSchemas.sessionEnded>;
+export type CloudMessage = Infer<typeof hostSchemas.cloud>;
+export type ActionMessage = Infer<typeof webviewSchemas.action>;
 export type ErrorMessage = Infer<typeof hostSchemas.error>;
 export type ThemeMessage = Infer<typeof hostSchemas.theme>;
 export type HostToWebviewMessage = MessageOf<typeof hostSchemas>;
-export type HostResponse = HeatmapMessage | StepSummaryMessage | TrajectoryMessage;
+export type HostResponse =
+  HeatmapMessage | StepSummaryMessage | TrajectoryMessage | DivergenceMessage | ProvenanceMessage;
 
 /** First problem of a message sent by the webview, or undefined when it is valid. */
 export function validateWebviewToHost(v: unknown): string | undefined {
@@ -153,6 +270,8 @@ export const isReadyMessage = guard(webviewSchemas.ready);
 export const isRequestHeatmapMessage = guard(webviewSchemas.requestHeatmap);
 export const isRequestStepSummaryMessage = guard(webviewSchemas.requestStepSummary);
 export const isRequestTrajectoryMessage = guard(webviewSchemas.requestTrajectory);
+export const isRequestDivergenceMessage = guard(webviewSchemas.requestDivergence);
+export const isDivergenceMessage = guard(hostSchemas.divergence);
 export const isSeekMessage = guard(webviewSchemas.seek);
 export const isSetViewMessage = guard(webviewSchemas.setView);
 export const isWebviewErrorMessage = guard(webviewSchemas.webviewError);
@@ -162,6 +281,7 @@ export const isHeatmapMessage = guard(hostSchemas.heatmap);
 export const isStepSummaryMessage = guard(hostSchemas.stepSummary);
 export const isTrajectoryMessage = guard(hostSchemas.trajectory);
 export const isSessionEndedMessage = guard(hostSchemas.sessionEnded);
+export const isCloudMessage = guard(hostSchemas.cloud);
 export const isErrorMessage = guard(hostSchemas.error);
 export const isThemeMessage = guard(hostSchemas.theme);
 export const isTraceInfo = guard(traceInfoCheck);
@@ -176,4 +296,9 @@ export const NO_SESSION_NOTICE = 'No TRM debug session — press F5 on a dataset
 
 /** True for the messages that answer a request id. */
 export const isResponse = (m: HostToWebviewMessage): m is HostResponse =>
-  m.type === 'heatmap' || m.type === 'stepSummary' || m.type === 'trajectory';
+  m.type === 'heatmap' ||
+  m.type === 'stepSummary' ||
+  m.type === 'trajectory' ||
+  m.type === 'divergence' ||
+  m.type === 'provenance' ||
+  m.type === 'series';

@@ -6,13 +6,19 @@
 import { checks as c, lengthOf, type Infer, type Schema } from './schema';
 
 export type TensorName = 'y' | 'z'; // y = z_H (answer state), z = z_L (latent reasoning)
-/** 'delta': per position, ‖s_t − s_{t−1}‖, how far this update (or layer) moved the state (drawn on a log scale). */
-export type HeatmapView = 'delta' | 'norm' | 'channel' | 'pca';
+/**
+ * 'delta': per position, ‖s_t − s_{t−1}‖, how far this update (or layer) moved the state (drawn on a log scale).
+ * 'zlens': z decoded through the output head (src/engine/analysis/zlens.ts), per grid cell the margin
+ * logit(top) − logit(runner-up), signed + where z decodes to the value y ends the episode with and −
+ * where it decodes another; the response's `ahead` lists the cells where z already holds that final
+ * value while y, at this update, does not yet.
+ */
+export type HeatmapView = 'delta' | 'norm' | 'channel' | 'pca' | 'zlens';
 export type TaskKind = 'sudoku' | 'maze' | 'arc' | 'generic';
 export type TrmUpdateKind = TensorName;
 
 export const tensorSchema = c.literal<TensorName>('y', 'z');
-export const heatmapViewSchema = c.literal<HeatmapView>('delta', 'norm', 'channel', 'pca');
+export const heatmapViewSchema = c.literal<HeatmapView>('delta', 'norm', 'channel', 'pca', 'zlens');
 export const taskKindSchema = c.literal<TaskKind>('sudoku', 'maze', 'arc', 'generic');
 export const stepSchema = c.int(1, 1_000_000); // 1-based supervision step
 export const ordinalSchema = c.int(0, 1_000_000); // 0-based update index in the step (0..T*(n+1)-1)
@@ -54,6 +60,8 @@ const traceInfoFields = <I, F, N>(e: Encoding<I, F, N>) => ({
   backendSkipped: c.optional(c.array(c.str(2000), 16)),
   /** Patches in force (a patched run, src/debug/patchRequests.ts); absent or 0: unpatched. */
   patches: c.optional(c.int(0, 1 << 20)),
+  /** Run B of a comparison session (its label), stepped in lock-step with this run A. */
+  compare: c.optional(c.str(4000)),
 });
 const traceInfoRefine = (o: Record<string, unknown>, p: string): string | undefined => {
   const seqLen = o.seqLen as number;
@@ -132,7 +140,7 @@ export type StepSummary = Infer<typeof stepSummarySchema>;
 // ---------------------------------------------------------------- heatmap and trajectory
 /** One value per sequence position (length P + S, prefix included, or S). */
 export const trmHeatmapSchema = c.object(
-  { values: c.numbers('float'), min: c.numOrNull(), max: c.numOrNull() },
+  { values: c.numbers('float'), min: c.numOrNull(), max: c.numOrNull(), ahead: c.optional(c.numbers('int')) },
   (o, p) => (lengthOf(o, 'values') === 0 ? `${p}.values: empty` : undefined),
   true,
 );
@@ -149,3 +157,72 @@ export const trmTrajectorySchema = c.object(
   true,
 );
 export type TrmTrajectory = Infer<typeof trmTrajectorySchema>;
+
+// ---------------------------------------------------------------- divergence of runs A and B
+/** Which run of a comparison session: A (the session's own) or B (the launch's `compare` run). */
+export type RunName = 'A' | 'B';
+export const runSchema = c.literal<RunName>('A', 'B');
+
+/**
+ * How runs A and B differ after each update of one step (src/engine/compare/divergence.ts): per
+ * update ‖zA − zB‖, ‖yA − yB‖ (L2 over the whole state), the largest elementwise difference of each
+ * (the first-divergence criterion) and the number of grid cells whose decoded answer differs (−1 =
+ * not known: B has no y there). `predsB` is B's decoded answer after the step, when known.
+ */
+const divergenceFields = <I, F, N>(e: Encoding<I, F, N>) => ({
+  step: stepSchema,
+  label: c.str(4000),
+  zNorm: e.floats,
+  yNorm: e.floats,
+  zMax: e.floats,
+  yMax: e.floats,
+  cellsDiffer: e.ints,
+  predsB: c.optional(e.ints),
+});
+const divergenceRefine = (o: Record<string, unknown>, p: string): string | undefined => {
+  const n = lengthOf(o, 'zNorm');
+  for (const k of ['yNorm', 'zMax', 'yMax', 'cellsDiffer'])
+    if (lengthOf(o, k) !== n) return `${p}.${k}: length ${lengthOf(o, k)} differs from zNorm length ${n}`;
+  return n === 0 ? `${p}.zNorm: empty` : undefined;
+};
+export const trmDivergenceSchema = c.object(divergenceFields(json), divergenceRefine, true);
+export const divergenceSchema = c.object(divergenceFields(typed), divergenceRefine);
+export type TrmDivergence = Infer<typeof trmDivergenceSchema>;
+export type Divergence = Infer<typeof divergenceSchema>;
+
+// ---------------------------------------------------------------- per-cell provenance
+const pointSchema = c.object({ step: c.int(0), ordinal: c.int(-1) }, undefined, true);
+const changeSchema = c.object({ step: c.int(1), ordinal: c.int(0), from: c.int(), to: c.int() }, undefined, true);
+/**
+ * Per answer cell over the episode (src/engine/analysis/provenance.ts): its final decoded token, the
+ * label, the update from which it is correct for good, every change of its decoded value, its
+ * confidence at t = 0 and after every y revision (`samples`), and the last flip. Plain JSON in both
+ * encodings (small: S cells × a few dozen samples).
+ */
+export const provenanceSchema = c.object(
+  {
+    steps: c.int(1),
+    samples: c.array(pointSchema, 1 << 16),
+    cells: c.array(
+      c.object(
+        {
+          cell: c.int(0),
+          final: c.int(),
+          label: c.optional(c.int()),
+          initial: c.int(),
+          stableFrom: pointSchema,
+          firstCorrect: c.optional(pointSchema),
+          lastFlip: c.optional(changeSchema),
+          changes: c.array(changeSchema, 1 << 16),
+          confidence: c.numbers('float', 1 << 16),
+        },
+        (o, p) => ((o.confidence as unknown[]).length === 0 ? `${p}.confidence: empty` : undefined),
+        true,
+      ),
+      1 << 20,
+    ),
+  },
+  undefined,
+  true,
+);
+export type Provenance = Infer<typeof provenanceSchema>;

@@ -141,3 +141,18 @@ export function answerText(task: TaskKind, preds: ArrayLike<number>, width: numb
   }
   return rows.join('\n');
 }
+
+/**
+ * Thumbnail pixels of run B's decoded answer (a comparison session): token colours, with the cells
+ * whose answer differs from run A's in the `changed` colour.
+ */
+export function paintAnswerB(
+  task: TaskKind,
+  predsB: ArrayLike<number>,
+  predsA: ArrayLike<number> | undefined,
+  c: AnswerColors,
+  out: Uint8ClampedArray,
+): void {
+  for (let i = 0; i < predsB.length; i++)
+    out.set(predsA && predsA[i] !== predsB[i] ? c.changed : tokenColor(task, predsB[i], c), i * 4);
+}

@@ -65,6 +65,7 @@ export function describeColumn(c: Column): string {
 export interface RowGeometry {
   gridW: number;
   gridH: number; // data pixels per cell (one per sequence position)
+  rowDataHeight?: number; // data pixels of the row canvas (gridH, or two lanes and a strip)
   gap: number; // data pixels between cells
   pitch: number; // gridW + gap
   dataWidth: number; // canvas width attribute of a row
@@ -84,6 +85,8 @@ export function rowGeometry(
   availableCss: number,
   minScale = 1,
   maxScale = 6,
+  /** Data pixels of a row's canvas (more than gridH when a comparison adds run B's lane and a strip). */
+  rowDataHeight = gridH,
 ): RowGeometry {
   if (columns < 1) throw new Error(`a timeline row needs at least one column, got ${columns}`);
   const gap = 1;
@@ -91,10 +94,11 @@ export function rowGeometry(
   const dataWidth = columns * pitch - gap;
   const fit = availableCss / dataWidth;
   const scale = Math.max(minScale, Math.min(maxScale, Number.isFinite(fit) ? fit : minScale));
-  const rowHeightCss = gridH * scale;
+  const rowHeightCss = rowDataHeight * scale;
   return {
     gridW,
     gridH,
+    rowDataHeight,
     gap,
     pitch,
     dataWidth,

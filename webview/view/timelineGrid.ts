@@ -3,6 +3,7 @@
 // so a cell is drawn with a single putImageData. Rows are virtualised: only rows in the viewport
 // exist in the DOM, and the app fetches and paints only those. The header is SVG (axis labels only).
 import { select } from 'd3-selection';
+import { laneAt, laneLayout, type Lane, type LaneLayout } from '../model/divergence';
 import type { Column, RowGeometry } from '../model/layout';
 import { hitColumn, rowGeometry, scrollToRow, visibleRows } from '../model/layout';
 import { h } from './dom';
@@ -37,10 +38,15 @@ export class TimelineGrid {
   private gridH = 1;
   private gridW = 1;
   geometry: RowGeometry | null = null;
+  /** Where run A, run B and the divergence strip sit in a row (one lane outside comparison sessions). */
+  lanes: LaneLayout = laneLayout(1, false);
 
   constructor(
     private readonly onCell: (step: number, col: number) => void,
     onScroll: () => void,
+    /** Tooltip of the cell (or strip) under the pointer; '' = none. */
+    /** `answerCell`: the grid cell under the pointer on the answer thumbnail (row-major), else null. */
+    private readonly describe: (step: number, col: number, lane: Lane, answerCell: number | null) => string = () => '',
   ) {
     this.header = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     this.header.classList.add('tl-colheader');
@@ -69,10 +75,12 @@ export class TimelineGrid {
     );
     this.scroller.addEventListener('scroll', onScroll, { passive: true });
     this.rowsEl.addEventListener('click', (e) => this.click(e));
+    this.rowsEl.addEventListener('mousemove', (e) => this.hover(e));
   }
 
   /** New sizes or columns: recompute geometry and drop every row (they are rebuilt on demand). */
-  configure(gridH: number, gridW: number, columns: Column[], rowCount: number): void {
+  configure(gridH: number, gridW: number, columns: Column[], rowCount: number, compare = false): void {
+    this.lanes = laneLayout(gridH, compare);
     this.gridH = gridH;
     this.gridW = gridW;
     this.columns = columns;
@@ -86,7 +94,8 @@ export class TimelineGrid {
   relayout(): boolean {
     if (this.columns.length === 0) return false;
     const avail = Math.max(100, this.scroller.clientWidth - LABEL_CSS - ANSWER_GAP_CSS - 16);
-    const g = rowGeometry(this.gridH, this.gridW, this.columns.length + 1, avail, 0.75, 6); // +1: the answer column
+    // +1: the answer column
+    const g = rowGeometry(this.gridH, this.gridW, this.columns.length + 1, avail, 0.75, 6, this.lanes.height);
     const next = { ...g, dataWidth: this.columns.length * g.pitch - g.gap };
     const changed = !this.geometry || next.scale !== this.geometry.scale || next.dataWidth !== this.geometry.dataWidth;
     this.geometry = next;
@@ -194,15 +203,16 @@ export class TimelineGrid {
     r.el.style.height = `${g.rowHeightCss}px`;
     r.label.style.width = `${LABEL_CSS}px`;
     r.cells.width = g.dataWidth;
-    r.cells.height = g.gridH;
+    r.cells.height = this.lanes.height;
     r.cells.style.width = `${g.dataWidth * g.scale}px`;
     r.cells.style.height = `${g.rowHeightCss}px`;
     r.answer.width = g.gridW;
-    r.answer.height = g.gridH;
+    r.answer.height = this.lanes.height;
     r.answer.style.width = `${g.cellCss}px`;
     r.answer.style.height = `${g.rowHeightCss}px`;
     r.answer.style.marginLeft = `${ANSWER_GAP_CSS}px`;
-    r.drawn = new Array<string | null>(this.columns.length).fill(null);
+    // Run A's cells, then (comparison sessions) run B's and the divergence strip's.
+    r.drawn = new Array<string | null>(this.columns.length * (this.lanes.compare ? 3 : 1)).fill(null);
     r.answerDrawn = null;
     r.labelDrawn = null;
   }
@@ -269,6 +279,35 @@ export class TimelineGrid {
       .attr('x', 4)
       .attr('y', 29)
       .text('step (N_sup)');
+  }
+
+  private lastHover: MouseEvent | null = null;
+
+  /** Recomputes the tooltip under the pointer (data it waited for arrived). */
+  refreshHover(): void {
+    if (this.lastHover) this.hover(this.lastHover);
+  }
+
+  private hover(e: MouseEvent): void {
+    this.lastHover = e;
+    const t = e.target as HTMLElement;
+    if (!(t instanceof HTMLCanvasElement) || !this.geometry) return;
+    const step = Number(t.dataset.step);
+    if (!Number.isInteger(step)) return;
+    const rect = t.getBoundingClientRect();
+    const yData = Math.floor((e.clientY - rect.top) / this.geometry.scale);
+    const lane = laneAt(yData, this.lanes);
+    const onAnswer = t.classList.contains('tl-ans');
+    if (!onAnswer && !t.classList.contains('tl-cells')) return;
+    let answerCell: number | null = null;
+    if (onAnswer && (lane === 'A' || lane === 'B')) {
+      const r = yData - (lane === 'A' ? this.lanes.aTop : this.lanes.bTop);
+      const c = Math.floor((e.clientX - rect.left) / this.geometry.scale);
+      if (r >= 0 && r < this.gridH && c >= 0 && c < this.gridW) answerCell = r * this.gridW + c;
+    }
+    const col = onAnswer ? -1 : hitColumn(e.clientX - rect.left, this.geometry, this.columns.length);
+    const text = this.describe(step, col, lane, answerCell);
+    if (t.title !== text) t.title = text;
   }
 
   private click(e: MouseEvent): void {

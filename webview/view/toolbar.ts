@@ -1,7 +1,14 @@
 // View controls: which tensor (z = z_L / y = z_H), which per-position reduction (the change an update
 // made, PCA, norm, one channel), which diff, update or layer columns, and play/pause. Plain native controls so keyboard and
 // screen-reader behaviour come for free; values round-trip through ViewState.
-import type { DiffMode, Granularity, HeatmapView, TensorName, ViewState } from '../../src/protocol/timeline';
+import type {
+  DiffMode,
+  Granularity,
+  HeatmapView,
+  TensorName,
+  TimelineAction,
+  ViewState,
+} from '../../src/protocol/timeline';
 import { h } from './dom';
 
 function select<T extends string>(
@@ -31,7 +38,11 @@ export class Toolbar {
   readonly note: HTMLElement;
   private written = '';
 
-  constructor(onChange: (v: ViewState) => void, onPlay: () => void) {
+  constructor(
+    onChange: (v: ViewState) => void,
+    onPlay: () => void,
+    onAction: (action: TimelineAction) => void = () => undefined,
+  ) {
     this.tensor = select<TensorName>(
       'tl-tensor',
       'state',
@@ -49,8 +60,9 @@ export class Toolbar {
         ['pca', 'PCA (1st component)'],
         ['norm', '‖·‖ per position'],
         ['channel', 'one channel'],
+        ['zlens', 'z-lens (z decoded: margin)'],
       ],
-      "how each position's D-dimensional state becomes one value: how far this update moved it (‖Δ‖, log scale), its first principal component, its norm (flat after RMS norm), or one channel",
+      "how each position's D-dimensional state becomes one value: how far this update moved it (‖Δ‖, log scale), its first principal component, its norm (flat after RMS norm), one channel, or the z-lens: z decoded through the output head, per cell the margin, + where z decodes to the value y ends with, − where not; purple cells: z already holds the value y adopts later",
     );
     this.diff = select<DiffMode>(
       'tl-diff',
@@ -82,6 +94,22 @@ export class Toolbar {
       attrs: { type: 'button', id: 'tl-play' },
     });
     this.note = h('span', { class: 'tl-play-note', attrs: { role: 'status', 'aria-live': 'polite' } });
+    const forkCloud = h('button', {
+      class: 'tl-action',
+      text: 'Fork cloud…',
+      title:
+        'fork a trajectory cloud here: N noisy branches from the stop, picked by the Q head (asks N and the noise scale); the fan appears on the latent trajectory plot',
+      attrs: { type: 'button', id: 'tl-fork-cloud' },
+    });
+    forkCloud.addEventListener('click', () => onAction('forkCloud'));
+    const addSparkline = h('button', {
+      class: 'tl-action',
+      text: 'Add sparkline…',
+      title:
+        'draw an expression over every update (mean(entropy(y)), conf(y)[r4c7], drift(z), correct, …); the Watch view’s expressions are drawn too',
+      attrs: { type: 'button', id: 'tl-add-sparkline' },
+    });
+    addSparkline.addEventListener('click', () => onAction('addSparkline'));
     this.root = h('div', { class: 'tl-toolbar', attrs: { role: 'toolbar', 'aria-label': 'timeline view' } }, [
       this.play,
       this.note,
@@ -90,6 +118,8 @@ export class Toolbar {
       this.channelWrap,
       this.diff.wrap,
       this.granularity.wrap,
+      forkCloud,
+      addSparkline,
     ]);
     const changed = (): void => onChange(this.read());
     for (const s of [this.tensor.el, this.view.el, this.diff.el, this.granularity.el])

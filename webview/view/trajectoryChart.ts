@@ -8,6 +8,7 @@ import { select } from 'd3-selection';
 import { line } from 'd3-shape';
 import type { TrajectoryMessage } from '../../src/protocol/timeline';
 import { cssOf, type Rgba } from '../model/colors';
+import type { FanPath } from '../model/fan';
 import { svgEl } from './dom';
 
 const W = 340;
@@ -64,11 +65,13 @@ export class TrajectoryChart {
     from: Rgba,
     to: Rgba,
     message: string,
+    /** A trajectory cloud's branches, in the same projection as `t` (then `t` is the cloud's trunk). */
+    fan: { sig: string; paths: FanPath[] } | null = null,
   ): void {
-    const sig = `${t ? t.id : -1}|${cssOf(from)}|${cssOf(to)}|${message}`;
+    const sig = `${t ? t.id : -1}|${cssOf(from)}|${cssOf(to)}|${message}|${fan?.sig ?? ''}`;
     if (sig !== this.drawn) {
       this.drawn = sig;
-      this.drawPoints(t, isYUpdate, from, to, message);
+      this.drawPoints(t, isYUpdate, from, to, message, fan?.paths ?? []);
     }
     const cursorSig = cursor ? `${cursor.step}:${cursor.ordinal}` : '';
     if (cursorSig === this.cursorDrawn) return;
@@ -91,9 +94,11 @@ export class TrajectoryChart {
     from: Rgba,
     to: Rgba,
     message: string,
+    fan: FanPath[],
   ): void {
     const svg = select(this.root);
     const pts = t ? trajectoryPoints(t) : [];
+    const all = [...pts, ...fan.flatMap((f) => f.pts)];
     this.byKey = new Map(pts.map((p) => [`${p.step}:${p.ordinal}`, p]));
     this.cursorDrawn = null;
     svg
@@ -105,8 +110,8 @@ export class TrajectoryChart {
       .attr('y', H / 2)
       .attr('text-anchor', 'middle')
       .text((d) => d);
-    const xe = extent(pts, (p) => p.x) as [number, number] | [undefined, undefined];
-    const ye = extent(pts, (p) => p.y) as [number, number] | [undefined, undefined];
+    const xe = extent(all, (p) => p.x) as [number, number] | [undefined, undefined];
+    const ye = extent(all, (p) => p.y) as [number, number] | [undefined, undefined];
     const x = scaleLinear()
       .domain(xe[0] === undefined ? [0, 1] : [xe[0], xe[1]])
       .nice()
@@ -123,6 +128,24 @@ export class TrajectoryChart {
       'aria-label',
       `latent trajectory (PCA of mean ${t?.tensor ?? 'z'} after each update): ${pts.length} points over ${maxStep} steps`,
     );
+    // The cloud's branches under the trunk: a fan from the fork point, the picked and adopted branches on top.
+    const fanLine = line<{ x: number; y: number }>()
+      .x((p) => x(p.x))
+      .y((p) => y(p.y));
+    const fanPaths = svg
+      .selectAll<SVGPathElement, FanPath>('path.fan')
+      .data(fan, (f) => String(f.branch))
+      .join('path')
+      .attr('class', (f) => `fan ${f.role}`)
+      .attr('data-branch', (f) => String(f.branch))
+      .attr('d', (f) => fanLine(f.pts) ?? '');
+    // Under the trunk and its points, in data order (adopted and picked branches above the others).
+    for (const n of fanPaths.nodes().reverse()) n.parentNode?.insertBefore(n, n.parentNode.firstChild);
+    fanPaths
+      .selectAll<SVGTitleElement, FanPath>('title')
+      .data((f) => [f])
+      .join('title')
+      .text((f) => f.title);
     svg
       .selectAll<SVGPathElement, number>('path.traj')
       .data([0])

@@ -5,14 +5,20 @@
 import {
   TRM_EVENTS,
   TRM_REQUESTS,
+  type TrmDivergenceArgs,
   type TrmHeatmapArgs,
   type TrmSeekArgs,
   type TrmStepSummaryArgs,
   type TrmTrajectoryArgs,
 } from '../../protocol/debugger';
+import { trmCloudEventSchema, type TrmCloudEvent } from '../../protocol/cloud';
 import type { Check } from '../../protocol/schema';
 import type {
+  CloudMessage,
+  Divergence,
+  Provenance,
   Position,
+  RequestDivergenceMessage,
   RequestHeatmapMessage,
   RequestStepSummaryMessage,
   RequestTrajectoryMessage,
@@ -59,6 +65,7 @@ export function traceInfoFromDap(body: unknown, session: { id: string; name: str
   if (o.modelName !== undefined) info.modelName = o.modelName as string;
   if (o.backendSkipped !== undefined) info.backendSkipped = o.backendSkipped as string[];
   if (o.patches !== undefined) info.patches = o.patches as number;
+  if (o.compare !== undefined) info.compare = o.compare as string;
   return info;
 }
 
@@ -80,9 +87,57 @@ export function positionFromDap(body: unknown): Position {
   return p;
 }
 
-export function heatmapFromDap(body: unknown): { values: Float32Array; min: number; max: number } {
+export function heatmapFromDap(body: unknown): {
+  values: Float32Array;
+  min: number;
+  max: number;
+  ahead?: Int32Array;
+} {
   const o = validated(TRM_REQUESTS.heatmap.body, body, 'trm/heatmap response');
-  return { values: toFloat32(o.values), min: num(o.min), max: num(o.max) };
+  return {
+    values: toFloat32(o.values),
+    min: num(o.min),
+    max: num(o.max),
+    ...(o.ahead !== undefined ? { ahead: toInt32(o.ahead) } : {}),
+  };
+}
+
+/** The trm/series body, validated, as the webview's `series` fields (null → NaN). */
+export function seriesFromDap(
+  body: unknown,
+  expression: string,
+): { expression: string; valueType: 'number' | 'boolean'; steps: number; values: Float32Array } {
+  const o = validated(TRM_REQUESTS.series.body, body, 'trm/series response');
+  if (o.expression !== expression)
+    throw new Error(`invalid trm/series response: asked for '${expression}', got '${String(o.expression)}'`);
+  return {
+    expression,
+    valueType: o.type as 'number' | 'boolean',
+    steps: o.steps as number,
+    values: toFloat32(o.values),
+  };
+}
+
+/** The trm/provenance body, validated; confidence nulls (NaN on the wire) become NaN again. */
+export function provenanceFromDap(body: unknown): Provenance {
+  const o = validated(TRM_REQUESTS.provenance.body, body, 'trm/provenance response') as unknown as Provenance;
+  return {
+    steps: o.steps,
+    samples: o.samples.map((p) => ({ step: p.step, ordinal: p.ordinal })),
+    cells: o.cells.map((c) => ({
+      cell: c.cell,
+      final: c.final,
+      ...(c.label !== undefined ? { label: c.label } : {}),
+      initial: c.initial,
+      stableFrom: { step: c.stableFrom.step, ordinal: c.stableFrom.ordinal },
+      ...(c.firstCorrect ? { firstCorrect: { step: c.firstCorrect.step, ordinal: c.firstCorrect.ordinal } } : {}),
+      ...(c.lastFlip
+        ? { lastFlip: { step: c.lastFlip.step, ordinal: c.lastFlip.ordinal, from: c.lastFlip.from, to: c.lastFlip.to } }
+        : {}),
+      changes: c.changes.map((ch) => ({ step: ch.step, ordinal: ch.ordinal, from: ch.from, to: ch.to })),
+      confidence: c.confidence.map((x) => (x === null ? NaN : x)),
+    })),
+  };
 }
 
 export function stepSummaryFromDap(body: unknown, expectedStep: number): StepSummary {
@@ -120,13 +175,60 @@ export function trajectoryFromDap(body: unknown): Pick<TrajectoryMessage, 'steps
   };
 }
 
+export function divergenceFromDap(body: unknown, expectedStep: number): Divergence {
+  const o = validated(TRM_REQUESTS.divergence.body, body, 'trm/divergence response');
+  if (o.step !== expectedStep)
+    throw new Error(`invalid trm/divergence response: asked for step ${expectedStep}, got step ${String(o.step)}`);
+  const d: Divergence = {
+    step: o.step,
+    label: o.label as string,
+    zNorm: toFloat32(o.zNorm),
+    yNorm: toFloat32(o.yNorm),
+    zMax: toFloat32(o.zMax),
+    yMax: toFloat32(o.yMax),
+    cellsDiffer: toInt32(o.cellsDiffer),
+  };
+  if (o.predsB !== undefined) d.predsB = toInt32(o.predsB);
+  return d;
+}
+
+/** The trm/cloud event body (a CloudView) as the timeline's fan: trunk and branch paths as typed arrays. */
+export function cloudFromDap(body: unknown, sessionId: string): CloudMessage {
+  const o = validated(trmCloudEventSchema, body, 'trm/cloud') as unknown as TrmCloudEvent;
+  const f = o.fan;
+  return {
+    type: 'cloud',
+    sessionId,
+    forkId: o.forkId,
+    description: clip(o.fork.description),
+    tensor: f.tensor,
+    select: o.select,
+    selected: o.selected ?? -1,
+    trunkSteps: toInt32(f.trunk.steps),
+    trunkOrdinals: toInt32(f.trunk.ordinals),
+    trunkXs: toFloat32(f.trunk.xs),
+    trunkYs: toFloat32(f.trunk.ys),
+    forkIndex: Math.min(f.forkIndex, Math.max(0, f.trunk.steps.length - 1)),
+    branches: o.branches.map((b, i) => ({
+      branch: b.branch,
+      haltStep: b.haltStep,
+      qHalt: num(b.qHalt),
+      ...(b.correct !== undefined ? { correct: b.correct } : {}),
+      xs: toFloat32(f.branches[i].xs),
+      ys: toFloat32(f.branches[i].ys),
+    })),
+  };
+}
+
 // Webview requests -> DAP arguments (field by field: nothing from the webview is forwarded blindly).
 export function heatmapArgs(m: RequestHeatmapMessage): TrmHeatmapArgs {
   const a: TrmHeatmapArgs = { step: m.step, ordinal: m.ordinal, tensor: m.tensor, view: m.view };
   if (m.layer !== undefined) a.layer = m.layer;
   if (m.channel !== undefined) a.channel = m.channel;
+  if (m.run !== undefined) a.run = m.run;
   return a;
 }
+export const divergenceArgs = (m: RequestDivergenceMessage): TrmDivergenceArgs => ({ step: m.step });
 export const stepSummaryArgs = (m: RequestStepSummaryMessage): TrmStepSummaryArgs => ({ step: m.step });
 export const trajectoryArgs = (m: RequestTrajectoryMessage): TrmTrajectoryArgs => ({
   tensor: m.tensor,

@@ -4,6 +4,9 @@
 // the Call Stack and Variables views follow; stepping in VS Code arrives as trm/position events.
 import * as vscode from 'vscode';
 import {
+  TRM_REQUEST_DIVERGENCE,
+  TRM_REQUEST_PROVENANCE,
+  TRM_REQUEST_SERIES,
   TRM_REQUEST_HEATMAP,
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
@@ -20,13 +23,18 @@ import {
   type InitMessage,
   type Position,
   type ThemeKind,
+  type TimelineAction,
   type ViewState,
   type WebviewRequest,
   type WebviewToHostMessage,
 } from '../../protocol/timeline';
 import {
+  divergenceArgs,
+  divergenceFromDap,
   heatmapArgs,
   heatmapFromDap,
+  provenanceFromDap,
+  seriesFromDap,
   seekArgs,
   stepSummaryArgs,
   stepSummaryFromDap,
@@ -73,6 +81,8 @@ export class TimelinePanel implements vscode.Disposable {
   private readonly sent: Record<string, number> = {};
   private readonly received: Record<string, number> = {};
   private readonly webviewErrors: string[] = [];
+  /** Sparklines added on the timeline ("Add sparkline…"), per session id. */
+  private readonly added = new Map<string, string[]>();
 
   static show(extensionUri: vscode.Uri, tracker: TrmSessionTracker, log: vscode.LogOutputChannel): TimelinePanel {
     if (TimelinePanel.current) {
@@ -235,19 +245,27 @@ export class TimelinePanel implements vscode.Disposable {
       this.endedNotice = current
         ? null
         : `The TRM debug session "${c.session.name}" ended — press F5 on a dataset to start another`;
-      if (current) this.gate.reinit();
+      if (current) this.reinit();
       return;
     }
     if (current && current.id !== this.shownSessionId) {
       this.shownSessionId = current.id;
       this.endedNotice = null;
-      this.gate.reinit();
+      this.reinit();
       return;
     }
     if (c.session.id !== this.shownSessionId) return;
     if (c.kind === 'traceInfo') {
       this.endedNotice = null;
-      this.gate.reinit();
+      this.reinit();
+      return;
+    }
+    if (c.kind === 'cloud') {
+      this.postCloud();
+      return;
+    }
+    if (c.kind === 'watch') {
+      this.postWatch();
       return;
     }
     if (c.kind === 'position') {
@@ -280,6 +298,10 @@ export class TimelinePanel implements vscode.Disposable {
         if (m.protocolVersion !== TIMELINE_PROTOCOL_VERSION)
           this.log.warn(`timeline: webview speaks protocol ${m.protocolVersion}, host ${TIMELINE_PROTOCOL_VERSION}`);
         this.gate.onReady();
+        this.postCloud();
+        break;
+      case 'action':
+        void this.runAction(m.action, m.expression);
         break;
       case 'setView':
         this.view = m.view;
@@ -295,6 +317,59 @@ export class TimelinePanel implements vscode.Disposable {
       default:
         void this.serve(m);
         break;
+    }
+  }
+
+  /** Re-sends init, then what init does not carry (the session's latest cloud). */
+  private reinit(): void {
+    this.gate.reinit();
+    this.postCloud();
+  }
+
+  private postCloud(): void {
+    const id = this.shownSessionId;
+    const cloud = id && this.tracker.traceInfo(id) ? this.tracker.cloud(id) : undefined;
+    if (cloud) this.gate.post(cloud);
+    this.postWatch();
+  }
+
+  /** The sparklines of the shown session: the Watch view's expressions, then those added here. */
+  private postWatch(): void {
+    const id = this.shownSessionId;
+    if (!id || !this.tracker.traceInfo(id)) return;
+    this.gate.post({ type: 'watch', sessionId: id, watch: this.tracker.watch(id), added: this.added.get(id) ?? [] });
+  }
+
+  /** Toolbar actions run VS Code's own commands, with their prompts (src/extension/cloud/register.ts). */
+  private async runAction(action: TimelineAction, expression?: string): Promise<void> {
+    const s = this.session();
+    if (!s) {
+      this.gate.post({ type: 'error', id: null, message: `${action}: no TRM debug session is running` });
+      return;
+    }
+    try {
+      if (action === 'forkCloud') await vscode.commands.executeCommand('trmLens.cloudFork');
+      else if (action === 'addSparkline') {
+        const e = await vscode.window.showInputBox({
+          title: 'TRM timeline: add a sparkline (an expression evaluated after every update)',
+          prompt:
+            'e.g. mean(entropy(y)), conf(y)[r4c7], drift(z), correct, div(A, B) — the Watch view’s expressions are drawn too',
+          placeHolder: 'mean(entropy(y))',
+          validateInput: (t) => (t.trim() === '' ? 'an expression' : undefined),
+        });
+        if (e === undefined) return;
+        const list = this.added.get(s.id) ?? [];
+        if (!list.includes(e.trim())) this.added.set(s.id, [...list, e.trim()]);
+        this.postWatch();
+      } else if (action === 'removeSparkline' && expression !== undefined) {
+        this.added.set(
+          s.id,
+          (this.added.get(s.id) ?? []).filter((x) => x !== expression),
+        );
+        this.postWatch();
+      }
+    } catch (e) {
+      this.gate.post({ type: 'error', id: null, message: `${action}: ${(e as Error).message}` });
     }
   }
 
@@ -341,6 +416,27 @@ export class TimelinePanel implements vscode.Disposable {
           this.gate.post({ type: 'stepSummary', id: m.id, summary });
           break;
         }
+        case 'requestDivergence': {
+          const divergence = divergenceFromDap(
+            await s.customRequest(TRM_REQUEST_DIVERGENCE, divergenceArgs(m)),
+            m.step,
+          );
+          this.gate.post({ type: 'divergence', id: m.id, divergence });
+          break;
+        }
+        case 'requestSeries': {
+          const r = seriesFromDap(
+            await s.customRequest(TRM_REQUEST_SERIES, { expression: m.expression, steps: m.steps }),
+            m.expression,
+          );
+          this.gate.post({ type: 'series', id: m.id, ...r });
+          break;
+        }
+        case 'requestProvenance': {
+          const provenance = provenanceFromDap(await s.customRequest(TRM_REQUEST_PROVENANCE, {}));
+          this.gate.post({ type: 'provenance', id: m.id, provenance });
+          break;
+        }
         case 'requestTrajectory': {
           const t = trajectoryFromDap(await s.customRequest(TRM_REQUEST_TRAJECTORY, trajectoryArgs(m)));
           this.gate.post({ type: 'trajectory', id: m.id, tensor: m.tensor, ...t });
@@ -353,7 +449,13 @@ export class TimelinePanel implements vscode.Disposable {
           ? 'trajectory'
           : m.type === 'requestStepSummary'
             ? `step ${m.step} summary`
-            : `heatmap of step ${m.step}, update ${m.ordinal + 1}`;
+            : m.type === 'requestDivergence'
+              ? `divergence of runs A and B in step ${m.step}`
+              : m.type === 'requestProvenance'
+                ? 'per-cell provenance'
+                : m.type === 'requestSeries'
+                  ? `sparkline '${m.expression}'`
+                  : `heatmap${m.run === 'B' ? ' of run B' : ''} of step ${m.step}, update ${m.ordinal + 1}`;
       this.gate.post({ type: 'error', id: m.id, message: `${what}: ${(e as Error).message}` });
     }
   }
