@@ -32,6 +32,9 @@ export interface RunInfo {
   runId: number; // host counter, unique per extension-host session
   runDir: string;
   dataDir: string;
+  /** runDir and dataDir as shown (workspace-relative); the absolute paths go in a tooltip. */
+  runDirLabel?: string;
+  dataDirLabel?: string;
   preset: string | null;
   resumed: boolean;
   backend: string | null; // null until the worker announced the run
@@ -190,6 +193,8 @@ export const runInfoCheck: Check = c.object({
   runId: runIdCheck,
   runDir: c.str(4096),
   dataDir: c.str(4096),
+  runDirLabel: c.optional(c.str(4096)),
+  dataDirLabel: c.optional(c.str(4096)),
   preset: c.nullable(c.str(200)),
   resumed: c.bool(),
   backend: c.nullable(c.str(1000)),

@@ -11,11 +11,13 @@ import {
   type DashboardToHostMessage,
   type HostToDashboardMessage,
   type InitMessage,
+  type RunInfo,
 } from '../../protocol/dashboard';
 import { themeKindOf } from '../timeline/timelinePanel';
 import { DashboardFeed, noticeFor } from './dashboardFeed';
 import { dashboardHtml, makeNonce } from './dashboardHtml';
 import type { RunHistory } from './runHistory';
+import { shortPath } from '../names';
 
 /** What the panel needs from the training service. */
 export interface DashboardSource {
@@ -172,7 +174,8 @@ export class DashboardPanel implements vscode.Disposable {
     };
   }
 
-  private send(m: HostToDashboardMessage): void {
+  private send(message: HostToDashboardMessage): void {
+    const m = withPathLabels(message);
     const problem = validateHostToDashboard(m);
     if (problem) {
       this.log.error(`dashboard: not sending an invalid ${m.type} message: ${problem}`);
@@ -234,4 +237,16 @@ export class DashboardPanel implements vscode.Disposable {
     for (const d of this.subs.splice(0)) d.dispose();
     this.panel.dispose();
   }
+}
+
+/** The run's folders as the page shows them: workspace-relative (absolute ones stay for the tooltip). */
+function withPathLabels(m: HostToDashboardMessage): HostToDashboardMessage {
+  const label = (info: RunInfo): RunInfo => ({
+    ...info,
+    runDirLabel: shortPath(info.runDir),
+    dataDirLabel: shortPath(info.dataDir),
+  });
+  if (m.type === 'init' && m.run) return { ...m, run: { ...m.run, info: label(m.run.info) } };
+  if (m.type === 'status') return { ...m, info: label(m.info) };
+  return m;
 }

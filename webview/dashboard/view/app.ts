@@ -163,14 +163,15 @@ export class DashboardApp {
     const i = run.info;
     this.el.title.textContent = `Training ${i.preset ?? 'custom config'}${i.resumed ? ' (resumed)' : ''}`;
     this.el.meta.textContent = [
-      `run folder ${i.runDir}`,
-      `dataset ${i.dataDir}`,
+      `run folder ${i.runDirLabel ?? i.runDir}`,
+      `dataset ${i.dataDirLabel ?? i.dataDir}`,
       i.backend ? `backend ${i.backend}` : 'backend: starting…',
       i.parameters !== null ? `${fmtCount(i.parameters)} parameters` : '',
       i.examplesPerStep !== null ? `batch ${i.examplesPerStep}` : '',
     ]
       .filter(Boolean)
       .join(' · ');
+    this.el.meta.title = `run folder: ${i.runDir}\ndataset: ${i.dataDir}`;
     this.el.status.textContent = STATUS_TEXT[run.status];
     this.el.status.className = `db-status ${run.status}`;
     this.el.stop.hidden = this.model.isFinal;
