@@ -89,6 +89,10 @@ if (!fs.existsSync(settings)) {
         // A first look at TRM Lens, not at code-server's welcome page and chat panel.
         'workbench.startupEditor': 'none',
         'chat.disableAIFeatures': true,
+        // code-server opens an empty secondary side bar (the chat's place) on the right: not on a first look.
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        // The repository around sample-workspace/ is the project's, not the user's.
+        'git.openRepositoryInParentFolders': 'never',
       },
       null,
       2,

@@ -126,6 +126,10 @@ function prepare() {
         'extensions.autoUpdate': false,
         'workbench.enableExperiments': false,
         'chat.disableAIFeatures': true,
+        // code-server opens an empty secondary side bar (the chat's place) on the right: not on a first look.
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        // The repository around sample-workspace/ is the project's, not the user's.
+        'git.openRepositoryInParentFolders': 'never',
         'workbench.tips.enabled': false,
         'git.enabled': false,
         'extensions.ignoreRecommendations': true,
