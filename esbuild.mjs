@@ -68,6 +68,7 @@ const pageEntries = {
   followDashboard: 'webview/dashboard/follow/main.ts',
   cloudView: 'webview/cloud/main.ts',
   evalBrowser: 'webview/evalBrowser/main.ts',
+  sweepView: 'webview/sweep/main.ts',
 };
 for (const [name, entry] of Object.entries(pageEntries)) {
   if (!exists(entry)) continue;

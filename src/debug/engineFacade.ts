@@ -15,6 +15,7 @@ import type { DebugEngine } from './engineTypes';
 import { runCloud } from '../engine/cloud/cloud';
 import { BranchTrace } from '../engine/cloud/branchTrace';
 import { puzzleKey } from '../engine/cloud/noise';
+import { sweepStep } from '../engine/intervene/sweepStep';
 import { DebugPuzzle, PuzzleKind, gridShape, parseInlinePuzzle } from './inlinePuzzle';
 import { puzzleLabel, relativeTo } from './displayNames';
 import type { TrmLaunchArgs } from './launchConfig';
@@ -131,6 +132,10 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
         return runCloud(model, { ...trace.puzzle, id: puzzle.id }, x, start, fork, opts);
       },
       branch: (trunk, spec) => new BranchTrace(model, trunk, spec),
+    },
+    sweep: async (walked, step, opts) => {
+      if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
+      return { ...(await sweepStep(model, walked, step, opts)), backend: `TF.js: ${backend.description}` };
     },
     dispose(): void {
       trace.dispose();

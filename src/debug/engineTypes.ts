@@ -7,6 +7,7 @@ import type { PuzzleTrace, RecursionState } from '../engine/trace/types';
 import type { CloudOptions, CloudResult, ForkPoint } from '../engine/cloud/cloud';
 import type { BranchSpec } from '../engine/cloud/branchTrace';
 import type { DebugPuzzle } from './inlinePuzzle';
+import type { StepSweep, StepSweepOptions } from '../engine/intervene/sweepStep';
 
 export interface DebugEngine {
   readonly config: TrmConfig;
@@ -23,6 +24,12 @@ export interface DebugEngine {
   readonly warnings: readonly string[];
   /** Trajectory clouds on the TF.js model (absent for engines that cannot run them). */
   readonly cloud?: CloudSupport;
+  /** A patch sweep of one step of `trace` on the session's TF.js model (engine/intervene/sweepStep.ts); `backend` says what computed it. */
+  readonly sweep?: (
+    trace: PuzzleTrace,
+    step: number,
+    opts: StepSweepOptions,
+  ) => Promise<StepSweep & { backend: string }>;
   dispose(): void;
 }
 

@@ -51,6 +51,8 @@ import { modelName } from './displayNames';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
 import { CloudController } from './cloudRequests';
+import { SweepController } from './sweepRequest';
+import { TRM_PATCH_SWEEP } from '../protocol/debugger';
 import { bundleLaunch, checkPuzzle, checkWeights, restoreBundle, saveBundle } from './bundleSession';
 import type { TraceBundle } from '../engine/bundle/bundle';
 import {
@@ -907,8 +909,35 @@ export class TrmDebugSession extends DebugSession {
       case TRM_REQUEST_CLOUD_ADOPT:
         void this.cloudRequest(command, response, args);
         return;
+      case TRM_PATCH_SWEEP.request.command:
+        void this.patchSweep(response, args);
+        return;
       default:
         this.fail(response, ERR.unknown, `unknown request '${command}'`);
+    }
+  }
+
+  private readonly sweeps = new SweepController();
+
+  /** trm/patchSweep {step?, cancel?} (src/debug/sweepRequest.ts): zero each update x cell of a step; progress events. */
+  private async patchSweep(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    const args = this.requestArgs(response, TRM_PATCH_SWEEP.request, raw);
+    if (!args) return;
+    if (args.cancel) {
+      response.body = { report: null, cancelled: this.sweeps.cancel() };
+      this.sendResponse(response);
+      return;
+    }
+    const runtime = this.requireStopped(response);
+    if (!runtime || !this.engine) return;
+    try {
+      const report = await this.sweeps.run(this.engine, runtime, args.step ?? runtime.position.step, (done, total) =>
+        this.sendEvent(new Event(TRM_PATCH_SWEEP.progress.event, { done, total })),
+      );
+      response.body = { report, cancelled: report === null };
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, ERR.engine, `${TRM_PATCH_SWEEP.request.command}: ${(e as Error).message}`);
     }
   }
 

@@ -9,6 +9,7 @@ import { registerAuthoring } from './authoring/register';
 import { registerFollow } from './follow/register';
 import { registerCloud } from './cloud/register';
 import { registerEvalBrowser } from './evalBrowser/register';
+import { registerSweep } from './sweep/register';
 
 export interface ActivationApi {
   /** Exposed for in-editor tests. */
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): ActivationApi {
   registerFollow(context);
   registerCloud(context);
   registerEvalBrowser(context);
+  registerSweep(context);
   return { extensionPath: context.extensionPath };
 }
 
