@@ -155,6 +155,9 @@ export async function patchSweep(
             yt.dispose();
             yt = ny;
           }
+          // Each call computes synchronously: yield between them, so a host that runs the sweep on its
+          // own thread (the debug adapter inside the extension host) stays responsive.
+          await new Promise((r) => setImmediate(r));
         }
         const preds = await decode(yt);
         tf.dispose([yt, zt, xb]);

@@ -21,6 +21,8 @@ export interface SweepDiagnostics {
   panel: SweepPanelState;
   sweeps: number;
   cancelled: number;
+  /** Progress updates shown in the notification (adapter events of the running or last sweep). */
+  progressReports: number;
   lastError: string | null;
 }
 
@@ -28,7 +30,7 @@ const PUZZLE_FILTERS = { 'Puzzle files': ['csv', 'json', 'jsonl', 'txt', 'npy'],
 
 export function registerSweep(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('TRM Patch Sweep', { log: true });
-  const diag = { sweeps: 0, cancelled: 0, lastError: null as string | null };
+  const diag = { sweeps: 0, cancelled: 0, progressReports: 0, lastError: null as string | null };
 
   /** Sweeps `step` (default: where the session stands) of a stopped session and opens the page. */
   async function sweep(session: vscode.DebugSession, step?: number): Promise<void> {
@@ -37,12 +39,14 @@ export function registerSweep(context: vscode.ExtensionContext): void {
       { location: vscode.ProgressLocation.Notification, title: `TRM: patch sweep of ${where}`, cancellable: true },
       async (progress, token) => {
         let reported = 0;
+        diag.progressReports = 0;
         const sub = vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
           if (e.session.id !== session.id || e.event !== TRM_PATCH_SWEEP.progress.event) return;
           const p = e.body as TrmPatchSweepProgress;
           const pct = p.total ? (100 * p.done) / p.total : 0;
           progress.report({ increment: pct - reported, message: `${p.done} of ${p.total} patched runs` });
           reported = pct;
+          diag.progressReports++;
         });
         const cancel = token.onCancellationRequested(() => {
           log.info('cancel requested');

@@ -104,11 +104,35 @@ suite('patch sweep', function () {
     await waitUntil('the session to stop on entry', () => (positions.length ? true : undefined), {
       timeoutMs: 180_000,
     });
+    // Let VS Code finish showing the stop (it focuses the frame and opens the step's grid document)
+    // before the command palette opens: a focus change closes the palette.
+    await waitUntil(
+      'VS Code to focus a frame of the stopped session',
+      () => {
+        const item = vscode.debug.activeStackItem;
+        return item instanceof vscode.DebugStackFrame && item.session.id === session!.id ? item : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    await waitUntil(
+      'the step document to open',
+      () =>
+        vscode.window.visibleTextEditors.some((e) => e.document.uri.path.endsWith('.trm-grid')) ? true : undefined,
+      { timeoutMs: 60_000 },
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(vscode.debug.activeDebugSession?.id, session.id);
     const before = (await state()).sweeps;
     if (driverAvailable()) await ui({ action: 'runCommand', title: 'TRM: Patch Sweep' });
     else void vscode.commands.executeCommand('trmLens.patchSweep');
+    // The progress notification, while the sweep runs (it takes seconds: checked right after its first batch).
+    await waitUntil('the first progress report', async () => ((await state()).progressReports > 0 ? true : undefined), {
+      timeoutMs: 300_000,
+      intervalMs: 100,
+      describe: () => state(),
+    });
     if (driverAvailable())
-      await ui({ action: 'notifications', pattern: 'patch sweep of the current step', timeoutMs: 120_000 });
+      await ui({ action: 'notifications', pattern: 'patch sweep of the current step', timeoutMs: 60_000 }, 90_000);
     const s = await waitUntil(
       'the Patch Sweep page to draw the heatmap',
       async () => {
