@@ -921,7 +921,8 @@ export class TrmDebugSession extends DebugSession {
 
   /** trm/patchSweep {step?, cancel?} (src/debug/sweepRequest.ts): zero each update x cell of a step; progress events. */
   private async patchSweep(response: DebugProtocol.Response, raw: unknown): Promise<void> {
-    const args = this.requestArgs(response, TRM_PATCH_SWEEP.request, raw);
+    // No arguments at all (a client may drop an empty object) = sweep the cursor's step.
+    const args = this.requestArgs(response, TRM_PATCH_SWEEP.request, raw ?? {});
     if (!args) return;
     if (args.cancel) {
       response.body = { report: null, cancelled: this.sweeps.cancel() };
