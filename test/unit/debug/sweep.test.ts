@@ -83,7 +83,7 @@ test('trm/patchSweep: the CLI’s numbers, progress events, cancel, bad argument
   assert.ok(progress.at(-1)!.done < 486, 'stopped before the end');
 
   const bad = await s.dc.customRequest('trm/patchSweep', { step: 0 }).catch((e: Error) => e);
-  assert.ok(bad instanceof Error && /trm\/patchSweep: invalid arguments/.test(bad.message), String(bad));
+  assert.ok(bad instanceof Error && /trm\/patchSweep: invalid arguments/.test(bad.message), JSON.stringify(bad));
   const far = await s.dc.customRequest('trm/patchSweep', { step: 99 }).catch((e: Error) => e);
-  assert.ok(far instanceof Error && /trm\/patchSweep: /.test(far.message), String(far));
+  assert.ok(far instanceof Error && /trm\/patchSweep: /.test(far.message), JSON.stringify(far));
 });
