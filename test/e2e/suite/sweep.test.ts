@@ -213,6 +213,6 @@ suite('patch sweep', function () {
       { timeoutMs: 60_000 },
     );
     assert.equal(moved.ordinal, row);
-    await ui({ action: 'webviewText', selector: '.sw-status', waitFor: 'The debugger is at' });
+    // (The debugger then shows the update's grid document in the same editor group, in front of the page.)
   });
 });
