@@ -54,7 +54,9 @@ export class SweepPanel implements vscode.Disposable {
       SWEEP_VIEW_TYPE,
       'Patch Sweep',
       { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: SweepPanel.roots(extensionUri) },
+      // Retained: a click seeks the debugger, whose step document then covers the page; coming back
+      // to the tab shows the same hover, status line and scroll position.
+      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: SweepPanel.roots(extensionUri) },
     );
     return new SweepPanel(panel, extensionUri, report, session, log);
   }
@@ -94,9 +96,6 @@ export class SweepPanel implements vscode.Disposable {
     this.subs.push(
       webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.ready = false;
-      }),
       vscode.window.onDidChangeActiveColorTheme((t) => {
         if (this.ready) this.send({ type: 'theme', theme: themeKindOf(t.kind) });
       }),

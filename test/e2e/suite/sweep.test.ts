@@ -204,15 +204,18 @@ suite('patch sweep', function () {
       fx: (colX(40) + 4) / (colX(80) + CELL_W + 8),
       fy: (TOP + row * CELL_H + 8) / (TOP + 21 * CELL_H + 4),
     });
-    const tip = await ui<string>({ action: 'webviewText', selector: '.sw-tip', waitFor: 'cycle 2 › z 3 · r5c5' });
-    const k = row * 81 + 40;
-    assert.ok(tip.includes(`accuracy ${(cli.accuracy[k]! * 100).toFixed(1)} %`), tip);
     const moved = await waitUntil(
       'the debugger to move to the clicked update',
       () => positions.slice(seen).find((p) => p.step === 1 && p.ordinal === row),
       { timeoutMs: 60_000 },
     );
     assert.equal(moved.ordinal, row);
-    // (The debugger then shows the update's grid document in the same editor group, in front of the page.)
+    // The debugger shows the update's grid document in front of the page; back on the page (kept
+    // alive while hidden), the hover names update, cell and accuracy, and the status line the seek.
+    await ui({ action: 'click', selector: '.tabs-container .tab:has-text("Patch Sweep")' });
+    const tip = await ui<string>({ action: 'webviewText', selector: '.sw-tip', waitFor: 'cycle 2 › z 3 · r5c5' });
+    const k = row * 81 + 40;
+    assert.ok(tip.includes(`accuracy ${(cli.accuracy[k]! * 100).toFixed(1)} %`), tip);
+    await ui({ action: 'webviewText', selector: '.sw-status', waitFor: 'The debugger is at' });
   });
 });
