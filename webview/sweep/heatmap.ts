@@ -114,7 +114,7 @@ export class SweepHeatmap {
       on.hover(row, col);
       this.canvas.style.cursor = row >= 0 ? 'pointer' : 'default';
     });
-    this.canvas.addEventListener('mouseleave', () => on.hover(-1, -1));
+    // Leaving the canvas keeps the last cell's line (so it can be read, or copied, after a click).
     this.canvas.addEventListener('click', (e) => {
       const [row, col] = hit(e);
       if (row >= 0) on.click(row, col);
