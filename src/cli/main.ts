@@ -28,7 +28,8 @@ const COMMANDS: Record<string, Command> = {
     run: async (a) => (await import('./commands/diff')).runDiff(a),
   },
   sweep: {
-    summary: 'patch every update x cell of one supervision step in turn and show how much of the answer each patch loses or recovers',
+    summary:
+      'patch every update x cell of one supervision step in turn and show how much of the answer each patch loses or recovers',
     run: async (a) => (await import('./commands/sweep')).runSweep(a),
   },
   info: {
