@@ -69,6 +69,7 @@ const pageEntries = {
   cloudView: 'webview/cloud/main.ts',
   evalBrowser: 'webview/evalBrowser/main.ts',
   votesView: 'webview/votes/main.ts',
+  sweepView: 'webview/sweep/main.ts',
 };
 for (const [name, entry] of Object.entries(pageEntries)) {
   if (!exists(entry)) continue;

@@ -27,6 +27,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run two checkpoints (or a checkpoint and a recorded run) in lock-step and print where they part',
     run: async (a) => (await import('./commands/diff')).runDiff(a),
   },
+  sweep: {
+    summary:
+      'patch every update x cell of one supervision step in turn and show how much of the answer each patch loses or recovers',
+    run: async (a) => (await import('./commands/sweep')).runSweep(a),
+  },
   info: {
     summary: "show a checkpoint's configuration, parameter count and the compute backend",
     run: async (a) => (await import('./commands/info')).runInfo(a),

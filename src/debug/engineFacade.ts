@@ -17,6 +17,7 @@ import { BranchTrace } from '../engine/cloud/branchTrace';
 import { puzzleKey } from '../engine/cloud/noise';
 import { PatchedTrace } from '../engine/intervene/patchedTrace';
 import { puzzleRow } from '../engine/intervene/puzzleProbe';
+import { sweepStep } from '../engine/intervene/sweepStep';
 import { DebugPuzzle, PuzzleKind, gridShape, parseInlinePuzzle } from './inlinePuzzle';
 import { puzzleLabel, relativeTo } from './displayNames';
 import type { TrmLaunchArgs } from './launchConfig';
@@ -140,6 +141,10 @@ export async function openEngine(args: TrmLaunchArgs): Promise<DebugEngine> {
         if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
         return puzzleRow(model, swap);
       },
+    },
+    sweep: async (walked, step, opts) => {
+      if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
+      return { ...(await sweepStep(model, walked, step, opts)), backend: `TF.js: ${backend.description}` };
     },
     dispose(): void {
       trace.dispose();

@@ -9,6 +9,7 @@ import type { BranchSpec } from '../engine/cloud/branchTrace';
 import type { DebugPuzzle } from './inlinePuzzle';
 import type { Patch } from '../engine/intervene/patch';
 import type { RowSwap } from '../engine/intervene/puzzleProbe';
+import type { StepSweep, StepSweepOptions } from '../engine/intervene/sweepStep';
 
 export interface DebugEngine {
   readonly config: TrmConfig;
@@ -27,6 +28,12 @@ export interface DebugEngine {
   readonly cloud?: CloudSupport;
   /** Patching and ablation on the TF.js model (absent for engines that cannot recompute a run). */
   readonly patching?: PatchSupport;
+  /** A patch sweep of one step of `trace` on the session's TF.js model (engine/intervene/sweepStep.ts); `backend` says what computed it. */
+  readonly sweep?: (
+    trace: PuzzleTrace,
+    step: number,
+    opts: StepSweepOptions,
+  ) => Promise<StepSweep & { backend: string }>;
   dispose(): void;
 }
 

@@ -59,6 +59,8 @@ import { CloudController } from './cloudRequests';
 import { CompareRequestError, divergenceBody, heatmapBBody } from './compareRequests';
 import { provenanceBody, zLensHeatmap } from './lensRequests';
 import { WatchTracker, seriesBody } from './watchSeries';
+import { SweepController } from './sweepRequest';
+import { TRM_PATCH_SWEEP } from '../protocol/debugger';
 import { bundleLaunch, checkPuzzle, checkWeights, restoreBundle, saveBundle } from './bundleSession';
 import { PatchController } from './patchRequests';
 import {
@@ -1143,8 +1145,36 @@ export class TrmDebugSession extends DebugSession {
       case TRM_REQUEST_PATCH:
         void this.patchRequest(response, args);
         return;
+      case TRM_PATCH_SWEEP.request.command:
+        void this.patchSweep(response, args);
+        return;
       default:
         this.fail(response, ERR.unknown, `unknown request '${command}'`);
+    }
+  }
+
+  private readonly sweeps = new SweepController();
+
+  /** trm/patchSweep {step?, cancel?} (src/debug/sweepRequest.ts): zero each update x cell of a step; progress events. */
+  private async patchSweep(response: DebugProtocol.Response, raw: unknown): Promise<void> {
+    // No arguments at all (a client may drop an empty object) = sweep the cursor's step.
+    const args = this.requestArgs(response, TRM_PATCH_SWEEP.request, raw ?? {});
+    if (!args) return;
+    if (args.cancel) {
+      response.body = { report: null, cancelled: this.sweeps.cancel() };
+      this.sendResponse(response);
+      return;
+    }
+    const runtime = this.requireStopped(response);
+    if (!runtime || !this.engine) return;
+    try {
+      const report = await this.sweeps.run(this.engine, runtime, args.step ?? runtime.position.step, (done, total) =>
+        this.sendEvent(new Event(TRM_PATCH_SWEEP.progress.event, { done, total })),
+      );
+      response.body = { report, cancelled: report === null };
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, ERR.engine, `${TRM_PATCH_SWEEP.request.command}: ${(e as Error).message}`);
     }
   }
 

@@ -10,6 +10,7 @@ import { registerFollow } from './follow/register';
 import { registerCloud } from './cloud/register';
 import { registerEvalBrowser } from './evalBrowser/register';
 import { registerVotes } from './votes/register';
+import { registerSweep } from './sweep/register';
 
 export interface ActivationApi {
   /** Exposed for in-editor tests. */
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): ActivationApi {
   registerCloud(context);
   registerEvalBrowser(context);
   registerVotes(context);
+  registerSweep(context);
   return { extensionPath: context.extensionPath };
 }
 

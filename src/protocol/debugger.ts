@@ -18,6 +18,7 @@ import {
   trmTraceInfoSchema,
   trmTrajectorySchema,
 } from './trace';
+import { sweepReportSchema } from './sweep';
 
 export type {
   Provenance as TrmProvenance,
@@ -150,6 +151,28 @@ export const TRM_REQUESTS = {
   provenance: request('trm/provenance', trmProvenanceArgsSchema, provenanceSchema),
   /** A watch expression evaluated after every update of steps 1..steps (the timeline's sparklines). */
   series: request('trm/series', trmSeriesArgsSchema, trmSeriesSchema),
+};
+
+// trm/patchSweep (one request, its progress event; the report is src/protocol/sweep.ts).
+/** Sweep `step` (default: the cursor's step) by zeroing each update x cell; `cancel: true` stops a running sweep. */
+export const trmPatchSweepArgsSchema = c.object(
+  { step: c.optional(stepSchema), cancel: c.optional(c.bool()) },
+  undefined,
+  true,
+);
+/** `report` is null when the sweep was cancelled (and always for a cancel request; `cancelled` says whether one ran). */
+export const trmPatchSweepBodySchema = c.object({ report: c.nullable(sweepReportSchema), cancelled: c.bool() });
+export const trmPatchSweepProgressSchema = c.object({ done: c.int(0), total: c.int(0) });
+export type TrmPatchSweepArgs = Infer<typeof trmPatchSweepArgsSchema>;
+export type TrmPatchSweepBody = Infer<typeof trmPatchSweepBodySchema>;
+export type TrmPatchSweepProgress = Infer<typeof trmPatchSweepProgressSchema>;
+export const TRM_PATCH_SWEEP = {
+  request: request('trm/patchSweep', trmPatchSweepArgsSchema, trmPatchSweepBodySchema),
+  /** Sent after every batch of a running sweep. */
+  progress: {
+    event: 'trm/patchSweepProgress',
+    body: trmPatchSweepProgressSchema,
+  } as TrmEventSpec<TrmPatchSweepProgress>,
 };
 
 export const TRM_REQUEST_SEEK = TRM_REQUESTS.seek.command;

@@ -24,6 +24,17 @@ export interface SweepOptions {
   updates?: number[];
   /** Patched runs per batch (default: all cells of an update at once). */
   batchSize?: number;
+  /** Called after every batch with the patched runs done so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Checked between batches: when it returns true the sweep stops with a SweepCancelled error. */
+  cancelled?: () => boolean;
+}
+
+/** Thrown when SweepOptions.cancelled says stop (the sweep releases its tensors first). */
+export class SweepCancelled extends Error {
+  constructor() {
+    super('patch sweep cancelled');
+  }
 }
 
 export interface SweepResult {
@@ -80,6 +91,10 @@ export async function patchSweep(
   for (const u of rows)
     if (!Number.isInteger(u) || u < 0 || u >= U) throw new Error(`patch sweep: update ${u} outside 0..${U - 1}`);
   const batchSize = opts.batchSize ?? cells.length;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`patch sweep: batch size must be a positive integer (got ${batchSize})`);
+  const total = rows.length * cells.length;
+  let done = 0;
   const xT = tf.tensor3d(x, [1, T, D]);
   const decode = async (y: tf.Tensor3D): Promise<Int32Array> => {
     const logits = tf.tidy(() => model.heads(y).logits);
@@ -114,6 +129,7 @@ export async function patchSweep(
       const kind = updateAt(c, 1, u).kind;
       const src = opts.kind === 'copy' ? await opts.source!(u) : undefined;
       for (let from = 0; from < cells.length; from += batchSize) {
+        if (opts.cancelled?.()) throw new SweepCancelled();
         const chunk = cells.slice(from, from + batchSize);
         const B = chunk.length;
         const yb = new Float32Array(B * TD);
@@ -139,11 +155,18 @@ export async function patchSweep(
             yt.dispose();
             yt = ny;
           }
+          // Each call computes synchronously: yield between them, so a host that runs the sweep on its
+          // own thread (the debug adapter inside the extension host) stays responsive.
+          await new Promise((r) => setImmediate(r));
         }
         const preds = await decode(yt);
         tf.dispose([yt, zt, xb]);
         for (let i = 0; i < B; i++)
           accuracy[row * cells.length + from + i] = accuracyOf(preds.subarray(i * S, (i + 1) * S), labels);
+        done += B;
+        opts.onProgress?.(done, total);
+        // Let other work (a cancel request, a progress message) in between batches.
+        await new Promise((r) => setImmediate(r));
       }
     }
     const delta = accuracy.map((a) => a - baseline);
