@@ -26,6 +26,18 @@ export function modelName(checkpoint: string, base?: string): string {
   return parts.slice(-2).join('/');
 }
 
+/**
+ * The checkpoint as the session's banner shows it once: a bundled model by its place inside the
+ * extension ("media/models/sudoku/model.safetensors (inside the extension)"), any other by its full path.
+ */
+export function checkpointLine(checkpoint: string): string {
+  const parts = checkpoint.split(/[\\/]+/);
+  const m = parts.lastIndexOf('models');
+  return m > 0 && parts[m - 1] === 'media' && m + 2 === parts.length - 1
+    ? `${parts.slice(m - 1).join('/')} (inside the extension)`
+    : checkpoint;
+}
+
 /** "puzzle 3" (1-based), with the file's own id when it says more: "puzzle 3 (line 4)", "puzzle 1 (0d3d703e/test/0)". */
 export function puzzleLabel(index: number, id: string): string {
   const n = `puzzle ${index + 1}`;

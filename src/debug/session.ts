@@ -52,7 +52,7 @@ import { ExpressionError, evaluate, parseExpression } from './conditions';
 import { AnalysisVariables } from './analysisVariables';
 import { EXPRESSION_HELP, formatValue, prepare as prepareExpression } from './traceExpressions';
 import { fmtPercent, fmtQ } from './runtime';
-import { modelName } from './displayNames';
+import { checkpointLine, modelName } from './displayNames';
 import { argumentProblem, classifyMessage } from './requestChecks';
 import { logAdapterError } from './adapterLog';
 import { CloudController } from './cloudRequests';
@@ -476,7 +476,7 @@ export class TrmDebugSession extends DebugSession {
         `${engine.derived.updatesPerStep * c.L_layers} layer applications per step · hidden ${c.hidden_size} · ` +
         `up to ${maxSteps} steps · halt policy: ${describeHaltPolicy(args.haltPolicy)}\n` +
         `  backend: ${engine.backend}${skipped.length ? ` (${skipped.length} faster one${skipped.length === 1 ? '' : 's'} not installed)` : ''}\n` +
-        `  checkpoint: ${engine.checkpoint}` +
+        `  checkpoint: ${checkpointLine(engine.checkpoint)}` +
         (compare ? `\n  compare: run B = ${compare.label}, stepped in lock-step (Variables: "A vs B")` : ''),
     );
 
