@@ -41,6 +41,7 @@ import { columnOf, columnsFor, describeColumn, updatesPerStep, type Column } fro
 import { FetchQueue } from './model/fetchQueue';
 import { Player, delay, type CancellationToken } from './model/player';
 import { AnswerView } from './view/answerView';
+import { PatchBar } from './view/patchBar';
 import { DetailView } from './view/detail';
 import { h } from './view/dom';
 import { QHaltChart } from './view/qHaltChart';
@@ -130,7 +131,8 @@ export class App {
   private readonly toolbar: Toolbar;
   private readonly grid: TimelineGrid;
   private readonly detail = new DetailView();
-  private readonly answer = new AnswerView();
+  private readonly patchBar = new PatchBar((m) => this.host.post(m));
+  private readonly answer = new AnswerView((cell) => this.patchBar.pick(cell));
   private readonly qHalt: QHaltChart;
   private readonly drift = new DriftChart();
   private readonly traj: TrajectoryChart;
@@ -168,7 +170,7 @@ export class App {
         this.seekToCursor();
       },
     );
-    const side = h('aside', { class: 'tl-side' }, [this.detail.root, this.answer.root]);
+    const side = h('aside', { class: 'tl-side' }, [this.detail.root, this.answer.root, this.patchBar.root]);
     const charts = h('div', { class: 'tl-charts' }, [
       h('figure', { class: 'tl-qhalt-fig' }, [
         h('figcaption', { class: 'tl-caption', text: 'q_halt per step (ACT halting head)' }),
@@ -1089,6 +1091,12 @@ export class App {
         ? 'not run yet'
         : (this.summaryErrors.get(cur.step) ?? (this.ended ? 'not loaded' : 'loading…'));
     this.answer.show(info, s ?? null, cur.step, this.view.diff, this.theme, msg);
+    const at = this.columns[cur.col];
+    this.patchBar.update(
+      info,
+      !this.ended && !this.player.playing,
+      at ? `step ${cur.step} › cycle ${at.cycle} › ${at.kind === 'y' ? 'y' : `z ${at.zIndex}`}` : `step ${cur.step}`,
+    );
     this.qHalt.draw(info.maxSteps, this.summaries.slice(0, this.reachedStep + 1), this.breakpointSteps, cur.step);
     this.drift.draw(info.maxSteps, this.summaries.slice(0, this.reachedStep + 1), cur.step);
     const col = this.columns[cur.col];

@@ -5,6 +5,7 @@
 import { formatSudokuGrid } from '../engine/tasks/sudoku';
 import { ARC_CANVAS } from '../engine/tasks/arc';
 import { decodeMaze } from '../engine/tasks/maze';
+import type { CellProvenance, ProvenanceTable, UpdatePoint } from '../engine/analysis/provenance';
 import type { PuzzleKind } from './inlinePuzzle';
 
 /** "r4c7" (1-based row and column in the display grid). */
@@ -108,6 +109,8 @@ export interface GridDocument {
   changed: ReadonlySet<number>;
   wrong?: ReadonlySet<number>;
   halting: string;
+  /** Per-cell provenance over steps 1..provenance.steps (engine/analysis/provenance.ts): each cell's story. */
+  provenance?: ProvenanceTable;
 }
 
 /** The text document shown for a stack frame. Line numbers of its sections are returned for frames. */
@@ -129,5 +132,72 @@ export function renderGridDocument(d: GridDocument): {
   out.push('');
   const halting = out.length + 1;
   out.push(d.halting);
+  if (d.provenance) out.push('', ...provenanceLines(d.provenance, d.kind, d.width, d.inputs));
   return { text: out.join('\n') + '\n', lines: { position: 2, question, answer, halting } };
+}
+
+/** "step 2 › cycle 3 (t 35)" for a y revision of the provenance table; t = 0 is the initial y. */
+function pointText(p: UpdatePoint): string {
+  return p.t === 0 ? 'the start (t 0)' : `step ${p.step} › cycle ${p.cycle} (t ${p.t})`;
+}
+
+/** Whether a cell has a story worth a line: it changed, or it ends wrong; Sudoku givens only when wrong. */
+function told(c: CellProvenance, kind: PuzzleKind, inputs: ArrayLike<number>): boolean {
+  const wrong = c.label !== undefined && c.final !== c.label;
+  if (wrong) return true;
+  if (kind === 'sudoku' && inputs[c.cell] >= 2) return false;
+  return c.changes.length > 0;
+}
+
+/**
+ * The `provenance` section of the step document: one line per cell that changed or ends wrong, with
+ * its value now, its label, the y revision from which it is correct for good (or "never"), how often
+ * it changed, its last flip and its confidence at the start and now. Cells are listed row-major.
+ */
+export function provenanceLines(
+  table: ProvenanceTable,
+  kind: PuzzleKind,
+  width: number,
+  inputs: ArrayLike<number>,
+): string[] {
+  const show = (id: number): string => cellGlyph(kind, id).trim() || String(id);
+  const cells = table.cells.filter((c) => told(c, kind, inputs));
+  const wrong = cells.filter((c) => c.label !== undefined && c.final !== c.label).length;
+  const labelled = table.cells.some((c) => c.label !== undefined);
+  const late = [...cells]
+    .filter((c) => c.firstCorrect)
+    .sort((a, b) => b.firstCorrect!.t - a.firstCorrect!.t || a.cell - b.cell)[0];
+  const head = [
+    `provenance over steps 1..${table.steps} (t = update count, ${table.updatesPerStep} per step; the answer changes only at y revisions):`,
+    `${cells.length} cell${cells.length === 1 ? '' : 's'} changed${labelled ? ` or wrong; ${wrong} wrong now` : ''}` +
+      (late
+        ? `; the last to become correct for good: ${cellLabel(late.cell, width)} at ${pointText(late.firstCorrect!)}`
+        : ''),
+  ];
+  if (cells.length === 0) return head;
+  const rows: string[][] = [
+    ['cell', 'now', ...(labelled ? ['label', 'correct for good from'] : []), 'changes', 'last flip', 'confidence'],
+  ];
+  for (const c of cells) {
+    const conf = c.confidence;
+    const correct = c.label === undefined ? '—' : c.firstCorrect ? pointText(c.firstCorrect) : 'never (wrong now)';
+    rows.push([
+      cellLabel(c.cell, width),
+      show(c.final) + (c.label !== undefined && c.final !== c.label ? ' !' : ''),
+      ...(labelled ? [c.label === undefined ? '—' : show(c.label), correct] : []),
+      String(c.changes.length),
+      c.lastFlip ? `${show(c.lastFlip.from)}→${show(c.lastFlip.to)} at ${pointText(c.lastFlip)}` : 'never changed',
+      conf.length ? `${Math.round(conf[0] * 100)}% → ${Math.round(conf[conf.length - 1] * 100)}%` : '—',
+    ]);
+  }
+  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return [
+    ...head,
+    ...rows.map((r) =>
+      r
+        .map((v, j) => v.padEnd(widths[j]))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
 }

@@ -16,6 +16,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { describeUpdate, updateAt } from '../engine/trace/types';
+import { provenance } from '../engine/analysis/provenance';
 import { meanState, stateView, trajectoryPca } from '../engine/trace/views';
 import { CPU_FALLBACK_BACKEND, isGpuError } from '../engine/backend/gpuErrors';
 import {
@@ -877,6 +878,8 @@ export class TrmDebugSession extends DebugSession {
     }
     try {
       const env = await runtime.exclusive(() => runtime.envAt(pos));
+      // Each cell's story through this step (its y revisions; cheap: decodes of states the trace holds).
+      const story = await runtime.exclusive(() => provenance(runtime.trace, pos.step));
       const p = runtime.engine.puzzle;
       const halting =
         `halting: q_halt = ${fmtQ(env.qHalt)}, q_continue = ${fmtQ(env.qContinue)}, p_halt = sigmoid(q_halt) = ${fmtPercent(env.haltProbability)} → ${env.qHalt > 0 ? 'would halt' : 'continue'}` +
@@ -896,6 +899,7 @@ export class TrmDebugSession extends DebugSession {
         changed: new Set(env.changedCells),
         wrong: env.wrongCells ? new Set(env.wrongCells) : undefined,
         halting,
+        provenance: story,
       });
       response.body = { content: doc.text, mimeType: 'text/plain' };
       this.sendResponse(response);

@@ -41,6 +41,12 @@ export const TIMELINE_VIEW_TYPE = 'trmLens.timeline';
 
 export type DiffMode = 'none' | 'previous' | 'label';
 export type TimelineAction = 'forkCloud' | 'addSparkline' | 'removeSparkline';
+/**
+ * Patches the answer panel offers at the debugger's current stop (sent on as trm/patch, see
+ * src/protocol/debugger.ts): zero or copy-from-run-B one cell's y or z, skip the update, freeze a
+ * state for the rest of the step, or remove every patch.
+ */
+export type TimelinePatchOp = 'zero' | 'copy' | 'skip' | 'freeze' | 'clear';
 export type Granularity = 'update' | 'layer'; // a column per network call, or per layer inside it
 export type ThemeKind = 'light' | 'dark' | 'highContrast' | 'highContrastLight';
 
@@ -102,6 +108,26 @@ const webviewSchemas = {
     (o, p) =>
       o.action === 'removeSparkline' && o.expression === undefined ? `${p}.expression: required to remove` : undefined,
   ),
+  /** A patch at the debugger's current stop, from the answer panel's patch bar. */
+  patch: c.object(
+    {
+      type: c.literal('patch'),
+      op: c.literal<TimelinePatchOp>('zero', 'copy', 'skip', 'freeze', 'clear'),
+      /** y (= z_H) or z (= z_L): zero, copy and freeze. */
+      tensor: c.optional(c.literal<'y' | 'z'>('y', 'z')),
+      /** The answer cell (row-major, 0..S-1): zero and copy. */
+      cell: c.optional(c.int(0, 1 << 20)),
+    },
+    (o, p) => {
+      const needsTensor = o.op === 'zero' || o.op === 'copy' || o.op === 'freeze';
+      if (needsTensor && o.tensor === undefined) return `${p}.tensor: ${o.op as string} needs y or z`;
+      if (!needsTensor && o.tensor !== undefined) return `${p}.tensor: ${o.op as string} takes no tensor`;
+      const needsCell = o.op === 'zero' || o.op === 'copy';
+      if (needsCell && o.cell === undefined) return `${p}.cell: ${o.op as string} needs an answer cell`;
+      if (!needsCell && o.cell !== undefined) return `${p}.cell: ${o.op as string} acts on the whole update`;
+      return undefined;
+    },
+  ),
   requestSeries: c.object({ type: c.literal('requestSeries'), id: idCheck, expression: c.str(2000), steps: stepCheck }),
   /** The webview reports what it could not handle (bad message, render failure) to the host's log. */
   webviewError: c.object({ type: c.literal('webviewError'), message: c.str(10_000) }),
@@ -117,6 +143,7 @@ export type RequestSeriesMessage = Infer<typeof webviewSchemas.requestSeries>;
 export type SeekMessage = Infer<typeof webviewSchemas.seek>;
 export type SetViewMessage = Infer<typeof webviewSchemas.setView>;
 export type WebviewErrorMessage = Infer<typeof webviewSchemas.webviewError>;
+export type PatchMessage = Infer<typeof webviewSchemas.patch>;
 export type WebviewToHostMessage = MessageOf<typeof webviewSchemas>;
 export type WebviewRequest =
   | RequestHeatmapMessage
@@ -274,6 +301,7 @@ export const isRequestDivergenceMessage = guard(webviewSchemas.requestDivergence
 export const isDivergenceMessage = guard(hostSchemas.divergence);
 export const isSeekMessage = guard(webviewSchemas.seek);
 export const isSetViewMessage = guard(webviewSchemas.setView);
+export const isPatchMessage = guard(webviewSchemas.patch);
 export const isWebviewErrorMessage = guard(webviewSchemas.webviewError);
 export const isInitMessage = guard(hostSchemas.init);
 export const isPositionMessage = guard(hostSchemas.position);

@@ -281,9 +281,9 @@ export async function handleUiRequest(page, req, outDir) {
       return null;
     case 'click':
       await page
-        .locator(req.selector)
+        .locator(req.selector, req.text ? { hasText: req.text } : {})
         .first()
-        .click({ timeout: req.timeoutMs ?? 15_000 });
+        .click({ timeout: req.timeoutMs ?? 15_000, ...(req.button === 'right' ? { button: 'right' } : {}) });
       return null;
     case 'waitFor':
       await page

@@ -24,11 +24,26 @@ export class AnswerView {
   private pixels: ImageData | null = null;
   private readonly offscreen = document.createElement('canvas');
 
-  constructor() {
+  /** Grid geometry of the last drawing (CSS pixels per cell), for picking a cell under the pointer. */
+  private geometry = { cell: 0, W: 0, H: 0 };
+
+  /** `onPick`: a click or right-click on an answer cell (row-major index), e.g. for the patch bar. */
+  constructor(onPick?: (cell: number) => void) {
     this.caption = h('figcaption', { class: 'tl-caption' });
     this.canvas = h('canvas', { class: 'tl-answer-canvas', attrs: { role: 'img' } });
     this.text = h('p', { class: 'tl-answer-text', attrs: { 'aria-live': 'polite' } });
     this.root = h('figure', { class: 'tl-answer' }, [this.caption, this.canvas, this.text]);
+    const pick = (e: MouseEvent): void => {
+      const { cell, W, H } = this.geometry;
+      if (!onPick || cell <= 0) return;
+      const c = Math.floor(e.offsetX / cell);
+      const r = Math.floor(e.offsetY / cell);
+      if (c < 0 || c >= W || r < 0 || r >= H) return;
+      e.preventDefault();
+      onPick(r * W + c);
+    };
+    this.canvas.addEventListener('click', pick);
+    this.canvas.addEventListener('contextmenu', pick);
   }
 
   invalidate(): void {
@@ -49,6 +64,7 @@ export class AnswerView {
     const W = info.gridWidth;
     const H = info.gridHeight;
     const cell = Math.max(2, Math.floor(DETAIL_CSS / Math.max(W, H)));
+    this.geometry = { cell, W, H };
     const ctx = sizeHiDpiCanvas(this.canvas, cell * W, cell * H);
     ctx.clearRect(0, 0, cell * W, cell * H);
     const diffName =

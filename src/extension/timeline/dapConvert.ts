@@ -7,6 +7,7 @@ import {
   TRM_REQUESTS,
   type TrmDivergenceArgs,
   type TrmHeatmapArgs,
+  type TrmPatchArgs,
   type TrmSeekArgs,
   type TrmStepSummaryArgs,
   type TrmTrajectoryArgs,
@@ -17,6 +18,7 @@ import type {
   CloudMessage,
   Divergence,
   Provenance,
+  PatchMessage,
   Position,
   RequestDivergenceMessage,
   RequestHeatmapMessage,
@@ -238,4 +240,22 @@ export function seekArgs(m: SeekMessage): TrmSeekArgs {
   return m.layer !== undefined
     ? { step: m.step, ordinal: m.ordinal, layer: m.layer }
     : { step: m.step, ordinal: m.ordinal };
+}
+
+/** trm/patch arguments of the answer panel's patch bar: always at the debugger's current stop. */
+export function patchArgs(m: PatchMessage): TrmPatchArgs {
+  switch (m.op) {
+    case 'zero':
+    case 'copy':
+      return {
+        op: m.op,
+        tensor: m.tensor,
+        cells: m.cell === undefined ? undefined : [m.cell],
+        ...(m.op === 'copy' ? { source: 'B' as const } : {}),
+      };
+    case 'freeze':
+      return { op: 'freeze', tensor: m.tensor };
+    default:
+      return { op: m.op };
+  }
 }

@@ -8,6 +8,7 @@ import {
   TRM_REQUEST_PROVENANCE,
   TRM_REQUEST_SERIES,
   TRM_REQUEST_HEATMAP,
+  TRM_REQUEST_PATCH,
   TRM_REQUEST_SEEK,
   TRM_REQUEST_STEP_SUMMARY,
   TRM_REQUEST_TRAJECTORY,
@@ -21,6 +22,7 @@ import {
   validateWebviewToHost,
   type HostToWebviewMessage,
   type InitMessage,
+  type PatchMessage,
   type Position,
   type ThemeKind,
   type TimelineAction,
@@ -33,6 +35,7 @@ import {
   divergenceFromDap,
   heatmapArgs,
   heatmapFromDap,
+  patchArgs,
   provenanceFromDap,
   seriesFromDap,
   seekArgs,
@@ -314,6 +317,9 @@ export class TimelinePanel implements vscode.Disposable {
       case 'seek':
         void this.seek(m);
         break;
+      case 'patch':
+        void this.patch(m);
+        break;
       default:
         void this.serve(m);
         break;
@@ -392,6 +398,20 @@ export class TimelinePanel implements vscode.Disposable {
         id: null,
         message: `seek to step ${m.step}, update ${m.ordinal + 1} failed: ${(e as Error).message}`,
       });
+    }
+  }
+
+  /** The answer panel's patch bar: trm/patch at the current stop; the adapter's trm/patches event and stop redraw us. */
+  private async patch(m: PatchMessage): Promise<void> {
+    const s = this.session();
+    if (!s) {
+      this.gate.post({ type: 'error', id: null, message: 'cannot patch: no TRM debug session is running' });
+      return;
+    }
+    try {
+      await s.customRequest(TRM_REQUEST_PATCH, patchArgs(m));
+    } catch (e) {
+      this.gate.post({ type: 'error', id: null, message: `patch failed: ${(e as Error).message}` });
     }
   }
 

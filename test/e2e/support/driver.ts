@@ -13,6 +13,7 @@ import * as path from 'node:path';
  * need not know which panels are open; `index` picks the index-th visible webview instead.
  * `notifications` opens the notification center when no toast matches, and closes it again; with
  * `all` it returns every notification held (center opened and closed), for "nothing was notified".
+ * `click` may name the element's `text` (a substring) and `button: 'right'` (a context menu).
  * `count` is the number of workbench elements matching a selector; `hover` moves the mouse onto one;
  * `boxes` their bounding boxes (CSS pixels, null when not rendered); `canvasColors` the number of
  * distinct colours in a webview canvas region.
@@ -21,7 +22,7 @@ export type UiRequest =
   | { action: 'runCommand'; title: string }
   | { action: 'openFile'; name: string }
   | { action: 'press'; key: string }
-  | { action: 'click'; selector: string; timeoutMs?: number }
+  | { action: 'click'; selector: string; text?: string; button?: 'left' | 'right'; timeoutMs?: number }
   | { action: 'waitFor'; selector: string; text?: string; timeoutMs?: number }
   | { action: 'texts'; selector: string }
   | { action: 'webviewText'; index?: number; selector?: string; waitFor?: string; timeoutMs?: number }
