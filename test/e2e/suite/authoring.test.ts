@@ -335,6 +335,15 @@ suite('dataset authoring with inline predictions', () => {
 
   test('ARC task from the shared datasets: CodeLens per pair and a verdict on every pair', async () => {
     await vscode.commands.executeCommand('trmLens.selectModel', path.join(modelDir, 'model.safetensors'));
+    // Selecting the model again reloads it and re-runs the still-open Sudoku files' visible puzzles:
+    // count runs only once that work is done.
+    await until('the reload to settle', async () => {
+      const s = await state();
+      return s.model.state === 'ready' && s.progress.running === 0 && s.progress.done === s.progress.total
+        ? true
+        : undefined;
+    });
+    await sleep(500);
     const runsBeforeArc = (await state()).stats.runs;
     const src = path.join(sharedDir(), 'datasets/arc-agi-1/training/0d3d703e.json');
     const dir = path.join(workspaceDir(), 'arc-e2e');
