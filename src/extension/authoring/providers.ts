@@ -15,6 +15,7 @@ import type { JudgementCache } from './judgements';
 import { viewOf } from './present';
 import { copyOffer, incompletePrediction } from './copyPolicy';
 import { SELECT_MODEL_COMMAND } from './statusBar';
+import { cellStory, describeCellStory } from '../../engine/authoring/cellStory';
 import { DIAGNOSTIC_SOURCE, WRONG_CELL_CODE, WRONG_SIZE_CODE } from './views';
 
 export const PREDICT_COMMAND = 'trmLens.predictPuzzle';
@@ -216,6 +217,19 @@ export class PuzzleHovers implements vscode.HoverProvider {
       });
     if (v.status === 'judged' && v.judgement.predicted)
       panels.push({ title: `predicted (step ${v.prediction.usedStep})`, grid: v.judgement.predicted, wrong });
+    // The cell under the mouse: its story over the supervision steps (when a prediction exists).
+    if (v.status === 'judged') {
+      const grid = [p.input, p.label].find((g) => g && g.value.offset === inValue.offset);
+      const cell = grid?.spans.findIndex((sp) => offset >= sp.offset && offset < sp.offset + sp.length) ?? -1;
+      if (grid && cell >= 0) {
+        const row = Math.floor(cell / grid.width);
+        const col = cell % grid.width;
+        const expected =
+          label && label.height === grid.height && label.width === grid.width ? label.cells[cell] : undefined;
+        const story = cellStory(p.kind, v.prediction, row, col, expected);
+        if (story) md.appendMarkdown(`${escapeMarkdown(describeCellStory(story))}\n\n`);
+      }
+    }
     if (p.kind === 'arc') {
       const sizes = panels.map((x) => `${x.title} ${x.grid.height}×${x.grid.width}`).join(' · ');
       md.appendMarkdown(`![${sizes}](${svgDataUri(arcPanelsSvg(panels))})\n\n${sizes}\n\n`);
@@ -227,4 +241,9 @@ export class PuzzleHovers implements vscode.HoverProvider {
       new vscode.Range(doc.positionAt(inValue.offset), doc.positionAt(inValue.offset + inValue.length)),
     );
   }
+}
+
+/** Text shown literally inside a Markdown hover. */
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }

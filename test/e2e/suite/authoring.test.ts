@@ -124,6 +124,23 @@ suite('dataset authoring with inline predictions', () => {
       JSON.stringify(judged.decorations),
     );
     assert.ok(['correct', 'wrong'].includes(p2.status), JSON.stringify(p2));
+    // A hover on one cell of p2's answer tells that cell's story over the supervision steps.
+    const cellAt = doc.getText().indexOf(SOL2) + 40; // r5c5
+    const storyHover = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      doc.positionAt(cellAt),
+    );
+    const storyMd = storyHover
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : c.value))
+      .join('\n')
+      .replace(/\\(.)/g, '$1');
+    assert.match(
+      storyMd,
+      /r5c5: (\d \(step \d+\)( → )?)+(; right from step \d+ on|; wrong at the last step \(expected 9\))(; last flip at step \d+)?/,
+      storyMd,
+    );
     const again = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
     // p1 has no answer yet: filling it in from the prediction makes sense.
     assert.ok(
