@@ -279,6 +279,8 @@ export class TimelinePanel implements vscode.Disposable {
   }
 
   private send(m: HostToWebviewMessage): void {
+    // An answer that arrives after the panel was closed has nowhere to go (the webview throws).
+    if (this.disposed) return;
     const problem = validateHostToWebview(m);
     if (problem) {
       this.log.error(`timeline: not sending an invalid ${m.type} message: ${problem}`);
@@ -480,7 +482,10 @@ export class TimelinePanel implements vscode.Disposable {
     }
   }
 
+  private disposed = false;
+
   dispose(): void {
+    this.disposed = true;
     if (TimelinePanel.current === this) TimelinePanel.current = undefined;
     for (const d of this.subs.splice(0)) d.dispose();
     this.panel.dispose();
